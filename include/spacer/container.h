@@ -1,0 +1,49 @@
+/* The OCI lifecycle: create, start, run, state, kill, delete, list. Each call
+ * takes the state root and a container ID, works under the container's lock
+ * and leaves nothing half-made behind when it fails. */
+#ifndef SPACER_CONTAINER_H
+#define SPACER_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "spacer/error.h"
+#include "spacer/status.h"
+
+struct spc_create_options
+{
+  const char *bundle;   /* NULL: the current directory */
+  const char *pid_file; /* NULL: none */
+  bool detach;          /* run only: return once the program runs */
+};
+
+int spc_container_create (const char *root, const char *id, const struct spc_create_options *o,
+                          spc_err_t *err);
+
+/* create + start. In the foreground it forwards signals, waits, deletes the
+ * container and sets *exit_code (128+N for a signal), like `runc run`. */
+int spc_container_run (const char *root, const char *id, const struct spc_create_options *o,
+                       int *exit_code, spc_err_t *err);
+
+int spc_container_start (const char *root, const char *id, spc_err_t *err);
+
+/* The OCI state JSON, pretty-printed. */
+int spc_container_state (const char *root, const char *id, char **json, spc_err_t *err);
+
+int spc_container_kill (const char *root, const char *id, int signo, spc_err_t *err);
+
+/* force: kill a running container first. A missing container with force is
+ * not an error (engines call delete --force after a failed create). */
+int spc_container_delete (const char *root, const char *id, bool force, spc_err_t *err);
+
+struct spc_container_info
+{
+  struct spc_state state;
+  enum spc_status status;
+};
+
+int spc_container_list (const char *root, struct spc_container_info **out, size_t *n,
+                        spc_err_t *err);
+void spc_container_list_free (struct spc_container_info *list, size_t n);
+
+#endif

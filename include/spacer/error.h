@@ -1,0 +1,40 @@
+/* One error type threaded through every call: functions take a trailing
+ * `spc_err_t *err`, return < 0 on failure and fill *err with a message that
+ * names the step that failed (and the errno, when there is one). Callers add
+ * context with spc_error_prefix() as the error travels up. */
+#ifndef SPACER_ERROR_H
+#define SPACER_ERROR_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+
+typedef struct spc_error
+{
+  int errno_; /* 0 when the failure has no errno (bad input, ...) */
+  char *msg;  /* complete message, strerror already appended */
+} spc_error_t;
+
+typedef spc_error_t *spc_err_t;
+
+/* Fill *err (if err and *err is still empty) and return -1. When errno_ is
+ * non-zero ": strerror(errno_)" is appended to the message. */
+int spc_error_make (spc_err_t *err, int errno_, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+int spc_error_makev (spc_err_t *err, int errno_, const char *fmt, va_list ap);
+
+/* Convenience: errno at the time of the call. */
+#define spc_error_errno(err, ...) spc_error_make ((err), errno, __VA_ARGS__)
+
+/* Prepend "<prefix>: " to an existing error message; returns -1. */
+int spc_error_prefix (spc_err_t *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+void spc_error_free (spc_err_t *err);
+
+/* Release an error that is deliberately ignored (best-effort paths). */
+static inline void spc_error_ignore (spc_err_t *err) { spc_error_free (err); }
+
+#define _cleanup_error_ __attribute__ ((cleanup (spc_error_free)))
+
+#endif

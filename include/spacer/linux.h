@@ -1,0 +1,30 @@
+/* The container init: cloned into its new namespaces by the runtime, it
+ * builds the container's world (mounts, /dev, pivot_root, hostname, sysctl,
+ * limits), reports "created" over the sync socket, waits for start, drops to
+ * the configured identity and execs the user program. */
+#ifndef SPACER_LINUX_H
+#define SPACER_LINUX_H
+
+#include <sys/types.h>
+
+#include "spacer/config.h"
+#include "spacer/error.h"
+
+struct spc_init_args
+{
+  const struct spc_config *config;
+  const char *rootfs;        /* absolute path on the host */
+  int sync_fd;               /* the init's end of the sync socket */
+  int runtime_sync_fd;       /* the runtime's end, closed in the init */
+  int state_dirfd;           /* ROOT/ID for exec.fifo; -1: start arrives on sync_fd */
+  int ns_fds[SPC_NS_COUNT];  /* namespaces to join; -1 where none */
+};
+
+/* Check what can be checked before anything is created (sysctl names, the
+ * namespaces the config needs). */
+int spc_linux_validate (const struct spc_config *c, spc_err_t *err);
+
+/* Clone the init. Returns its pid (in the runtime's pid namespace). */
+pid_t spc_linux_spawn_init (struct spc_init_args *a, spc_err_t *err);
+
+#endif

@@ -1,0 +1,27 @@
+/* The container's filesystem view: the rootfs bind, the configured mounts in
+ * order, pivot_root, then masked and read-only paths. Runs in the container
+ * init, inside its new mount namespace. */
+#ifndef SPACER_MOUNTS_H
+#define SPACER_MOUNTS_H
+
+#include "spacer/config.h"
+#include "spacer/error.h"
+
+/* Stop host mount events leaking in (and ours out), and make `rootfs` a
+ * mount point of its own so pivot_root accepts it. */
+int spc_mounts_prepare_rootfs (const struct spc_config *c, const char *rootfs, spc_err_t *err);
+
+/* Mount every entry of config.mounts below rootfd, in order. */
+int spc_mounts_apply (const struct spc_config *c, int rootfd, spc_err_t *err);
+
+/* Make rootfs the new "/" and detach the old root: nothing of the host stays
+ * reachable. */
+int spc_mounts_pivot_root (const struct spc_config *c, const char *rootfs, spc_err_t *err);
+
+/* After pivot_root: masked paths, read-only paths, a read-only root. */
+int spc_mounts_finalize (const struct spc_config *c, spc_err_t *err);
+
+/* Is there a config mount at `destination`? */
+const struct spc_mount *spc_mounts_find (const struct spc_config *c, const char *destination);
+
+#endif

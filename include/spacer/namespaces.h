@@ -1,0 +1,37 @@
+/* Namespaces: which to create, which to join (by path), uid/gid maps, time
+ * offsets, and the loopback interface of a new network namespace. */
+#ifndef SPACER_NAMESPACES_H
+#define SPACER_NAMESPACES_H
+
+#include <sys/types.h>
+
+#include "spacer/config.h"
+#include "spacer/error.h"
+
+/* Open every linux.namespaces[].path (fds[type], -1 where none) and check
+ * that each file really is a namespace of that type. */
+int spc_namespaces_open (const struct spc_config *c, int fds[SPC_NS_COUNT], spc_err_t *err);
+void spc_namespaces_close (int fds[SPC_NS_COUNT]);
+
+/* CLONE_NEW* flags for the namespaces to create at clone time. The time
+ * namespace is not among them: see spc_namespaces_prepare_parent(). */
+int spc_namespaces_clone_flags (const struct spc_config *c);
+
+bool spc_namespaces_creates (const struct spc_config *c, enum spc_ns_type t);
+
+/* Done by the runtime just before clone: join a pid namespace by path (it
+ * applies to children only) and create the time namespace with its offsets,
+ * which must be set before any process lives in it. */
+int spc_namespaces_prepare_parent (const struct spc_config *c, int fds[SPC_NS_COUNT],
+                                   spc_err_t *err);
+
+/* In the init: join the namespaces given by path, user namespace first. */
+int spc_namespaces_join (const struct spc_config *c, int fds[SPC_NS_COUNT], spc_err_t *err);
+
+/* Runtime side: write /proc/PID/{uid_map,gid_map} from the config. */
+int spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *err);
+
+/* Bring up "lo" in the current network namespace. */
+int spc_namespaces_loopback_up (spc_err_t *err);
+
+#endif

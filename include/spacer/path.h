@@ -1,0 +1,37 @@
+/* Paths inside the container's root filesystem, resolved while the host's
+ * root is still visible. A hostile rootfs can hold symlinks meant to make the
+ * runtime mount or write over host files; everything here resolves through
+ * the kernel's openat2(RESOLVE_IN_ROOT), and paths whose symlinks climb out
+ * of the root with ".." are refused outright. */
+#ifndef SPACER_PATH_H
+#define SPACER_PATH_H
+
+#include <sys/types.h>
+
+#include "spacer/error.h"
+
+enum spc_path_create
+{
+  SPC_PATH_NO_CREATE = 0,
+  SPC_PATH_CREATE_DIR,  /* mkdir -p the path */
+  SPC_PATH_CREATE_FILE, /* mkdir -p the parent, create an empty file */
+};
+
+/* Resolve `path` (as the container sees it) below rootfd and return an O_PATH
+ * file descriptor for it, creating it on request. */
+int spc_root_open (int rootfd, const char *path, enum spc_path_create create, spc_err_t *err);
+
+/* Canonical form of `path` below the root: symlinks followed inside the root,
+ * no "." or "..", no trailing "/". Fails with EXDEV (and a message naming the
+ * path) when a symlink leads outside the root. */
+int spc_root_canonical (int rootfd, const char *path, char **out, spc_err_t *err);
+
+/* O_PATH fd of the directory that holds `path` (created with its parents if
+ * missing); *name receives the last component. For mknodat/symlinkat. */
+int spc_root_open_parent (int rootfd, const char *path, char **name, spc_err_t *err);
+
+/* "/proc/self/fd/N" for handing an fd to syscalls that take paths (mount). */
+#define SPC_FD_PATH_MAX 32
+const char *spc_fd_path (int fd, char buf[SPC_FD_PATH_MAX]);
+
+#endif

@@ -1,0 +1,24 @@
+/* The last steps of the container init before the user program runs:
+ * resource limits, identity, capabilities, and the exec itself. */
+#ifndef SPACER_PROCESS_H
+#define SPACER_PROCESS_H
+
+#include "spacer/config.h"
+#include "spacer/error.h"
+
+int spc_process_apply_rlimits (const struct spc_process *p, spc_err_t *err);
+int spc_process_apply_oom_score_adj (const struct spc_process *p, spc_err_t *err);
+
+/* Groups, gid, uid, then capabilities (kept across the uid change), then
+ * no_new_privs. After this the init has exactly the privileges configured. */
+int spc_process_apply_identity (const struct spc_process *p, spc_err_t *err);
+
+/* Environment for execve: process.env plus HOME when the config lacks it
+ * (looked up in the container's /etc/passwd, "/" if absent), as runc does. */
+int spc_process_build_env (const struct spc_process *p, char ***env, spc_err_t *err);
+
+/* Resolve args[0] in the container (PATH from the environment). */
+int spc_process_find_executable (const struct spc_process *p, char *const env[], char **path,
+                                 spc_err_t *err);
+
+#endif

@@ -1,0 +1,72 @@
+/* Container state on disk: ROOT/ID/ holds state.json (written atomically)
+ * and, between create and start, exec.fifo. Every command that reads or
+ * changes a container holds a flock on ROOT/ID, so concurrent commands on one
+ * ID serialise. The status is never stored: it is derived from the live
+ * process each time (a stored "running" would be stale after a crash). */
+#ifndef SPACER_STATUS_H
+#define SPACER_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "spacer/config.h"
+#include "spacer/error.h"
+
+enum spc_status
+{
+  SPC_STATUS_CREATING,
+  SPC_STATUS_CREATED,
+  SPC_STATUS_RUNNING,
+  SPC_STATUS_STOPPED,
+  SPC_STATUS_PAUSED,
+};
+
+struct spc_state
+{
+  char *id;
+  char *oci_version;
+  pid_t pid;
+  uint64_t start_time; /* of pid, see spc_process_start_time() */
+  char *bundle;
+  char *rootfs;
+  char *created; /* RFC 3339 */
+  uid_t owner;
+  struct spc_annotation *annotations;
+  size_t n_annotations;
+};
+
+#define SPC_STATE_FILE "state.json"
+#define SPC_EXEC_FIFO "exec.fifo"
+
+/* Container IDs become directory names: letters, digits and "_+-.", not
+ * starting with '.', at most 1024 bytes. */
+int spc_validate_id (const char *id, spc_err_t *err);
+
+/* Open (creating when asked) the state root directory. */
+int spc_state_root_open (const char *root, bool create, spc_err_t *err);
+
+/* Make ROOT/ID and lock it exclusively; refuses an existing ID. */
+int spc_status_create_dir (int rootfd, const char *id, spc_err_t *err);
+
+/* Open and lock ROOT/ID (LOCK_SH or LOCK_EX). A missing container is the
+ * error "container `ID` does not exist" with errno_ ENOENT. */
+int spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err);
+
+int spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err);
+int spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err);
+void spc_state_clear (struct spc_state *st);
+
+/* Live status of a container whose state was read from dirfd. */
+enum spc_status spc_status_of (int dirfd, const struct spc_state *st);
+const char *spc_status_name (enum spc_status s);
+
+/* The OCI state document (runtime-spec "State") for `state` and hooks. */
+char *spc_state_to_json (const struct spc_state *st, enum spc_status status, bool pretty);
+
+/* Remove ROOT/ID and everything in it. */
+int spc_status_remove (int rootfd, const char *id, spc_err_t *err);
+
+#define _cleanup_state_ __attribute__ ((cleanup (spc_state_clear)))
+
+#endif

@@ -1,0 +1,33 @@
+/* The runtime and the container init talk over a SOCK_SEQPACKET socket pair:
+ * one datagram per message, so a message is never split or merged. Errors on
+ * the init side travel back as SPC_SYNC_ERROR with the failing step and
+ * errno, so the user sees "container init: mount `/proc`: ..." instead of a
+ * bare exit status. */
+#ifndef SPACER_SYNC_H
+#define SPACER_SYNC_H
+
+#include "spacer/error.h"
+
+enum spc_sync_type
+{
+  SPC_SYNC_USERNS_READY = 1, /* init: my user namespace exists, write the id maps */
+  SPC_SYNC_USERNS_MAPPED,    /* runtime: maps written */
+  SPC_SYNC_CREATED,          /* init: set up, waiting for start */
+  SPC_SYNC_START,            /* runtime (run only): go */
+  SPC_SYNC_ERROR,            /* init: failed; carries errno and message */
+};
+
+int spc_sync_send (int fd, enum spc_sync_type type, spc_err_t *err);
+
+/* Report an init-side failure to the runtime; < 0 when nobody listens. */
+int spc_sync_send_error (int fd, const spc_error_t *e);
+
+/* Wait for `type`. SPC_SYNC_ERROR from the peer becomes *err; a closed
+ * socket means the init died without a word. */
+int spc_sync_expect (int fd, enum spc_sync_type type, spc_err_t *err);
+
+/* After SPC_SYNC_START: the init's end closes on exec (it is CLOEXEC), so
+ * end-of-file means the user program runs; SPC_SYNC_ERROR means exec failed. */
+int spc_sync_wait_exec (int fd, spc_err_t *err);
+
+#endif

@@ -1,0 +1,48 @@
+/* Small file and string helpers shared by the runtime. All paths taken as
+ * (dirfd, name) pairs so callers can work inside a directory they hold open. */
+#ifndef SPACER_UTILS_H
+#define SPACER_UTILS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "spacer/error.h"
+
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int spc_write_all (int fd, const void *buf, size_t len);
+
+/* Write a whole file at dirfd/name (O_TRUNC). Used for /proc and sysfs knobs,
+ * so no fsync. */
+int spc_write_file_at (int dirfd, const char *name, const char *data, size_t len,
+                       spc_err_t *err);
+
+/* Replace dirfd/name atomically: write a temporary file beside it, fsync,
+ * rename over the target, so readers see the old or the new file, never a
+ * torn one, even across a crash. */
+int spc_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
+                              mode_t mode, spc_err_t *err);
+
+/* Read a whole file (NUL-terminated). */
+int spc_read_file_at (int dirfd, const char *name, char **out, size_t *len, spc_err_t *err);
+
+/* mkdir -p (absolute or relative to cwd); existing directories are fine. */
+int spc_mkdir_p (const char *path, mode_t mode, spc_err_t *err);
+
+/* Remove a directory tree below dirfd/name, not crossing mount points. */
+int spc_rm_rf_at (int dirfd, const char *name, spc_err_t *err);
+
+/* Current time as RFC 3339 with nanoseconds, UTC (state "created"). */
+void spc_rfc3339_now (char *buf, size_t len);
+
+/* Start time of a process in clock ticks (field 22 of /proc/PID/stat); it
+ * tells a live container init from an unrelated process that reused the PID.
+ * Returns 0 when the process does not exist. */
+uint64_t spc_process_start_time (pid_t pid);
+
+/* Find an executable the way execvp does, but using the PATH from the
+ * container's environment. Returns a malloc'd path or NULL with errno set. */
+char *spc_find_executable (const char *name, char *const env[]);
+
+#endif

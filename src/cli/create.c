@@ -1,0 +1,73 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "spacer/container.h"
+
+static const char usage[] = "[--bundle DIR] [--pid-file FILE] ID";
+
+/* Flags shared by create and run; run adds --detach. */
+int
+spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_create_options *o,
+                            bool allow_detach, spc_err_t *err)
+{
+  enum
+  {
+    OPT_PID_FILE = 256,
+    OPT_CONSOLE_SOCKET,
+    OPT_IGNORED,
+    OPT_IGNORED_VALUE,
+  };
+  static const struct option opts[] = {
+    { "bundle", required_argument, NULL, 'b' },
+    { "pid-file", required_argument, NULL, OPT_PID_FILE },
+    { "detach", no_argument, NULL, 'd' },
+    { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+    /* runc flags with no meaning for spacer: pivot_root is always used and
+     * no session keyring is created. */
+    { "no-pivot", no_argument, NULL, OPT_IGNORED },
+    { "no-new-keyring", no_argument, NULL, OPT_IGNORED },
+    { "no-subreaper", no_argument, NULL, OPT_IGNORED },
+    { "keep", no_argument, NULL, OPT_IGNORED },
+    { 0 },
+  };
+  int c;
+  while ((c = getopt_long_only (argc, argv, allow_detach ? "b:d" : "b:", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'b':
+        o->bundle = optarg;
+        break;
+      case OPT_PID_FILE:
+        o->pid_file = optarg;
+        break;
+      case 'd':
+        if (!allow_detach)
+          return spc_cli_usage_error (err, cmd, usage);
+        o->detach = true;
+        break;
+      case OPT_CONSOLE_SOCKET:
+        return spc_error_make (err, 0, "%s: --console-socket: terminals are not supported yet",
+                               cmd);
+      case OPT_IGNORED:
+        break;
+      default:
+        return spc_cli_usage_error (err, cmd, usage);
+      }
+  return 0;
+}
+
+int
+spc_cmd_create (struct spc_global *g, int argc, char **argv, spc_err_t *err)
+{
+  struct spc_create_options o = { 0 };
+  const char *id;
+  if (spc_cli_parse_create_flags (argc, argv, "create", &o, false, err) < 0
+      || spc_cli_take_id (argc, argv, "create", usage, &id, err) < 0)
+    return -1;
+  if (spc_container_create (g->root, id, &o, err) < 0)
+    return -1;
+  return EXIT_SUCCESS;
+}

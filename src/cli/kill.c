@@ -1,0 +1,40 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "spacer/container.h"
+
+static const char usage[] = "ID [SIGNAL]";
+
+int
+spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
+{
+  static const struct option opts[] = {
+    { "all", no_argument, NULL, 'a' },
+    { 0 },
+  };
+  int c;
+  bool all = false;
+  while ((c = getopt_long_only (argc, argv, "a", opts, NULL)) != -1)
+    {
+      if (c != 'a')
+        return spc_cli_usage_error (err, "kill", usage);
+      all = true;
+    }
+  if (all)
+    return spc_error_make (err, 0, "kill: --all needs the container's cgroup, which spacer "
+                                   "does not manage yet");
+  int left = argc - optind;
+  if (left < 1 || left > 2)
+    return spc_cli_usage_error (err, "kill", usage);
+  const char *id = argv[optind];
+  int signo = SIGTERM;
+  if (left == 2 && (signo = spc_parse_signal (argv[optind + 1], err)) < 0)
+    return spc_error_prefix (err, "kill");
+  if (spc_container_kill (g->root, id, signo, err) < 0)
+    return -1;
+  return EXIT_SUCCESS;
+}

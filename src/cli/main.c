@@ -1,0 +1,155 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "spacer/log.h"
+
+static const struct
+{
+  const char *name;
+  spc_command_fn fn;
+  const char *summary;
+} commands[] = {
+  { "create", spc_cmd_create, "create a container" },
+  { "start", spc_cmd_start, "start the user program of a created container" },
+  { "run", spc_cmd_run, "create and start a container" },
+  { "state", spc_cmd_state, "print the state of a container" },
+  { "kill", spc_cmd_kill, "send a signal to the container's init" },
+  { "delete", spc_cmd_delete, "delete a container and everything it holds" },
+  { "list", spc_cmd_list, "list containers" },
+  { "spec", spc_cmd_spec, "write a default config.json" },
+  { "unpack", spc_cmd_unpack, "extract a rootfs tarball into a directory" },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: spacer [global options] COMMAND [options] [arguments]\n\n"
+                "An OCI container runtime with runc's command line.\n\nCommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nGlobal options:\n"
+                "  --root DIR           state directory (default " SPACER_DEFAULT_ROOT ")\n"
+                "  --log FILE           write diagnostics to FILE\n"
+                "  --log-format FORMAT  text or json\n"
+                "  --debug              verbose diagnostics\n"
+                "  --systemd-cgroup     accepted for compatibility\n"
+                "  -v, --version        print the version\n"
+                "  -h, --help           this help\n");
+}
+
+enum
+{
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD_CGROUP,
+  OPT_IGNORED_VALUE,
+};
+
+static int
+parse_global (int argc, char **argv, struct spc_global *g)
+{
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, OPT_ROOT },
+    { "log", required_argument, NULL, OPT_LOG },
+    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+    { "debug", no_argument, NULL, OPT_DEBUG },
+    { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+    /* runc flags engines may pass that change nothing for us */
+    { "criu", required_argument, NULL, OPT_IGNORED_VALUE },
+    { "rootless", required_argument, NULL, OPT_IGNORED_VALUE },
+    { "version", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { 0 },
+  };
+  int c;
+  /* '+': stop at the command name; its flags belong to it. */
+  while ((c = getopt_long_only (argc, argv, "+vh", opts, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_ROOT:
+        g->root = optarg;
+        break;
+      case OPT_LOG:
+        g->log = optarg;
+        break;
+      case OPT_LOG_FORMAT:
+        g->log_format = optarg;
+        break;
+      case OPT_DEBUG:
+        g->debug = true;
+        break;
+      case OPT_SYSTEMD_CGROUP:
+        g->systemd_cgroup = true;
+        break;
+      case OPT_IGNORED_VALUE:
+        break;
+      case 'v':
+        printf ("spacer version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+        exit (EXIT_SUCCESS);
+      case 'h':
+        print_usage (stdout);
+        exit (EXIT_SUCCESS);
+      default:
+        print_usage (stderr);
+        exit (EXIT_FAILURE);
+      }
+  return optind;
+}
+
+static int
+fail (spc_err_t *err)
+{
+  spc_log_fatal ((*err)->msg);
+  spc_error_free (err);
+  return EXIT_FAILURE;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct spc_global g = { .root = SPACER_DEFAULT_ROOT };
+  int first = parse_global (argc, argv, &g);
+  spc_err_t err = NULL;
+
+  enum spc_log_format format = SPC_LOG_FORMAT_TEXT;
+  if (g.log_format && strcmp (g.log_format, "json") == 0)
+    format = SPC_LOG_FORMAT_JSON;
+  else if (g.log_format && strcmp (g.log_format, "text") != 0)
+    {
+      spc_error_make (&err, 0, "--log-format: unknown format `%s` (text or json)", g.log_format);
+      return fail (&err);
+    }
+  if (spc_log_init (g.log, format, g.debug) < 0)
+    {
+      spc_error_errno (&err, "--log: open `%s`", g.log);
+      return fail (&err);
+    }
+
+  if (first >= argc)
+    {
+      print_usage (stderr);
+      return EXIT_FAILURE;
+    }
+  const char *name = argv[first];
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    {
+      if (strcmp (commands[i].name, name) != 0)
+        continue;
+      /* Commands see argv[0] == their name, like a program of their own. */
+      optind = 0;
+      int r = commands[i].fn (&g, argc - first, argv + first, &err);
+      if (r < 0)
+        return fail (&err);
+      return r;
+    }
+  spc_error_make (&err, 0, "unknown command `%s` (see spacer --help)", name);
+  return fail (&err);
+}

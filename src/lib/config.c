@@ -1,0 +1,704 @@
+/* config.json loader: the top level, process, root, mounts and hooks.
+ * linux.* lives in config-linux.c, config-resources.c and config-seccomp.c. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/config.h"
+#include "spacer/log.h"
+#include "config-internal.h"
+
+#ifndef MS_LAZYTIME
+#define MS_LAZYTIME (1 << 25)
+#endif
+
+/* ---- process ---------------------------------------------------------- */
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimit_names[] = {
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int
+rlimit_resource_from_name (const char *name)
+{
+  for (size_t i = 0; i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+    if (strcmp (rlimit_names[i].name, name) == 0)
+      return rlimit_names[i].resource;
+  return -1;
+}
+
+static int
+parse_rlimit (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
+{
+  struct spc_rlimit *rl = elem;
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_req_string (v, "type", p, &rl->type, err) < 0)
+    return -1;
+  rl->resource = rlimit_resource_from_name (rl->type);
+  if (rl->resource < 0)
+    return config_fail (JPATH_MEMBER_OF (p, "type"), err, "unknown rlimit \"%s\"", rl->type);
+  if (config_req_uint64 (v, "soft", p, &rl->soft, err) < 0
+      || config_req_uint64 (v, "hard", p, &rl->hard, err) < 0)
+    return -1;
+  if (rl->soft > rl->hard)
+    return config_fail (p, err, "soft limit exceeds hard limit");
+  return 0;
+}
+
+/* setrlimit() would just apply the last one; a repeated type is almost
+ * certainly a generator bug, so say so instead. */
+static int
+check_rlimits_unique (const struct spc_process *proc, const struct jpath *p, spc_err_t *err)
+{
+  uint64_t seen = 0;
+  for (size_t i = 0; i < proc->n_rlimits; i++)
+    {
+      uint64_t bit = UINT64_C (1) << proc->rlimits[i].resource;
+      if (seen & bit)
+        return config_fail (JPATH_MEMBER_OF (JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "rlimits"), i), "type"),
+                            err, "duplicate rlimit \"%s\"", proc->rlimits[i].type);
+      seen |= bit;
+    }
+  return 0;
+}
+
+/* Unknown names are warnings, not errors: engines ship capability lists for
+ * the newest kernel, and a runtime built against older headers must still
+ * run them (runc and crun behave the same). */
+static int
+parse_capability_set (const spc_json *obj, const char *key, const struct jpath *p,
+                      uint64_t *mask, spc_err_t *err)
+{
+  const spc_json *v = config_member (obj, key);
+  const struct jpath *here = JPATH_MEMBER_OF (p, key);
+  if (v == NULL)
+    return 0;
+  if (config_expect (v, SPC_JSON_ARRAY, here, err) < 0)
+    return -1;
+  for (size_t i = 0; i < v->u.array.len; i++)
+    {
+      const struct jpath *at = JPATH_INDEX_OF (here, i);
+      _cleanup_free_ char *name = NULL;
+      cap_value_t cap;
+      if (config_to_string (v->u.array.items[i], at, &name, err) < 0)
+        return -1;
+      if (strncmp (name, "CAP_", 4) != 0 || cap_from_name (name, &cap) < 0 || cap < 0 || cap > 63)
+        {
+          config_warn (at, "unknown capability \"%s\", ignored", name);
+          continue;
+        }
+      *mask |= UINT64_C (1) << cap;
+    }
+  return 0;
+}
+
+static int
+parse_capabilities (const spc_json *v, const struct jpath *p, struct spc_capabilities *caps,
+                    spc_err_t *err)
+{
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  caps->present = true;
+  if (parse_capability_set (v, "bounding", p, &caps->bounding, err) < 0
+      || parse_capability_set (v, "effective", p, &caps->effective, err) < 0
+      || parse_capability_set (v, "inheritable", p, &caps->inheritable, err) < 0
+      || parse_capability_set (v, "permitted", p, &caps->permitted, err) < 0
+      || parse_capability_set (v, "ambient", p, &caps->ambient, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+parse_gid (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
+{
+  uint64_t gid;
+  if (config_to_uint64 (v, p, UINT32_MAX, &gid, err) < 0)
+    return -1;
+  *(gid_t *) elem = (gid_t) gid;
+  return 0;
+}
+
+static int
+parse_user (const spc_json *v, const struct jpath *p, struct spc_user *user, spc_err_t *err)
+{
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_opt_uint32 (v, "uid", p, NULL, &user->uid, err) < 0
+      || config_opt_uint32 (v, "gid", p, NULL, &user->gid, err) < 0
+      || config_opt_uint32 (v, "umask", p, &user->has_umask, &user->umask, err) < 0
+      || CONFIG_OPT_ARRAY (v, "additionalGids", p, parse_gid, &user->additional_gids,
+                           &user->n_additional_gids, err) < 0
+      || config_opt_string (v, "username", p, &user->username, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+parse_console_size (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+                    spc_err_t *err)
+{
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_req_uint32 (v, "height", p, &proc->console_height, err) < 0
+      || config_req_uint32 (v, "width", p, &proc->console_width, err) < 0)
+    return -1;
+  proc->has_console_size = true;
+  return 0;
+}
+
+static int
+parse_process_args (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+                    spc_err_t *err)
+{
+  const spc_json *args = config_member (v, "args");
+  const struct jpath *here = JPATH_MEMBER_OF (p, "args");
+  if (args == NULL)
+    return config_fail (here, err, "required");
+  if (args->type == SPC_JSON_ARRAY && args->u.array.len == 0)
+    return config_fail (here, err, "must be a non-empty array");
+  return config_opt_strv (v, "args", p, &proc->args, &proc->n_args, err);
+}
+
+static int
+parse_process_cwd (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+                   spc_err_t *err)
+{
+  if (config_req_string (v, "cwd", p, &proc->cwd, err) < 0)
+    return -1;
+  if (!config_is_absolute (proc->cwd))
+    return config_fail (JPATH_MEMBER_OF (p, "cwd"), err, "must be an absolute path");
+  return 0;
+}
+
+static int
+parse_oom_score_adj (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+                     spc_err_t *err)
+{
+  const spc_json *adj = config_member (v, "oomScoreAdj");
+  int64_t value;
+  if (adj == NULL)
+    return 0;
+  /* The kernel's own bounds (OOM_SCORE_ADJ_MIN/MAX). */
+  if (config_to_int64 (adj, JPATH_MEMBER_OF (p, "oomScoreAdj"), -1000, 1000, &value, err) < 0)
+    return -1;
+  proc->has_oom_score_adj = true;
+  proc->oom_score_adj = (int) value;
+  return 0;
+}
+
+static int
+parse_process (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+               spc_err_t *err)
+{
+  const spc_json *member;
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_opt_bool (v, "terminal", p, NULL, &proc->terminal, err) < 0)
+    return -1;
+  if ((member = config_member (v, "consoleSize"))
+      && parse_console_size (member, JPATH_MEMBER_OF (p, "consoleSize"), proc, err) < 0)
+    return -1;
+  if ((member = config_member (v, "user"))
+      && parse_user (member, JPATH_MEMBER_OF (p, "user"), &proc->user, err) < 0)
+    return -1;
+  if (parse_process_args (v, p, proc, err) < 0
+      || config_opt_strv (v, "env", p, &proc->env, &proc->n_env, err) < 0
+      || parse_process_cwd (v, p, proc, err) < 0
+      || CONFIG_OPT_ARRAY (v, "rlimits", p, parse_rlimit, &proc->rlimits, &proc->n_rlimits, err) < 0
+      || check_rlimits_unique (proc, p, err) < 0
+      || config_opt_bool (v, "noNewPrivileges", p, NULL, &proc->no_new_privileges, err) < 0
+      || parse_oom_score_adj (v, p, proc, err) < 0)
+    return -1;
+  if ((member = config_member (v, "capabilities"))
+      && parse_capabilities (member, JPATH_MEMBER_OF (p, "capabilities"), &proc->capabilities, err) < 0)
+    return -1;
+  if (config_opt_string (v, "apparmorProfile", p, &proc->apparmor_profile, err) < 0
+      || config_opt_string (v, "selinuxLabel", p, &proc->selinux_label, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* ---- root --------------------------------------------------------------- */
+
+static int
+parse_root (const spc_json *config, const struct jpath *p, struct spc_root *root, spc_err_t *err)
+{
+  const spc_json *v = config_member (config, "root");
+  const struct jpath *here = JPATH_MEMBER_OF (p, "root");
+  if (v == NULL)
+    return config_fail (here, err, "required");
+  if (config_expect (v, SPC_JSON_OBJECT, here, err) < 0
+      || config_req_string (v, "path", here, &root->path, err) < 0)
+    return -1;
+  if (root->path[0] == '\0')
+    return config_fail (JPATH_MEMBER_OF (here, "path"), err, "must not be empty");
+  return config_opt_bool (v, "readonly", here, NULL, &root->readonly, err);
+}
+
+/* ---- mounts ------------------------------------------------------------- */
+
+static const struct
+{
+  const char *name;
+  bool clear; /* the option removes the flag rather than setting it */
+  unsigned long flag;
+} mount_flag_options[] = {
+  { "defaults", false, 0 },
+  { "ro", false, MS_RDONLY },
+  { "rw", true, MS_RDONLY },
+  { "suid", true, MS_NOSUID },
+  { "nosuid", false, MS_NOSUID },
+  { "dev", true, MS_NODEV },
+  { "nodev", false, MS_NODEV },
+  { "exec", true, MS_NOEXEC },
+  { "noexec", false, MS_NOEXEC },
+  { "sync", false, MS_SYNCHRONOUS },
+  { "async", true, MS_SYNCHRONOUS },
+  { "dirsync", false, MS_DIRSYNC },
+  { "remount", false, MS_REMOUNT },
+  { "mand", false, MS_MANDLOCK },
+  { "nomand", true, MS_MANDLOCK },
+  { "atime", true, MS_NOATIME },
+  { "noatime", false, MS_NOATIME },
+  { "diratime", true, MS_NODIRATIME },
+  { "nodiratime", false, MS_NODIRATIME },
+  { "relatime", false, MS_RELATIME },
+  { "norelatime", true, MS_RELATIME },
+  { "strictatime", false, MS_STRICTATIME },
+  { "nostrictatime", true, MS_STRICTATIME },
+  { "lazytime", false, MS_LAZYTIME },
+  { "nolazytime", true, MS_LAZYTIME },
+  { "silent", false, MS_SILENT },
+  { "loud", true, MS_SILENT },
+  { "iversion", false, MS_I_VERSION },
+  { "noiversion", true, MS_I_VERSION },
+  { "bind", false, MS_BIND },
+  { "rbind", false, MS_BIND | MS_REC },
+};
+
+static const struct
+{
+  const char *name;
+  unsigned long flags;
+} propagation_options[] = {
+  { "private", MS_PRIVATE },
+  { "rprivate", MS_PRIVATE | MS_REC },
+  { "shared", MS_SHARED },
+  { "rshared", MS_SHARED | MS_REC },
+  { "slave", MS_SLAVE },
+  { "rslave", MS_SLAVE | MS_REC },
+  { "unbindable", MS_UNBINDABLE },
+  { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+unsigned long
+config_propagation_from_name (const char *name)
+{
+  for (size_t i = 0; i < sizeof propagation_options / sizeof propagation_options[0]; i++)
+    if (strcmp (propagation_options[i].name, name) == 0)
+      return propagation_options[i].flags;
+  return 0;
+}
+
+static bool
+apply_mount_flag_option (struct spc_mount *m, const char *option)
+{
+  for (size_t i = 0; i < sizeof mount_flag_options / sizeof mount_flag_options[0]; i++)
+    {
+      if (strcmp (mount_flag_options[i].name, option) != 0)
+        continue;
+      /* Later options override earlier ones, as with mount(8): "ro,rw". */
+      unsigned long flag = mount_flag_options[i].flag;
+      if (mount_flag_options[i].clear)
+        {
+          m->flags &= ~flag;
+          m->clear_flags |= flag;
+        }
+      else
+        {
+          m->flags |= flag;
+          m->clear_flags &= ~flag;
+        }
+      return true;
+    }
+  return false;
+}
+
+static int
+append_mount_data (struct spc_mount *m, const char *option, spc_err_t *err)
+{
+  char *data = NULL;
+  int r = m->data ? asprintf (&data, "%s,%s", m->data, option) : asprintf (&data, "%s", option);
+  if (r < 0)
+    return spc_error_make (err, ENOMEM, "asprintf");
+  free (m->data);
+  m->data = data;
+  return 0;
+}
+
+static int
+derive_mount_flags (struct spc_mount *m, spc_err_t *err)
+{
+  if (m->type && strcmp (m->type, "bind") == 0)
+    m->flags |= MS_BIND;
+  for (size_t i = 0; i < m->n_options; i++)
+    {
+      const char *option = m->options[i];
+      unsigned long propagation;
+      if (apply_mount_flag_option (m, option))
+        continue;
+      if ((propagation = config_propagation_from_name (option)) != 0)
+        m->propagation = propagation;
+      /* A crun extension that engines may pass; spacer has no use for it
+       * and it must not reach the kernel as fs data. */
+      else if (strcmp (option, "tmpcopyup") == 0)
+        continue;
+      else if (append_mount_data (m, option, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+parse_mount_destination (const spc_json *v, const struct jpath *p, struct spc_mount *m,
+                         spc_err_t *err)
+{
+  if (config_req_string (v, "destination", p, &m->destination, err) < 0)
+    return -1;
+  if (config_is_absolute (m->destination))
+    return 0;
+  /* Tolerated for old configs (runc does the same); the container root is
+   * the only sensible base. */
+  config_warn (JPATH_MEMBER_OF (p, "destination"), "relative path \"%s\", using \"/%s\"",
+               m->destination, m->destination);
+  char *absolute = NULL;
+  if (asprintf (&absolute, "/%s", m->destination) < 0)
+    return spc_error_make (err, ENOMEM, "asprintf");
+  free (m->destination);
+  m->destination = absolute;
+  return 0;
+}
+
+static int
+parse_mount (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
+{
+  struct spc_mount *m = elem;
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || parse_mount_destination (v, p, m, err) < 0
+      || config_opt_string (v, "type", p, &m->type, err) < 0
+      || config_opt_string (v, "source", p, &m->source, err) < 0
+      || config_opt_strv (v, "options", p, &m->options, &m->n_options, err) < 0
+      || CONFIG_OPT_ARRAY (v, "uidMappings", p, config_parse_id_mapping, &m->uid_mappings,
+                           &m->n_uid_mappings, err) < 0
+      || CONFIG_OPT_ARRAY (v, "gidMappings", p, config_parse_id_mapping, &m->gid_mappings,
+                           &m->n_gid_mappings, err) < 0)
+    return -1;
+  return derive_mount_flags (m, err);
+}
+
+/* ---- hooks -------------------------------------------------------------- */
+
+static const char *const hook_kind_names[SPC_HOOK_KIND_COUNT] = {
+  [SPC_HOOK_PRESTART] = "prestart",
+  [SPC_HOOK_CREATE_RUNTIME] = "createRuntime",
+  [SPC_HOOK_CREATE_CONTAINER] = "createContainer",
+  [SPC_HOOK_START_CONTAINER] = "startContainer",
+  [SPC_HOOK_POSTSTART] = "poststart",
+  [SPC_HOOK_POSTSTOP] = "poststop",
+};
+
+static int
+parse_hook_timeout (const spc_json *v, const struct jpath *p, struct spc_hook *hook,
+                    spc_err_t *err)
+{
+  const spc_json *timeout = config_member (v, "timeout");
+  int64_t seconds;
+  if (timeout == NULL)
+    return 0;
+  const struct jpath *here = JPATH_MEMBER_OF (p, "timeout");
+  if (config_to_int64 (timeout, here, INT64_MIN, INT64_MAX, &seconds, err) < 0)
+    return -1;
+  if (seconds <= 0)
+    return config_fail (here, err, "must be greater than 0");
+  if (seconds > INT32_MAX)
+    return config_fail (here, err, "out of range");
+  hook->has_timeout = true;
+  hook->timeout = (int) seconds;
+  return 0;
+}
+
+static int
+parse_hook (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
+{
+  struct spc_hook *hook = elem;
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_req_string (v, "path", p, &hook->path, err) < 0)
+    return -1;
+  if (!config_is_absolute (hook->path))
+    return config_fail (JPATH_MEMBER_OF (p, "path"), err, "must be an absolute path");
+  if (config_opt_strv (v, "args", p, &hook->args, &hook->n_args, err) < 0
+      || config_opt_strv (v, "env", p, &hook->env, &hook->n_env, err) < 0)
+    return -1;
+  return parse_hook_timeout (v, p, hook, err);
+}
+
+static int
+parse_hooks (const spc_json *v, const struct jpath *p, struct spc_hooks *hooks, spc_err_t *err)
+{
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  for (int kind = 0; kind < SPC_HOOK_KIND_COUNT; kind++)
+    if (CONFIG_OPT_ARRAY (v, hook_kind_names[kind], p, parse_hook, &hooks->hooks[kind],
+                          &hooks->n_hooks[kind], err) < 0)
+      return -1;
+  return 0;
+}
+
+/* ---- top level ---------------------------------------------------------- */
+
+/* Versions are only advisory: newer minor versions add fields we ignore,
+ * so refusing them would break engines for nothing. */
+static void
+check_oci_version (const char *version, const struct jpath *p)
+{
+  char *end;
+  errno = 0;
+  unsigned long major = strtoul (version, &end, 10);
+  bool ok = end != version && *end == '.' && major == 1 && errno == 0;
+  if (ok)
+    {
+      const char *minor_text = end + 1;
+      unsigned long minor = strtoul (minor_text, &end, 10);
+      ok = end != minor_text && minor <= 3 && (*end == '.' || *end == '\0' || *end == '-');
+    }
+  if (!ok)
+    config_warn (p, "unsupported version \"%s\", continuing", version);
+}
+
+static bool
+has_new_uts_namespace (const struct spc_config *c)
+{
+  const struct spc_namespace *ns = spc_config_namespace (c, SPC_NS_UTS);
+  return ns && ns->path == NULL;
+}
+
+/* Setting the host's own names from inside a container would rename the
+ * host; runc refuses the same. */
+static int
+check_uts_names (const struct spc_config *c, const struct jpath *p, spc_err_t *err)
+{
+  if (has_new_uts_namespace (c))
+    return 0;
+  if (c->hostname && c->hostname[0])
+    return config_fail (JPATH_MEMBER_OF (p, "hostname"), err, "requires a new uts namespace");
+  if (c->domainname && c->domainname[0])
+    return config_fail (JPATH_MEMBER_OF (p, "domainname"), err, "requires a new uts namespace");
+  return 0;
+}
+
+static int
+parse_config (const spc_json *v, const struct jpath *p, struct spc_config *c, spc_err_t *err)
+{
+  const spc_json *member;
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_req_string (v, "ociVersion", p, &c->oci_version, err) < 0)
+    return -1;
+  check_oci_version (c->oci_version, JPATH_MEMBER_OF (p, "ociVersion"));
+  if (parse_root (v, p, &c->root, err) < 0)
+    return -1;
+  if ((member = config_member (v, "process")))
+    {
+      c->has_process = true;
+      if (parse_process (member, JPATH_MEMBER_OF (p, "process"), &c->process, err) < 0)
+        return -1;
+    }
+  if (config_opt_string (v, "hostname", p, &c->hostname, err) < 0
+      || config_opt_string (v, "domainname", p, &c->domainname, err) < 0
+      || CONFIG_OPT_ARRAY (v, "mounts", p, parse_mount, &c->mounts, &c->n_mounts, err) < 0)
+    return -1;
+  if ((member = config_member (v, "hooks"))
+      && parse_hooks (member, JPATH_MEMBER_OF (p, "hooks"), &c->hooks, err) < 0)
+    return -1;
+  if (CONFIG_OPT_STRING_MAP (v, "annotations", p, &c->annotations, &c->n_annotations, err) < 0)
+    return -1;
+  if ((member = config_member (v, "linux")))
+    {
+      c->has_linux = true;
+      if (config_parse_linux (member, JPATH_MEMBER_OF (p, "linux"), &c->linux_, err) < 0)
+        return -1;
+    }
+  return check_uts_names (c, p, err);
+}
+
+int
+spc_config_load_buffer (const char *buf, size_t len, const char *name, struct spc_config **out,
+                        spc_err_t *err)
+{
+  _cleanup_json_ spc_json *doc = NULL;
+  if (spc_json_parse (buf, len, &doc, err) < 0)
+    return spc_error_prefix (err, "%s", name);
+
+  _cleanup_config_ struct spc_config *c = calloc (1, sizeof *c);
+  if (c == NULL)
+    return spc_error_make (err, ENOMEM, "%s", name);
+  const struct jpath file = { .kind = JPATH_FILE, .key = name };
+  if (parse_config (doc, &file, c, err) < 0)
+    return -1;
+  *out = steal_pointer (&c);
+  return 0;
+}
+
+/* One read into one buffer: this runs on every container start. */
+static int
+read_whole_fd (int fd, const char *name, char **out, size_t *out_len, spc_err_t *err)
+{
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return spc_error_make (err, errno, "%s: stat", name);
+  /* +1 so a file of exactly st_size bytes is seen to end without a
+   * second allocation; files that lie about their size still work. */
+  size_t cap = (st.st_size > 0 ? (size_t) st.st_size : 4096) + 1;
+  _cleanup_free_ char *buf = malloc (cap);
+  size_t len = 0;
+  if (buf == NULL)
+    return spc_error_make (err, ENOMEM, "%s: read", name);
+  for (;;)
+    {
+      if (len == cap)
+        {
+          char *bigger = realloc (buf, cap * 2);
+          if (bigger == NULL)
+            return spc_error_make (err, ENOMEM, "%s: read", name);
+          buf = bigger;
+          cap *= 2;
+        }
+      ssize_t n = read (fd, buf + len, cap - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return spc_error_make (err, errno, "%s: read", name);
+      if (n == 0)
+        break;
+      len += (size_t) n;
+    }
+  *out = steal_pointer (&buf);
+  *out_len = len;
+  return 0;
+}
+
+int
+spc_config_load_file (const char *path, const char *name, struct spc_config **out,
+                      spc_err_t *err)
+{
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_make (err, errno, "%s: open", name);
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  if (read_whole_fd (fd, name, &buf, &len, err) < 0)
+    return -1;
+  return spc_config_load_buffer (buf, len, name, out, err);
+}
+
+/* ---- release ------------------------------------------------------------ */
+
+static void
+process_free (struct spc_process *proc)
+{
+  free (proc->user.additional_gids);
+  free (proc->user.username);
+  config_strv_free (proc->args);
+  config_strv_free (proc->env);
+  free (proc->cwd);
+  for (size_t i = 0; i < proc->n_rlimits; i++)
+    free (proc->rlimits[i].type);
+  free (proc->rlimits);
+  free (proc->apparmor_profile);
+  free (proc->selinux_label);
+}
+
+static void
+mount_free (struct spc_mount *m)
+{
+  free (m->destination);
+  free (m->type);
+  free (m->source);
+  config_strv_free (m->options);
+  free (m->data);
+  free (m->uid_mappings);
+  free (m->gid_mappings);
+}
+
+static void
+hooks_free (struct spc_hooks *hooks)
+{
+  for (int kind = 0; kind < SPC_HOOK_KIND_COUNT; kind++)
+    {
+      for (size_t i = 0; i < hooks->n_hooks[kind]; i++)
+        {
+          free (hooks->hooks[kind][i].path);
+          config_strv_free (hooks->hooks[kind][i].args);
+          config_strv_free (hooks->hooks[kind][i].env);
+        }
+      free (hooks->hooks[kind]);
+    }
+}
+
+void
+spc_config_free (struct spc_config *c)
+{
+  if (c == NULL)
+    return;
+  free (c->oci_version);
+  free (c->root.path);
+  process_free (&c->process);
+  free (c->hostname);
+  free (c->domainname);
+  for (size_t i = 0; i < c->n_mounts; i++)
+    mount_free (&c->mounts[i]);
+  free (c->mounts);
+  hooks_free (&c->hooks);
+  for (size_t i = 0; i < c->n_annotations; i++)
+    {
+      free (c->annotations[i].key);
+      free (c->annotations[i].value);
+    }
+  free (c->annotations);
+  config_linux_free (&c->linux_);
+  free (c);
+}
+
+const char *
+spc_config_annotation (const struct spc_config *c, const char *key)
+{
+  /* Backwards: a key given twice resolves to its last value. */
+  for (size_t i = c->n_annotations; i > 0; i--)
+    if (strcmp (c->annotations[i - 1].key, key) == 0)
+      return c->annotations[i - 1].value;
+  return NULL;
+}

@@ -1,0 +1,578 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/config.h"
+#include "spacer/container.h"
+#include "spacer/linux.h"
+#include "spacer/log.h"
+#include "spacer/namespaces.h"
+#include "spacer/sync.h"
+#include "spacer/utils.h"
+
+/* ---- process handles ----
+ * A pidfd pins the process: once we hold one and have checked the start
+ * time, a signal can never hit an unrelated process that reused the PID. */
+
+static int
+open_init_pidfd (const struct spc_state *st)
+{
+  int fd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  if (fd < 0)
+    return -1;
+  if (spc_process_start_time (st->pid) != st->start_time)
+    {
+      close (fd);
+      errno = ESRCH;
+      return -1;
+    }
+  return fd;
+}
+
+static int
+wait_pidfd_exit (int pidfd, int timeout_ms)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  int r;
+  do
+    r = poll (&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  return r > 0 ? 0 : -1;
+}
+
+/* ---- create ---- */
+
+struct created
+{
+  pid_t pid;
+  int sync_fd; /* the runtime's end; still open for run */
+};
+
+static int
+load_bundle_config (const struct spc_create_options *o, struct spc_config **config,
+                    char **bundle_abs, spc_err_t *err)
+{
+  const char *bundle = o->bundle ? o->bundle : ".";
+  *bundle_abs = realpath (bundle, NULL);
+  if (*bundle_abs == NULL)
+    return spc_error_errno (err, "bundle `%s`", bundle);
+
+  _cleanup_free_ char *path = NULL, *name = NULL;
+  if (asprintf (&path, "%s/config.json", *bundle_abs) < 0
+      || asprintf (&name, "%s%sconfig.json", o->bundle ? o->bundle : "",
+                   o->bundle && o->bundle[strlen (o->bundle) - 1] != '/' ? "/" : "")
+             < 0)
+    return spc_error_errno (err, "asprintf");
+  if (spc_config_load_file (path, name, config, err) < 0)
+    return -1;
+  if (!(*config)->has_process)
+    return spc_error_make (err, 0, "%s: process: required to create a container", name);
+  if (spc_linux_validate (*config, err) < 0)
+    return spc_error_prefix (err, "%s", name);
+  return 0;
+}
+
+static int
+resolve_rootfs (const struct spc_config *c, const char *bundle_abs, char **rootfs, spc_err_t *err)
+{
+  _cleanup_free_ char *joined = NULL;
+  if (c->root.path[0] == '/')
+    joined = strdup (c->root.path);
+  else if (asprintf (&joined, "%s/%s", bundle_abs, c->root.path) < 0)
+    joined = NULL;
+  if (joined == NULL)
+    return spc_error_errno (err, "asprintf");
+  *rootfs = realpath (joined, NULL);
+  if (*rootfs == NULL)
+    return spc_error_errno (err, "root.path `%s`", c->root.path);
+  struct stat st;
+  if (stat (*rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    return spc_error_make (err, ENOTDIR, "root.path `%s`", c->root.path);
+  return 0;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, spc_err_t *err)
+{
+  _cleanup_free_ char *dir = strdup (path);
+  if (dir == NULL)
+    return spc_error_errno (err, "strdup");
+  char *slash = strrchr (dir, '/');
+  const char *base = path;
+  if (slash)
+    {
+      *slash = '\0';
+      base = slash + 1;
+    }
+  _cleanup_close_ int dirfd
+      = open (slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return spc_error_errno (err, "pid file `%s`", path);
+  char buf[32];
+  int len = snprintf (buf, sizeof buf, "%d", (int) pid);
+  if (spc_write_file_atomic_at (dirfd, base, buf, (size_t) len, 0644, err) < 0)
+    return spc_error_prefix (err, "pid file `%s`", path);
+  return 0;
+}
+
+static void
+kill_and_reap (pid_t pid)
+{
+  kill (pid, SIGKILL);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+static int
+fill_state (struct spc_state *st, const struct spc_config *c, const char *id,
+            const char *bundle, const char *rootfs, pid_t pid, spc_err_t *err)
+{
+  char created[64];
+  spc_rfc3339_now (created, sizeof created);
+  st->id = strdup (id);
+  st->oci_version = strdup (c->oci_version ? c->oci_version : "1.0.0");
+  st->bundle = strdup (bundle);
+  st->rootfs = strdup (rootfs);
+  st->created = strdup (created);
+  st->pid = pid;
+  st->start_time = spc_process_start_time (pid);
+  st->owner = geteuid ();
+  if (!st->id || !st->oci_version || !st->bundle || !st->rootfs || !st->created)
+    return spc_error_errno (err, "strdup");
+  if (c->n_annotations)
+    {
+      st->annotations = calloc (c->n_annotations, sizeof *st->annotations);
+      if (st->annotations == NULL)
+        return spc_error_errno (err, "calloc");
+      for (size_t i = 0; i < c->n_annotations; i++, st->n_annotations++)
+        {
+          st->annotations[i].key = strdup (c->annotations[i].key);
+          st->annotations[i].value = strdup (c->annotations[i].value);
+          if (!st->annotations[i].key || !st->annotations[i].value)
+            return spc_error_errno (err, "strdup");
+        }
+    }
+  return 0;
+}
+
+/* Spawn the init and take it through set-up. On success the init waits for
+ * start (on the fifo, or on the sync socket for run) and state.json exists. */
+static int
+spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool for_run,
+                 int ns_fds[SPC_NS_COUNT], struct created *out, spc_err_t *err)
+{
+  int pair[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return spc_error_errno (err, "socketpair");
+  _cleanup_close_ int runtime_fd = pair[0];
+  _cleanup_close_ int init_fd = pair[1];
+
+  if (spc_namespaces_prepare_parent (c, ns_fds, err) < 0)
+    return -1;
+
+  struct spc_init_args args = {
+    .config = c,
+    .rootfs = rootfs,
+    .sync_fd = init_fd,
+    .runtime_sync_fd = runtime_fd,
+    .state_dirfd = for_run ? -1 : dirfd,
+  };
+  memcpy (args.ns_fds, ns_fds, sizeof args.ns_fds);
+  pid_t pid = spc_linux_spawn_init (&args, err);
+  if (pid < 0)
+    return -1;
+  close (spc_steal_fd (&init_fd));
+
+  if (spc_namespaces_creates (c, SPC_NS_USER))
+    {
+      if (spc_sync_expect (runtime_fd, SPC_SYNC_USERNS_READY, err) < 0
+          || spc_namespaces_write_id_maps (pid, c, err) < 0
+          || spc_sync_send (runtime_fd, SPC_SYNC_USERNS_MAPPED, err) < 0)
+        {
+          kill_and_reap (pid);
+          return -1;
+        }
+    }
+  if (spc_sync_expect (runtime_fd, SPC_SYNC_CREATED, err) < 0)
+    {
+      kill_and_reap (pid);
+      return -1;
+    }
+  out->pid = pid;
+  out->sync_fd = spc_steal_fd (&runtime_fd);
+  return 0;
+}
+
+static int
+create_container (const char *root, const char *id, const struct spc_create_options *o,
+                  bool for_run, struct created *out, spc_err_t *err)
+{
+  if (spc_validate_id (id, err) < 0)
+    return -1;
+
+  _cleanup_config_ struct spc_config *c = NULL;
+  _cleanup_free_ char *bundle = NULL, *rootfs = NULL, *pid_file = NULL;
+  if (load_bundle_config (o, &c, &bundle, err) < 0 || resolve_rootfs (c, bundle, &rootfs, err) < 0)
+    return -1;
+  /* The pid file is relative to where we were called from, not the bundle. */
+  if (o->pid_file && o->pid_file[0] != '/')
+    {
+      _cleanup_free_ char *cwd = getcwd (NULL, 0);
+      if (cwd == NULL || asprintf (&pid_file, "%s/%s", cwd, o->pid_file) < 0)
+        return spc_error_errno (err, "pid file `%s`", o->pid_file);
+    }
+  else if (o->pid_file && (pid_file = strdup (o->pid_file)) == NULL)
+    return spc_error_errno (err, "strdup");
+
+  int ns_fds[SPC_NS_COUNT];
+  if (spc_namespaces_open (c, ns_fds, err) < 0)
+    return -1;
+
+  _cleanup_close_ int rootfd = spc_state_root_open (root, true, err);
+  if (rootfd < 0)
+    {
+      spc_namespaces_close (ns_fds);
+      return -1;
+    }
+  _cleanup_close_ int dirfd = spc_status_create_dir (rootfd, id, err);
+  if (dirfd < 0)
+    {
+      spc_namespaces_close (ns_fds);
+      return -1;
+    }
+
+  /* From here on a failure must take ROOT/ID away again. */
+  _cleanup_state_ struct spc_state st = { 0 };
+  int ret = 0;
+  out->pid = -1;
+  out->sync_fd = -1;
+  if (!for_run && (mkfifoat (dirfd, SPC_EXEC_FIFO, 0622) < 0
+                   || fchmodat (dirfd, SPC_EXEC_FIFO, 0622, 0) < 0))
+    ret = spc_error_errno (err, "create exec.fifo");
+  if (ret == 0 && chdir (bundle) < 0)
+    ret = spc_error_errno (err, "chdir to bundle `%s`", bundle);
+  if (ret == 0)
+    ret = spawn_and_setup (c, rootfs, dirfd, for_run, ns_fds, out, err);
+  spc_namespaces_close (ns_fds);
+  if (ret == 0)
+    ret = fill_state (&st, c, id, bundle, rootfs, out->pid, err);
+  if (ret == 0)
+    ret = spc_status_write (dirfd, &st, err);
+  if (ret == 0 && pid_file)
+    ret = write_pid_file (pid_file, out->pid, err);
+
+  if (ret < 0)
+    {
+      if (out->pid > 0)
+        kill_and_reap (out->pid);
+      if (out->sync_fd >= 0)
+        close (out->sync_fd);
+      spc_error_t *keep = *err;
+      *err = NULL;
+      spc_status_remove (rootfd, id, err);
+      spc_error_free (err);
+      *err = keep;
+      return -1;
+    }
+  return 0;
+}
+
+int
+spc_container_create (const char *root, const char *id, const struct spc_create_options *o,
+                      spc_err_t *err)
+{
+  struct created cr;
+  if (create_container (root, id, o, false, &cr, err) < 0)
+    return -1;
+  close (cr.sync_fd);
+  return 0;
+}
+
+/* ---- run ---- */
+
+static volatile sig_atomic_t forward_pid;
+
+static void
+forward_signal (int sig)
+{
+  if (forward_pid > 0)
+    kill ((pid_t) forward_pid, sig);
+}
+
+static void
+install_forwarding (pid_t pid)
+{
+  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  forward_pid = pid;
+  struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+  sigemptyset (&sa.sa_mask);
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+    sigaction (sigs[i], &sa, NULL);
+}
+
+static int
+remove_container (const char *root, const char *id, spc_err_t *err)
+{
+  _cleanup_close_ int rootfd = spc_state_root_open (root, false, err);
+  if (rootfd < 0)
+    return -1;
+  return spc_status_remove (rootfd, id, err);
+}
+
+int
+spc_container_run (const char *root, const char *id, const struct spc_create_options *o,
+                   int *exit_code, spc_err_t *err)
+{
+  struct created cr;
+  if (create_container (root, id, o, true, &cr, err) < 0)
+    return -1;
+  _cleanup_close_ int sync_fd = cr.sync_fd;
+
+  if (!o->detach)
+    install_forwarding (cr.pid);
+  if (spc_sync_send (sync_fd, SPC_SYNC_START, err) < 0 || spc_sync_wait_exec (sync_fd, err) < 0)
+    {
+      kill_and_reap (cr.pid);
+      spc_error_t *keep = *err;
+      *err = NULL;
+      remove_container (root, id, err);
+      spc_error_free (err);
+      *err = keep;
+      return -1;
+    }
+  if (o->detach)
+    {
+      *exit_code = 0;
+      return 0;
+    }
+
+  int status;
+  while (waitpid (cr.pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return spc_error_errno (err, "wait for container init");
+  forward_pid = 0;
+  *exit_code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
+  return remove_container (root, id, err);
+}
+
+/* ---- start ---- */
+
+static int
+open_locked (const char *root, const char *id, int lock_op, struct spc_state *st, spc_err_t *err)
+{
+  if (spc_validate_id (id, err) < 0)
+    return -1;
+  _cleanup_close_ int rootfd = spc_state_root_open (root, false, err);
+  if (rootfd < 0)
+    {
+      if (*err && (*err)->errno_ == ENOENT)
+        {
+          spc_error_free (err);
+          return spc_error_make (err, ENOENT, "container `%s` does not exist", id);
+        }
+      return -1;
+    }
+  _cleanup_close_ int dirfd = spc_status_open_dir (rootfd, id, lock_op, err);
+  if (dirfd < 0)
+    return -1;
+  if (spc_status_read (dirfd, id, st, err) < 0)
+    return -1;
+  return spc_steal_fd (&dirfd);
+}
+
+static int
+release_fifo (int dirfd, const struct spc_state *st, spc_err_t *err)
+{
+  /* Non-blocking open never hangs; the init, blocked opening the other end,
+   * wakes up and writes one byte. Poll in slices so a dead init is noticed. */
+  _cleanup_close_ int fd = openat (dirfd, SPC_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_errno (err, "open exec.fifo");
+  for (;;)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int r = poll (&p, 1, 100);
+      if (r < 0 && errno != EINTR)
+        return spc_error_errno (err, "poll exec.fifo");
+      if (r > 0 && (p.revents & POLLIN))
+        {
+          char c;
+          if (read (fd, &c, 1) == 1)
+            break;
+        }
+      if (spc_status_of (dirfd, st) == SPC_STATUS_STOPPED)
+        return spc_error_make (err, 0, "container `%s`: init exited before start", st->id);
+    }
+  if (unlinkat (dirfd, SPC_EXEC_FIFO, 0) < 0)
+    return spc_error_errno (err, "remove exec.fifo");
+  return 0;
+}
+
+int
+spc_container_start (const char *root, const char *id, spc_err_t *err)
+{
+  _cleanup_state_ struct spc_state st = { 0 };
+  _cleanup_close_ int dirfd = open_locked (root, id, LOCK_EX, &st, err);
+  if (dirfd < 0)
+    return -1;
+  enum spc_status s = spc_status_of (dirfd, &st);
+  if (s != SPC_STATUS_CREATED)
+    return spc_error_make (err, 0, "cannot start container `%s`: it is %s, not created", id,
+                           spc_status_name (s));
+  return release_fifo (dirfd, &st, err);
+}
+
+/* ---- state, kill ---- */
+
+int
+spc_container_state (const char *root, const char *id, char **json, spc_err_t *err)
+{
+  _cleanup_state_ struct spc_state st = { 0 };
+  _cleanup_close_ int dirfd = open_locked (root, id, LOCK_SH, &st, err);
+  if (dirfd < 0)
+    return -1;
+  *json = spc_state_to_json (&st, spc_status_of (dirfd, &st), true);
+  return 0;
+}
+
+int
+spc_container_kill (const char *root, const char *id, int signo, spc_err_t *err)
+{
+  _cleanup_state_ struct spc_state st = { 0 };
+  _cleanup_close_ int dirfd = open_locked (root, id, LOCK_SH, &st, err);
+  if (dirfd < 0)
+    return -1;
+  enum spc_status s = spc_status_of (dirfd, &st);
+  if (s == SPC_STATUS_STOPPED)
+    return spc_error_make (err, 0, "cannot kill container `%s`: it is not running", id);
+  _cleanup_close_ int pidfd = open_init_pidfd (&st);
+  if (pidfd < 0)
+    return spc_error_make (err, 0, "cannot kill container `%s`: it is not running", id);
+  if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
+    return spc_error_errno (err, "kill container `%s`", id);
+  return 0;
+}
+
+/* ---- delete ---- */
+
+static int
+kill_and_wait (const struct spc_state *st, spc_err_t *err)
+{
+  _cleanup_close_ int pidfd = open_init_pidfd (st);
+  if (pidfd < 0)
+    return 0; /* already gone */
+  if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+    return spc_error_errno (err, "kill container `%s`", st->id);
+  if (wait_pidfd_exit (pidfd, 10000) < 0)
+    return spc_error_make (err, ETIMEDOUT, "container `%s` did not exit after SIGKILL", st->id);
+  return 0;
+}
+
+int
+spc_container_delete (const char *root, const char *id, bool force, spc_err_t *err)
+{
+  _cleanup_state_ struct spc_state st = { 0 };
+  _cleanup_close_ int dirfd = open_locked (root, id, LOCK_EX, &st, err);
+  if (dirfd < 0)
+    {
+      if (force && *err && (*err)->errno_ == ENOENT)
+        {
+          spc_error_free (err);
+          return 0;
+        }
+      return -1;
+    }
+  enum spc_status s = spc_status_of (dirfd, &st);
+  if ((s == SPC_STATUS_RUNNING || s == SPC_STATUS_PAUSED) && !force)
+    return spc_error_make (err, 0,
+                           "cannot delete container `%s`: it is %s (stop it first, or use "
+                           "--force)",
+                           id, spc_status_name (s));
+  /* A created container has not run anything yet: deleting it is safe. */
+  if (s != SPC_STATUS_STOPPED && kill_and_wait (&st, err) < 0)
+    return -1;
+  return remove_container (root, id, err);
+}
+
+/* ---- list ---- */
+
+void
+spc_container_list_free (struct spc_container_info *list, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    spc_state_clear (&list[i].state);
+  free (list);
+}
+
+static int
+compare_info (const void *a, const void *b)
+{
+  const struct spc_container_info *x = a, *y = b;
+  return strcmp (x->state.id, y->state.id);
+}
+
+int
+spc_container_list (const char *root, struct spc_container_info **out, size_t *n, spc_err_t *err)
+{
+  *out = NULL;
+  *n = 0;
+  int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return errno == ENOENT ? 0 : spc_error_errno (err, "open state directory `%s`", root);
+  _cleanup_closedir_ DIR *dir = fdopendir (rootfd);
+  if (dir == NULL)
+    {
+      close (rootfd);
+      return spc_error_errno (err, "fdopendir `%s`", root);
+    }
+  struct spc_container_info *list = NULL;
+  size_t count = 0;
+  struct dirent *de;
+  while ((de = readdir (dir)))
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      spc_err_t ignored = NULL;
+      _cleanup_close_ int dirfd = spc_status_open_dir (rootfd, de->d_name, LOCK_SH, &ignored);
+      struct spc_state st = { 0 };
+      if (dirfd < 0 || spc_status_read (dirfd, de->d_name, &st, &ignored) < 0)
+        {
+          /* Half-created or half-deleted entries are not containers. */
+          spc_error_free (&ignored);
+          spc_state_clear (&st);
+          continue;
+        }
+      struct spc_container_info *grown = realloc (list, (count + 1) * sizeof *list);
+      if (grown == NULL)
+        {
+          spc_state_clear (&st);
+          spc_container_list_free (list, count);
+          return spc_error_errno (err, "realloc");
+        }
+      list = grown;
+      list[count].state = st;
+      list[count].status = spc_status_of (dirfd, &st);
+      count++;
+    }
+  if (count > 1)
+    qsort (list, count, sizeof *list, compare_info);
+  *out = list;
+  *n = count;
+  return 0;
+}

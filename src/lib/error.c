@@ -1,0 +1,83 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spacer/error.h"
+
+int
+spc_error_makev (spc_err_t *err, int errno_, const char *fmt, va_list ap)
+{
+  if (err == NULL || *err != NULL)
+    return -1; /* keep the first (innermost) error */
+
+  char *msg = NULL;
+  if (vasprintf (&msg, fmt, ap) < 0)
+    msg = NULL;
+  if (msg && errno_)
+    {
+      char *full = NULL;
+      if (asprintf (&full, "%s: %s", msg, strerror (errno_)) >= 0)
+        {
+          free (msg);
+          msg = full;
+        }
+    }
+
+  spc_error_t *e = calloc (1, sizeof *e);
+  if (e == NULL)
+    {
+      free (msg);
+      return -1;
+    }
+  e->errno_ = errno_;
+  e->msg = msg ? msg : strdup ("out of memory");
+  *err = e;
+  return -1;
+}
+
+int
+spc_error_make (spc_err_t *err, int errno_, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  spc_error_makev (err, errno_, fmt, ap);
+  va_end (ap);
+  return -1;
+}
+
+int
+spc_error_prefix (spc_err_t *err, const char *fmt, ...)
+{
+  if (err == NULL || *err == NULL)
+    return -1;
+
+  char *prefix = NULL;
+  va_list ap;
+  va_start (ap, fmt);
+  int r = vasprintf (&prefix, fmt, ap);
+  va_end (ap);
+  if (r < 0)
+    return -1;
+
+  char *full = NULL;
+  if (asprintf (&full, "%s: %s", prefix, (*err)->msg ? (*err)->msg : "") >= 0)
+    {
+      free ((*err)->msg);
+      (*err)->msg = full;
+    }
+  free (prefix);
+  return -1;
+}
+
+void
+spc_error_free (spc_err_t *err)
+{
+  if (err == NULL || *err == NULL)
+    return;
+  free ((*err)->msg);
+  free (*err);
+  *err = NULL;
+}

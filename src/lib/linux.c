@@ -1,0 +1,286 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/devices.h"
+#include "spacer/linux.h"
+#include "spacer/mounts.h"
+#include "spacer/namespaces.h"
+#include "spacer/process.h"
+#include "spacer/sync.h"
+#include "spacer/utils.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* ---- sysctl ----
+ * Only namespaced knobs may be set: anything else would change the host. */
+
+static bool
+sysctl_is_namespaced (const struct spc_config *c, const char *key, const char **needs)
+{
+  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                          "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                          "kernel.shmmni", "kernel.shm_rmid_forced" };
+  for (size_t i = 0; i < sizeof ipc_keys / sizeof *ipc_keys; i++)
+    if (strcmp (key, ipc_keys[i]) == 0)
+      return *needs = "ipc", spc_namespaces_creates (c, SPC_NS_IPC);
+  if (strncmp (key, "fs.mqueue.", 10) == 0)
+    return *needs = "ipc", spc_namespaces_creates (c, SPC_NS_IPC);
+  if (strncmp (key, "net.", 4) == 0)
+    return *needs = "network", spc_namespaces_creates (c, SPC_NS_NETWORK);
+  if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+    return *needs = "uts", spc_namespaces_creates (c, SPC_NS_UTS);
+  *needs = NULL;
+  return false;
+}
+
+int
+spc_linux_validate (const struct spc_config *c, spc_err_t *err)
+{
+  if (!spc_config_namespace (c, SPC_NS_MOUNT))
+    return spc_error_make (err, 0, "linux.namespaces: a mount namespace is required "
+                                   "(the rootfs cannot be set up in the host's)");
+  for (size_t i = 0; i < c->linux_.n_sysctl; i++)
+    {
+      const char *key = c->linux_.sysctl[i].key, *needs = NULL;
+      if (sysctl_is_namespaced (c, key, &needs))
+        continue;
+      if (needs)
+        return spc_error_make (err, 0, "linux.sysctl[\"%s\"]: needs a new %s namespace", key,
+                               needs);
+      return spc_error_make (err, 0,
+                             "linux.sysctl[\"%s\"]: not a namespaced sysctl; setting it would "
+                             "change the host",
+                             key);
+    }
+  return 0;
+}
+
+static int
+apply_sysctls (const struct spc_config *c, spc_err_t *err)
+{
+  for (size_t i = 0; i < c->linux_.n_sysctl; i++)
+    {
+      const struct spc_sysctl *s = &c->linux_.sysctl[i];
+      char path[512];
+      int n = snprintf (path, sizeof path, "/proc/sys/%s", s->key);
+      if (n < 0 || (size_t) n >= sizeof path)
+        return spc_error_make (err, ENAMETOOLONG, "linux.sysctl[\"%s\"]", s->key);
+      for (char *p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (spc_write_file_at (AT_FDCWD, path, s->value, strlen (s->value), err) < 0)
+        return spc_error_prefix (err, "linux.sysctl[\"%s\"]", s->key);
+    }
+  return 0;
+}
+
+/* ---- the init ---- */
+
+static int
+close_inherited_fds (const struct spc_init_args *a)
+{
+  /* Whatever the caller leaked to us (bats keeps fd 3 open, for one) must
+   * not live on in a container that outlasts it: close every fd above 2
+   * except the few the init still needs. */
+  int keep[SPC_NS_COUNT + 2], n = 0;
+  keep[n++] = a->sync_fd;
+  if (a->state_dirfd >= 0)
+    keep[n++] = a->state_dirfd;
+  for (int i = 0; i < SPC_NS_COUNT; i++)
+    if (a->ns_fds[i] >= 0)
+      keep[n++] = a->ns_fds[i];
+  /* insertion sort: n is tiny */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--)
+      {
+        int t = keep[j];
+        keep[j] = keep[j - 1];
+        keep[j - 1] = t;
+      }
+  unsigned int from = 3;
+  for (int i = 0; i < n; i++)
+    {
+      if ((unsigned) keep[i] > from)
+        syscall (SYS_close_range, from, (unsigned) keep[i] - 1, 0);
+      from = (unsigned) keep[i] + 1;
+    }
+  return (int) syscall (SYS_close_range, from, ~0U, 0);
+}
+
+static int
+become_root_in_userns (const struct spc_init_args *a, spc_err_t *err)
+{
+  if (spc_sync_send (a->sync_fd, SPC_SYNC_USERNS_READY, err) < 0
+      || spc_sync_expect (a->sync_fd, SPC_SYNC_USERNS_MAPPED, err) < 0)
+    return -1;
+  if (setresgid (0, 0, 0) < 0)
+    return spc_error_errno (err, "setgid 0 in the user namespace");
+  if (setresuid (0, 0, 0) < 0)
+    return spc_error_errno (err, "setuid 0 in the user namespace");
+  return 0;
+}
+
+static int
+setup_filesystem (const struct spc_init_args *a, spc_err_t *err)
+{
+  const struct spc_config *c = a->config;
+  if (spc_mounts_prepare_rootfs (c, a->rootfs, err) < 0)
+    return -1;
+  /* Opened after the self-bind so it names the new mount, not the dir below. */
+  _cleanup_close_ int rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return spc_error_errno (err, "open rootfs `%s`", a->rootfs);
+  if (spc_mounts_apply (c, rootfd, err) < 0 || spc_devices_setup (c, rootfd, err) < 0)
+    return -1;
+  return spc_mounts_pivot_root (c, a->rootfs, err);
+}
+
+static int
+set_names (const struct spc_config *c, spc_err_t *err)
+{
+  if (c->hostname && c->hostname[0] && sethostname (c->hostname, strlen (c->hostname)) < 0)
+    return spc_error_errno (err, "hostname: sethostname `%s`", c->hostname);
+  if (c->domainname && c->domainname[0]
+      && setdomainname (c->domainname, strlen (c->domainname)) < 0)
+    return spc_error_errno (err, "domainname: setdomainname `%s`", c->domainname);
+  return 0;
+}
+
+static int
+enter_cwd (const struct spc_process *p, spc_err_t *err)
+{
+  if (chdir (p->cwd) == 0)
+    return 0;
+  /* A missing working directory is made, as runc does. */
+  if (errno != ENOENT || spc_mkdir_p (p->cwd, 0755, err) < 0 || chdir (p->cwd) < 0)
+    return spc_error_errno (err, "process.cwd: chdir `%s`", p->cwd);
+  return 0;
+}
+
+static int
+init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
+{
+  const struct spc_config *c = a->config;
+  const struct spc_process *p = &c->process;
+
+  if (spc_namespaces_creates (c, SPC_NS_USER) && become_root_in_userns (a, err) < 0)
+    return -1;
+  if (spc_namespaces_join (c, a->ns_fds, err) < 0)
+    return -1;
+  spc_namespaces_close (a->ns_fds);
+  if (setsid () < 0)
+    return spc_error_errno (err, "setsid");
+  if (spc_process_apply_oom_score_adj (p, err) < 0)
+    return -1;
+  if (setup_filesystem (a, err) < 0)
+    return -1;
+  if (spc_namespaces_creates (c, SPC_NS_NETWORK) && spc_namespaces_loopback_up (err) < 0)
+    return -1;
+  if (apply_sysctls (c, err) < 0 || spc_mounts_finalize (c, err) < 0 || set_names (c, err) < 0)
+    return -1;
+  if (spc_process_apply_rlimits (p, err) < 0)
+    return -1;
+  if (spc_process_build_env (p, env, err) < 0
+      || spc_process_find_executable (p, *env, exe, err) < 0 || enter_cwd (p, err) < 0)
+    return -1;
+  if (p->user.has_umask)
+    umask (p->user.umask);
+  else
+    umask (0022);
+  return 0;
+}
+
+static int
+wait_for_start (struct spc_init_args *a, spc_err_t *err)
+{
+  if (a->state_dirfd < 0)
+    return spc_sync_expect (a->sync_fd, SPC_SYNC_START, err);
+
+  /* Opening the fifo for writing blocks until `start` opens it to read. */
+  _cleanup_close_ int fd = openat (a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_errno (err, "open exec.fifo");
+  if (spc_write_all (fd, "0", 1) < 0)
+    return spc_error_errno (err, "write exec.fifo");
+  close (a->state_dirfd);
+  a->state_dirfd = -1;
+  return 0;
+}
+
+static void
+reset_signals (void)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+}
+
+static void
+report_and_exit (struct spc_init_args *a, spc_err_t *err)
+{
+  /* Once `create` has returned nobody listens on the sync socket any more:
+   * the container's stderr is then the only place left to say it. */
+  if (spc_sync_send_error (a->sync_fd, *err) < 0)
+    dprintf (STDERR_FILENO, "spacer: container init: %s\n", (*err)->msg);
+  _exit (127);
+}
+
+static void __attribute__ ((noreturn))
+container_init (struct spc_init_args *a)
+{
+  spc_err_t err = NULL;
+  char **env = NULL;
+  char *exe = NULL;
+
+  close (a->runtime_sync_fd);
+  close_inherited_fds (a);
+  if (init_setup (a, &env, &exe, &err) < 0)
+    {
+      spc_sync_send_error (a->sync_fd, err);
+      _exit (1);
+    }
+  if (spc_sync_send (a->sync_fd, SPC_SYNC_CREATED, &err) < 0)
+    _exit (1);
+  if (wait_for_start (a, &err) < 0)
+    report_and_exit (a, &err);
+  if (spc_process_apply_identity (&a->config->process, &err) < 0)
+    report_and_exit (a, &err);
+
+  reset_signals ();
+  execve (exe, a->config->process.args, env);
+  spc_error_make (&err, errno, "exec `%s`", exe);
+  report_and_exit (a, &err);
+  _exit (127);
+}
+
+pid_t
+spc_linux_spawn_init (struct spc_init_args *a, spc_err_t *err)
+{
+  struct clone_args args = {
+    .flags = (uint64_t) spc_namespaces_clone_flags (a->config),
+    .exit_signal = SIGCHLD,
+  };
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid < 0)
+    return spc_error_errno (err, "clone container init");
+  if (pid == 0)
+    container_init (a);
+  return pid;
+}

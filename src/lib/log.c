@@ -1,0 +1,145 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/json.h"
+#include "spacer/log.h"
+
+static int log_fd = -1; /* -1: stderr only */
+static enum spc_log_format log_format = SPC_LOG_FORMAT_TEXT;
+static bool log_debug;
+
+int
+spc_log_init (const char *path, enum spc_log_format format, bool debug)
+{
+  log_format = format;
+  log_debug = debug;
+  if (path == NULL || *path == '\0')
+    return 0;
+  /* O_APPEND: engines pass one log file to many runtime invocations. */
+  int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0)
+    return -1;
+  log_fd = fd;
+  return 0;
+}
+
+bool
+spc_log_debug_enabled (void)
+{
+  return log_debug;
+}
+
+static const char *
+level_name (enum spc_log_level level)
+{
+  switch (level)
+    {
+    case SPC_LOG_ERROR:
+      return "error";
+    case SPC_LOG_WARNING:
+      return "warning";
+    case SPC_LOG_INFO:
+      return "info";
+    default:
+      return "debug";
+    }
+}
+
+static void
+format_time (char *buf, size_t len)
+{
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  size_t n = strftime (buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+/* One write(2) per record so records from concurrent processes never
+ * interleave inside a line. */
+static void
+write_record (int fd, enum spc_log_level level, const char *msg)
+{
+  if (log_format == SPC_LOG_FORMAT_JSON)
+    {
+      char when[64];
+      format_time (when, sizeof when);
+      _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
+      spc_jw_begin_object (w);
+      spc_jw_key (w, "level");
+      spc_jw_string (w, level_name (level));
+      spc_jw_key (w, "msg");
+      spc_jw_string (w, msg);
+      spc_jw_key (w, "time");
+      spc_jw_string (w, when);
+      spc_jw_end_object (w);
+      size_t len;
+      const char *text = spc_jw_buffer (w, &len);
+      _cleanup_free_ char *line = NULL;
+      if (asprintf (&line, "%s\n", text) >= 0)
+        (void) !write (fd, line, len + 1);
+      return;
+    }
+
+  _cleanup_free_ char *line = NULL;
+  int n;
+  if (fd == STDERR_FILENO)
+    n = asprintf (&line, "spacer: %s%s\n", level == SPC_LOG_WARNING ? "warning: " : "", msg);
+  else
+    {
+      char when[64];
+      format_time (when, sizeof when);
+      n = asprintf (&line, "%s %s: %s\n", when, level_name (level), msg);
+    }
+  if (n >= 0)
+    (void) !write (fd, line, (size_t) n);
+}
+
+void
+spc_log (enum spc_log_level level, const char *fmt, ...)
+{
+  if (level == SPC_LOG_DEBUG && !log_debug)
+    return;
+  int saved = errno;
+  _cleanup_free_ char *msg = NULL;
+  va_list ap;
+  va_start (ap, fmt);
+  int r = vasprintf (&msg, fmt, ap);
+  va_end (ap);
+  if (r >= 0)
+    {
+      if (log_fd >= 0)
+        write_record (log_fd, level, msg);
+      else if (level <= SPC_LOG_WARNING || log_debug)
+        {
+          enum spc_log_format f = log_format;
+          log_format = SPC_LOG_FORMAT_TEXT; /* a person reads stderr */
+          write_record (STDERR_FILENO, level, msg);
+          log_format = f;
+        }
+    }
+  errno = saved;
+}
+
+void
+spc_log_fatal (const char *msg)
+{
+  if (log_fd >= 0)
+    write_record (log_fd, SPC_LOG_ERROR, msg);
+  /* The caller (an engine, or a person) also sees the error on stderr. */
+  enum spc_log_format f = log_format;
+  log_format = SPC_LOG_FORMAT_TEXT;
+  write_record (STDERR_FILENO, SPC_LOG_ERROR, msg);
+  log_format = f;
+}

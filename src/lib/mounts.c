@@ -1,0 +1,438 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/mounts.h"
+#include "spacer/path.h"
+
+#define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
+
+const struct spc_mount *
+spc_mounts_find (const struct spc_config *c, const char *destination)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const char *d = c->mounts[i].destination;
+      size_t len = strlen (d);
+      while (len > 1 && d[len - 1] == '/')
+        len--;
+      if (strncmp (d, destination, len) == 0 && destination[len] == '\0')
+        return &c->mounts[i];
+    }
+  return NULL;
+}
+
+int
+spc_mounts_prepare_rootfs (const struct spc_config *c, const char *rootfs, spc_err_t *err)
+{
+  /* rslave by default, as runc: the container still sees host unmounts
+   * below it, but nothing it mounts reaches the host. */
+  unsigned long root_prop = MS_SLAVE | MS_REC;
+  unsigned long wanted = c->linux_.rootfs_propagation;
+  if (wanted & MS_PRIVATE)
+    root_prop = wanted;
+  if (mount (NULL, "/", NULL, root_prop, NULL) < 0)
+    return spc_error_errno (err, "make `/` %s", root_prop & MS_PRIVATE ? "private" : "slave");
+
+  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return spc_error_errno (err, "bind mount rootfs `%s`", rootfs);
+
+  if (wanted && mount (NULL, rootfs, NULL, wanted, NULL) < 0)
+    return spc_error_errno (err, "set rootfsPropagation on `%s`", rootfs);
+  return 0;
+}
+
+/* Flags a bind mount takes only through a second, remounting call. */
+static unsigned long
+bind_remount_flags (unsigned long flags)
+{
+  return flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME
+                  | MS_RELATIME | MS_STRICTATIME);
+}
+
+/* The vfsmount flags a remount must keep: in a user namespace the kernel
+ * refuses to clear nosuid/nodev/noexec that an outer mount locked. */
+static unsigned long
+locked_flags (const char *path)
+{
+  struct statvfs sv;
+  if (statvfs (path, &sv) < 0)
+    return 0;
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID)
+    f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    f |= MS_NOEXEC;
+  return f;
+}
+
+static int
+reopen_target (int rootfd, const char *dest, int *fd, spc_err_t *err)
+{
+  /* After a mount the old O_PATH fd still names the covered directory; the
+   * new mount is only reached by resolving the path again. */
+  if (*fd >= 0)
+    close (*fd);
+  *fd = spc_root_open (rootfd, dest, SPC_PATH_NO_CREATE, err);
+  return *fd < 0 ? -1 : 0;
+}
+
+static int
+apply_propagation (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
+{
+  if (m->propagation == 0)
+    return 0;
+  if (reopen_target (rootfd, m->destination, fd, err) < 0)
+    return -1;
+  char buf[SPC_FD_PATH_MAX];
+  if (mount (NULL, spc_fd_path (*fd, buf), NULL, m->propagation, NULL) < 0)
+    return spc_error_errno (err, "set propagation of `%s`", m->destination);
+  return 0;
+}
+
+static int
+mount_bind (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
+{
+  char buf[SPC_FD_PATH_MAX];
+  const char *source = m->source ? m->source : "";
+  if (mount (source, spc_fd_path (*fd, buf), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+    return spc_error_errno (err, "bind mount `%s` on `%s`", source, m->destination);
+
+  unsigned long extra = bind_remount_flags (m->flags);
+  if (extra == 0)
+    return 0;
+  if (reopen_target (rootfd, m->destination, fd, err) < 0)
+    return -1;
+  spc_fd_path (*fd, buf);
+  if (mount (NULL, buf, NULL, MS_REMOUNT | MS_BIND | extra | locked_flags (buf), NULL) < 0)
+    return spc_error_errno (err, "remount `%s`", m->destination);
+  return 0;
+}
+
+static int
+mount_filesystem (const struct spc_mount *m, int *fd, spc_err_t *err)
+{
+  char buf[SPC_FD_PATH_MAX];
+  const char *source = m->source ? m->source : m->type;
+  unsigned long flags = m->flags & ~(unsigned long) (PROPAGATION_FLAGS | MS_REC);
+  if (mount (source, spc_fd_path (*fd, buf), m->type, flags, m->data) < 0)
+    return spc_error_errno (err, "mount `%s` on `%s`", m->type, m->destination);
+  return 0;
+}
+
+/* ---- the cgroup filesystem ----
+ * A "cgroup" mount shows the container its own cgroups only. We bind the
+ * host's hierarchies at the init's own cgroup, per controller on v1 and
+ * hybrid hosts (as runc does), so it works with and without a cgroup
+ * namespace. */
+
+struct cgroup_hierarchy
+{
+  char *mountpoint; /* host path, e.g. /sys/fs/cgroup/memory */
+  char *path;       /* the init's cgroup in it, e.g. /user.slice */
+};
+
+static char *
+own_cgroup_for (const char *super_opts, bool v2)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/cgroup", "re");
+  if (f == NULL)
+    return NULL;
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, f) > 0)
+    {
+      line[strcspn (line, "\n")] = '\0';
+      char *ctrls = strchr (line, ':');
+      char *path = ctrls ? strchr (ctrls + 1, ':') : NULL;
+      if (path == NULL)
+        continue;
+      *path++ = '\0';
+      ctrls++;
+      if (v2)
+        {
+          if (*ctrls == '\0')
+            return strdup (path);
+          continue;
+        }
+      if (*ctrls == '\0')
+        continue;
+      /* Match when every controller of the line is a mount option. */
+      bool all = true;
+      for (char *save = NULL, *c = strtok_r (ctrls, ",", &save); c; c = strtok_r (NULL, ",", &save))
+        {
+          size_t len = strlen (c);
+          const char *o = super_opts;
+          bool found = false;
+          while (o && *o)
+            {
+              if (strncmp (o, c, len) == 0 && (o[len] == ',' || o[len] == '\0'))
+                found = true;
+              o = strchr (o, ',');
+              if (o)
+                o++;
+            }
+          all = all && found;
+        }
+      if (all)
+        return strdup (path);
+    }
+  return NULL;
+}
+
+static int
+collect_cgroup_hierarchies (struct cgroup_hierarchy **out, size_t *n, spc_err_t *err)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return spc_error_errno (err, "open /proc/self/mountinfo");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, f) > 0)
+    {
+      /* id parent major:minor root mountpoint opts [optional...] - fstype source superopts */
+      char *sep = strstr (line, " - ");
+      if (sep == NULL)
+        continue;
+      char fstype[32], source[256], super[1024];
+      if (sscanf (sep + 3, "%31s %255s %1023s", fstype, source, super) != 3)
+        continue;
+      bool v2 = strcmp (fstype, "cgroup2") == 0;
+      if (!v2 && strcmp (fstype, "cgroup") != 0)
+        continue;
+      char mountpoint[4096];
+      if (sscanf (line, "%*s %*s %*s %*s %4095s", mountpoint) != 1)
+        continue;
+      if (strncmp (mountpoint, "/sys/fs/cgroup", 14) != 0)
+        continue;
+      char *path = own_cgroup_for (super, v2);
+      if (path == NULL)
+        continue;
+      struct cgroup_hierarchy *grown = realloc (*out, (*n + 1) * sizeof **out);
+      if (grown == NULL)
+        {
+          free (path);
+          return spc_error_errno (err, "realloc");
+        }
+      *out = grown;
+      (*out)[*n].mountpoint = strdup (mountpoint);
+      (*out)[*n].path = path;
+      (*n)++;
+    }
+  return 0;
+}
+
+static void
+free_hierarchies (struct cgroup_hierarchy *h, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (h[i].mountpoint);
+      free (h[i].path);
+    }
+  free (h);
+}
+
+static int
+bind_cgroup_dir (const char *host, const char *dest_label, int dirfd, spc_err_t *err)
+{
+  char buf[SPC_FD_PATH_MAX];
+  if (mount (host, spc_fd_path (dirfd, buf), NULL, MS_BIND | MS_REC, NULL) < 0)
+    return spc_error_errno (err, "bind mount `%s` on `%s`", host, dest_label);
+  return 0;
+}
+
+static int
+mount_cgroup (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
+{
+  struct cgroup_hierarchy *h = NULL;
+  size_t n = 0;
+  int ret = collect_cgroup_hierarchies (&h, &n, err);
+  if (ret < 0)
+    goto out;
+
+  unsigned long flags = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
+  char buf[SPC_FD_PATH_MAX];
+
+  if (n == 1 && strcmp (h[0].mountpoint, "/sys/fs/cgroup") == 0)
+    {
+      /* Pure cgroup v2: the init's own directory is the whole view. */
+      _cleanup_free_ char *host = NULL;
+      if (asprintf (&host, "%s%s", h[0].mountpoint, h[0].path) < 0)
+        ret = spc_error_errno (err, "asprintf");
+      else
+        ret = bind_cgroup_dir (host, m->destination, *fd, err);
+    }
+  else
+    {
+      ret = 0;
+      if (mount ("tmpfs", spc_fd_path (*fd, buf), "tmpfs", flags, "mode=755") < 0)
+        ret = spc_error_errno (err, "mount tmpfs on `%s`", m->destination);
+      for (size_t i = 0; ret == 0 && i < n; i++)
+        {
+          const char *base = strrchr (h[i].mountpoint, '/') + 1;
+          _cleanup_free_ char *dest = NULL, *host = NULL;
+          if (asprintf (&dest, "%s/%s", m->destination, base) < 0
+              || asprintf (&host, "%s%s", h[i].mountpoint, h[i].path) < 0)
+            {
+              ret = spc_error_errno (err, "asprintf");
+              break;
+            }
+          _cleanup_close_ int dfd = spc_root_open (rootfd, dest, SPC_PATH_CREATE_DIR, err);
+          if (dfd < 0)
+            ret = -1;
+          else
+            ret = bind_cgroup_dir (host, dest, dfd, err);
+          /* Read-only per hierarchy; the tmpfs itself is made ro below. */
+          if (ret == 0 && (m->flags & MS_RDONLY))
+            {
+              _cleanup_close_ int top = spc_root_open (rootfd, dest, SPC_PATH_NO_CREATE, err);
+              if (top < 0)
+                ret = -1;
+              else if (mount (NULL, spc_fd_path (top, buf), NULL,
+                              MS_REMOUNT | MS_BIND | MS_RDONLY | flags | locked_flags (buf), NULL)
+                       < 0)
+                ret = spc_error_errno (err, "remount `%s` read-only", dest);
+            }
+        }
+    }
+  if (ret == 0 && (m->flags & MS_RDONLY))
+    {
+      if (reopen_target (rootfd, m->destination, fd, err) < 0)
+        ret = -1;
+      else if (mount (NULL, spc_fd_path (*fd, buf), NULL,
+                      MS_REMOUNT | MS_BIND | MS_RDONLY | flags | locked_flags (buf), NULL)
+               < 0)
+        ret = spc_error_errno (err, "remount `%s` read-only", m->destination);
+    }
+out:
+  free_hierarchies (h, n);
+  return ret;
+}
+
+static enum spc_path_create
+target_kind (const struct spc_mount *m)
+{
+  if (!(m->flags & MS_BIND) || m->source == NULL)
+    return SPC_PATH_CREATE_DIR;
+  struct stat st;
+  if (stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode))
+    return SPC_PATH_CREATE_FILE;
+  return SPC_PATH_CREATE_DIR;
+}
+
+static int
+mount_entry (const struct spc_mount *m, int rootfd, spc_err_t *err)
+{
+  _cleanup_close_ int fd = spc_root_open (rootfd, m->destination, target_kind (m), err);
+  if (fd < 0)
+    return -1;
+
+  int r;
+  if (m->flags & MS_BIND)
+    r = mount_bind (m, rootfd, &fd, err);
+  else if (m->type && strcmp (m->type, "cgroup") == 0)
+    r = mount_cgroup (m, rootfd, &fd, err);
+  else if (m->type == NULL)
+    r = spc_error_make (err, EINVAL, "mount `%s`: no type and not a bind mount", m->destination);
+  else
+    r = mount_filesystem (m, &fd, err);
+  if (r < 0)
+    return -1;
+  return apply_propagation (m, rootfd, &fd, err);
+}
+
+int
+spc_mounts_apply (const struct spc_config *c, int rootfd, spc_err_t *err)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    if (mount_entry (&c->mounts[i], rootfd, err) < 0)
+      return spc_error_prefix (err, "mounts[%zu]", i);
+  return 0;
+}
+
+int
+spc_mounts_pivot_root (const struct spc_config *c, const char *rootfs, spc_err_t *err)
+{
+  _cleanup_close_ int newroot = open (rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (newroot < 0)
+    return spc_error_errno (err, "open rootfs `%s`", rootfs);
+  if (fchdir (newroot) < 0)
+    return spc_error_errno (err, "chdir to rootfs");
+  /* pivot_root(".", ".") stacks the old root on top of the new one; we then
+   * detach it without needing a directory for it inside the rootfs. */
+  if (syscall (SYS_pivot_root, ".", ".") < 0)
+    return spc_error_errno (err, "pivot_root");
+  if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return spc_error_errno (err, "make old root slave");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return spc_error_errno (err, "detach old root");
+  if (chdir ("/") < 0)
+    return spc_error_errno (err, "chdir /");
+  unsigned long prop = c->linux_.rootfs_propagation;
+  if (prop && mount (NULL, "/", NULL, prop, NULL) < 0)
+    return spc_error_errno (err, "set rootfsPropagation");
+  return 0;
+}
+
+static int
+mask_path (const char *path, spc_err_t *err)
+{
+  struct stat st;
+  if (lstat (path, &st) < 0)
+    {
+      if (errno == ENOENT)
+        return 0; /* nothing to hide */
+      return spc_error_errno (err, "maskedPaths: stat `%s`", path);
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
+        return spc_error_errno (err, "maskedPaths: mount tmpfs on `%s`", path);
+      return 0;
+    }
+  if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0)
+    return spc_error_errno (err, "maskedPaths: bind /dev/null on `%s`", path);
+  return 0;
+}
+
+static int
+readonly_path (const char *path, spc_err_t *err)
+{
+  if (mount (path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return spc_error_errno (err, "readonlyPaths: bind `%s`", path);
+    }
+  if (mount (NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags (path), NULL) < 0)
+    return spc_error_errno (err, "readonlyPaths: remount `%s` read-only", path);
+  return 0;
+}
+
+int
+spc_mounts_finalize (const struct spc_config *c, spc_err_t *err)
+{
+  for (size_t i = 0; i < c->linux_.n_masked_paths; i++)
+    if (mask_path (c->linux_.masked_paths[i], err) < 0)
+      return -1;
+  for (size_t i = 0; i < c->linux_.n_readonly_paths; i++)
+    if (readonly_path (c->linux_.readonly_paths[i], err) < 0)
+      return -1;
+  if (c->root.readonly
+      && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags ("/"), NULL) < 0)
+    return spc_error_errno (err, "remount root read-only");
+  return 0;
+}

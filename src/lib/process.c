@@ -1,0 +1,219 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/log.h"
+#include "spacer/process.h"
+#include "spacer/utils.h"
+
+int
+spc_process_apply_rlimits (const struct spc_process *p, spc_err_t *err)
+{
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    {
+      const struct spc_rlimit *r = &p->rlimits[i];
+      struct rlimit lim = { .rlim_cur = r->soft, .rlim_max = r->hard };
+      if (setrlimit (r->resource, &lim) < 0)
+        return spc_error_errno (err, "process.rlimits[%zu]: setrlimit %s (soft %llu, hard %llu)",
+                                i, r->type, (unsigned long long) r->soft,
+                                (unsigned long long) r->hard);
+    }
+  return 0;
+}
+
+int
+spc_process_apply_oom_score_adj (const struct spc_process *p, spc_err_t *err)
+{
+  if (!p->has_oom_score_adj)
+    return 0;
+  char buf[16];
+  int len = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
+  if (spc_write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) len, err) < 0)
+    return spc_error_prefix (err, "process.oomScoreAdj");
+  return 0;
+}
+
+static int
+drop_bounding_set (uint64_t keep, int last_cap, spc_err_t *err)
+{
+  for (int cap = 0; cap <= last_cap && cap < 64; cap++)
+    {
+      if (keep & (1ULL << cap))
+        continue;
+      if (prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+        return spc_error_errno (err, "drop capability %d from the bounding set", cap);
+    }
+  return 0;
+}
+
+static void
+set_flag (cap_t caps, cap_flag_t flag, uint64_t mask, int last_cap)
+{
+  for (int cap = 0; cap <= last_cap && cap < 64; cap++)
+    if (mask & (1ULL << cap))
+      {
+        cap_value_t v = cap;
+        cap_set_flag (caps, flag, 1, &v, CAP_SET);
+      }
+}
+
+/* A capability the runtime itself does not hold (this host's bounding set,
+ * say) cannot be granted; leave it out rather than fail the container. */
+static uint64_t
+held_permitted (int last_cap)
+{
+  uint64_t held = 0;
+  cap_t cur = cap_get_proc ();
+  if (cur == NULL)
+    return ~0ULL;
+  for (int cap = 0; cap <= last_cap && cap < 64; cap++)
+    {
+      cap_flag_value_t v = CAP_CLEAR;
+      if (cap_get_flag (cur, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+        held |= 1ULL << cap;
+    }
+  cap_free (cur);
+  return held;
+}
+
+static int
+apply_capabilities (const struct spc_capabilities *c, uint64_t held, int last_cap, spc_err_t *err)
+{
+  cap_t caps = cap_init ();
+  if (caps == NULL)
+    return spc_error_errno (err, "cap_init");
+  set_flag (caps, CAP_EFFECTIVE, c->effective & held, last_cap);
+  set_flag (caps, CAP_PERMITTED, c->permitted & held, last_cap);
+  set_flag (caps, CAP_INHERITABLE, c->inheritable & held, last_cap);
+  int r = cap_set_proc (caps);
+  int saved = errno;
+  cap_free (caps);
+  if (r < 0)
+    return spc_error_make (err, saved, "set capabilities");
+
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return spc_error_errno (err, "clear ambient capabilities");
+  for (int cap = 0; cap <= last_cap && cap < 64; cap++)
+    if ((c->ambient & held & (1ULL << cap))
+        && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      return spc_error_errno (err, "raise ambient capability %d", cap);
+  return 0;
+}
+
+static int
+switch_user (const struct spc_user *u, spc_err_t *err)
+{
+  /* Drop the supplementary groups inherited from the runtime's caller. */
+  if (setgroups (u->n_additional_gids, u->additional_gids) < 0)
+    return spc_error_errno (err, "process.user.additionalGids: setgroups");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return spc_error_errno (err, "process.user.gid: setgid %u", u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return spc_error_errno (err, "process.user.uid: setuid %u", u->uid);
+  return 0;
+}
+
+int
+spc_process_apply_identity (const struct spc_process *p, spc_err_t *err)
+{
+  const struct spc_capabilities *c = &p->capabilities;
+  int last_cap = cap_max_bits () - 1;
+  uint64_t held = c->present ? held_permitted (last_cap) : 0;
+
+  if (c->present && drop_bounding_set (c->bounding, last_cap, err) < 0)
+    return -1;
+  /* Keep the permitted set across setuid to a non-zero uid; the sets are
+   * then cut down to exactly what the config asks for. */
+  if (c->present && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return spc_error_errno (err, "prctl PR_SET_KEEPCAPS");
+  if (switch_user (&p->user, err) < 0)
+    return -1;
+  if (c->present)
+    {
+      if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        return spc_error_errno (err, "prctl PR_SET_KEEPCAPS");
+      if (apply_capabilities (c, held, last_cap, err) < 0)
+        return spc_error_prefix (err, "process.capabilities");
+    }
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return spc_error_errno (err, "process.noNewPrivileges: prctl");
+  return 0;
+}
+
+static char *
+home_from_passwd (uid_t uid)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/etc/passwd", "re");
+  if (f == NULL)
+    return NULL;
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, f) > 0)
+    {
+      /* name:pw:uid:gid:gecos:home:shell */
+      char *fields[7] = { 0 };
+      char *save = NULL, *p = line;
+      int n = 0;
+      for (; n < 7; n++)
+        {
+          fields[n] = strsep (&p, ":");
+          if (fields[n] == NULL)
+            break;
+        }
+      (void) save;
+      if (n < 6 || fields[2] == NULL || fields[5] == NULL)
+        continue;
+      char *end;
+      unsigned long id = strtoul (fields[2], &end, 10);
+      if (*end == '\0' && id == uid && fields[5][0])
+        return strdup (fields[5]);
+    }
+  return NULL;
+}
+
+int
+spc_process_build_env (const struct spc_process *p, char ***env, spc_err_t *err)
+{
+  bool has_home = false;
+  for (size_t i = 0; i < p->n_env; i++)
+    if (strncmp (p->env[i], "HOME=", 5) == 0)
+      has_home = true;
+  if (has_home)
+    {
+      *env = p->env;
+      return 0;
+    }
+  char **out = calloc (p->n_env + 2, sizeof *out);
+  if (out == NULL)
+    return spc_error_errno (err, "calloc");
+  memcpy (out, p->env, p->n_env * sizeof *out);
+  _cleanup_free_ char *home = home_from_passwd (p->user.uid);
+  if (asprintf (&out[p->n_env], "HOME=%s", home ? home : "/") < 0)
+    {
+      free (out);
+      return spc_error_errno (err, "asprintf");
+    }
+  *env = out;
+  return 0;
+}
+
+int
+spc_process_find_executable (const struct spc_process *p, char *const env[], char **path,
+                             spc_err_t *err)
+{
+  *path = spc_find_executable (p->args[0], env);
+  if (*path == NULL)
+    return spc_error_errno (err, "process.args[0]: executable `%s` not found in the container",
+                            p->args[0]);
+  return 0;
+}

@@ -1,0 +1,255 @@
+/* The default config.json written by `spacer spec`: close to `runc spec`,
+ * so bundles and muscle memory carry over between the two runtimes. */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "spacer/config.h"
+#include "spacer/json.h"
+
+static const char *const default_env[] = {
+  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  "TERM=xterm",
+  NULL,
+};
+
+/* The capabilities runc grants by default: enough for a shell that binds a
+ * low port and signals its children, nothing that reaches the host. */
+static const char *const default_capabilities[] = {
+  "CAP_AUDIT_WRITE",
+  "CAP_KILL",
+  "CAP_NET_BIND_SERVICE",
+  NULL,
+};
+
+/* Kernel interfaces that leak host information or allow host-wide actions
+ * and have no business being visible in a container. */
+static const char *const default_masked_paths[] = {
+  "/proc/acpi",          "/proc/asound",     "/proc/kcore",
+  "/proc/keys",          "/proc/latency_stats", "/proc/timer_list",
+  "/proc/timer_stats",   "/proc/sched_debug", "/sys/firmware",
+  "/proc/scsi",          NULL,
+};
+
+static const char *const default_readonly_paths[] = {
+  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+static void
+write_string_array (spc_json_writer *w, const char *key, const char *const *items)
+{
+  spc_jw_key (w, key);
+  spc_jw_begin_array (w);
+  for (; *items; items++)
+    spc_jw_string (w, *items);
+  spc_jw_end_array (w);
+}
+
+static void
+write_capabilities (spc_json_writer *w)
+{
+  spc_jw_key (w, "capabilities");
+  spc_jw_begin_object (w);
+  write_string_array (w, "bounding", default_capabilities);
+  write_string_array (w, "effective", default_capabilities);
+  write_string_array (w, "permitted", default_capabilities);
+  spc_jw_end_object (w);
+}
+
+static void
+write_rlimit (spc_json_writer *w, const char *type, uint64_t soft, uint64_t hard)
+{
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "type");
+  spc_jw_string (w, type);
+  spc_jw_key (w, "hard");
+  spc_jw_uint (w, hard);
+  spc_jw_key (w, "soft");
+  spc_jw_uint (w, soft);
+  spc_jw_end_object (w);
+}
+
+static void
+write_process (spc_json_writer *w)
+{
+  static const char *const args[] = { "sh", NULL };
+
+  spc_jw_key (w, "process");
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "terminal");
+  spc_jw_bool (w, true);
+  spc_jw_key (w, "user");
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "uid");
+  spc_jw_uint (w, 0);
+  spc_jw_key (w, "gid");
+  spc_jw_uint (w, 0);
+  spc_jw_end_object (w);
+  write_string_array (w, "args", args);
+  write_string_array (w, "env", default_env);
+  spc_jw_key (w, "cwd");
+  spc_jw_string (w, "/");
+  write_capabilities (w);
+  spc_jw_key (w, "rlimits");
+  spc_jw_begin_array (w);
+  write_rlimit (w, "RLIMIT_NOFILE", 1024, 1024);
+  spc_jw_end_array (w);
+  spc_jw_key (w, "noNewPrivileges");
+  spc_jw_bool (w, true);
+  spc_jw_end_object (w);
+}
+
+static void
+write_root (spc_json_writer *w)
+{
+  spc_jw_key (w, "root");
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "path");
+  spc_jw_string (w, "rootfs");
+  spc_jw_key (w, "readonly");
+  spc_jw_bool (w, true);
+  spc_jw_end_object (w);
+}
+
+static void
+write_mount (spc_json_writer *w, const char *destination, const char *type, const char *source,
+             const char *const *options)
+{
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "destination");
+  spc_jw_string (w, destination);
+  spc_jw_key (w, "type");
+  spc_jw_string (w, type);
+  spc_jw_key (w, "source");
+  spc_jw_string (w, source);
+  if (options)
+    write_string_array (w, "options", options);
+  spc_jw_end_object (w);
+}
+
+static void
+write_mounts (spc_json_writer *w, bool rootless)
+{
+  static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
+  static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666",
+                                     "mode=0620", "gid=5", NULL };
+  /* Without gid=5: in a user namespace only the caller's own gid is mapped,
+   * and the kernel refuses a devpts owned by an unmapped group. */
+  static const char *const pts_rootless[] = { "nosuid", "noexec", "newinstance",
+                                              "ptmxmode=0666", "mode=0620", NULL };
+  static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
+  static const char *const mqueue[] = { "nosuid", "noexec", "nodev", NULL };
+  static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
+  /* A new sysfs needs a network namespace owned by the user namespace;
+   * rootless containers share the host's, so they bind the host's /sys. */
+  static const char *const sys_rootless[] = { "rbind", "nosuid", "noexec", "nodev", "ro", NULL };
+  static const char *const cgroup[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
+
+  spc_jw_key (w, "mounts");
+  spc_jw_begin_array (w);
+  write_mount (w, "/proc", "proc", "proc", NULL);
+  write_mount (w, "/dev", "tmpfs", "tmpfs", dev);
+  write_mount (w, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
+  write_mount (w, "/dev/shm", "tmpfs", "shm", shm);
+  write_mount (w, "/dev/mqueue", "mqueue", "mqueue", mqueue);
+  if (rootless)
+    write_mount (w, "/sys", "none", "/sys", sys_rootless);
+  else
+    {
+      write_mount (w, "/sys", "sysfs", "sysfs", sys);
+      write_mount (w, "/sys/fs/cgroup", "cgroup", "cgroup", cgroup);
+    }
+  spc_jw_end_array (w);
+}
+
+static void
+write_id_mappings (spc_json_writer *w, const char *key, uint32_t host_id)
+{
+  spc_jw_key (w, key);
+  spc_jw_begin_array (w);
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "containerID");
+  spc_jw_uint (w, 0);
+  spc_jw_key (w, "hostID");
+  spc_jw_uint (w, host_id);
+  spc_jw_key (w, "size");
+  spc_jw_uint (w, 1);
+  spc_jw_end_object (w);
+  spc_jw_end_array (w);
+}
+
+static void
+write_namespaces (spc_json_writer *w, bool rootless)
+{
+  static const char *const rootful[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
+  /* No network namespace: an unprivileged user could not configure it, so
+   * it would leave the container offline. */
+  static const char *const unprivileged[] = { "pid", "ipc", "uts", "mount", "cgroup", "user", NULL };
+
+  spc_jw_key (w, "namespaces");
+  spc_jw_begin_array (w);
+  for (const char *const *t = rootless ? unprivileged : rootful; *t; t++)
+    {
+      spc_jw_begin_object (w);
+      spc_jw_key (w, "type");
+      spc_jw_string (w, *t);
+      spc_jw_end_object (w);
+    }
+  spc_jw_end_array (w);
+}
+
+/* Deny every device by default; the runtime adds back the standard ones. */
+static void
+write_default_device_rules (spc_json_writer *w)
+{
+  spc_jw_key (w, "resources");
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "devices");
+  spc_jw_begin_array (w);
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "allow");
+  spc_jw_bool (w, false);
+  spc_jw_key (w, "access");
+  spc_jw_string (w, "rwm");
+  spc_jw_end_object (w);
+  spc_jw_end_array (w);
+  spc_jw_end_object (w);
+}
+
+static void
+write_linux (spc_json_writer *w, bool rootless, uid_t uid, gid_t gid)
+{
+  spc_jw_key (w, "linux");
+  spc_jw_begin_object (w);
+  if (rootless)
+    {
+      write_id_mappings (w, "uidMappings", uid);
+      write_id_mappings (w, "gidMappings", gid);
+    }
+  else
+    write_default_device_rules (w);
+  write_namespaces (w, rootless);
+  write_string_array (w, "maskedPaths", default_masked_paths);
+  write_string_array (w, "readonlyPaths", default_readonly_paths);
+  spc_jw_end_object (w);
+}
+
+char *
+spc_config_default_spec (bool rootless, uid_t uid, gid_t gid)
+{
+  spc_json_writer *w = spc_jw_new (true);
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "ociVersion");
+  spc_jw_string (w, "1.2.0");
+  write_process (w);
+  write_root (w);
+  spc_jw_key (w, "hostname");
+  spc_jw_string (w, "spacer");
+  write_mounts (w, rootless);
+  write_linux (w, rootless, uid, gid);
+  spc_jw_end_object (w);
+
+  char *text = spc_jw_steal (w, NULL);
+  spc_jw_free (w);
+  return text;
+}

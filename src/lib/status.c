@@ -1,0 +1,299 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/json.h"
+#include "spacer/status.h"
+#include "spacer/utils.h"
+
+int
+spc_validate_id (const char *id, spc_err_t *err)
+{
+  size_t len = strlen (id);
+  if (len == 0)
+    return spc_error_make (err, 0, "container ID must not be empty");
+  if (len > 1024)
+    return spc_error_make (err, 0, "container ID is longer than 1024 bytes");
+  if (id[0] == '.')
+    return spc_error_make (err, 0, "invalid container ID `%s`: must not start with '.'", id);
+  for (const char *p = id; *p; p++)
+    {
+      char c = *p;
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '_' || c == '-' || c == '.' || c == '+';
+      if (!ok)
+        return spc_error_make (err, 0,
+                               "invalid container ID `%s`: only letters, digits and `_+-.` "
+                               "are allowed",
+                               id);
+    }
+  return 0;
+}
+
+int
+spc_state_root_open (const char *root, bool create, spc_err_t *err)
+{
+  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0 || errno != ENOENT || !create)
+    {
+      if (fd < 0 && errno == ENOENT)
+        return spc_error_make (err, ENOENT, "state directory `%s` does not exist", root);
+      if (fd < 0)
+        return spc_error_errno (err, "open state directory `%s`", root);
+      return fd;
+    }
+  if (spc_mkdir_p (root, 0700, err) < 0)
+    return -1;
+  fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_errno (err, "open state directory `%s`", root);
+  return fd;
+}
+
+static int
+lock_dir (int dirfd, int lock_op, const char *id, spc_err_t *err)
+{
+  while (flock (dirfd, lock_op) < 0)
+    if (errno != EINTR)
+      return spc_error_errno (err, "lock container `%s`", id);
+  return 0;
+}
+
+int
+spc_status_create_dir (int rootfd, const char *id, spc_err_t *err)
+{
+  /* 0711: a container init that is not host root (user namespaces) must
+   * still reach exec.fifo inside; listing stays private. */
+  if (mkdirat (rootfd, id, 0711) < 0)
+    {
+      if (errno == EEXIST)
+        return spc_error_make (err, EEXIST, "container `%s` already exists", id);
+      return spc_error_errno (err, "create state directory for `%s`", id);
+    }
+  int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return spc_error_errno (err, "open state directory for `%s`", id);
+  if (lock_dir (fd, LOCK_EX, id, err) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+int
+spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err)
+{
+  _cleanup_close_ int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return spc_error_make (err, ENOENT, "container `%s` does not exist", id);
+      return spc_error_errno (err, "open state directory for `%s`", id);
+    }
+  if (lock_dir (fd, lock_op, id, err) < 0)
+    return -1;
+  /* A create that failed, or a delete that ran while we waited for the lock,
+   * leaves no state file: the container does not exist. */
+  if (faccessat (fd, SPC_STATE_FILE, F_OK, 0) < 0)
+    return spc_error_make (err, ENOENT, "container `%s` does not exist", id);
+  return spc_steal_fd (&fd);
+}
+
+static void
+write_annotations (spc_json_writer *w, const struct spc_state *st)
+{
+  spc_jw_key (w, "annotations");
+  spc_jw_begin_object (w);
+  for (size_t i = 0; i < st->n_annotations; i++)
+    {
+      spc_jw_key (w, st->annotations[i].key);
+      spc_jw_string (w, st->annotations[i].value);
+    }
+  spc_jw_end_object (w);
+}
+
+int
+spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err)
+{
+  _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "ociVersion");
+  spc_jw_string (w, st->oci_version);
+  spc_jw_key (w, "id");
+  spc_jw_string (w, st->id);
+  spc_jw_key (w, "pid");
+  spc_jw_int (w, st->pid);
+  spc_jw_key (w, "startTime");
+  spc_jw_uint (w, st->start_time);
+  spc_jw_key (w, "bundle");
+  spc_jw_string (w, st->bundle);
+  spc_jw_key (w, "rootfs");
+  spc_jw_string (w, st->rootfs);
+  spc_jw_key (w, "created");
+  spc_jw_string (w, st->created);
+  spc_jw_key (w, "owner");
+  spc_jw_uint (w, st->owner);
+  write_annotations (w, st);
+  spc_jw_end_object (w);
+
+  size_t len;
+  const char *text = spc_jw_buffer (w, &len);
+  return spc_write_file_atomic_at (dirfd, SPC_STATE_FILE, text, len, 0600, err);
+}
+
+static int
+dup_string_field (const spc_json *doc, const char *key, char **out, spc_err_t *err)
+{
+  spc_json *v = spc_json_get (doc, key);
+  if (v == NULL || v->type != SPC_JSON_STRING)
+    return spc_error_make (err, 0, "state.json: %s: missing or not a string", key);
+  *out = strdup (v->u.string.str);
+  return *out ? 0 : spc_error_errno (err, "strdup");
+}
+
+static int
+read_annotations (const spc_json *doc, struct spc_state *st, spc_err_t *err)
+{
+  spc_json *a = spc_json_get (doc, "annotations");
+  if (a == NULL || a->type != SPC_JSON_OBJECT || a->u.object.len == 0)
+    return 0;
+  st->annotations = calloc (a->u.object.len, sizeof *st->annotations);
+  if (st->annotations == NULL)
+    return spc_error_errno (err, "calloc");
+  for (size_t i = 0; i < a->u.object.len; i++)
+    {
+      spc_json *v = a->u.object.values[i];
+      if (v->type != SPC_JSON_STRING)
+        continue;
+      struct spc_annotation *an = &st->annotations[st->n_annotations++];
+      an->key = strdup (a->u.object.keys[i]);
+      an->value = strdup (v->u.string.str);
+      if (an->key == NULL || an->value == NULL)
+        return spc_error_errno (err, "strdup");
+    }
+  return 0;
+}
+
+int
+spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  if (spc_read_file_at (dirfd, SPC_STATE_FILE, &text, &len, err) < 0)
+    return spc_error_prefix (err, "container `%s`", id);
+
+  _cleanup_json_ spc_json *doc = NULL;
+  if (spc_json_parse (text, len, &doc, err) < 0)
+    return spc_error_prefix (err, "container `%s`: state.json", id);
+
+  int64_t pid = 0, owner = 0;
+  uint64_t start_time = 0;
+  spc_json *v;
+  if ((v = spc_json_get (doc, "pid")) == NULL || spc_json_to_int64 (v, &pid) < 0)
+    return spc_error_make (err, 0, "container `%s`: state.json: pid: missing or invalid", id);
+  if ((v = spc_json_get (doc, "startTime")))
+    spc_json_to_uint64 (v, &start_time);
+  if ((v = spc_json_get (doc, "owner")))
+    spc_json_to_int64 (v, &owner);
+  st->pid = (pid_t) pid;
+  st->start_time = start_time;
+  st->owner = (uid_t) owner;
+
+  if (dup_string_field (doc, "id", &st->id, err) < 0
+      || dup_string_field (doc, "ociVersion", &st->oci_version, err) < 0
+      || dup_string_field (doc, "bundle", &st->bundle, err) < 0
+      || dup_string_field (doc, "rootfs", &st->rootfs, err) < 0
+      || dup_string_field (doc, "created", &st->created, err) < 0
+      || read_annotations (doc, st, err) < 0)
+    return -1;
+  return 0;
+}
+
+void
+spc_state_clear (struct spc_state *st)
+{
+  free (st->id);
+  free (st->oci_version);
+  free (st->bundle);
+  free (st->rootfs);
+  free (st->created);
+  for (size_t i = 0; i < st->n_annotations; i++)
+    {
+      free (st->annotations[i].key);
+      free (st->annotations[i].value);
+    }
+  free (st->annotations);
+  memset (st, 0, sizeof *st);
+}
+
+enum spc_status
+spc_status_of (int dirfd, const struct spc_state *st)
+{
+  if (st->pid <= 0)
+    return SPC_STATUS_STOPPED;
+  uint64_t start = spc_process_start_time (st->pid);
+  if (start == 0 || (st->start_time && start != st->start_time))
+    return SPC_STATUS_STOPPED;
+  /* The fifo exists from create until start consumes it. */
+  if (faccessat (dirfd, SPC_EXEC_FIFO, F_OK, 0) == 0)
+    return SPC_STATUS_CREATED;
+  return SPC_STATUS_RUNNING;
+}
+
+const char *
+spc_status_name (enum spc_status s)
+{
+  switch (s)
+    {
+    case SPC_STATUS_CREATING:
+      return "creating";
+    case SPC_STATUS_CREATED:
+      return "created";
+    case SPC_STATUS_RUNNING:
+      return "running";
+    case SPC_STATUS_PAUSED:
+      return "paused";
+    default:
+      return "stopped";
+    }
+}
+
+char *
+spc_state_to_json (const struct spc_state *st, enum spc_status status, bool pretty)
+{
+  _cleanup_jw_ spc_json_writer *w = spc_jw_new (pretty);
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "ociVersion");
+  spc_jw_string (w, st->oci_version);
+  spc_jw_key (w, "id");
+  spc_jw_string (w, st->id);
+  spc_jw_key (w, "status");
+  spc_jw_string (w, spc_status_name (status));
+  spc_jw_key (w, "pid");
+  spc_jw_int (w, status == SPC_STATUS_STOPPED ? 0 : st->pid);
+  spc_jw_key (w, "bundle");
+  spc_jw_string (w, st->bundle);
+  spc_jw_key (w, "rootfs");
+  spc_jw_string (w, st->rootfs);
+  spc_jw_key (w, "created");
+  spc_jw_string (w, st->created);
+  write_annotations (w, st);
+  spc_jw_end_object (w);
+  return spc_jw_steal (w, NULL);
+}
+
+int
+spc_status_remove (int rootfd, const char *id, spc_err_t *err)
+{
+  return spc_rm_rf_at (rootfd, id, err);
+}

@@ -1,0 +1,275 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/utils.h"
+
+int
+spc_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      p += n;
+      len -= (size_t) n;
+    }
+  return 0;
+}
+
+int
+spc_write_file_at (int dirfd, const char *name, const char *data, size_t len, spc_err_t *err)
+{
+  _cleanup_close_ int fd = openat (dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return spc_error_errno (err, "open `%s`", name);
+  if (spc_write_all (fd, data, len) < 0)
+    return spc_error_errno (err, "write `%s`", name);
+  return 0;
+}
+
+int
+spc_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
+                          mode_t mode, spc_err_t *err)
+{
+  _cleanup_free_ char *tmp = NULL;
+  if (asprintf (&tmp, ".%s.tmp.%d", name, (int) getpid ()) < 0)
+    return spc_error_errno (err, "asprintf");
+
+  _cleanup_close_ int fd
+      = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0)
+    return spc_error_errno (err, "create `%s`", tmp);
+  if (spc_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+    {
+      int saved = errno;
+      unlinkat (dirfd, tmp, 0);
+      return spc_error_make (err, saved, "write `%s`", tmp);
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      int saved = errno;
+      unlinkat (dirfd, tmp, 0);
+      return spc_error_make (err, saved, "rename `%s` to `%s`", tmp, name);
+    }
+  return 0;
+}
+
+int
+spc_read_file_at (int dirfd, const char *name, char **out, size_t *len, spc_err_t *err)
+{
+  _cleanup_close_ int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return spc_error_errno (err, "open `%s`", name);
+
+  size_t cap = 4096, used = 0;
+  _cleanup_free_ char *buf = malloc (cap);
+  if (buf == NULL)
+    return spc_error_errno (err, "malloc");
+  for (;;)
+    {
+      if (used + 1 >= cap)
+        {
+          char *n = realloc (buf, cap * 2);
+          if (n == NULL)
+            return spc_error_errno (err, "realloc");
+          buf = n;
+          cap *= 2;
+        }
+      ssize_t r = read (fd, buf + used, cap - used - 1);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return spc_error_errno (err, "read `%s`", name);
+        }
+      if (r == 0)
+        break;
+      used += (size_t) r;
+    }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+int
+spc_mkdir_p (const char *path, mode_t mode, spc_err_t *err)
+{
+  _cleanup_free_ char *copy = strdup (path);
+  if (copy == NULL)
+    return spc_error_errno (err, "strdup");
+  for (char *p = copy + 1; *p; p++)
+    {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdir (copy, mode) < 0 && errno != EEXIST)
+        return spc_error_errno (err, "mkdir `%s`", copy);
+      *p = '/';
+    }
+  if (mkdir (copy, mode) < 0 && errno != EEXIST)
+    return spc_error_errno (err, "mkdir `%s`", copy);
+  return 0;
+}
+
+static int
+rm_rf_children (int dfd, dev_t dev, spc_err_t *err)
+{
+  DIR *d = fdopendir (dfd);
+  if (d == NULL)
+    {
+      close (dfd);
+      return spc_error_errno (err, "fdopendir");
+    }
+  _cleanup_closedir_ DIR *dir = d;
+  struct dirent *de;
+  while ((de = readdir (dir)))
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      struct stat st;
+      if (fstatat (dirfd (dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (errno == ENOENT)
+            continue;
+          return spc_error_errno (err, "stat `%s`", de->d_name);
+        }
+      if (S_ISDIR (st.st_mode))
+        {
+          if (st.st_dev != dev)
+            return spc_error_make (err, EBUSY, "`%s` is a mount point", de->d_name);
+          int child = openat (dirfd (dir), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+          if (child < 0)
+            return spc_error_errno (err, "open `%s`", de->d_name);
+          if (rm_rf_children (child, dev, err) < 0)
+            return -1;
+          if (unlinkat (dirfd (dir), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+            return spc_error_errno (err, "rmdir `%s`", de->d_name);
+        }
+      else if (unlinkat (dirfd (dir), de->d_name, 0) < 0 && errno != ENOENT)
+        return spc_error_errno (err, "unlink `%s`", de->d_name);
+    }
+  return 0;
+}
+
+int
+spc_rm_rf_at (int dirfd, const char *name, spc_err_t *err)
+{
+  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      if (errno == ENOTDIR)
+        return unlinkat (dirfd, name, 0) < 0 ? spc_error_errno (err, "unlink `%s`", name) : 0;
+      return spc_error_errno (err, "open `%s`", name);
+    }
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    {
+      close (fd);
+      return spc_error_errno (err, "stat `%s`", name);
+    }
+  if (rm_rf_children (fd, st.st_dev, err) < 0)
+    return spc_error_prefix (err, "remove `%s`", name);
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return spc_error_errno (err, "rmdir `%s`", name);
+  return 0;
+}
+
+void
+spc_rfc3339_now (char *buf, size_t len)
+{
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  size_t n = strftime (buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+uint64_t
+spc_process_start_time (pid_t pid)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm (field 2) may contain spaces and parentheses: skip to the last ')'. */
+  char *p = strrchr (buf, ')');
+  if (p == NULL)
+    return 0;
+  p++;
+  /* p is before field 3 (state); starttime is field 22. */
+  for (int field = 3; field < 22 && p; field++)
+    p = strchr (p + 1, ' ');
+  if (p == NULL)
+    return 0;
+  /* A zombie has exited: treat it as gone. */
+  char state = buf[(strrchr (buf, ')') - buf) + 2];
+  if (state == 'Z' || state == 'X')
+    return 0;
+  return strtoull (p + 1, NULL, 10);
+}
+
+char *
+spc_find_executable (const char *name, char *const env[])
+{
+  if (strchr (name, '/'))
+    {
+      if (access (name, X_OK) < 0)
+        return NULL;
+      return strdup (name);
+    }
+
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (char *const *e = env; e && *e; e++)
+    if (strncmp (*e, "PATH=", 5) == 0)
+      path = *e + 5;
+
+  int last_errno = ENOENT;
+  const char *p = path;
+  for (;;)
+    {
+      const char *end = strchrnul (p, ':');
+      size_t dirlen = (size_t) (end - p);
+      _cleanup_free_ char *candidate = NULL;
+      if (asprintf (&candidate, "%.*s%s%s", (int) dirlen, p, dirlen ? "/" : "", name) < 0)
+        return NULL;
+      struct stat st;
+      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode))
+        {
+          if (access (candidate, X_OK) == 0)
+            return steal_pointer (&candidate);
+          last_errno = EACCES;
+        }
+      if (*end == '\0')
+        break;
+      p = end + 1;
+    }
+  errno = last_errno;
+  return NULL;
+}
