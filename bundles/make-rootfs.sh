@@ -5,9 +5,11 @@
 # The tarball is kept at TARBALL when given.
 set -eu
 
-spacer=$1
-dest=$2
-tarball=${3:-}
+# Absolute paths: the script works in a staging directory.
+abspath() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+spacer=$(abspath "$1")
+dest=$(abspath "$2")
+tarball=${3:+$(abspath "$3")}
 busybox=/bin/busybox
 
 if ! "$busybox" --list >/dev/null 2>&1; then

@@ -14,7 +14,9 @@ int spc_namespaces_open (const struct spc_config *c, int fds[SPC_NS_COUNT], spc_
 void spc_namespaces_close (int fds[SPC_NS_COUNT]);
 
 /* CLONE_NEW* flags for the namespaces to create at clone time. The time
- * namespace is not among them: see spc_namespaces_prepare_parent(). */
+ * namespace is not among them (see spc_namespaces_prepare_parent()), nor the
+ * cgroup namespace: the init unshares it itself once it sits in the
+ * container's cgroup, so that cgroup becomes the namespace's root. */
 int spc_namespaces_clone_flags (const struct spc_config *c);
 
 bool spc_namespaces_creates (const struct spc_config *c, enum spc_ns_type t);

@@ -186,12 +186,19 @@ spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool
   if (spc_namespaces_prepare_parent (c, ns_fds, err) < 0)
     return -1;
 
+  /* The init waits on exec.fifo through a descriptor of its own: the flock
+   * belongs to dirfd's open file, and an init holding that would keep the
+   * container locked for as long as it lives. */
+  _cleanup_close_ int fifo_dirfd = -1;
+  if (!for_run && (fifo_dirfd = openat (dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return spc_error_errno (err, "open state directory");
+
   struct spc_init_args args = {
     .config = c,
     .rootfs = rootfs,
     .sync_fd = init_fd,
     .runtime_sync_fd = runtime_fd,
-    .state_dirfd = for_run ? -1 : dirfd,
+    .state_dirfd = fifo_dirfd,
   };
   memcpy (args.ns_fds, ns_fds, sizeof args.ns_fds);
   pid_t pid = spc_linux_spawn_init (&args, err);

@@ -182,6 +182,8 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
   if (spc_namespaces_join (c, a->ns_fds, err) < 0)
     return -1;
   spc_namespaces_close (a->ns_fds);
+  if (spc_namespaces_creates (c, SPC_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    return spc_error_errno (err, "create cgroup namespace");
   if (setsid () < 0)
     return spc_error_errno (err, "setsid");
   if (spc_process_apply_oom_score_adj (p, err) < 0)

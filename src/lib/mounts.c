@@ -13,6 +13,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/mounts.h"
+#include "spacer/namespaces.h"
 #include "spacer/path.h"
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
@@ -102,6 +103,18 @@ apply_propagation (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *er
   return 0;
 }
 
+/* Change the flags of the bind mount at fd: a bind mount takes ro, nosuid
+ * and the like only through a second, remounting call. */
+static int
+remount_bind (int fd, unsigned long flags, const char *label, spc_err_t *err)
+{
+  char buf[SPC_FD_PATH_MAX];
+  spc_fd_path (fd, buf);
+  if (mount (NULL, buf, NULL, MS_REMOUNT | MS_BIND | flags | locked_flags (buf), NULL) < 0)
+    return spc_error_errno (err, "remount `%s`", label);
+  return 0;
+}
+
 static int
 mount_bind (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
 {
@@ -115,10 +128,7 @@ mount_bind (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
     return 0;
   if (reopen_target (rootfd, m->destination, fd, err) < 0)
     return -1;
-  spc_fd_path (*fd, buf);
-  if (mount (NULL, buf, NULL, MS_REMOUNT | MS_BIND | extra | locked_flags (buf), NULL) < 0)
-    return spc_error_errno (err, "remount `%s`", m->destination);
-  return 0;
+  return remount_bind (*fd, extra, m->destination, err);
 }
 
 static int
@@ -133,63 +143,81 @@ mount_filesystem (const struct spc_mount *m, int *fd, spc_err_t *err)
 }
 
 /* ---- the cgroup filesystem ----
- * A "cgroup" mount shows the container its own cgroups only. We bind the
- * host's hierarchies at the init's own cgroup, per controller on v1 and
- * hybrid hosts (as runc does), so it works with and without a cgroup
- * namespace. */
+ * A "cgroup" mount shows the container its own cgroups only, per hierarchy
+ * on v1 and hybrid hosts (as runc does) and as one cgroup2 tree on v2.
+ * In a cgroup namespace a fresh cgroup mount is rooted at the namespace's
+ * root by the kernel; without one we bind the host's directory of the
+ * init's own cgroup, since /proc/self/cgroup then holds host paths. */
 
 struct cgroup_hierarchy
 {
   char *mountpoint; /* host path, e.g. /sys/fs/cgroup/memory */
+  char *controllers; /* "memory", "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
   char *path;       /* the init's cgroup in it, e.g. /user.slice */
 };
 
-static char *
-own_cgroup_for (const char *super_opts, bool v2)
+static bool
+option_listed (const char *options, const char *opt, size_t len)
+{
+  for (const char *o = options; o && *o;)
+    {
+      if (strncmp (o, opt, len) == 0 && (o[len] == ',' || o[len] == '\0'))
+        return true;
+      o = strchr (o, ',');
+      if (o)
+        o++;
+    }
+  return false;
+}
+
+/* The line of /proc/self/cgroup for the hierarchy mounted with these
+ * superblock options: every controller of the line is one of the options.
+ * Returns its controllers and path (malloc'd) or -1. */
+static int
+own_cgroup_for (const char *super_opts, bool v2, char **controllers, char **path)
 {
   _cleanup_fclose_ FILE *f = fopen ("/proc/self/cgroup", "re");
   if (f == NULL)
-    return NULL;
+    return -1;
   _cleanup_free_ char *line = NULL;
   size_t cap = 0;
   while (getline (&line, &cap, f) > 0)
     {
       line[strcspn (line, "\n")] = '\0';
       char *ctrls = strchr (line, ':');
-      char *path = ctrls ? strchr (ctrls + 1, ':') : NULL;
-      if (path == NULL)
+      char *p = ctrls ? strchr (ctrls + 1, ':') : NULL;
+      if (p == NULL)
         continue;
-      *path++ = '\0';
+      *p++ = '\0';
       ctrls++;
-      if (v2)
-        {
-          if (*ctrls == '\0')
-            return strdup (path);
-          continue;
-        }
-      if (*ctrls == '\0')
+      if (v2 != (*ctrls == '\0'))
         continue;
-      /* Match when every controller of the line is a mount option. */
       bool all = true;
-      for (char *save = NULL, *c = strtok_r (ctrls, ",", &save); c; c = strtok_r (NULL, ",", &save))
+      for (const char *c = ctrls; all && *c;)
         {
-          size_t len = strlen (c);
-          const char *o = super_opts;
-          bool found = false;
-          while (o && *o)
-            {
-              if (strncmp (o, c, len) == 0 && (o[len] == ',' || o[len] == '\0'))
-                found = true;
-              o = strchr (o, ',');
-              if (o)
-                o++;
-            }
-          all = all && found;
+          size_t len = strcspn (c, ",");
+          all = option_listed (super_opts, c, len);
+          c += len + (c[len] == ',');
         }
-      if (all)
-        return strdup (path);
+      if (!all)
+        continue;
+      *controllers = strdup (ctrls);
+      *path = strdup (p);
+      return *controllers && *path ? 0 : -1;
     }
-  return NULL;
+  return -1;
+}
+
+static void
+free_hierarchies (struct cgroup_hierarchy *h, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (h[i].mountpoint);
+      free (h[i].controllers);
+      free (h[i].path);
+    }
+  free (h);
 }
 
 static int
@@ -206,118 +234,129 @@ collect_cgroup_hierarchies (struct cgroup_hierarchy **out, size_t *n, spc_err_t 
       char *sep = strstr (line, " - ");
       if (sep == NULL)
         continue;
-      char fstype[32], source[256], super[1024];
+      char fstype[32], source[256], super[1024], mountpoint[4096];
       if (sscanf (sep + 3, "%31s %255s %1023s", fstype, source, super) != 3)
         continue;
       bool v2 = strcmp (fstype, "cgroup2") == 0;
       if (!v2 && strcmp (fstype, "cgroup") != 0)
         continue;
-      char mountpoint[4096];
-      if (sscanf (line, "%*s %*s %*s %*s %4095s", mountpoint) != 1)
+      if (sscanf (line, "%*s %*s %*s %*s %4095s", mountpoint) != 1
+          || strncmp (mountpoint, "/sys/fs/cgroup", 14) != 0)
         continue;
-      if (strncmp (mountpoint, "/sys/fs/cgroup", 14) != 0)
-        continue;
-      char *path = own_cgroup_for (super, v2);
-      if (path == NULL)
-        continue;
+      struct cgroup_hierarchy h = { 0 };
+      if (own_cgroup_for (super, v2, &h.controllers, &h.path) < 0
+          || (h.mountpoint = strdup (mountpoint)) == NULL)
+        {
+          free (h.controllers);
+          free (h.path);
+          continue;
+        }
       struct cgroup_hierarchy *grown = realloc (*out, (*n + 1) * sizeof **out);
       if (grown == NULL)
         {
-          free (path);
+          free (h.mountpoint);
+          free (h.controllers);
+          free (h.path);
           return spc_error_errno (err, "realloc");
         }
       *out = grown;
-      (*out)[*n].mountpoint = strdup (mountpoint);
-      (*out)[*n].path = path;
-      (*n)++;
+      (*out)[(*n)++] = h;
     }
   return 0;
 }
 
-static void
-free_hierarchies (struct cgroup_hierarchy *h, size_t n)
+/* Reopened by path: the new mount is not reachable through an fd taken
+ * before it was made. */
+static int
+remount_readonly (int rootfd, const char *dest, unsigned long flags, spc_err_t *err)
 {
-  for (size_t i = 0; i < n; i++)
-    {
-      free (h[i].mountpoint);
-      free (h[i].path);
-    }
-  free (h);
+  _cleanup_close_ int fd = spc_root_open (rootfd, dest, SPC_PATH_NO_CREATE, err);
+  if (fd < 0)
+    return -1;
+  return remount_bind (fd, flags | MS_RDONLY, dest, err);
 }
 
+/* Mount hierarchy h at `dest` in the container (created if missing). */
 static int
-bind_cgroup_dir (const char *host, const char *dest_label, int dirfd, spc_err_t *err)
+mount_cgroup_hierarchy (const struct cgroup_hierarchy *h, bool own_namespace, int rootfd,
+                        const char *dest, unsigned long flags, spc_err_t *err)
 {
   char buf[SPC_FD_PATH_MAX];
-  if (mount (host, spc_fd_path (dirfd, buf), NULL, MS_BIND | MS_REC, NULL) < 0)
-    return spc_error_errno (err, "bind mount `%s` on `%s`", host, dest_label);
+  _cleanup_close_ int fd = spc_root_open (rootfd, dest, SPC_PATH_CREATE_DIR, err);
+  if (fd < 0)
+    return -1;
+  spc_fd_path (fd, buf);
+  if (own_namespace)
+    {
+      bool v2 = h->controllers[0] == '\0';
+      if (mount ("cgroup", buf, v2 ? "cgroup2" : "cgroup", flags, v2 ? NULL : h->controllers) < 0)
+        return spc_error_errno (err, "mount cgroup `%s` on `%s`", v2 ? "cgroup2" : h->controllers,
+                                dest);
+      return 0;
+    }
+  _cleanup_free_ char *host = NULL;
+  if (asprintf (&host, "%s%s", h->mountpoint, h->path) < 0)
+    return spc_error_errno (err, "asprintf");
+  if (mount (host, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return spc_error_errno (err, "bind mount `%s` on `%s`", host, dest);
+  if (flags & MS_RDONLY)
+    return remount_readonly (rootfd, dest, flags, err);
+  return 0;
+}
+
+/* "cpu,cpuacct" is reachable as "cpu" and "cpuacct" too, as on the host. */
+static int
+link_comounted (int rootfd, const char *cgroup_root, const char *base, spc_err_t *err)
+{
+  _cleanup_close_ int dirfd = spc_root_open (rootfd, cgroup_root, SPC_PATH_NO_CREATE, err);
+  if (dirfd < 0)
+    return -1;
+  _cleanup_free_ char *names = strdup (base);
+  if (names == NULL)
+    return spc_error_errno (err, "strdup");
+  for (char *save = NULL, *c = strtok_r (names, ",", &save); c; c = strtok_r (NULL, ",", &save))
+    if (symlinkat (base, dirfd, c) < 0 && errno != EEXIST)
+      return spc_error_errno (err, "symlink `%s/%s`", cgroup_root, c);
+  return 0;
+}
+
+/* v1 and hybrid: a tmpfs holding one directory per hierarchy, named as on
+ * the host; comounted controllers ("cpu,cpuacct") also get a symlink each. */
+static int
+mount_cgroup_v1_tree (const struct spc_mount *m, int rootfd, int fd,
+                      const struct cgroup_hierarchy *h, size_t n, bool own_namespace,
+                      unsigned long flags, spc_err_t *err)
+{
+  char buf[SPC_FD_PATH_MAX];
+  if (mount ("tmpfs", spc_fd_path (fd, buf), "tmpfs", flags & ~MS_RDONLY, "mode=755") < 0)
+    return spc_error_errno (err, "mount tmpfs on `%s`", m->destination);
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *base = strrchr (h[i].mountpoint, '/') + 1;
+      _cleanup_free_ char *dest = NULL;
+      if (asprintf (&dest, "%s/%s", m->destination, base) < 0)
+        return spc_error_errno (err, "asprintf");
+      if (mount_cgroup_hierarchy (&h[i], own_namespace, rootfd, dest, flags, err) < 0)
+        return -1;
+      if (strchr (base, ',') && link_comounted (rootfd, m->destination, base, err) < 0)
+        return -1;
+    }
+  if (flags & MS_RDONLY)
+    return remount_readonly (rootfd, m->destination, flags, err);
   return 0;
 }
 
 static int
-mount_cgroup (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
+mount_cgroup (const struct spc_mount *m, int rootfd, int *fd, bool own_namespace, spc_err_t *err)
 {
   struct cgroup_hierarchy *h = NULL;
   size_t n = 0;
+  unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
   int ret = collect_cgroup_hierarchies (&h, &n, err);
-  if (ret < 0)
-    goto out;
-
-  unsigned long flags = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
-  char buf[SPC_FD_PATH_MAX];
-
-  if (n == 1 && strcmp (h[0].mountpoint, "/sys/fs/cgroup") == 0)
-    {
-      /* Pure cgroup v2: the init's own directory is the whole view. */
-      _cleanup_free_ char *host = NULL;
-      if (asprintf (&host, "%s%s", h[0].mountpoint, h[0].path) < 0)
-        ret = spc_error_errno (err, "asprintf");
-      else
-        ret = bind_cgroup_dir (host, m->destination, *fd, err);
-    }
-  else
-    {
-      ret = 0;
-      if (mount ("tmpfs", spc_fd_path (*fd, buf), "tmpfs", flags, "mode=755") < 0)
-        ret = spc_error_errno (err, "mount tmpfs on `%s`", m->destination);
-      for (size_t i = 0; ret == 0 && i < n; i++)
-        {
-          const char *base = strrchr (h[i].mountpoint, '/') + 1;
-          _cleanup_free_ char *dest = NULL, *host = NULL;
-          if (asprintf (&dest, "%s/%s", m->destination, base) < 0
-              || asprintf (&host, "%s%s", h[i].mountpoint, h[i].path) < 0)
-            {
-              ret = spc_error_errno (err, "asprintf");
-              break;
-            }
-          _cleanup_close_ int dfd = spc_root_open (rootfd, dest, SPC_PATH_CREATE_DIR, err);
-          if (dfd < 0)
-            ret = -1;
-          else
-            ret = bind_cgroup_dir (host, dest, dfd, err);
-          /* Read-only per hierarchy; the tmpfs itself is made ro below. */
-          if (ret == 0 && (m->flags & MS_RDONLY))
-            {
-              _cleanup_close_ int top = spc_root_open (rootfd, dest, SPC_PATH_NO_CREATE, err);
-              if (top < 0)
-                ret = -1;
-              else if (mount (NULL, spc_fd_path (top, buf), NULL,
-                              MS_REMOUNT | MS_BIND | MS_RDONLY | flags | locked_flags (buf), NULL)
-                       < 0)
-                ret = spc_error_errno (err, "remount `%s` read-only", dest);
-            }
-        }
-    }
-  if (ret == 0 && (m->flags & MS_RDONLY))
-    {
-      if (reopen_target (rootfd, m->destination, fd, err) < 0)
-        ret = -1;
-      else if (mount (NULL, spc_fd_path (*fd, buf), NULL,
-                      MS_REMOUNT | MS_BIND | MS_RDONLY | flags | locked_flags (buf), NULL)
-               < 0)
-        ret = spc_error_errno (err, "remount `%s` read-only", m->destination);
-    }
-out:
+  if (ret == 0 && n == 1 && strcmp (h[0].mountpoint, "/sys/fs/cgroup") == 0)
+    ret = mount_cgroup_hierarchy (&h[0], own_namespace, rootfd, m->destination, flags, err);
+  else if (ret == 0)
+    ret = mount_cgroup_v1_tree (m, rootfd, *fd, h, n, own_namespace, flags, err);
   free_hierarchies (h, n);
   return ret;
 }
@@ -333,8 +372,14 @@ target_kind (const struct spc_mount *m)
   return SPC_PATH_CREATE_DIR;
 }
 
+static bool
+is_cgroup_type (const char *type)
+{
+  return type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0);
+}
+
 static int
-mount_entry (const struct spc_mount *m, int rootfd, spc_err_t *err)
+mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, spc_err_t *err)
 {
   _cleanup_close_ int fd = spc_root_open (rootfd, m->destination, target_kind (m), err);
   if (fd < 0)
@@ -343,8 +388,8 @@ mount_entry (const struct spc_mount *m, int rootfd, spc_err_t *err)
   int r;
   if (m->flags & MS_BIND)
     r = mount_bind (m, rootfd, &fd, err);
-  else if (m->type && strcmp (m->type, "cgroup") == 0)
-    r = mount_cgroup (m, rootfd, &fd, err);
+  else if (is_cgroup_type (m->type))
+    r = mount_cgroup (m, rootfd, &fd, spc_namespaces_creates (c, SPC_NS_CGROUP), err);
   else if (m->type == NULL)
     r = spc_error_make (err, EINVAL, "mount `%s`: no type and not a bind mount", m->destination);
   else
@@ -358,7 +403,7 @@ int
 spc_mounts_apply (const struct spc_config *c, int rootfd, spc_err_t *err)
 {
   for (size_t i = 0; i < c->n_mounts; i++)
-    if (mount_entry (&c->mounts[i], rootfd, err) < 0)
+    if (mount_entry (c, &c->mounts[i], rootfd, err) < 0)
       return spc_error_prefix (err, "mounts[%zu]", i);
   return 0;
 }

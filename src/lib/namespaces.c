@@ -81,7 +81,7 @@ spc_namespaces_clone_flags (const struct spc_config *c)
   for (size_t i = 0; i < c->linux_.n_namespaces; i++)
     {
       const struct spc_namespace *ns = &c->linux_.namespaces[i];
-      if (ns->path == NULL && ns->type != SPC_NS_TIME)
+      if (ns->path == NULL && ns->type != SPC_NS_TIME && ns->type != SPC_NS_CGROUP)
         flags |= spc_ns_type_clone_flag (ns->type);
     }
   return flags;

@@ -103,10 +103,20 @@ apply_capabilities (const struct spc_capabilities *c, uint64_t held, int last_ca
 
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return spc_error_errno (err, "clear ambient capabilities");
+  /* The kernel raises an ambient capability only when it is permitted and
+   * inheritable too. `runc spec` lists ambient capabilities without
+   * inheritable ones; runc and crun run such configs, so skip those. */
   for (int cap = 0; cap <= last_cap && cap < 64; cap++)
-    if ((c->ambient & held & (1ULL << cap))
-        && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-      return spc_error_errno (err, "raise ambient capability %d", cap);
+    {
+      uint64_t bit = 1ULL << cap;
+      if (!(c->ambient & held & bit))
+        continue;
+      if (!(c->inheritable & c->permitted & bit))
+        spc_debug ("process.capabilities.ambient: capability %d is not inheritable and "
+                   "permitted, not raised", cap);
+      else if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+        return spc_error_errno (err, "raise ambient capability %d", cap);
+    }
   return 0;
 }
 

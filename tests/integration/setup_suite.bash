@@ -1,0 +1,15 @@
+# Runs once per bats run: one busybox root filesystem, made the way images
+# arrive (a tarball unpacked by `spacer unpack`), that every test copies.
+
+setup_suite() {
+  : "${SPACER:=$BATS_TEST_DIRNAME/../../build/spacer}"
+  SPACER=$(realpath "$SPACER")
+  export SPACER
+  [ -x "$SPACER" ] || {
+    echo "setup_suite: $SPACER is not built (run tests/bootstrap.sh)" >&2
+    return 1
+  }
+  export SPACER_TEST_ROOTFS="$BATS_SUITE_TMPDIR/rootfs"
+  "$BATS_TEST_DIRNAME/../../bundles/make-rootfs.sh" "$SPACER" "$SPACER_TEST_ROOTFS" \
+    "$BATS_SUITE_TMPDIR/rootfs.tar.gz"
+}
