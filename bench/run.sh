@@ -2,8 +2,7 @@
 # Time N sequential `run`s of a busybox /bin/true container under spacer, runc
 # and crun, interleaved, and print medians and spacer's ratio to the others.
 #   bench/run.sh [-n N]        (N also from BENCH_N; default 100; needs root)
-# Env: SPACER, RUNC, CRUN override the binaries; BENCH_STOCK_CONFIG=1 skips the
-# spacer workarounds in the config (see make_config).
+# Env: SPACER, RUNC, CRUN override the binaries.
 set -euo pipefail
 export LC_ALL=C # EPOCHREALTIME uses the locale's decimal point
 
@@ -91,17 +90,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+# runc's default config, the same for all three runtimes.
 make_config() {
-  local fix='.'
-  # spacer workarounds, applied to all three so they run the same config:
-  # - runc's default grants ambient caps without inheritable ones; runc and
-  #   crun ignore the failing raise (CapAmb ends up 0), spacer aborts.
-  # - spacer fails to remount a read-only /sys/fs/cgroup bind (EINVAL).
-  [[ -n ${BENCH_STOCK_CONFIG:-} ]] || fix='del(.process.capabilities.ambient)
-    | (.mounts[] | select(.type == "cgroup") | .options) |= map(select(. != "ro"))'
   (cd "$bundle" && "${bin[runc]}" spec)
-  jq --arg cg @CGROUP@ ".process.terminal = false | .process.args = [\"/bin/true\"]
-    | .linux.cgroupsPath = \$cg | $fix" "$bundle/config.json"
+  jq --arg cg @CGROUP@ '.process.terminal = false | .process.args = ["/bin/true"]
+    | .linux.cgroupsPath = $cg' "$bundle/config.json"
 }
 
 mkdir -p "$bundle" "${runtimes[@]/#/$tmp/state-}"
