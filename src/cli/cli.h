@@ -31,6 +31,11 @@ int spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_unpack (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 
 /* Shared helpers for the commands. */
+struct option;
+/* getopt_long_only() that turns an unknown option or a missing value into
+ * a one-line error in *err and returns '?' for it. cmd NULL: global options. */
+int spc_cli_getopt (int argc, char **argv, const char *optstring, const struct option *opts,
+                    const char *cmd, const char *usage, spc_err_t *err);
 int spc_cli_usage_error (spc_err_t *err, const char *cmd, const char *usage);
 /* The single positional container ID left after option parsing. */
 int spc_cli_take_id (int argc, char **argv, const char *cmd, const char *usage, const char **id,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,34 @@ int
 spc_cli_usage_error (spc_err_t *err, const char *cmd, const char *usage)
 {
   return spc_error_make (err, 0, "%s: usage: spacer %s %s", cmd, cmd, usage);
+}
+
+int
+spc_cli_getopt (int argc, char **argv, const char *optstring, const struct option *opts,
+                const char *cmd, const char *usage, spc_err_t *err)
+{
+  /* A leading ':' (after any '+') makes getopt report a missing value
+   * apart from an unknown option, and opterr = 0 keeps getopt's own
+   * two-line complaint off stderr: the error is ours, on one line. */
+  char colon_first[32];
+  bool plus = optstring[0] == '+';
+  snprintf (colon_first, sizeof colon_first, "%s:%s", plus ? "+" : "", optstring + plus);
+  opterr = 0;
+  int c = getopt_long_only (argc, argv, colon_first, opts, NULL);
+  if (c != '?' && c != ':')
+    return c;
+
+  char shortopt[3] = { '-', (char) optopt, '\0' };
+  const char *bad = optopt && !(optind > 0 && strncmp (argv[optind - 1], "--", 2) == 0)
+                        ? shortopt
+                        : argv[optind - 1];
+  const char *what = c == ':' ? "needs a value" : "is unknown";
+  if (cmd == NULL)
+    spc_error_make (err, 0, "option `%s` %s (see spacer --help)", bad, what);
+  else
+    spc_error_make (err, 0, "%s: option `%s` %s (usage: spacer %s %s)", cmd, bad, what, cmd,
+                    usage);
+  return '?';
 }
 
 int

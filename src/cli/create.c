@@ -34,7 +34,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
     { 0 },
   };
   int c;
-  while ((c = getopt_long_only (argc, argv, allow_detach ? "b:d" : "b:", opts, NULL)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, allow_detach ? "b:d" : "b:", opts, cmd, usage, err)) != -1)
     switch (c)
       {
       case 'b':

@@ -17,7 +17,7 @@ spc_cmd_delete (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   };
   int c;
   bool force = false;
-  while ((c = getopt_long_only (argc, argv, "f", opts, NULL)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "f", opts, "delete", usage, err)) != -1)
     {
       if (c != 'f')
         return spc_cli_usage_error (err, "delete", usage);

@@ -18,7 +18,7 @@ spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   };
   int c;
   bool all = false;
-  while ((c = getopt_long_only (argc, argv, "a", opts, NULL)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "a", opts, "kill", usage, err)) != -1)
     {
       if (c != 'a')
         return spc_cli_usage_error (err, "kill", usage);

@@ -99,7 +99,7 @@ spc_cmd_list (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   const char *format = "table";
   bool quiet = false;
   int c;
-  while ((c = getopt_long_only (argc, argv, "f:q", opts, NULL)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "f:q", opts, "list", usage, err)) != -1)
     switch (c)
       {
       case 'f':

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spacer/cleanup.h"
 #include "spacer/log.h"
 
 static const struct
@@ -54,7 +55,7 @@ enum
 };
 
 static int
-parse_global (int argc, char **argv, struct spc_global *g)
+parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
 {
   static const struct option opts[] = {
     { "root", required_argument, NULL, OPT_ROOT },
@@ -71,7 +72,7 @@ parse_global (int argc, char **argv, struct spc_global *g)
   };
   int c;
   /* '+': stop at the command name; its flags belong to it. */
-  while ((c = getopt_long_only (argc, argv, "+vh", opts, NULL)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "+vh", opts, NULL, NULL, err)) != -1)
     switch (c)
       {
       case OPT_ROOT:
@@ -98,10 +99,23 @@ parse_global (int argc, char **argv, struct spc_global *g)
         print_usage (stdout);
         exit (EXIT_SUCCESS);
       default:
-        print_usage (stderr);
-        exit (EXIT_FAILURE);
+        return -1;
       }
   return optind;
+}
+
+/* create changes into the bundle directory, and later steps of the same
+ * command (run's clean-up) must still find the state directory. */
+static int
+make_root_absolute (struct spc_global *g, char **owned, spc_err_t *err)
+{
+  if (g->root[0] == '/')
+    return 0;
+  _cleanup_free_ char *cwd = getcwd (NULL, 0);
+  if (cwd == NULL || asprintf (owned, "%s/%s", cwd, g->root) < 0)
+    return spc_error_errno (err, "--root `%s`", g->root);
+  g->root = *owned;
+  return 0;
 }
 
 static int
@@ -116,8 +130,11 @@ int
 main (int argc, char **argv)
 {
   struct spc_global g = { .root = SPACER_DEFAULT_ROOT };
-  int first = parse_global (argc, argv, &g);
+  _cleanup_free_ char *root = NULL;
   spc_err_t err = NULL;
+  int first = parse_global (argc, argv, &g, &err);
+  if (first < 0 || make_root_absolute (&g, &root, &err) < 0)
+    return fail (&err);
 
   enum spc_log_format format = SPC_LOG_FORMAT_TEXT;
   if (g.log_format && strcmp (g.log_format, "json") == 0)

@@ -28,7 +28,7 @@ spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   const char *bundle = ".";
   bool rootless = false;
   int c;
-  while ((c = getopt_long_only (argc, argv, "b:", opts, NULL)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "b:", opts, "spec", usage, err)) != -1)
     switch (c)
       {
       case 'b':

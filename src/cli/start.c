@@ -10,7 +10,7 @@ int
 spc_cmd_start (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
   const char *id;
-  if (getopt_long_only (argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1
+  if (spc_cli_getopt (argc, argv, "", (struct option[]){ { 0 } }, "start", "ID", err) != -1
       || spc_cli_take_id (argc, argv, "start", "ID", &id, err) < 0)
     return spc_cli_usage_error (err, "start", "ID");
   if (spc_container_start (g->root, id, err) < 0)

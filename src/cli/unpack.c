@@ -13,7 +13,7 @@ static const char usage[] = "ARCHIVE DIR";
 int
 spc_cmd_unpack (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
-  if (getopt_long_only (argc, argv, "", (struct option[]){ { 0 } }, NULL) != -1
+  if (spc_cli_getopt (argc, argv, "", (struct option[]){ { 0 } }, "unpack", usage, err) != -1
       || argc - optind != 2)
     return spc_cli_usage_error (err, "unpack", usage);
   const char *archive = argv[optind], *dest = argv[optind + 1];

@@ -15,6 +15,28 @@
 #include "spacer/status.h"
 #include "spacer/utils.h"
 
+static bool
+id_char_ok (char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+         || c == '-' || c == '.' || c == '+';
+}
+
+/* The ID as it may be shown in a one-line message: control characters and
+ * other bytes outside printable ASCII become \xNN. */
+static char *
+printable_id (const char *id)
+{
+  size_t len = strlen (id);
+  char *out = malloc (len * 4 + 1), *o = out;
+  if (out == NULL)
+    return NULL;
+  for (const unsigned char *p = (const unsigned char *) id; *p; p++)
+    o += *p >= 0x20 && *p < 0x7f ? sprintf (o, "%c", *p) : sprintf (o, "\\x%02x", *p);
+  *o = '\0';
+  return out;
+}
+
 int
 spc_validate_id (const char *id, spc_err_t *err)
 {
@@ -23,20 +45,16 @@ spc_validate_id (const char *id, spc_err_t *err)
     return spc_error_make (err, 0, "container ID must not be empty");
   if (len > 1024)
     return spc_error_make (err, 0, "container ID is longer than 1024 bytes");
+  const char *why = NULL;
   if (id[0] == '.')
-    return spc_error_make (err, 0, "invalid container ID `%s`: must not start with '.'", id);
-  for (const char *p = id; *p; p++)
-    {
-      char c = *p;
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '_' || c == '-' || c == '.' || c == '+';
-      if (!ok)
-        return spc_error_make (err, 0,
-                               "invalid container ID `%s`: only letters, digits and `_+-.` "
-                               "are allowed",
-                               id);
-    }
-  return 0;
+    why = "must not start with '.'";
+  for (const char *p = id; why == NULL && *p; p++)
+    if (!id_char_ok (*p))
+      why = "only letters, digits and `_+-.` are allowed";
+  if (why == NULL)
+    return 0;
+  _cleanup_free_ char *shown = printable_id (id);
+  return spc_error_make (err, 0, "invalid container ID `%s`: %s", shown ? shown : "?", why);
 }
 
 int
