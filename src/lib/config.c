@@ -500,24 +500,19 @@ check_oci_version (const char *version, const struct jpath *p)
     config_warn (p, "unsupported version \"%s\", continuing", version);
 }
 
-static bool
-has_new_uts_namespace (const struct spc_config *c)
-{
-  const struct spc_namespace *ns = spc_config_namespace (c, SPC_NS_UTS);
-  return ns && ns->path == NULL;
-}
-
 /* Setting the host's own names from inside a container would rename the
- * host; runc refuses the same. */
+ * host; runc refuses the same. A uts namespace joined by path is fine (pod
+ * containers join their sandbox's) unless it is the host's, which is
+ * checked once it is open (spc_linux_check_joined). */
 static int
 check_uts_names (const struct spc_config *c, const struct jpath *p, spc_err_t *err)
 {
-  if (has_new_uts_namespace (c))
+  if (spc_config_namespace (c, SPC_NS_UTS))
     return 0;
   if (c->hostname && c->hostname[0])
-    return config_fail (JPATH_MEMBER_OF (p, "hostname"), err, "requires a new uts namespace");
+    return config_fail (JPATH_MEMBER_OF (p, "hostname"), err, "requires a uts namespace");
   if (c->domainname && c->domainname[0])
-    return config_fail (JPATH_MEMBER_OF (p, "domainname"), err, "requires a new uts namespace");
+    return config_fail (JPATH_MEMBER_OF (p, "domainname"), err, "requires a uts namespace");
   return 0;
 }
 

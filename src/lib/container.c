@@ -250,6 +250,11 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   int ns_fds[SPC_NS_COUNT];
   if (spc_namespaces_open (c, ns_fds, err) < 0)
     return -1;
+  if (spc_linux_check_joined (c, ns_fds, err) < 0)
+    {
+      spc_namespaces_close (ns_fds);
+      return -1;
+    }
 
   _cleanup_close_ int rootfd = spc_state_root_open (root, true, err);
   if (rootfd < 0)

@@ -16,6 +16,7 @@
 #include "spacer/devices.h"
 #include "spacer/linux.h"
 #include "spacer/mounts.h"
+#include "spacer/path.h"
 #include "spacer/namespaces.h"
 #include "spacer/process.h"
 #include "spacer/sync.h"
@@ -28,23 +29,23 @@
 /* ---- sysctl ----
  * Only namespaced knobs may be set: anything else would change the host. */
 
-static bool
-sysctl_is_namespaced (const struct spc_config *c, const char *key, const char **needs)
+/* The namespace that scopes sysctl `key`, or -1 for a host-wide one. */
+static int
+sysctl_namespace (const char *key)
 {
   static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
                                           "kernel.sem",    "kernel.shmall", "kernel.shmmax",
                                           "kernel.shmmni", "kernel.shm_rmid_forced" };
   for (size_t i = 0; i < sizeof ipc_keys / sizeof *ipc_keys; i++)
     if (strcmp (key, ipc_keys[i]) == 0)
-      return *needs = "ipc", spc_namespaces_creates (c, SPC_NS_IPC);
+      return SPC_NS_IPC;
   if (strncmp (key, "fs.mqueue.", 10) == 0)
-    return *needs = "ipc", spc_namespaces_creates (c, SPC_NS_IPC);
+    return SPC_NS_IPC;
   if (strncmp (key, "net.", 4) == 0)
-    return *needs = "network", spc_namespaces_creates (c, SPC_NS_NETWORK);
+    return SPC_NS_NETWORK;
   if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
-    return *needs = "uts", spc_namespaces_creates (c, SPC_NS_UTS);
-  *needs = NULL;
-  return false;
+    return SPC_NS_UTS;
+  return -1;
 }
 
 int
@@ -53,18 +54,50 @@ spc_linux_validate (const struct spc_config *c, spc_err_t *err)
   if (!spc_config_namespace (c, SPC_NS_MOUNT))
     return spc_error_make (err, 0, "linux.namespaces: a mount namespace is required "
                                    "(the rootfs cannot be set up in the host's)");
+  if ((c->linux_.time_offset_monotonic.present || c->linux_.time_offset_boottime.present)
+      && !spc_namespaces_creates (c, SPC_NS_TIME))
+    return spc_error_make (err, 0, "linux.timeOffsets: needs a new time namespace");
   for (size_t i = 0; i < c->linux_.n_sysctl; i++)
     {
-      const char *key = c->linux_.sysctl[i].key, *needs = NULL;
-      if (sysctl_is_namespaced (c, key, &needs))
-        continue;
-      if (needs)
-        return spc_error_make (err, 0, "linux.sysctl[\"%s\"]: needs a new %s namespace", key,
-                               needs);
-      return spc_error_make (err, 0,
-                             "linux.sysctl[\"%s\"]: not a namespaced sysctl; setting it would "
-                             "change the host",
-                             key);
+      const char *key = c->linux_.sysctl[i].key;
+      int t = sysctl_namespace (key);
+      if (t < 0)
+        return spc_error_make (err, 0,
+                               "linux.sysctl[\"%s\"]: not a namespaced sysctl; setting it would "
+                               "change the host",
+                               key);
+      if (!spc_config_namespace (c, (enum spc_ns_type) t))
+        return spc_error_make (err, 0, "linux.sysctl[\"%s\"]: needs its own %s namespace", key,
+                               spc_ns_type_name ((enum spc_ns_type) t));
+    }
+  return 0;
+}
+
+/* Is fd the runtime's own namespace of type t, which is the host's? */
+static bool
+is_own_namespace (int fd, enum spc_ns_type t)
+{
+  char path[64];
+  struct stat joined, own;
+  snprintf (path, sizeof path, "/proc/self/ns/%s", spc_ns_type_proc_name (t));
+  return fd >= 0 && fstat (fd, &joined) == 0 && stat (path, &own) == 0
+         && joined.st_ino == own.st_ino && joined.st_dev == own.st_dev;
+}
+
+int
+spc_linux_check_joined (const struct spc_config *c, const int ns_fds[SPC_NS_COUNT],
+                        spc_err_t *err)
+{
+  bool names = (c->hostname && c->hostname[0]) || (c->domainname && c->domainname[0]);
+  if (names && is_own_namespace (ns_fds[SPC_NS_UTS], SPC_NS_UTS))
+    return spc_error_make (err, 0, "hostname: the uts namespace joined by path is the host's");
+  for (size_t i = 0; i < c->linux_.n_sysctl; i++)
+    {
+      int t = sysctl_namespace (c->linux_.sysctl[i].key);
+      if (t >= 0 && is_own_namespace (ns_fds[t], (enum spc_ns_type) t))
+        return spc_error_make (err, 0, "linux.sysctl[\"%s\"]: the %s namespace joined by path "
+                                       "is the host's",
+                               c->linux_.sysctl[i].key, spc_ns_type_name ((enum spc_ns_type) t));
     }
   return 0;
 }
@@ -134,17 +167,30 @@ become_root_in_userns (const struct spc_init_args *a, spc_err_t *err)
   return 0;
 }
 
+/* A missing working directory is made, as runc does: here, after the
+ * config's mounts (it may live on one of them) and before the root can turn
+ * read-only. */
+static int
+make_cwd (const struct spc_process *p, int rootfd, spc_err_t *err)
+{
+  _cleanup_close_ int fd = spc_root_open (rootfd, p->cwd, SPC_PATH_CREATE_DIR, err);
+  if (fd < 0)
+    return spc_error_prefix (err, "process.cwd");
+  return 0;
+}
+
 static int
 setup_filesystem (const struct spc_init_args *a, spc_err_t *err)
 {
   const struct spc_config *c = a->config;
-  if (spc_mounts_prepare_rootfs (c, a->rootfs, err) < 0)
+  if (spc_mounts_prepare_rootfs (a->rootfs, err) < 0)
     return -1;
   /* Opened after the self-bind so it names the new mount, not the dir below. */
   _cleanup_close_ int rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return spc_error_errno (err, "open rootfs `%s`", a->rootfs);
-  if (spc_mounts_apply (c, rootfd, err) < 0 || spc_devices_setup (c, rootfd, err) < 0)
+  if (spc_mounts_apply (c, rootfd, err) < 0 || spc_devices_setup (c, rootfd, err) < 0
+      || make_cwd (&c->process, rootfd, err) < 0)
     return -1;
   return spc_mounts_pivot_root (c, a->rootfs, err);
 }
@@ -163,10 +209,7 @@ set_names (const struct spc_config *c, spc_err_t *err)
 static int
 enter_cwd (const struct spc_process *p, spc_err_t *err)
 {
-  if (chdir (p->cwd) == 0)
-    return 0;
-  /* A missing working directory is made, as runc does. */
-  if (errno != ENOENT || spc_mkdir_p (p->cwd, 0755, err) < 0 || chdir (p->cwd) < 0)
+  if (chdir (p->cwd) < 0)
     return spc_error_errno (err, "process.cwd: chdir `%s`", p->cwd);
   return 0;
 }

@@ -34,22 +34,17 @@ spc_mounts_find (const struct spc_config *c, const char *destination)
 }
 
 int
-spc_mounts_prepare_rootfs (const struct spc_config *c, const char *rootfs, spc_err_t *err)
+spc_mounts_prepare_rootfs (const char *rootfs, spc_err_t *err)
 {
-  /* rslave by default, as runc: the container still sees host unmounts
-   * below it, but nothing it mounts reaches the host. */
-  unsigned long root_prop = MS_SLAVE | MS_REC;
-  unsigned long wanted = c->linux_.rootfs_propagation;
-  if (wanted & MS_PRIVATE)
-    root_prop = wanted;
-  if (mount (NULL, "/", NULL, root_prop, NULL) < 0)
-    return spc_error_errno (err, "make `/` %s", root_prop & MS_PRIVATE ? "private" : "slave");
-
+  /* Before anything else, every mount becomes a slave, recursively: the
+   * container still sees host unmounts, but nothing it mounts reaches the
+   * host (a shared mount without other peers turns private). That also
+   * leaves no shared mount for pivot_root to refuse. rootfsPropagation is
+   * applied to the new root after the pivot. */
+  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return spc_error_errno (err, "make `/` rslave");
   if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return spc_error_errno (err, "bind mount rootfs `%s`", rootfs);
-
-  if (wanted && mount (NULL, rootfs, NULL, wanted, NULL) < 0)
-    return spc_error_errno (err, "set rootfsPropagation on `%s`", rootfs);
   return 0;
 }
 
@@ -119,9 +114,8 @@ static int
 mount_bind (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
 {
   char buf[SPC_FD_PATH_MAX];
-  const char *source = m->source ? m->source : "";
-  if (mount (source, spc_fd_path (*fd, buf), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
-    return spc_error_errno (err, "bind mount `%s` on `%s`", source, m->destination);
+  if (mount (m->source, spc_fd_path (*fd, buf), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+    return spc_error_errno (err, "bind mount `%s` on `%s`", m->source, m->destination);
 
   unsigned long extra = bind_remount_flags (m->flags);
   if (extra == 0)
@@ -361,15 +355,23 @@ mount_cgroup (const struct spc_mount *m, int rootfd, int *fd, bool own_namespace
   return ret;
 }
 
-static enum spc_path_create
-target_kind (const struct spc_mount *m)
+/* What to create at the destination: a file for a bind mount of a file, a
+ * directory otherwise. A missing bind source fails here, before the
+ * destination is made in the rootfs. */
+static int
+target_kind (const struct spc_mount *m, enum spc_path_create *kind, spc_err_t *err)
 {
-  if (!(m->flags & MS_BIND) || m->source == NULL)
-    return SPC_PATH_CREATE_DIR;
   struct stat st;
-  if (stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode))
-    return SPC_PATH_CREATE_FILE;
-  return SPC_PATH_CREATE_DIR;
+  *kind = SPC_PATH_CREATE_DIR;
+  if (!(m->flags & MS_BIND))
+    return 0;
+  if (m->source == NULL)
+    return spc_error_make (err, EINVAL, "bind mount on `%s`: no source", m->destination);
+  if (stat (m->source, &st) < 0)
+    return spc_error_errno (err, "bind mount source `%s`", m->source);
+  if (!S_ISDIR (st.st_mode))
+    *kind = SPC_PATH_CREATE_FILE;
+  return 0;
 }
 
 static bool
@@ -381,7 +383,10 @@ is_cgroup_type (const char *type)
 static int
 mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, spc_err_t *err)
 {
-  _cleanup_close_ int fd = spc_root_open (rootfd, m->destination, target_kind (m), err);
+  enum spc_path_create kind;
+  if (target_kind (m, &kind, err) < 0)
+    return -1;
+  _cleanup_close_ int fd = spc_root_open (rootfd, m->destination, kind, err);
   if (fd < 0)
     return -1;
 
@@ -411,24 +416,30 @@ spc_mounts_apply (const struct spc_config *c, int rootfd, spc_err_t *err)
 int
 spc_mounts_pivot_root (const struct spc_config *c, const char *rootfs, spc_err_t *err)
 {
+  _cleanup_close_ int oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   _cleanup_close_ int newroot = open (rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (newroot < 0)
-    return spc_error_errno (err, "open rootfs `%s`", rootfs);
+  if (oldroot < 0 || newroot < 0)
+    return spc_error_errno (err, "open `%s`", oldroot < 0 ? "/" : rootfs);
   if (fchdir (newroot) < 0)
     return spc_error_errno (err, "chdir to rootfs");
-  /* pivot_root(".", ".") stacks the old root on top of the new one; we then
-   * detach it without needing a directory for it inside the rootfs. */
+  /* pivot_root(".", ".") stacks the old root on top of the new one, so it
+   * needs no directory inside the rootfs. The old root is then detached
+   * from its own directory: "." in the new root would name the new root
+   * for mount(2), and making that a slave would drop the propagation the
+   * config asked for on the container's mounts. */
   if (syscall (SYS_pivot_root, ".", ".") < 0)
     return spc_error_errno (err, "pivot_root");
+  if (fchdir (oldroot) < 0)
+    return spc_error_errno (err, "chdir to the old root");
   if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-    return spc_error_errno (err, "make old root slave");
+    return spc_error_errno (err, "make the old root rslave");
   if (umount2 (".", MNT_DETACH) < 0)
-    return spc_error_errno (err, "detach old root");
+    return spc_error_errno (err, "detach the old root");
   if (chdir ("/") < 0)
     return spc_error_errno (err, "chdir /");
   unsigned long prop = c->linux_.rootfs_propagation;
   if (prop && mount (NULL, "/", NULL, prop, NULL) < 0)
-    return spc_error_errno (err, "set rootfsPropagation");
+    return spc_error_errno (err, "linux.rootfsPropagation");
   return 0;
 }
 

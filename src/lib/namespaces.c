@@ -61,6 +61,9 @@ spc_namespaces_open (const struct spc_config *c, int fds[SPC_NS_COUNT], spc_err_
         {
           int saved = errno;
           spc_namespaces_close (fds);
+          if (saved == ENOTTY)
+            return spc_error_make (err, 0, "linux.namespaces[%zu].path: `%s` is not a namespace",
+                                   i, ns->path);
           return spc_error_make (err, saved, "linux.namespaces[%zu].path: `%s`", i, ns->path);
         }
     }

@@ -689,10 +689,8 @@ static const struct
     "config.json: process.capabilities.ambient[0]: must be a string" },
   { PROC_OK (",'apparmorProfile':{}"), "config.json: process.apparmorProfile: must be a string" },
   /* hostname / domainname */
-  { TOP (",'hostname':'h'"), "config.json: hostname: requires a new uts namespace" },
-  { TOP (",'hostname':'h','linux':{'namespaces':[{'type':'uts','path':'/proc/1/ns/uts'}]}"),
-    "config.json: hostname: requires a new uts namespace" },
-  { TOP (",'domainname':'d','linux':{}"), "config.json: domainname: requires a new uts namespace" },
+  { TOP (",'hostname':'h'"), "config.json: hostname: requires a uts namespace" },
+  { TOP (",'domainname':'d','linux':{}"), "config.json: domainname: requires a uts namespace" },
   { TOP (",'hostname':5"), "config.json: hostname: must be a string" },
   /* mounts */
   { TOP (",'mounts':{}"), "config.json: mounts: must be an array" },
