@@ -64,46 +64,80 @@ struct created
   int sync_fd; /* the runtime's end; still open for run */
 };
 
-static int
-load_bundle_config (const struct spc_create_options *o, struct spc_config **config,
-                    char **bundle_abs, spc_err_t *err)
+/* Everything create needs from the bundle, loaded and checked before any
+ * state exists. */
+struct bundle
 {
-  const char *bundle = o->bundle ? o->bundle : ".";
-  *bundle_abs = realpath (bundle, NULL);
-  if (*bundle_abs == NULL)
-    return spc_error_errno (err, "bundle `%s`", bundle);
+  struct spc_config *config;
+  char *dir;    /* absolute */
+  char *name;   /* config.json as the user named it, for errors */
+  char *rootfs; /* absolute, symlinks resolved */
+  int ns_fds[SPC_NS_COUNT]; /* namespaces to join; -1 where none */
+};
 
-  _cleanup_free_ char *path = NULL, *name = NULL;
-  if (asprintf (&path, "%s/config.json", *bundle_abs) < 0
-      || asprintf (&name, "%s%sconfig.json", o->bundle ? o->bundle : "",
-                   o->bundle && o->bundle[strlen (o->bundle) - 1] != '/' ? "/" : "")
-             < 0)
+static void
+bundle_clear (struct bundle *b)
+{
+  spc_config_free (b->config);
+  free (b->dir);
+  free (b->name);
+  free (b->rootfs);
+  spc_namespaces_close (b->ns_fds);
+}
+#define _cleanup_bundle_ __attribute__ ((cleanup (bundle_clear)))
+
+static int
+resolve_rootfs (struct bundle *b, spc_err_t *err)
+{
+  const char *path = b->config->root.path;
+  _cleanup_free_ char *joined = NULL;
+  if (path[0] == '/')
+    joined = strdup (path);
+  else if (asprintf (&joined, "%s/%s", b->dir, path) < 0)
+    joined = NULL;
+  if (joined == NULL)
     return spc_error_errno (err, "asprintf");
-  if (spc_config_load_file (path, name, config, err) < 0)
-    return -1;
-  if (!(*config)->has_process)
-    return spc_error_make (err, 0, "%s: process: required to create a container", name);
-  if (spc_linux_validate (*config, err) < 0)
-    return spc_error_prefix (err, "%s", name);
+  b->rootfs = realpath (joined, NULL);
+  if (b->rootfs == NULL)
+    return spc_error_errno (err, "root.path `%s`", path);
+  struct stat st;
+  if (stat (b->rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    return spc_error_make (err, ENOTDIR, "root.path `%s`", path);
   return 0;
 }
 
 static int
-resolve_rootfs (const struct spc_config *c, const char *bundle_abs, char **rootfs, spc_err_t *err)
+check_bundle (struct bundle *b, spc_err_t *err)
 {
-  _cleanup_free_ char *joined = NULL;
-  if (c->root.path[0] == '/')
-    joined = strdup (c->root.path);
-  else if (asprintf (&joined, "%s/%s", bundle_abs, c->root.path) < 0)
-    joined = NULL;
-  if (joined == NULL)
+  if (!b->config->has_process)
+    return spc_error_make (err, 0, "process: required to create a container");
+  if (spc_linux_validate (b->config, err) < 0 || resolve_rootfs (b, err) < 0
+      || spc_namespaces_open (b->config, b->ns_fds, err) < 0
+      || spc_linux_check_joined (b->config, b->ns_fds, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+load_bundle (const struct spc_create_options *o, struct bundle *b, spc_err_t *err)
+{
+  for (int i = 0; i < SPC_NS_COUNT; i++)
+    b->ns_fds[i] = -1;
+  const char *dir = o->bundle ? o->bundle : ".";
+  b->dir = realpath (dir, NULL);
+  if (b->dir == NULL)
+    return spc_error_errno (err, "bundle `%s`", dir);
+
+  _cleanup_free_ char *path = NULL;
+  if (asprintf (&path, "%s/config.json", b->dir) < 0
+      || asprintf (&b->name, "%s%sconfig.json", o->bundle ? o->bundle : "",
+                   o->bundle && o->bundle[strlen (o->bundle) - 1] != '/' ? "/" : "")
+             < 0)
     return spc_error_errno (err, "asprintf");
-  *rootfs = realpath (joined, NULL);
-  if (*rootfs == NULL)
-    return spc_error_errno (err, "root.path `%s`", c->root.path);
-  struct stat st;
-  if (stat (*rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
-    return spc_error_make (err, ENOTDIR, "root.path `%s`", c->root.path);
+  if (spc_config_load_file (path, b->name, &b->config, err) < 0)
+    return -1;
+  if (check_bundle (b, err) < 0)
+    return spc_error_prefix (err, "%s", b->name);
   return 0;
 }
 
@@ -233,9 +267,9 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (spc_validate_id (id, err) < 0)
     return -1;
 
-  _cleanup_config_ struct spc_config *c = NULL;
-  _cleanup_free_ char *bundle = NULL, *rootfs = NULL, *pid_file = NULL;
-  if (load_bundle_config (o, &c, &bundle, err) < 0 || resolve_rootfs (c, bundle, &rootfs, err) < 0)
+  _cleanup_bundle_ struct bundle b = { 0 };
+  _cleanup_free_ char *pid_file = NULL;
+  if (load_bundle (o, &b, err) < 0)
     return -1;
   /* The pid file is relative to where we were called from, not the bundle. */
   if (o->pid_file && o->pid_file[0] != '/')
@@ -247,27 +281,12 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   else if (o->pid_file && (pid_file = strdup (o->pid_file)) == NULL)
     return spc_error_errno (err, "strdup");
 
-  int ns_fds[SPC_NS_COUNT];
-  if (spc_namespaces_open (c, ns_fds, err) < 0)
-    return -1;
-  if (spc_linux_check_joined (c, ns_fds, err) < 0)
-    {
-      spc_namespaces_close (ns_fds);
-      return -1;
-    }
-
   _cleanup_close_ int rootfd = spc_state_root_open (root, true, err);
   if (rootfd < 0)
-    {
-      spc_namespaces_close (ns_fds);
-      return -1;
-    }
+    return -1;
   _cleanup_close_ int dirfd = spc_status_create_dir (rootfd, id, err);
   if (dirfd < 0)
-    {
-      spc_namespaces_close (ns_fds);
-      return -1;
-    }
+    return -1;
 
   /* From here on a failure must take ROOT/ID away again. */
   _cleanup_state_ struct spc_state st = { 0 };
@@ -277,13 +296,13 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (!for_run && (mkfifoat (dirfd, SPC_EXEC_FIFO, 0622) < 0
                    || fchmodat (dirfd, SPC_EXEC_FIFO, 0622, 0) < 0))
     ret = spc_error_errno (err, "create exec.fifo");
-  if (ret == 0 && chdir (bundle) < 0)
-    ret = spc_error_errno (err, "chdir to bundle `%s`", bundle);
+  /* Relative paths in the config (bind sources) are the bundle's. */
+  if (ret == 0 && chdir (b.dir) < 0)
+    ret = spc_error_errno (err, "chdir to bundle `%s`", b.dir);
   if (ret == 0)
-    ret = spawn_and_setup (c, rootfs, dirfd, for_run, ns_fds, out, err);
-  spc_namespaces_close (ns_fds);
+    ret = spawn_and_setup (b.config, b.rootfs, dirfd, for_run, b.ns_fds, out, err);
   if (ret == 0)
-    ret = fill_state (&st, c, id, bundle, rootfs, out->pid, err);
+    ret = fill_state (&st, b.config, id, b.dir, b.rootfs, out->pid, err);
   if (ret == 0)
     ret = spc_status_write (dirfd, &st, err);
   if (ret == 0 && pid_file)

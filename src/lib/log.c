@@ -66,6 +66,24 @@ format_time (char *buf, size_t len)
   snprintf (buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
 
+/* Messages quote what they were given (config values, IDs, paths), and a
+ * record is one line whatever they hold: control characters become \xNN,
+ * which also keeps escape sequences away from the reader's terminal. */
+static char *
+one_line (const char *msg)
+{
+  char *out = malloc (strlen (msg) * 4 + 1), *o = out;
+  if (out == NULL)
+    return NULL;
+  for (const unsigned char *p = (const unsigned char *) msg; *p; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      o += sprintf (o, "\\x%02x", *p);
+    else
+      *o++ = (char) *p;
+  *o = '\0';
+  return out;
+}
+
 /* One write(2) per record so records from concurrent processes never
  * interleave inside a line. */
 static void
@@ -92,15 +110,17 @@ write_record (int fd, enum spc_log_level level, const char *msg)
       return;
     }
 
-  _cleanup_free_ char *line = NULL;
+  _cleanup_free_ char *line = NULL, *text = one_line (msg);
   int n;
+  if (text == NULL)
+    return;
   if (fd == STDERR_FILENO)
-    n = asprintf (&line, "spacer: %s%s\n", level == SPC_LOG_WARNING ? "warning: " : "", msg);
+    n = asprintf (&line, "spacer: %s%s\n", level == SPC_LOG_WARNING ? "warning: " : "", text);
   else
     {
       char when[64];
       format_time (when, sizeof when);
-      n = asprintf (&line, "%s %s: %s\n", when, level_name (level), msg);
+      n = asprintf (&line, "%s %s: %s\n", when, level_name (level), text);
     }
   if (n >= 0)
     (void) !write (fd, line, (size_t) n);

@@ -368,7 +368,7 @@ target_kind (const struct spc_mount *m, enum spc_path_create *kind, spc_err_t *e
   if (m->source == NULL)
     return spc_error_make (err, EINVAL, "bind mount on `%s`: no source", m->destination);
   if (stat (m->source, &st) < 0)
-    return spc_error_errno (err, "bind mount source `%s`", m->source);
+    return spc_error_errno (err, "bind mount `%s` on `%s`", m->source, m->destination);
   if (!S_ISDIR (st.st_mode))
     *kind = SPC_PATH_CREATE_FILE;
   return 0;

@@ -22,21 +22,6 @@ id_char_ok (char c)
          || c == '-' || c == '.' || c == '+';
 }
 
-/* The ID as it may be shown in a one-line message: control characters and
- * other bytes outside printable ASCII become \xNN. */
-static char *
-printable_id (const char *id)
-{
-  size_t len = strlen (id);
-  char *out = malloc (len * 4 + 1), *o = out;
-  if (out == NULL)
-    return NULL;
-  for (const unsigned char *p = (const unsigned char *) id; *p; p++)
-    o += *p >= 0x20 && *p < 0x7f ? sprintf (o, "%c", *p) : sprintf (o, "\\x%02x", *p);
-  *o = '\0';
-  return out;
-}
-
 int
 spc_validate_id (const char *id, spc_err_t *err)
 {
@@ -53,8 +38,8 @@ spc_validate_id (const char *id, spc_err_t *err)
       why = "only letters, digits and `_+-.` are allowed";
   if (why == NULL)
     return 0;
-  _cleanup_free_ char *shown = printable_id (id);
-  return spc_error_make (err, 0, "invalid container ID `%s`: %s", shown ? shown : "?", why);
+  /* The log escapes control characters in the ID: the error stays one line. */
+  return spc_error_make (err, 0, "invalid container ID `%s`: %s", id, why);
 }
 
 int
