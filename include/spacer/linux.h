@@ -24,6 +24,11 @@ struct spc_init_args
  * namespaces the config needs). */
 int spc_linux_validate (const struct spc_config *c, spc_err_t *err);
 
+/* Settings that need a private namespace must not land in one joined by
+ * path that is the runtime's own, the host's. */
+int spc_linux_check_joined (const struct spc_config *c, const int ns_fds[SPC_NS_COUNT],
+                            spc_err_t *err);
+
 /* Clone the init. Returns its pid (in the runtime's pid namespace). */
 pid_t spc_linux_spawn_init (struct spc_init_args *a, spc_err_t *err);
 

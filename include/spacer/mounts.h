@@ -9,7 +9,7 @@
 
 /* Stop host mount events leaking in (and ours out), and make `rootfs` a
  * mount point of its own so pivot_root accepts it. */
-int spc_mounts_prepare_rootfs (const struct spc_config *c, const char *rootfs, spc_err_t *err);
+int spc_mounts_prepare_rootfs (const char *rootfs, spc_err_t *err);
 
 /* Mount every entry of config.mounts below rootfd, in order. */
 int spc_mounts_apply (const struct spc_config *c, int rootfd, spc_err_t *err);
