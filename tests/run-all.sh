@@ -1,36 +1,59 @@
 #!/bin/bash
 # The whole test suite, as CI runs it (.ci/run): installs what it needs,
-# builds, runs the C unit tests, the fuzz corpus and the bats integration
-# suite, and ends with one line "N passed, M failed".
-#   tests/run-all.sh [--asan] [bats args...]
-# --asan builds with AddressSanitizer/UBSan and runs everything against that
-# binary. Extra arguments go to bats (e.g. a single .bats file, --filter RE).
+# builds spacer twice (plain, and with AddressSanitizer/UBSan), and runs the
+# C unit tests, the fuzz corpus and the bats integration suite against each.
+# Ends with one line "N passed, M failed".
+#   tests/run-all.sh [--no-asan] [bats args...]
+# Extra arguments go to bats (a .bats file, --filter REGEX, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "run-all: containers need root" >&2; exit 1; }
 
-build=build
-if [ "${1:-}" = --asan ]; then
-  build=build-asan
-  bash tests/bootstrap.sh --asan
+builds=(build build-asan)
+if [ "${1:-}" = --no-asan ]; then
+  builds=(build)
   shift
-  # Leaks in the short-lived CLI are checked too; the container init execs
-  # away and never reaches exit handlers.
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-else
-  bash tests/bootstrap.sh
 fi
-make -s -C "$build" -j"$(nproc)" tests/unit/test-config tests/fuzz/fuzz-config-replay
-
 bats_args=("$@")
 [ ${#bats_args[@]} -gt 0 ] || bats_args=(tests/integration)
-export SPACER=$PWD/$build/spacer
+
+bash tests/bootstrap.sh
+[ ${#builds[@]} -eq 1 ] || bash tests/bootstrap.sh --asan
+for b in "${builds[@]}"; do
+  make -s -C "$b" -j"$(nproc)" tests/unit/test-config tests/fuzz/fuzz-config-replay
+done
+
+# Sanitizer reports go to files: a test that expects spacer to fail would
+# not notice one that only changed the exit status.
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$reports/asan"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
+
+# run_pass BUILD: the TAP lines of every test against BUILD; names are
+# tagged with the build when it is not the plain one.
+run_pass() {
+  local b=$1 tag=""
+  [ "$b" = build ] || tag="[${b#build-}] "
+  {
+    "$b/tests/unit/test-config" | sed 's/^\([0-9]* passed\)/# unit tests: \1/'
+    if top_srcdir=. top_builddir=$b tests/fuzz/run-corpus.sh >/dev/null; then
+      echo "ok - the fuzz corpus replays through the config loader"
+    else
+      echo "not ok - the fuzz corpus replays through the config loader"
+    fi
+    SPACER=$PWD/$b/spacer bats --tap "${bats_args[@]}"
+  } 2>&1 | sed -E "s/^(ok|not ok)( [0-9]+)? /\1\2 $tag/"
+}
+
 {
-  "$build/tests/unit/test-config" | sed 's/^\([0-9]* passed\)/# unit tests: \1/'
-  if top_srcdir=. top_builddir=$build tests/fuzz/run-corpus.sh >/dev/null; then
-    echo "ok - the fuzz corpus replays through the config loader"
+  for b in "${builds[@]}"; do
+    run_pass "$b"
+  done
+  if [ -z "$(ls -A "$reports")" ]; then
+    echo "ok - no sanitizer reports"
   else
-    echo "not ok - the fuzz corpus replays through the config loader"
+    echo "not ok - sanitizer reports:"
+    cat "$reports"/* | sed 's/^/# /'
   fi
-  bats --tap "${bats_args[@]}"
-} 2>&1 | tests/summarize-tap.sh
+} | tests/summarize-tap.sh

@@ -27,6 +27,12 @@ bool spc_namespaces_creates (const struct spc_config *c, enum spc_ns_type t);
 int spc_namespaces_prepare_parent (const struct spc_config *c, int fds[SPC_NS_COUNT],
                                    spc_err_t *err);
 
+/* After the clone: children of the runtime are born in its own pid and
+ * time namespaces again (a runtime that waits for the container, and tools
+ * such as LeakSanitizer that clone helpers, expect that). */
+int spc_namespaces_restore_parent (const struct spc_config *c, int fds[SPC_NS_COUNT],
+                                   spc_err_t *err);
+
 /* In the init: join the namespaces given by path, user namespace first. */
 int spc_namespaces_join (const struct spc_config *c, int fds[SPC_NS_COUNT], spc_err_t *err);
 

@@ -217,9 +217,6 @@ spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool
   _cleanup_close_ int runtime_fd = pair[0];
   _cleanup_close_ int init_fd = pair[1];
 
-  if (spc_namespaces_prepare_parent (c, ns_fds, err) < 0)
-    return -1;
-
   /* The init waits on exec.fifo through a descriptor of its own: the flock
    * belongs to dirfd's open file, and an init holding that would keep the
    * container locked for as long as it lives. */
@@ -235,7 +232,14 @@ spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool
     .state_dirfd = fifo_dirfd,
   };
   memcpy (args.ns_fds, ns_fds, sizeof args.ns_fds);
-  pid_t pid = spc_linux_spawn_init (&args, err);
+  pid_t pid = -1;
+  if (spc_namespaces_prepare_parent (c, ns_fds, err) == 0)
+    pid = spc_linux_spawn_init (&args, err);
+  if (spc_namespaces_restore_parent (c, ns_fds, pid < 0 ? NULL : err) < 0 && pid > 0)
+    {
+      kill_and_reap (pid);
+      return -1;
+    }
   if (pid < 0)
     return -1;
   close (spc_steal_fd (&init_fd));
@@ -255,6 +259,7 @@ spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool
       kill_and_reap (pid);
       return -1;
     }
+  spc_debug ("container init is pid %d, set up", (int) pid);
   out->pid = pid;
   out->sync_fd = spc_steal_fd (&runtime_fd);
   return 0;
@@ -271,6 +276,7 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   _cleanup_free_ char *pid_file = NULL;
   if (load_bundle (o, &b, err) < 0)
     return -1;
+  spc_debug ("%s: bundle `%s`, rootfs `%s`", id, b.dir, b.rootfs);
   /* The pid file is relative to where we were called from, not the bundle. */
   if (o->pid_file && o->pid_file[0] != '/')
     {
@@ -466,6 +472,7 @@ spc_container_start (const char *root, const char *id, spc_err_t *err)
   if (s != SPC_STATUS_CREATED)
     return spc_error_make (err, 0, "cannot start container `%s`: it is %s, not created", id,
                            spc_status_name (s));
+  spc_debug ("%s: releasing pid %d", id, (int) st.pid);
   return release_fifo (dirfd, &st, err);
 }
 
@@ -495,6 +502,7 @@ spc_container_kill (const char *root, const char *id, int signo, spc_err_t *err)
   _cleanup_close_ int pidfd = open_init_pidfd (&st);
   if (pidfd < 0)
     return spc_error_make (err, 0, "cannot kill container `%s`: it is not running", id);
+  spc_debug ("%s: signal %d to pid %d", id, signo, (int) st.pid);
   if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
     return spc_error_errno (err, "kill container `%s`", id);
   return 0;

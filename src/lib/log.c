@@ -115,7 +115,8 @@ write_record (int fd, enum spc_log_level level, const char *msg)
   if (text == NULL)
     return;
   if (fd == STDERR_FILENO)
-    n = asprintf (&line, "spacer: %s%s\n", level == SPC_LOG_WARNING ? "warning: " : "", text);
+    n = asprintf (&line, "spacer: %s%s%s\n", level == SPC_LOG_ERROR ? "" : level_name (level),
+                  level == SPC_LOG_ERROR ? "" : ": ", text);
   else
     {
       char when[64];

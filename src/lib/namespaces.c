@@ -128,6 +128,30 @@ spc_namespaces_prepare_parent (const struct spc_config *c, int fds[SPC_NS_COUNT]
   return 0;
 }
 
+/* setns() back to the namespace this process itself lives in. */
+static int
+rejoin_own (const char *proc_name, int nstype, spc_err_t *err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/self/ns/%s", proc_name);
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns (fd, nstype) < 0)
+    return spc_error_errno (err, "rejoin own %s namespace", proc_name);
+  return 0;
+}
+
+int
+spc_namespaces_restore_parent (const struct spc_config *c, int fds[SPC_NS_COUNT],
+                               spc_err_t *err)
+{
+  if (fds[SPC_NS_PID] >= 0 && rejoin_own ("pid", CLONE_NEWPID, err) < 0)
+    return -1;
+  if ((fds[SPC_NS_TIME] >= 0 || spc_namespaces_creates (c, SPC_NS_TIME))
+      && rejoin_own ("time", CLONE_NEWTIME, err) < 0)
+    return -1;
+  return 0;
+}
+
 int
 spc_namespaces_join (const struct spc_config *c, int fds[SPC_NS_COUNT], spc_err_t *err)
 {
