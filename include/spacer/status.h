@@ -12,6 +12,7 @@
 
 #include "spacer/config.h"
 #include "spacer/error.h"
+#include "spacer/json.h"
 
 enum spc_status
 {
@@ -63,6 +64,9 @@ const char *spc_status_name (enum spc_status s);
 
 /* The OCI state document (runtime-spec "State") for `state` and hooks. */
 char *spc_state_to_json (const struct spc_state *st, enum spc_status status, bool pretty);
+/* Its members, into an object the caller opened (list adds its own). */
+void spc_state_write_members (spc_json_writer *w, const struct spc_state *st,
+                              enum spc_status status);
 
 /* Remove ROOT/ID and everything in it. */
 int spc_status_remove (int rootfd, const char *id, spc_err_t *err);

@@ -58,30 +58,9 @@ print_json (const struct spc_container_info *list, size_t n)
       const struct spc_state *s = &list[i].state;
       char buf[32];
       spc_jw_begin_object (w);
-      spc_jw_key (w, "ociVersion");
-      spc_jw_string (w, s->oci_version);
-      spc_jw_key (w, "id");
-      spc_jw_string (w, s->id);
-      spc_jw_key (w, "pid");
-      spc_jw_int (w, list[i].status == SPC_STATUS_STOPPED ? 0 : s->pid);
-      spc_jw_key (w, "status");
-      spc_jw_string (w, spc_status_name (list[i].status));
-      spc_jw_key (w, "bundle");
-      spc_jw_string (w, s->bundle);
-      spc_jw_key (w, "rootfs");
-      spc_jw_string (w, s->rootfs);
-      spc_jw_key (w, "created");
-      spc_jw_string (w, s->created);
+      spc_state_write_members (w, s, list[i].status);
       spc_jw_key (w, "owner");
       spc_jw_string (w, owner_name (s->owner, buf));
-      spc_jw_key (w, "annotations");
-      spc_jw_begin_object (w);
-      for (size_t j = 0; j < s->n_annotations; j++)
-        {
-          spc_jw_key (w, s->annotations[j].key);
-          spc_jw_string (w, s->annotations[j].value);
-        }
-      spc_jw_end_object (w);
       spc_jw_end_object (w);
     }
   spc_jw_end_array (w);

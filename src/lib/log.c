@@ -13,6 +13,7 @@
 #include "spacer/cleanup.h"
 #include "spacer/json.h"
 #include "spacer/log.h"
+#include "spacer/utils.h"
 
 static int log_fd = -1; /* -1: stderr only */
 static enum spc_log_format log_format = SPC_LOG_FORMAT_TEXT;
@@ -55,17 +56,6 @@ level_name (enum spc_log_level level)
     }
 }
 
-static void
-format_time (char *buf, size_t len)
-{
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, len - n, ".%09ldZ", ts.tv_nsec);
-}
-
 /* Messages quote what they were given (config values, IDs, paths), and a
  * record is one line whatever they hold: control characters become \xNN,
  * which also keeps escape sequences away from the reader's terminal. */
@@ -92,7 +82,7 @@ write_record (int fd, enum spc_log_level level, const char *msg)
   if (log_format == SPC_LOG_FORMAT_JSON)
     {
       char when[64];
-      format_time (when, sizeof when);
+      spc_rfc3339_now (when, sizeof when);
       _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
       spc_jw_begin_object (w);
       spc_jw_key (w, "level");
@@ -120,7 +110,7 @@ write_record (int fd, enum spc_log_level level, const char *msg)
   else
     {
       char when[64];
-      format_time (when, sizeof when);
+      spc_rfc3339_now (when, sizeof when);
       n = asprintf (&line, "%s %s: %s\n", when, level_name (level), text);
     }
   if (n >= 0)

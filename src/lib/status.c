@@ -271,11 +271,9 @@ spc_status_name (enum spc_status s)
     }
 }
 
-char *
-spc_state_to_json (const struct spc_state *st, enum spc_status status, bool pretty)
+void
+spc_state_write_members (spc_json_writer *w, const struct spc_state *st, enum spc_status status)
 {
-  _cleanup_jw_ spc_json_writer *w = spc_jw_new (pretty);
-  spc_jw_begin_object (w);
   spc_jw_key (w, "ociVersion");
   spc_jw_string (w, st->oci_version);
   spc_jw_key (w, "id");
@@ -291,6 +289,14 @@ spc_state_to_json (const struct spc_state *st, enum spc_status status, bool pret
   spc_jw_key (w, "created");
   spc_jw_string (w, st->created);
   write_annotations (w, st);
+}
+
+char *
+spc_state_to_json (const struct spc_state *st, enum spc_status status, bool pretty)
+{
+  _cleanup_jw_ spc_json_writer *w = spc_jw_new (pretty);
+  spc_jw_begin_object (w);
+  spc_state_write_members (w, st, status);
   spc_jw_end_object (w);
   return spc_jw_steal (w, NULL);
 }
