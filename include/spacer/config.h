@@ -393,6 +393,17 @@ const char *spc_ns_type_name (enum spc_ns_type t);
 const char *spc_ns_type_proc_name (enum spc_ns_type t);
 int spc_ns_type_clone_flag (enum spc_ns_type t);
 
+/* Hooks round-trip through the state file, so that `start` and `delete`
+ * can run poststart and poststop without the bundle. `kinds` is a mask of
+ * (1 << SPC_HOOK_*); name is the file in errors. */
+struct spc_json_writer;
+void spc_config_write_hooks (struct spc_json_writer *w, const struct spc_hooks *hooks,
+                             unsigned kinds);
+struct spc_json;
+int spc_config_parse_hooks (const struct spc_json *v, const char *name, struct spc_hooks *hooks,
+                            spc_err_t *err);
+void spc_hooks_free (struct spc_hooks *hooks);
+
 /* The document `spacer spec` writes (malloc'd). Rootless: a user namespace
  * mapping root to uid/gid, and no network namespace. */
 char *spc_config_default_spec (bool rootless, uid_t uid, gid_t gid);

@@ -18,6 +18,9 @@ struct spc_init_args
   int runtime_sync_fd;       /* the runtime's end, closed in the init */
   int state_dirfd;           /* ROOT/ID for exec.fifo; -1: start arrives on sync_fd */
   int ns_fds[SPC_NS_COUNT];  /* namespaces to join; -1 where none */
+  /* Filled in by the init itself: */
+  int fifo_fd;        /* exec.fifo once start released us; -1 before */
+  char *hook_states;  /* state documents for createContainer and startContainer */
 };
 
 /* Check what can be checked before anything is created (sysctl names, the

@@ -35,6 +35,7 @@ struct spc_state
   uid_t owner;
   struct spc_annotation *annotations;
   size_t n_annotations;
+  struct spc_hooks hooks; /* poststart and poststop only */
 };
 
 #define SPC_STATE_FILE "state.json"

@@ -6,18 +6,26 @@
 #ifndef SPACER_SYNC_H
 #define SPACER_SYNC_H
 
+#include <stddef.h>
+
 #include "spacer/error.h"
 
 enum spc_sync_type
 {
   SPC_SYNC_USERNS_READY = 1, /* init: my user namespace exists, write the id maps */
   SPC_SYNC_USERNS_MAPPED,    /* runtime: maps written */
+  SPC_SYNC_MOUNTS_READY,     /* init: mounts made, before pivot_root: run the
+                                prestart and createRuntime hooks */
+  SPC_SYNC_HOOKS_DONE,       /* runtime: done; carries the state document for
+                                the hooks the init runs itself */
   SPC_SYNC_CREATED,          /* init: set up, waiting for start */
   SPC_SYNC_START,            /* runtime (run only): go */
   SPC_SYNC_ERROR,            /* init: failed; carries errno and message */
 };
 
 int spc_sync_send (int fd, enum spc_sync_type type, spc_err_t *err);
+int spc_sync_send_data (int fd, enum spc_sync_type type, const char *data, size_t len,
+                        spc_err_t *err);
 
 /* Report an init-side failure to the runtime; < 0 when nobody listens. */
 int spc_sync_send_error (int fd, const spc_error_t *e);
@@ -25,6 +33,8 @@ int spc_sync_send_error (int fd, const spc_error_t *e);
 /* Wait for `type`. SPC_SYNC_ERROR from the peer becomes *err; a closed
  * socket means the init died without a word. */
 int spc_sync_expect (int fd, enum spc_sync_type type, spc_err_t *err);
+/* The same, handing over the message's payload (malloc'd, NUL-terminated). */
+int spc_sync_expect_data (int fd, enum spc_sync_type type, char **data, spc_err_t *err);
 
 /* After SPC_SYNC_START: the init's end closes on exec (it is CLOEXEC), so
  * end-of-file means the user program runs; SPC_SYNC_ERROR means exec failed. */

@@ -14,6 +14,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
+#include "spacer/hooks.h"
 #include "spacer/log.h"
 #include "config-internal.h"
 
@@ -432,6 +433,12 @@ static const char *const hook_kind_names[SPC_HOOK_KIND_COUNT] = {
   [SPC_HOOK_POSTSTOP] = "poststop",
 };
 
+const char *
+spc_hook_kind_name (enum spc_hook_kind kind)
+{
+  return (unsigned) kind < SPC_HOOK_KIND_COUNT ? hook_kind_names[kind] : "unknown";
+}
+
 static int
 parse_hook_timeout (const spc_json *v, const struct jpath *p, struct spc_hook *hook,
                     spc_err_t *err)
@@ -477,6 +484,59 @@ parse_hooks (const spc_json *v, const struct jpath *p, struct spc_hooks *hooks, 
                           &hooks->n_hooks[kind], err) < 0)
       return -1;
   return 0;
+}
+
+int
+spc_config_parse_hooks (const spc_json *v, const char *name, struct spc_hooks *hooks,
+                        spc_err_t *err)
+{
+  const struct jpath file = { .kind = JPATH_FILE, .key = name };
+  if (parse_hooks (v, JPATH_MEMBER_OF (&file, "hooks"), hooks, err) < 0)
+    {
+      spc_hooks_free (hooks);
+      return -1;
+    }
+  return 0;
+}
+
+static void
+write_strv (spc_json_writer *w, const char *key, char **v)
+{
+  spc_jw_key (w, key);
+  spc_jw_begin_array (w);
+  for (; v && *v; v++)
+    spc_jw_string (w, *v);
+  spc_jw_end_array (w);
+}
+
+void
+spc_config_write_hooks (spc_json_writer *w, const struct spc_hooks *hooks, unsigned kinds)
+{
+  spc_jw_begin_object (w);
+  for (int kind = 0; kind < SPC_HOOK_KIND_COUNT; kind++)
+    {
+      if (!(kinds & (1u << kind)) || hooks->n_hooks[kind] == 0)
+        continue;
+      spc_jw_key (w, hook_kind_names[kind]);
+      spc_jw_begin_array (w);
+      for (size_t i = 0; i < hooks->n_hooks[kind]; i++)
+        {
+          const struct spc_hook *h = &hooks->hooks[kind][i];
+          spc_jw_begin_object (w);
+          spc_jw_key (w, "path");
+          spc_jw_string (w, h->path);
+          write_strv (w, "args", h->args);
+          write_strv (w, "env", h->env);
+          if (h->has_timeout)
+            {
+              spc_jw_key (w, "timeout");
+              spc_jw_int (w, h->timeout);
+            }
+          spc_jw_end_object (w);
+        }
+      spc_jw_end_array (w);
+    }
+  spc_jw_end_object (w);
 }
 
 /* ---- top level ---------------------------------------------------------- */
@@ -649,8 +709,8 @@ mount_free (struct spc_mount *m)
   free (m->gid_mappings);
 }
 
-static void
-hooks_free (struct spc_hooks *hooks)
+void
+spc_hooks_free (struct spc_hooks *hooks)
 {
   for (int kind = 0; kind < SPC_HOOK_KIND_COUNT; kind++)
     {
@@ -661,6 +721,8 @@ hooks_free (struct spc_hooks *hooks)
           config_strv_free (hooks->hooks[kind][i].env);
         }
       free (hooks->hooks[kind]);
+      hooks->hooks[kind] = NULL;
+      hooks->n_hooks[kind] = 0;
     }
 }
 
@@ -677,7 +739,7 @@ spc_config_free (struct spc_config *c)
   for (size_t i = 0; i < c->n_mounts; i++)
     mount_free (&c->mounts[i]);
   free (c->mounts);
-  hooks_free (&c->hooks);
+  spc_hooks_free (&c->hooks);
   for (size_t i = 0; i < c->n_annotations; i++)
     {
       free (c->annotations[i].key);

@@ -20,6 +20,7 @@
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
 #include "spacer/container.h"
+#include "spacer/hooks.h"
 #include "spacer/linux.h"
 #include "spacer/log.h"
 #include "spacer/namespaces.h"
@@ -58,10 +59,13 @@ wait_pidfd_exit (int pidfd, int timeout_ms)
 
 /* ---- create ---- */
 
+/* A container create made: its init, blocked before exec, and its state. */
 struct created
 {
   pid_t pid;
-  int sync_fd; /* the runtime's end; still open for run */
+  int sync_fd;            /* the runtime's end; still open for run */
+  struct spc_state state; /* as in state.json */
+  bool hooks_ran;         /* a create hook ran: tearing down owes poststop */
 };
 
 /* Everything create needs from the bundle, loaded and checked before any
@@ -173,9 +177,20 @@ kill_and_reap (pid_t pid)
     ;
 }
 
+/* The hooks that run after create (poststart from start or run, poststop
+ * from delete) live on in the state file; create moves them out of the
+ * config, which it is done with. */
+static void
+move_hooks (struct spc_hooks *to, struct spc_hooks *from, enum spc_hook_kind kind)
+{
+  to->hooks[kind] = steal_pointer (&from->hooks[kind]);
+  to->n_hooks[kind] = from->n_hooks[kind];
+  from->n_hooks[kind] = 0;
+}
+
 static int
-fill_state (struct spc_state *st, const struct spc_config *c, const char *id,
-            const char *bundle, const char *rootfs, pid_t pid, spc_err_t *err)
+fill_state (struct spc_state *st, struct spc_config *c, const char *id, const char *bundle,
+            const char *rootfs, spc_err_t *err)
 {
   char created[64];
   spc_rfc3339_now (created, sizeof created);
@@ -184,8 +199,6 @@ fill_state (struct spc_state *st, const struct spc_config *c, const char *id,
   st->bundle = strdup (bundle);
   st->rootfs = strdup (rootfs);
   st->created = strdup (created);
-  st->pid = pid;
-  st->start_time = spc_process_start_time (pid);
   st->owner = geteuid ();
   if (!st->id || !st->oci_version || !st->bundle || !st->rootfs || !st->created)
     return spc_error_errno (err, "strdup");
@@ -202,14 +215,43 @@ fill_state (struct spc_state *st, const struct spc_config *c, const char *id,
             return spc_error_errno (err, "strdup");
         }
     }
+  move_hooks (&st->hooks, &c->hooks, SPC_HOOK_POSTSTART);
+  move_hooks (&st->hooks, &c->hooks, SPC_HOOK_POSTSTOP);
   return 0;
 }
 
+/* The init stopped between its mounts and pivot_root: prestart and
+ * createRuntime run now, here, in the runtime's namespaces; then the init
+ * goes on with the state documents for createContainer and startContainer,
+ * which it runs in the container's. */
+static int
+run_create_hooks (const struct spc_config *c, struct created *cr, int sync_fd, spc_err_t *err)
+{
+  if (!spc_hooks_need_mounts_ready (&c->hooks))
+    return 0;
+  if (spc_sync_expect (sync_fd, SPC_SYNC_MOUNTS_READY, err) < 0)
+    return -1;
+  cr->hooks_ran = true;
+  _cleanup_free_ char *creating = spc_state_to_json (&cr->state, SPC_STATUS_CREATING, false);
+  if (spc_hooks_run (&c->hooks, SPC_HOOK_PRESTART, creating, err) < 0
+      || spc_hooks_run (&c->hooks, SPC_HOOK_CREATE_RUNTIME, creating, err) < 0)
+    return -1;
+  _cleanup_free_ char *created = spc_state_to_json (&cr->state, SPC_STATUS_CREATED, false);
+  size_t a = strlen (creating) + 1, b = strlen (created) + 1;
+  _cleanup_free_ char *payload = malloc (a + b);
+  if (payload == NULL)
+    return spc_error_errno (err, "malloc");
+  memcpy (payload, creating, a);
+  memcpy (payload + a, created, b);
+  return spc_sync_send_data (sync_fd, SPC_SYNC_HOOKS_DONE, payload, a + b, err);
+}
+
 /* Spawn the init and take it through set-up. On success the init waits for
- * start (on the fifo, or on the sync socket for run) and state.json exists. */
+ * start (on the fifo, or on the sync socket for run). On failure cr->pid
+ * may hold an init the caller must still kill. */
 static int
 spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool for_run,
-                 int ns_fds[SPC_NS_COUNT], struct created *out, spc_err_t *err)
+                 int ns_fds[SPC_NS_COUNT], struct created *cr, spc_err_t *err)
 {
   int pair[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
@@ -230,44 +272,55 @@ spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool
     .sync_fd = init_fd,
     .runtime_sync_fd = runtime_fd,
     .state_dirfd = fifo_dirfd,
+    .fifo_fd = -1,
   };
   memcpy (args.ns_fds, ns_fds, sizeof args.ns_fds);
   pid_t pid = -1;
   if (spc_namespaces_prepare_parent (c, ns_fds, err) == 0)
     pid = spc_linux_spawn_init (&args, err);
-  if (spc_namespaces_restore_parent (c, ns_fds, pid < 0 ? NULL : err) < 0 && pid > 0)
-    {
-      kill_and_reap (pid);
-      return -1;
-    }
-  if (pid < 0)
+  cr->pid = pid;
+  if (spc_namespaces_restore_parent (c, ns_fds, pid < 0 ? NULL : err) < 0 || pid < 0)
     return -1;
   close (spc_steal_fd (&init_fd));
+  cr->state.pid = pid;
+  cr->state.start_time = spc_process_start_time (pid);
 
-  if (spc_namespaces_creates (c, SPC_NS_USER))
-    {
-      if (spc_sync_expect (runtime_fd, SPC_SYNC_USERNS_READY, err) < 0
+  if (spc_namespaces_creates (c, SPC_NS_USER)
+      && (spc_sync_expect (runtime_fd, SPC_SYNC_USERNS_READY, err) < 0
           || spc_namespaces_write_id_maps (pid, c, err) < 0
-          || spc_sync_send (runtime_fd, SPC_SYNC_USERNS_MAPPED, err) < 0)
-        {
-          kill_and_reap (pid);
-          return -1;
-        }
-    }
-  if (spc_sync_expect (runtime_fd, SPC_SYNC_CREATED, err) < 0)
-    {
-      kill_and_reap (pid);
-      return -1;
-    }
+          || spc_sync_send (runtime_fd, SPC_SYNC_USERNS_MAPPED, err) < 0))
+    return -1;
+  if (run_create_hooks (c, cr, runtime_fd, err) < 0
+      || spc_sync_expect (runtime_fd, SPC_SYNC_CREATED, err) < 0)
+    return -1;
   spc_debug ("container init is pid %d, set up", (int) pid);
-  out->pid = pid;
-  out->sync_fd = spc_steal_fd (&runtime_fd);
+  cr->sync_fd = spc_steal_fd (&runtime_fd);
   return 0;
+}
+
+/* Undo a create that failed part-way: the init, the state directory, and
+ * (once a create hook ran) the poststop hooks the spec then asks for. */
+static void
+abandon_created (int rootfd, const char *id, struct created *cr)
+{
+  if (cr->pid > 0)
+    kill_and_reap (cr->pid);
+  if (cr->sync_fd >= 0)
+    close (cr->sync_fd);
+  spc_err_t ignored = NULL;
+  spc_status_remove (rootfd, id, &ignored);
+  spc_error_free (&ignored);
+  if (cr->hooks_ran && cr->state.id)
+    {
+      _cleanup_free_ char *state = spc_state_to_json (&cr->state, SPC_STATUS_STOPPED, false);
+      spc_hooks_run_warn (&cr->state.hooks, SPC_HOOK_POSTSTOP, state);
+    }
+  spc_state_clear (&cr->state);
 }
 
 static int
 create_container (const char *root, const char *id, const struct spc_create_options *o,
-                  bool for_run, struct created *out, spc_err_t *err)
+                  bool for_run, struct created *cr, spc_err_t *err)
 {
   if (spc_validate_id (id, err) < 0)
     return -1;
@@ -295,10 +348,8 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     return -1;
 
   /* From here on a failure must take ROOT/ID away again. */
-  _cleanup_state_ struct spc_state st = { 0 };
+  *cr = (struct created){ .pid = -1, .sync_fd = -1 };
   int ret = 0;
-  out->pid = -1;
-  out->sync_fd = -1;
   if (!for_run && (mkfifoat (dirfd, SPC_EXEC_FIFO, 0622) < 0
                    || fchmodat (dirfd, SPC_EXEC_FIFO, 0622, 0) < 0))
     ret = spc_error_errno (err, "create exec.fifo");
@@ -306,28 +357,16 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (ret == 0 && chdir (b.dir) < 0)
     ret = spc_error_errno (err, "chdir to bundle `%s`", b.dir);
   if (ret == 0)
-    ret = spawn_and_setup (b.config, b.rootfs, dirfd, for_run, b.ns_fds, out, err);
+    ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
   if (ret == 0)
-    ret = fill_state (&st, b.config, id, b.dir, b.rootfs, out->pid, err);
+    ret = spawn_and_setup (b.config, b.rootfs, dirfd, for_run, b.ns_fds, cr, err);
   if (ret == 0)
-    ret = spc_status_write (dirfd, &st, err);
+    ret = spc_status_write (dirfd, &cr->state, err);
   if (ret == 0 && pid_file)
-    ret = write_pid_file (pid_file, out->pid, err);
-
+    ret = write_pid_file (pid_file, cr->pid, err);
   if (ret < 0)
-    {
-      if (out->pid > 0)
-        kill_and_reap (out->pid);
-      if (out->sync_fd >= 0)
-        close (out->sync_fd);
-      spc_error_t *keep = *err;
-      *err = NULL;
-      spc_status_remove (rootfd, id, err);
-      spc_error_free (err);
-      *err = keep;
-      return -1;
-    }
-  return 0;
+    abandon_created (rootfd, id, cr);
+  return ret;
 }
 
 int
@@ -338,6 +377,7 @@ spc_container_create (const char *root, const char *id, const struct spc_create_
   if (create_container (root, id, o, false, &cr, err) < 0)
     return -1;
   close (cr.sync_fd);
+  spc_state_clear (&cr.state);
   return 0;
 }
 
@@ -372,6 +412,29 @@ remove_container (const char *root, const char *id, spc_err_t *err)
   return spc_status_remove (rootfd, id, err);
 }
 
+/* The end of every container: its state goes, then the poststop hooks run
+ * (the spec wants them after the delete, before it returns). */
+static int
+destroy_container (const char *root, const struct spc_state *st, spc_err_t *err)
+{
+  int r = remove_container (root, st->id, err);
+  if (spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTOP))
+    {
+      _cleanup_free_ char *state = spc_state_to_json (st, SPC_STATUS_STOPPED, false);
+      spc_hooks_run_warn (&st->hooks, SPC_HOOK_POSTSTOP, state);
+    }
+  return r;
+}
+
+static void
+run_poststart (const struct spc_state *st)
+{
+  if (!spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTART))
+    return;
+  _cleanup_free_ char *state = spc_state_to_json (st, SPC_STATUS_RUNNING, false);
+  spc_hooks_run_warn (&st->hooks, SPC_HOOK_POSTSTART, state);
+}
+
 int
 spc_container_run (const char *root, const char *id, const struct spc_create_options *o,
                    int *exit_code, spc_err_t *err)
@@ -379,6 +442,7 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
   struct created cr;
   if (create_container (root, id, o, true, &cr, err) < 0)
     return -1;
+  _cleanup_state_ struct spc_state st = cr.state;
   _cleanup_close_ int sync_fd = cr.sync_fd;
 
   if (!o->detach)
@@ -386,13 +450,12 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
   if (spc_sync_send (sync_fd, SPC_SYNC_START, err) < 0 || spc_sync_wait_exec (sync_fd, err) < 0)
     {
       kill_and_reap (cr.pid);
-      spc_error_t *keep = *err;
-      *err = NULL;
-      remove_container (root, id, err);
-      spc_error_free (err);
-      *err = keep;
+      spc_err_t ignored = NULL;
+      destroy_container (root, &st, &ignored);
+      spc_error_free (&ignored);
       return -1;
     }
+  run_poststart (&st);
   if (o->detach)
     {
       *exit_code = 0;
@@ -405,7 +468,7 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
       return spc_error_errno (err, "wait for container init");
   forward_pid = 0;
   *exit_code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
-  return remove_container (root, id, err);
+  return destroy_container (root, &st, err);
 }
 
 /* ---- start ---- */
@@ -433,6 +496,32 @@ open_locked (const char *root, const char *id, int lock_op, struct spc_state *st
   return spc_steal_fd (&dirfd);
 }
 
+/* After the release the init still holds exec.fifo open, close-on-exec:
+ * end-of-file means the user program runs; anything written first is why
+ * it could not (a startContainer hook, the exec itself). */
+static int
+wait_for_exec (int fd, spc_err_t *err)
+{
+  char msg[4096];
+  size_t len = 0;
+  if (fcntl (fd, F_SETFL, 0) < 0)
+    return spc_error_errno (err, "exec.fifo");
+  for (;;)
+    {
+      ssize_t n = read (fd, msg + len, sizeof msg - 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return spc_error_errno (err, "read exec.fifo");
+      if (n == 0 || (len += (size_t) n) == sizeof msg - 1)
+        break;
+    }
+  if (len == 0)
+    return 0;
+  msg[len] = '\0';
+  return spc_error_make (err, 0, "container init: %s", msg);
+}
+
 static int
 release_fifo (int dirfd, const struct spc_state *st, spc_err_t *err)
 {
@@ -458,7 +547,7 @@ release_fifo (int dirfd, const struct spc_state *st, spc_err_t *err)
     }
   if (unlinkat (dirfd, SPC_EXEC_FIFO, 0) < 0)
     return spc_error_errno (err, "remove exec.fifo");
-  return 0;
+  return wait_for_exec (fd, err);
 }
 
 int
@@ -473,7 +562,10 @@ spc_container_start (const char *root, const char *id, spc_err_t *err)
     return spc_error_make (err, 0, "cannot start container `%s`: it is %s, not created", id,
                            spc_status_name (s));
   spc_debug ("%s: releasing pid %d", id, (int) st.pid);
-  return release_fifo (dirfd, &st, err);
+  if (release_fifo (dirfd, &st, err) < 0)
+    return -1;
+  run_poststart (&st);
+  return 0;
 }
 
 /* ---- state, kill ---- */
@@ -546,7 +638,7 @@ spc_container_delete (const char *root, const char *id, bool force, spc_err_t *e
   /* A created container has not run anything yet: deleting it is safe. */
   if (s != SPC_STATUS_STOPPED && kill_and_wait (&st, err) < 0)
     return -1;
-  return remove_container (root, id, err);
+  return destroy_container (root, &st, err);
 }
 
 /* ---- list ---- */

@@ -14,11 +14,13 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/devices.h"
+#include "spacer/hooks.h"
 #include "spacer/linux.h"
 #include "spacer/mounts.h"
 #include "spacer/path.h"
 #include "spacer/namespaces.h"
 #include "spacer/process.h"
+#include "spacer/status.h"
 #include "spacer/sync.h"
 #include "spacer/utils.h"
 
@@ -179,8 +181,32 @@ make_cwd (const struct spc_process *p, int rootfd, spc_err_t *err)
   return 0;
 }
 
+/* The container's mounts exist and pivot_root has not happened yet: the
+ * runtime runs prestart and createRuntime hooks now, in its namespaces, and
+ * hands over the state documents for the hooks the init runs in the
+ * container's: createContainer here, startContainer just before exec. */
 static int
-setup_filesystem (const struct spc_init_args *a, spc_err_t *err)
+run_create_hooks (struct spc_init_args *a, spc_err_t *err)
+{
+  const struct spc_hooks *h = &a->config->hooks;
+  if (!spc_hooks_need_mounts_ready (h))
+    return 0;
+  if (spc_sync_send (a->sync_fd, SPC_SYNC_MOUNTS_READY, err) < 0
+      || spc_sync_expect_data (a->sync_fd, SPC_SYNC_HOOKS_DONE, &a->hook_states, err) < 0)
+    return -1;
+  return spc_hooks_run (h, SPC_HOOK_CREATE_CONTAINER, a->hook_states, err);
+}
+
+/* The document for startContainer follows the one for createContainer in
+ * the same payload, after its NUL. */
+static const char *
+start_hook_state (const struct spc_init_args *a)
+{
+  return a->hook_states + strlen (a->hook_states) + 1;
+}
+
+static int
+setup_filesystem (struct spc_init_args *a, spc_err_t *err)
 {
   const struct spc_config *c = a->config;
   if (spc_mounts_prepare_rootfs (a->rootfs, err) < 0)
@@ -190,7 +216,7 @@ setup_filesystem (const struct spc_init_args *a, spc_err_t *err)
   if (rootfd < 0)
     return spc_error_errno (err, "open rootfs `%s`", a->rootfs);
   if (spc_mounts_apply (c, rootfd, err) < 0 || spc_devices_setup (c, rootfd, err) < 0
-      || make_cwd (&c->process, rootfd, err) < 0)
+      || make_cwd (&c->process, rootfd, err) < 0 || run_create_hooks (a, err) < 0)
     return -1;
   return spc_mounts_pivot_root (c, a->rootfs, err);
 }
@@ -229,13 +255,14 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
     return spc_error_errno (err, "create cgroup namespace");
   if (setsid () < 0)
     return spc_error_errno (err, "setsid");
-  if (spc_process_apply_oom_score_adj (p, err) < 0)
+  /* Names first: createContainer hooks already see the container's. */
+  if (set_names (c, err) < 0 || spc_process_apply_oom_score_adj (p, err) < 0)
     return -1;
   if (setup_filesystem (a, err) < 0)
     return -1;
   if (spc_namespaces_creates (c, SPC_NS_NETWORK) && spc_namespaces_loopback_up (err) < 0)
     return -1;
-  if (apply_sysctls (c, err) < 0 || spc_mounts_finalize (c, err) < 0 || set_names (c, err) < 0)
+  if (apply_sysctls (c, err) < 0 || spc_mounts_finalize (c, err) < 0)
     return -1;
   if (spc_process_apply_rlimits (p, err) < 0)
     return -1;
@@ -249,17 +276,21 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
   return 0;
 }
 
+/* `run` says start on the sync socket. For `create` the init opens
+ * exec.fifo for writing, which blocks until `start` opens it to read, and
+ * writes one byte. It keeps the fifo open (close-on-exec): `start` reads on
+ * until end-of-file, which comes with the exec, or finds an error message
+ * there first (report_and_exit). */
 static int
 wait_for_start (struct spc_init_args *a, spc_err_t *err)
 {
   if (a->state_dirfd < 0)
     return spc_sync_expect (a->sync_fd, SPC_SYNC_START, err);
 
-  /* Opening the fifo for writing blocks until `start` opens it to read. */
-  _cleanup_close_ int fd = openat (a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
+  a->fifo_fd = openat (a->state_dirfd, SPC_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+  if (a->fifo_fd < 0)
     return spc_error_errno (err, "open exec.fifo");
-  if (spc_write_all (fd, "0", 1) < 0)
+  if (spc_write_all (a->fifo_fd, "0", 1) < 0)
     return spc_error_errno (err, "write exec.fifo");
   close (a->state_dirfd);
   a->state_dirfd = -1;
@@ -277,12 +308,14 @@ reset_signals (void)
       signal (sig, SIG_DFL);
 }
 
-static void
+/* A failure after set-up: `run` listens on the sync socket, `start` on
+ * exec.fifo. */
+static void __attribute__ ((noreturn))
 report_and_exit (struct spc_init_args *a, spc_err_t *err)
 {
-  /* Once `create` has returned nobody listens on the sync socket any more:
-   * the container's stderr is then the only place left to say it. */
-  if (spc_sync_send_error (a->sync_fd, *err) < 0)
+  if (a->fifo_fd >= 0)
+    (void) spc_write_all (a->fifo_fd, (*err)->msg, strlen ((*err)->msg));
+  else if (spc_sync_send_error (a->sync_fd, *err) < 0)
     dprintf (STDERR_FILENO, "spacer: container init: %s\n", (*err)->msg);
   _exit (127);
 }
@@ -305,6 +338,10 @@ container_init (struct spc_init_args *a)
     _exit (1);
   if (wait_for_start (a, &err) < 0)
     report_and_exit (a, &err);
+  if (spc_hooks_any (&a->config->hooks, SPC_HOOK_START_CONTAINER)
+      && spc_hooks_run (&a->config->hooks, SPC_HOOK_START_CONTAINER, start_hook_state (a), &err)
+             < 0)
+    report_and_exit (a, &err);
   if (spc_process_apply_identity (&a->config->process, &err) < 0)
     report_and_exit (a, &err);
 
@@ -312,7 +349,6 @@ container_init (struct spc_init_args *a)
   execve (exe, a->config->process.args, env);
   spc_error_make (&err, errno, "exec `%s`", exe);
   report_and_exit (a, &err);
-  _exit (127);
 }
 
 pid_t

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
+#include "spacer/hooks.h"
 #include "spacer/json.h"
 #include "spacer/status.h"
 #include "spacer/utils.h"
@@ -147,6 +148,12 @@ spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err)
   spc_jw_key (w, "owner");
   spc_jw_uint (w, st->owner);
   write_annotations (w, st);
+  if (spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTART) || spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTOP))
+    {
+      spc_jw_key (w, "hooks");
+      spc_config_write_hooks (w, &st->hooks,
+                              (1u << SPC_HOOK_POSTSTART) | (1u << SPC_HOOK_POSTSTOP));
+    }
   spc_jw_end_object (w);
 
   size_t len;
@@ -219,6 +226,9 @@ spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err
       || dup_string_field (doc, "created", &st->created, err) < 0
       || read_annotations (doc, st, err) < 0)
     return -1;
+  if ((v = spc_json_get (doc, "hooks"))
+      && spc_config_parse_hooks (v, "state.json", &st->hooks, err) < 0)
+    return spc_error_prefix (err, "container `%s`", id);
   return 0;
 }
 
@@ -236,6 +246,7 @@ spc_state_clear (struct spc_state *st)
       free (st->annotations[i].value);
     }
   free (st->annotations);
+  spc_hooks_free (&st->hooks);
   memset (st, 0, sizeof *st);
 }
 

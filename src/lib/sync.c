@@ -3,27 +3,50 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include "spacer/cleanup.h"
 #include "spacer/sync.h"
 
-struct sync_msg
+/* One datagram per message: this header, then `len` bytes of payload (an
+ * error text, a state document). */
+struct sync_header
 {
   int32_t type;
   int32_t errno_;
-  char text[3072];
+  uint32_t len;
 };
+
+static int
+send_message (int fd, int32_t type, int32_t errno_, const char *data, size_t len)
+{
+  struct sync_header h = { .type = type, .errno_ = errno_, .len = (uint32_t) len };
+  struct iovec iov[2] = {
+    { .iov_base = &h, .iov_len = sizeof h },
+    { .iov_base = (void *) data, .iov_len = len },
+  };
+  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+  ssize_t n;
+  do
+    n = sendmsg (fd, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? -1 : 0;
+}
 
 int
 spc_sync_send (int fd, enum spc_sync_type type, spc_err_t *err)
 {
-  struct sync_msg m = { .type = type };
-  ssize_t n;
-  do
-    n = send (fd, &m, offsetof (struct sync_msg, text), MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
+  return spc_sync_send_data (fd, type, NULL, 0, err);
+}
+
+int
+spc_sync_send_data (int fd, enum spc_sync_type type, const char *data, size_t len,
+                    spc_err_t *err)
+{
+  if (send_message (fd, type, 0, data, len) < 0)
     return spc_error_errno (err, "sync: send");
   return 0;
 }
@@ -31,66 +54,92 @@ spc_sync_send (int fd, enum spc_sync_type type, spc_err_t *err)
 int
 spc_sync_send_error (int fd, const spc_error_t *e)
 {
-  struct sync_msg m = { .type = SPC_SYNC_ERROR, .errno_ = e ? e->errno_ : 0 };
   const char *text = e && e->msg ? e->msg : "unknown error";
-  size_t len = strnlen (text, sizeof m.text - 1);
-  memcpy (m.text, text, len);
-  ssize_t n;
-  do
-    n = send (fd, &m, offsetof (struct sync_msg, text) + len + 1, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n < 0 ? -1 : 0;
+  return send_message (fd, SPC_SYNC_ERROR, e ? e->errno_ : 0, text, strlen (text));
 }
 
+/* Receive one message; its payload (NUL-terminated) goes to *data when
+ * data is non-NULL. Returns 0 for end-of-file, 1 for a message. */
 static int
-receive (int fd, struct sync_msg *m, spc_err_t *err)
+receive (int fd, struct sync_header *h, char **data, spc_err_t *err)
 {
-  ssize_t n;
+  /* Peek with MSG_TRUNC for the datagram's real size, then take it whole. */
+  ssize_t size;
   do
-    n = recv (fd, m, sizeof *m, 0);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
+    size = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+  while (size < 0 && errno == EINTR);
+  if (size < 0)
     return spc_error_errno (err, "sync: receive");
-  if (n > 0 && (size_t) n < offsetof (struct sync_msg, text))
+  if (size == 0)
+    return 0;
+  if ((size_t) size < sizeof *h)
     return spc_error_make (err, EPROTO, "sync: short message");
-  return (int) n;
+  _cleanup_free_ char *buf = malloc ((size_t) size + 1);
+  if (buf == NULL)
+    return spc_error_errno (err, "sync: receive");
+  ssize_t n;
+  do
+    n = recv (fd, buf, (size_t) size, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != size)
+    return spc_error_errno (err, "sync: receive");
+  memcpy (h, buf, sizeof *h);
+  if (h->len != (size_t) size - sizeof *h)
+    return spc_error_make (err, EPROTO, "sync: bad message length");
+  buf[size] = '\0';
+  if (data)
+    {
+      size_t len = h->len;
+      memmove (buf, buf + sizeof *h, len + 1);
+      *data = steal_pointer (&buf);
+    }
+  return 1;
 }
 
 static int
-error_from_init (struct sync_msg *m, spc_err_t *err)
+error_from_init (const struct sync_header *h, const char *text, spc_err_t *err)
 {
-  m->text[sizeof m->text - 1] = '\0';
   /* The text already carries strerror; keep errno for callers. */
-  spc_error_make (err, 0, "container init: %s", m->text);
+  spc_error_make (err, 0, "container init: %s", text);
   if (err && *err)
-    (*err)->errno_ = m->errno_;
+    (*err)->errno_ = h->errno_;
   return -1;
 }
 
 int
 spc_sync_wait_exec (int fd, spc_err_t *err)
 {
-  struct sync_msg m;
-  int n = receive (fd, &m, err);
+  struct sync_header h;
+  _cleanup_free_ char *text = NULL;
+  int n = receive (fd, &h, &text, err);
   if (n <= 0)
     return n;
-  if (m.type == SPC_SYNC_ERROR)
-    return error_from_init (&m, err);
-  return spc_error_make (err, EPROTO, "sync: unexpected message %d", m.type);
+  if (h.type == SPC_SYNC_ERROR)
+    return error_from_init (&h, text, err);
+  return spc_error_make (err, EPROTO, "sync: unexpected message %d", h.type);
+}
+
+int
+spc_sync_expect_data (int fd, enum spc_sync_type type, char **data, spc_err_t *err)
+{
+  struct sync_header h;
+  _cleanup_free_ char *payload = NULL;
+  int n = receive (fd, &h, &payload, err);
+  if (n < 0)
+    return -1;
+  if (n == 0)
+    return spc_error_make (err, 0, "container init exited before finishing set-up");
+  if (h.type == SPC_SYNC_ERROR)
+    return error_from_init (&h, payload, err);
+  if (h.type != (int32_t) type)
+    return spc_error_make (err, EPROTO, "sync: expected message %d, got %d", type, h.type);
+  if (data)
+    *data = steal_pointer (&payload);
+  return 0;
 }
 
 int
 spc_sync_expect (int fd, enum spc_sync_type type, spc_err_t *err)
 {
-  struct sync_msg m;
-  int n = receive (fd, &m, err);
-  if (n < 0)
-    return -1;
-  if (n == 0)
-    return spc_error_make (err, 0, "container init exited before finishing set-up");
-  if (m.type == SPC_SYNC_ERROR)
-    return error_from_init (&m, err);
-  if (m.type != (int32_t) type)
-    return spc_error_make (err, EPROTO, "sync: expected message %d, got %d", type, m.type);
-  return 0;
+  return spc_sync_expect_data (fd, type, NULL, err);
 }
