@@ -20,7 +20,8 @@ bats_args=("$@")
 bash tests/bootstrap.sh
 [ ${#builds[@]} -eq 1 ] || bash tests/bootstrap.sh --asan
 for b in "${builds[@]}"; do
-  make -s -C "$b" -j"$(nproc)" tests/unit/test-config tests/fuzz/fuzz-config-replay
+  make -s -C "$b" -j"$(nproc)" tests/unit/test-config tests/fuzz/fuzz-config-replay \
+    tests/tools/recvtty
 done
 
 # Sanitizer reports go to files: a test that expects spacer to fail would

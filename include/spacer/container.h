@@ -12,9 +12,11 @@
 
 struct spc_create_options
 {
-  const char *bundle;   /* NULL: the current directory */
-  const char *pid_file; /* NULL: none */
-  bool detach;          /* run only: return once the program runs */
+  const char *bundle;         /* NULL: the current directory */
+  const char *pid_file;       /* NULL: none */
+  const char *console_socket; /* where the pty master goes (process.terminal) */
+  unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
+  bool detach;                /* run only: return once the program runs */
 };
 
 int spc_container_create (const char *root, const char *id, const struct spc_create_options *o,

@@ -18,6 +18,9 @@ struct spc_init_args
   int runtime_sync_fd;       /* the runtime's end, closed in the init */
   int state_dirfd;           /* ROOT/ID for exec.fifo; -1: start arrives on sync_fd */
   int ns_fds[SPC_NS_COUNT];  /* namespaces to join; -1 where none */
+  int console_fd;            /* where to send the pty master; -1: no terminal */
+  unsigned pass_fds;         /* fds 3 .. 3+N-1 stay open for the program */
+  unsigned listen_fds;       /* of which the first N are socket activation's */
   /* Filled in by the init itself: */
   int fifo_fd;        /* exec.fifo once start released us; -1 before */
   char *hook_states;  /* state documents for createContainer and startContainer */

@@ -14,8 +14,10 @@ int spc_process_apply_oom_score_adj (const struct spc_process *p, spc_err_t *err
 int spc_process_apply_identity (const struct spc_process *p, spc_err_t *err);
 
 /* Environment for execve: process.env plus HOME when the config lacks it
- * (looked up in the container's /etc/passwd, "/" if absent), as runc does. */
-int spc_process_build_env (const struct spc_process *p, char ***env, spc_err_t *err);
+ * (looked up in the container's /etc/passwd, "/" if absent), as runc does,
+ * and LISTEN_FDS/LISTEN_PID when socket-activation fds are passed on. */
+int spc_process_build_env (const struct spc_process *p, unsigned listen_fds, char ***env,
+                           spc_err_t *err);
 
 /* Resolve args[0] in the container (PATH from the environment). */
 int spc_process_find_executable (const struct spc_process *p, char *const env[], char **path,

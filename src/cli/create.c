@@ -1,12 +1,26 @@
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "spacer/container.h"
 
-static const char usage[] = "[--bundle DIR] [--pid-file FILE] ID";
+static const char usage[]
+    = "[--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--preserve-fds N] ID";
+
+static int
+parse_fd_count (const char *text, unsigned *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long n = strtoul (text, &end, 10);
+  if (errno || end == text || *end || text[0] == '-' || n > 65536)
+    return -1;
+  *out = (unsigned) n;
+  return 0;
+}
 
 /* Flags shared by create and run; run adds --detach. */
 int
@@ -17,6 +31,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
   {
     OPT_PID_FILE = 256,
     OPT_CONSOLE_SOCKET,
+    OPT_PRESERVE_FDS,
     OPT_IGNORED,
     OPT_IGNORED_VALUE,
   };
@@ -25,6 +40,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
     { "pid-file", required_argument, NULL, OPT_PID_FILE },
     { "detach", no_argument, NULL, 'd' },
     { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+    { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
     /* runc flags with no meaning for spacer: pivot_root is always used and
      * no session keyring is created. */
     { "no-pivot", no_argument, NULL, OPT_IGNORED },
@@ -49,8 +65,13 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
         o->detach = true;
         break;
       case OPT_CONSOLE_SOCKET:
-        return spc_error_make (err, 0, "%s: --console-socket: terminals are not supported yet",
-                               cmd);
+        o->console_socket = optarg;
+        break;
+      case OPT_PRESERVE_FDS:
+        if (parse_fd_count (optarg, &o->preserve_fds) < 0)
+          return spc_error_make (err, 0, "%s: --preserve-fds: `%s` is not a count of fds", cmd,
+                                 optarg);
+        break;
       case OPT_IGNORED:
         break;
       default:

@@ -25,6 +25,7 @@
 #include "spacer/log.h"
 #include "spacer/namespaces.h"
 #include "spacer/sync.h"
+#include "spacer/terminal.h"
 #include "spacer/utils.h"
 
 /* ---- process handles ----
@@ -64,6 +65,7 @@ struct created
 {
   pid_t pid;
   int sync_fd;            /* the runtime's end; still open for run */
+  int terminal_fd;        /* run in the foreground: where the pty master arrives */
   struct spc_state state; /* as in state.json */
   bool hooks_ran;         /* a create hook ran: tearing down owes poststop */
 };
@@ -89,6 +91,67 @@ bundle_clear (struct bundle *b)
   spc_namespaces_close (b->ns_fds);
 }
 #define _cleanup_bundle_ __attribute__ ((cleanup (bundle_clear)))
+
+/* What the init gets besides the config: where its pty master goes, and
+ * the descriptors it passes on to the program. */
+struct init_io
+{
+  int console_fd;      /* the init sends the pty master here; -1: no terminal */
+  int terminal_fd;     /* run in the foreground: the other end, ours */
+  unsigned pass_fds;   /* --preserve-fds plus socket activation's */
+  unsigned listen_fds; /* socket activation's, passed first */
+};
+
+static void
+init_io_clear (struct init_io *io)
+{
+  if (io->console_fd >= 0)
+    close (io->console_fd);
+  if (io->terminal_fd >= 0)
+    close (io->terminal_fd);
+}
+#define _cleanup_init_io_ __attribute__ ((cleanup (init_io_clear)))
+
+/* Socket activation: fds 3.. handed to this very process (LISTEN_PID) go on
+ * to the container's program, as runc does. */
+static unsigned
+activation_fds (void)
+{
+  const char *fds = getenv ("LISTEN_FDS"), *pid = getenv ("LISTEN_PID");
+  if (fds == NULL || pid == NULL || strtol (pid, NULL, 10) != (long) getpid ())
+    return 0;
+  long n = strtol (fds, NULL, 10);
+  return n > 0 && n < 4096 ? (unsigned) n : 0;
+}
+
+/* runc's rules: a pty needs somewhere to go, and a console socket needs a
+ * pty to receive. In the foreground without a socket, spacer takes it. */
+static int
+prepare_init_io (const struct spc_config *c, const struct spc_create_options *o,
+                 bool foreground, struct init_io *io, spc_err_t *err)
+{
+  io->listen_fds = activation_fds ();
+  io->pass_fds = io->listen_fds + o->preserve_fds;
+  if (o->console_socket && !c->process.terminal)
+    return spc_error_make (err, 0, "--console-socket: process.terminal is false, so there is no "
+                                   "pty to send");
+  if (!c->process.terminal)
+    return 0;
+  if (o->console_socket)
+    {
+      io->console_fd = spc_terminal_connect (o->console_socket, err);
+      return io->console_fd < 0 ? -1 : 0;
+    }
+  if (!foreground)
+    return spc_error_make (err, 0, "process.terminal: a detached container needs "
+                                   "--console-socket to receive its pty");
+  int pair[2];
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+    return spc_error_errno (err, "socketpair");
+  io->console_fd = pair[0];
+  io->terminal_fd = pair[1];
+  return 0;
+}
 
 static int
 resolve_rootfs (struct bundle *b, spc_err_t *err)
@@ -251,7 +314,8 @@ run_create_hooks (const struct spc_config *c, struct created *cr, int sync_fd, s
  * may hold an init the caller must still kill. */
 static int
 spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool for_run,
-                 int ns_fds[SPC_NS_COUNT], struct created *cr, spc_err_t *err)
+                 int ns_fds[SPC_NS_COUNT], const struct init_io *io, struct created *cr,
+                 spc_err_t *err)
 {
   int pair[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
@@ -273,6 +337,9 @@ spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool
     .runtime_sync_fd = runtime_fd,
     .state_dirfd = fifo_dirfd,
     .fifo_fd = -1,
+    .console_fd = io->console_fd,
+    .pass_fds = io->pass_fds,
+    .listen_fds = io->listen_fds,
   };
   memcpy (args.ns_fds, ns_fds, sizeof args.ns_fds);
   pid_t pid = -1;
@@ -307,6 +374,8 @@ abandon_created (int rootfd, const char *id, struct created *cr)
     kill_and_reap (cr->pid);
   if (cr->sync_fd >= 0)
     close (cr->sync_fd);
+  if (cr->terminal_fd >= 0)
+    close (cr->terminal_fd);
   spc_err_t ignored = NULL;
   spc_status_remove (rootfd, id, &ignored);
   spc_error_free (&ignored);
@@ -326,8 +395,10 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     return -1;
 
   _cleanup_bundle_ struct bundle b = { 0 };
+  _cleanup_init_io_ struct init_io io = { .console_fd = -1, .terminal_fd = -1 };
   _cleanup_free_ char *pid_file = NULL;
-  if (load_bundle (o, &b, err) < 0)
+  if (load_bundle (o, &b, err) < 0
+      || prepare_init_io (b.config, o, for_run && !o->detach, &io, err) < 0)
     return -1;
   spc_debug ("%s: bundle `%s`, rootfs `%s`", id, b.dir, b.rootfs);
   /* The pid file is relative to where we were called from, not the bundle. */
@@ -348,7 +419,7 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     return -1;
 
   /* From here on a failure must take ROOT/ID away again. */
-  *cr = (struct created){ .pid = -1, .sync_fd = -1 };
+  *cr = (struct created){ .pid = -1, .sync_fd = -1, .terminal_fd = spc_steal_fd (&io.terminal_fd) };
   int ret = 0;
   if (!for_run && (mkfifoat (dirfd, SPC_EXEC_FIFO, 0622) < 0
                    || fchmodat (dirfd, SPC_EXEC_FIFO, 0622, 0) < 0))
@@ -359,7 +430,7 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (ret == 0)
     ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
   if (ret == 0)
-    ret = spawn_and_setup (b.config, b.rootfs, dirfd, for_run, b.ns_fds, cr, err);
+    ret = spawn_and_setup (b.config, b.rootfs, dirfd, for_run, b.ns_fds, &io, cr, err);
   if (ret == 0)
     ret = spc_status_write (dirfd, &cr->state, err);
   if (ret == 0 && pid_file)
@@ -444,10 +515,13 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
     return -1;
   _cleanup_state_ struct spc_state st = cr.state;
   _cleanup_close_ int sync_fd = cr.sync_fd;
+  _cleanup_close_ int terminal_fd = cr.terminal_fd;
+  _cleanup_close_ int master = -1;
 
   if (!o->detach)
     install_forwarding (cr.pid);
-  if (spc_sync_send (sync_fd, SPC_SYNC_START, err) < 0 || spc_sync_wait_exec (sync_fd, err) < 0)
+  if ((terminal_fd >= 0 && (master = spc_terminal_receive (terminal_fd, err)) < 0)
+      || spc_sync_send (sync_fd, SPC_SYNC_START, err) < 0 || spc_sync_wait_exec (sync_fd, err) < 0)
     {
       kill_and_reap (cr.pid);
       spc_err_t ignored = NULL;
@@ -460,6 +534,12 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
     {
       *exit_code = 0;
       return 0;
+    }
+  if (master >= 0)
+    {
+      _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, cr.pid, 0);
+      if (pidfd < 0 || spc_terminal_proxy (master, pidfd, err) < 0)
+        spc_error_free (err); /* the container still runs: wait for it */
     }
 
   int status;

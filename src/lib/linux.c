@@ -22,6 +22,7 @@
 #include "spacer/process.h"
 #include "spacer/status.h"
 #include "spacer/sync.h"
+#include "spacer/terminal.h"
 #include "spacer/utils.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -126,34 +127,43 @@ apply_sysctls (const struct spc_config *c, spc_err_t *err)
 /* ---- the init ---- */
 
 static int
+compare_fds (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* Whatever the caller leaked to us (bats keeps fd 3 open, for one) must
+ * not live on in a container that outlasts it: every fd above 2 is closed
+ * but the init's own (close-on-exec) and the ones passed on to the program
+ * (--preserve-fds, socket activation), which lose close-on-exec. */
+static void
 close_inherited_fds (const struct spc_init_args *a)
 {
-  /* Whatever the caller leaked to us (bats keeps fd 3 open, for one) must
-   * not live on in a container that outlasts it: close every fd above 2
-   * except the few the init still needs. */
-  int keep[SPC_NS_COUNT + 2], n = 0;
-  keep[n++] = a->sync_fd;
+  int own[SPC_NS_COUNT + 3], n = 0;
+  own[n++] = a->sync_fd;
   if (a->state_dirfd >= 0)
-    keep[n++] = a->state_dirfd;
+    own[n++] = a->state_dirfd;
+  if (a->console_fd >= 0)
+    own[n++] = a->console_fd;
   for (int i = 0; i < SPC_NS_COUNT; i++)
     if (a->ns_fds[i] >= 0)
-      keep[n++] = a->ns_fds[i];
-  /* insertion sort: n is tiny */
-  for (int i = 1; i < n; i++)
-    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--)
-      {
-        int t = keep[j];
-        keep[j] = keep[j - 1];
-        keep[j - 1] = t;
-      }
-  unsigned int from = 3;
+      own[n++] = a->ns_fds[i];
+  qsort (own, (size_t) n, sizeof *own, compare_fds);
+
+  unsigned from = 3 + a->pass_fds;
   for (int i = 0; i < n; i++)
     {
-      if ((unsigned) keep[i] > from)
-        syscall (SYS_close_range, from, (unsigned) keep[i] - 1, 0);
-      from = (unsigned) keep[i] + 1;
+      if ((unsigned) own[i] < from)
+        continue;
+      if ((unsigned) own[i] > from)
+        syscall (SYS_close_range, from, (unsigned) own[i] - 1, 0);
+      from = (unsigned) own[i] + 1;
     }
-  return (int) syscall (SYS_close_range, from, ~0U, 0);
+  syscall (SYS_close_range, from, ~0U, 0);
+
+  for (int fd = 3; fd < 3 + (int) a->pass_fds; fd++)
+    if (bsearch (&fd, own, (size_t) n, sizeof *own, compare_fds) == NULL)
+      fcntl (fd, F_SETFD, 0);
 }
 
 static int
@@ -240,6 +250,22 @@ enter_cwd (const struct spc_process *p, spc_err_t *err)
   return 0;
 }
 
+/* The pty comes from the container's own devpts, so this runs after
+ * pivot_root; the master leaves on the console socket. */
+static int
+setup_terminal (struct spc_init_args *a, spc_err_t *err)
+{
+  const struct spc_process *p = &a->config->process;
+  if (a->console_fd < 0)
+    return 0;
+  if (spc_terminal_setup (a->console_fd, p->has_console_size ? p->console_height : 0,
+                          p->has_console_size ? p->console_width : 0, err) < 0)
+    return -1;
+  close (a->console_fd);
+  a->console_fd = -1;
+  return 0;
+}
+
 static int
 init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
 {
@@ -262,11 +288,12 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
     return -1;
   if (spc_namespaces_creates (c, SPC_NS_NETWORK) && spc_namespaces_loopback_up (err) < 0)
     return -1;
-  if (apply_sysctls (c, err) < 0 || spc_mounts_finalize (c, err) < 0)
+  if (apply_sysctls (c, err) < 0 || spc_mounts_finalize (c, err) < 0
+      || setup_terminal (a, err) < 0)
     return -1;
   if (spc_process_apply_rlimits (p, err) < 0)
     return -1;
-  if (spc_process_build_env (p, env, err) < 0
+  if (spc_process_build_env (p, a->listen_fds, env, err) < 0
       || spc_process_find_executable (p, *env, exe, err) < 0 || enter_cwd (p, err) < 0)
     return -1;
   if (p->user.has_umask)

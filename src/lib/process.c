@@ -192,27 +192,29 @@ home_from_passwd (uid_t uid)
 }
 
 int
-spc_process_build_env (const struct spc_process *p, char ***env, spc_err_t *err)
+spc_process_build_env (const struct spc_process *p, unsigned listen_fds, char ***env,
+                       spc_err_t *err)
 {
   bool has_home = false;
   for (size_t i = 0; i < p->n_env; i++)
     if (strncmp (p->env[i], "HOME=", 5) == 0)
       has_home = true;
-  if (has_home)
+  if (has_home && listen_fds == 0)
     {
       *env = p->env;
       return 0;
     }
-  char **out = calloc (p->n_env + 2, sizeof *out);
+  /* The init execs or exits soon: what is built here is never freed. */
+  char **out = calloc (p->n_env + 4, sizeof *out);
+  size_t n = p->n_env;
   if (out == NULL)
     return spc_error_errno (err, "calloc");
-  memcpy (out, p->env, p->n_env * sizeof *out);
-  _cleanup_free_ char *home = home_from_passwd (p->user.uid);
-  if (asprintf (&out[p->n_env], "HOME=%s", home ? home : "/") < 0)
-    {
-      free (out);
-      return spc_error_errno (err, "asprintf");
-    }
+  memcpy (out, p->env, n * sizeof *out);
+  _cleanup_free_ char *home = has_home ? NULL : home_from_passwd (p->user.uid);
+  if ((!has_home && asprintf (&out[n++], "HOME=%s", home ? home : "/") < 0)
+      || (listen_fds && (asprintf (&out[n++], "LISTEN_FDS=%u", listen_fds) < 0
+                         || (out[n++] = strdup ("LISTEN_PID=1")) == NULL)))
+    return spc_error_errno (err, "asprintf");
   *env = out;
   return 0;
 }

@@ -1,0 +1,238 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/terminal.h"
+#include "spacer/utils.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO ('T', 0x41)
+#endif
+
+int
+spc_terminal_connect (const char *path, spc_err_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    return spc_error_make (err, ENAMETOOLONG, "--console-socket `%s`", path);
+  strcpy (addr.sun_path, path);
+  _cleanup_close_ int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return spc_error_errno (err, "--console-socket: socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return spc_error_errno (err, "--console-socket `%s`", path);
+  return spc_steal_fd (&fd);
+}
+
+static int
+send_fd (int sock, int fd, const char *name, spc_err_t *err)
+{
+  /* The payload is the pty's name, as runc sends it; receivers use the fd. */
+  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control = { 0 };
+  struct msghdr msg = {
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = control.buf,
+    .msg_controllen = sizeof control.buf,
+  };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof fd);
+  ssize_t n;
+  do
+    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return spc_error_errno (err, "process.terminal: send the pty master");
+  return 0;
+}
+
+int
+spc_terminal_receive (int sock, spc_err_t *err)
+{
+  char name[256];
+  struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg = {
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = control.buf,
+    .msg_controllen = sizeof control.buf,
+  };
+  ssize_t n;
+  do
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return spc_error_errno (err, "process.terminal: receive the pty master");
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  if (n == 0 || c == NULL || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN (sizeof (int)))
+    return spc_error_make (err, EPROTO, "process.terminal: no pty master received");
+  int fd;
+  memcpy (&fd, CMSG_DATA (c), sizeof fd);
+  return fd;
+}
+
+/* Open the pty pair through the container's /dev/ptmx. TIOCGPTPEER gives
+ * the slave without a path lookup in /dev/pts, which the container could
+ * have replaced. */
+static int
+open_pty (int *master, int *slave, spc_err_t *err)
+{
+  int unlock = 0;
+  *master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*master < 0)
+    return spc_error_errno (err, "process.terminal: open /dev/ptmx");
+  if (ioctl (*master, TIOCSPTLCK, &unlock) < 0)
+    return spc_error_errno (err, "process.terminal: unlock the pty");
+  *slave = ioctl (*master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (*slave < 0)
+    return spc_error_errno (err, "process.terminal: open the pty slave");
+  return 0;
+}
+
+int
+spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *err)
+{
+  _cleanup_close_ int master = -1, slave = -1;
+  if (open_pty (&master, &slave, err) < 0)
+    return -1;
+  if (height || width)
+    {
+      struct winsize ws = { .ws_row = (unsigned short) height, .ws_col = (unsigned short) width };
+      if (ioctl (master, TIOCSWINSZ, &ws) < 0)
+        return spc_error_errno (err, "process.consoleSize");
+    }
+  if (send_fd (sock, master, "/dev/ptmx", err) < 0)
+    return -1;
+  /* The init is a session leader (setsid): the slave becomes its
+   * controlling terminal, and its stdio. */
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return spc_error_errno (err, "process.terminal: make the pty the controlling terminal");
+  for (int fd = 0; fd <= 2; fd++)
+    if (dup2 (slave, fd) < 0)
+      return spc_error_errno (err, "process.terminal: dup2");
+  return 0;
+}
+
+/* ---- the foreground proxy ---- */
+
+static void
+copy_window_size (int from, int to)
+{
+  struct winsize ws;
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0)
+    ioctl (to, TIOCSWINSZ, &ws);
+}
+
+/* Move what is readable on `from` to `to`. Returns false at end-of-file or
+ * on an error (a pty master reads EIO once every slave is closed). */
+static bool
+pump (int from, int to)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;
+  return spc_write_all (to, buf, (size_t) n) == 0;
+}
+
+struct raw_terminal
+{
+  int fd;
+  struct termios saved;
+  bool changed;
+};
+
+static void
+enter_raw_mode (struct raw_terminal *t)
+{
+  t->changed = false;
+  if (!isatty (t->fd) || tcgetattr (t->fd, &t->saved) < 0)
+    return;
+  struct termios raw = t->saved;
+  cfmakeraw (&raw);
+  t->changed = tcsetattr (t->fd, TCSANOW, &raw) == 0;
+}
+
+static void
+leave_raw_mode (struct raw_terminal *t)
+{
+  if (t->changed)
+    tcsetattr (t->fd, TCSANOW, &t->saved);
+}
+
+int
+spc_terminal_proxy (int master, int pidfd, spc_err_t *err)
+{
+  sigset_t winch, saved_mask;
+  sigemptyset (&winch);
+  sigaddset (&winch, SIGWINCH);
+  if (sigprocmask (SIG_BLOCK, &winch, &saved_mask) < 0)
+    return spc_error_errno (err, "sigprocmask");
+  _cleanup_close_ int sigfd = signalfd (-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+  struct raw_terminal term = { .fd = STDIN_FILENO };
+  enter_raw_mode (&term);
+  if (isatty (STDIN_FILENO))
+    copy_window_size (STDIN_FILENO, master);
+
+  bool input_open = true, exited = false;
+  for (;;)
+    {
+      struct pollfd p[4] = {
+        { .fd = master, .events = POLLIN },
+        { .fd = input_open ? STDIN_FILENO : -1, .events = POLLIN },
+        { .fd = sigfd, .events = POLLIN },
+        { .fd = exited ? -1 : pidfd, .events = POLLIN },
+      };
+      /* Once the container is gone, only drain what the pty still holds. */
+      if (poll (p, 4, exited ? 0 : -1) < 0 && errno != EINTR)
+        break;
+      if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+        {
+          if (!pump (master, STDOUT_FILENO))
+            break;
+        }
+      else if (exited)
+        break;
+      if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+        input_open = pump (STDIN_FILENO, master);
+      if (p[2].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          while (read (sigfd, &si, sizeof si) == sizeof si)
+            ;
+          copy_window_size (STDIN_FILENO, master);
+        }
+      if (p[3].revents & POLLIN)
+        exited = true;
+    }
+  leave_raw_mode (&term);
+  sigprocmask (SIG_SETMASK, &saved_mask, NULL);
+  return 0;
+}
