@@ -103,6 +103,11 @@ struct spc_mount
   unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
   unsigned long propagation; /* MS_PRIVATE|MS_REC, ...; 0: leave as is */
   char *data;                /* the options that are filesystem data */
+  /* An idmapped mount ("idmap", "ridmap", or mappings given): files show
+   * their on-disk owner N as mapping(N). Without mappings of its own the
+   * mount takes the container's user namespace mappings. */
+  bool idmap;
+  bool idmap_recursive;
   struct spc_id_mapping *uid_mappings;
   size_t n_uid_mappings;
   struct spc_id_mapping *gid_mappings;

@@ -11,8 +11,10 @@
  * mount point of its own so pivot_root accepts it. */
 int spc_mounts_prepare_rootfs (const char *rootfs, spc_err_t *err);
 
-/* Mount every entry of config.mounts below rootfd, in order. */
-int spc_mounts_apply (const struct spc_config *c, int rootfd, spc_err_t *err);
+/* Mount every entry of config.mounts below rootfd, in order; idmapped (may
+ * be NULL) holds the detached idmapped mounts (see idmap.h). */
+int spc_mounts_apply (const struct spc_config *c, int rootfd, const int *idmapped,
+                      spc_err_t *err);
 
 /* Make rootfs the new "/" and detach the old root: nothing of the host stays
  * reachable. */

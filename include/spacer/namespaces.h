@@ -36,6 +36,10 @@ int spc_namespaces_restore_parent (const struct spc_config *c, int fds[SPC_NS_CO
 /* In the init: join the namespaces given by path, user namespace first. */
 int spc_namespaces_join (const struct spc_config *c, int fds[SPC_NS_COUNT], spc_err_t *err);
 
+/* Write /proc/PID/FILE (uid_map or gid_map) from n mappings; none: no-op. */
+int spc_namespaces_write_map (pid_t pid, const char *file, const struct spc_id_mapping *m,
+                              size_t n, spc_err_t *err);
+
 /* Runtime side: write /proc/PID/{uid_map,gid_map} from the config. */
 int spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *err);
 

@@ -14,17 +14,18 @@ static const struct
 {
   const char *name;
   spc_command_fn fn;
+  bool stateful; /* works on containers in the state directory */
   const char *summary;
 } commands[] = {
-  { "create", spc_cmd_create, "create a container" },
-  { "start", spc_cmd_start, "start the user program of a created container" },
-  { "run", spc_cmd_run, "create and start a container" },
-  { "state", spc_cmd_state, "print the state of a container" },
-  { "kill", spc_cmd_kill, "send a signal to the container's init" },
-  { "delete", spc_cmd_delete, "delete a container and everything it holds" },
-  { "list", spc_cmd_list, "list containers" },
-  { "spec", spc_cmd_spec, "write a default config.json" },
-  { "unpack", spc_cmd_unpack, "extract a rootfs tarball into a directory" },
+  { "create", spc_cmd_create, true, "create a container" },
+  { "start", spc_cmd_start, true, "start the user program of a created container" },
+  { "run", spc_cmd_run, true, "create and start a container" },
+  { "state", spc_cmd_state, true, "print the state of a container" },
+  { "kill", spc_cmd_kill, true, "send a signal to the container's init" },
+  { "delete", spc_cmd_delete, true, "delete a container and everything it holds" },
+  { "list", spc_cmd_list, true, "list containers" },
+  { "spec", spc_cmd_spec, false, "write a default config.json" },
+  { "unpack", spc_cmd_unpack, false, "extract a rootfs tarball into a directory" },
 };
 
 static void
@@ -35,7 +36,8 @@ print_usage (FILE *out)
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nGlobal options:\n"
-                "  --root DIR           state directory (default " SPACER_DEFAULT_ROOT ")\n"
+                "  --root DIR           state directory (default " SPACER_DEFAULT_ROOT
+                ", or $XDG_RUNTIME_DIR/spacer when not root)\n"
                 "  --log FILE           write diagnostics to FILE\n"
                 "  --log-format FORMAT  text or json\n"
                 "  --debug              verbose diagnostics\n"
@@ -104,11 +106,26 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
   return optind;
 }
 
-/* create changes into the bundle directory, and later steps of the same
- * command (run's clean-up) must still find the state directory. */
+/* The state directory: --root, else /run/spacer for root and, as runc
+ * does for rootless use, $XDG_RUNTIME_DIR/spacer for everyone else. It is
+ * made absolute: create changes into the bundle directory, and later steps
+ * of the same command (run's clean-up) must still find it. */
 static int
-make_root_absolute (struct spc_global *g, char **owned, spc_err_t *err)
+choose_root (struct spc_global *g, char **owned, spc_err_t *err)
 {
+  if (g->root == NULL && geteuid () == 0)
+    g->root = SPACER_DEFAULT_ROOT;
+  if (g->root == NULL)
+    {
+      const char *runtime_dir = getenv ("XDG_RUNTIME_DIR");
+      if (runtime_dir == NULL || runtime_dir[0] != '/')
+        return spc_error_make (err, 0, "no state directory: pass --root DIR or set "
+                                       "XDG_RUNTIME_DIR");
+      if (asprintf (owned, "%s/spacer", runtime_dir) < 0)
+        return spc_error_errno (err, "asprintf");
+      g->root = *owned;
+      return 0;
+    }
   if (g->root[0] == '/')
     return 0;
   _cleanup_free_ char *cwd = getcwd (NULL, 0);
@@ -129,11 +146,11 @@ fail (spc_err_t *err)
 int
 main (int argc, char **argv)
 {
-  struct spc_global g = { .root = SPACER_DEFAULT_ROOT };
+  struct spc_global g = { 0 };
   _cleanup_free_ char *root = NULL;
   spc_err_t err = NULL;
   int first = parse_global (argc, argv, &g, &err);
-  if (first < 0 || make_root_absolute (&g, &root, &err) < 0)
+  if (first < 0)
     return fail (&err);
 
   enum spc_log_format format = SPC_LOG_FORMAT_TEXT;
@@ -160,6 +177,8 @@ main (int argc, char **argv)
     {
       if (strcmp (commands[i].name, name) != 0)
         continue;
+      if (commands[i].stateful && choose_root (&g, &root, &err) < 0)
+        return fail (&err);
       /* Commands see argv[0] == their name, like a program of their own. */
       optind = 0;
       int r = commands[i].fn (&g, argc - first, argv + first, &err);

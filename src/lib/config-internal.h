@@ -112,6 +112,9 @@ int config_opt_string_map (const spc_json *obj, const char *key, const struct jp
 
 int config_parse_id_mapping (const spc_json *v, const struct jpath *p, void *elem,
                              spc_err_t *err);
+/* Ranges within 32 bits and overlapping no other on either side. */
+int config_check_id_mappings (const struct spc_id_mapping *m, size_t n, const struct jpath *p,
+                              spc_err_t *err);
 bool config_is_absolute (const char *path);
 /* MS_PRIVATE, MS_SHARED|MS_REC, ... for "private", "rshared", ...; 0 if
  * the name is not a propagation mode. */

@@ -232,6 +232,62 @@ parse_seccomp_member (const spc_json *v, const struct jpath *p, struct spc_linux
   return config_parse_seccomp (seccomp, JPATH_MEMBER_OF (p, "seccomp"), l->seccomp, err);
 }
 
+/* ---- uid/gid mappings ---- */
+
+static bool
+ranges_overlap (uint32_t a, uint32_t a_size, uint32_t b, uint32_t b_size)
+{
+  return (uint64_t) a < (uint64_t) b + b_size && (uint64_t) b < (uint64_t) a + a_size;
+}
+
+/* The kernel refuses overlapping ranges with a bare EINVAL at write time;
+ * name the pair here instead. */
+int
+config_check_id_mappings (const struct spc_id_mapping *m, size_t n, const struct jpath *p,
+                          spc_err_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct jpath *at = JPATH_INDEX_OF (p, i);
+      if ((uint64_t) m[i].container_id + m[i].size > UINT64_C (1) << 32
+          || (uint64_t) m[i].host_id + m[i].size > UINT64_C (1) << 32)
+        return config_fail (at, err, "range goes past the last id 4294967295");
+      for (size_t j = 0; j < i; j++)
+        {
+          if (ranges_overlap (m[i].container_id, m[i].size, m[j].container_id, m[j].size))
+            return config_fail (at, err, "containerID range overlaps entry %zu's", j);
+          if (ranges_overlap (m[i].host_id, m[i].size, m[j].host_id, m[j].size))
+            return config_fail (at, err, "hostID range overlaps entry %zu's", j);
+        }
+    }
+  return 0;
+}
+
+/* Maps belong to a user namespace the runtime creates, and such a
+ * namespace without maps would leave the container as the overflow user
+ * with no way to set itself up. */
+static int
+check_user_namespace (const struct spc_linux *l, const struct jpath *p, spc_err_t *err)
+{
+  const struct spc_namespace *user = NULL;
+  for (size_t i = 0; i < l->n_namespaces; i++)
+    if (l->namespaces[i].type == SPC_NS_USER)
+      user = &l->namespaces[i];
+  bool maps = l->n_uid_mappings || l->n_gid_mappings;
+  if (maps && (user == NULL || user->path))
+    return config_fail (JPATH_MEMBER_OF (p, l->n_uid_mappings ? "uidMappings" : "gidMappings"),
+                        err, "only for a new user namespace");
+  if (user && user->path == NULL && !(l->n_uid_mappings && l->n_gid_mappings))
+    return config_fail (JPATH_MEMBER_OF (p, l->n_uid_mappings ? "gidMappings" : "uidMappings"),
+                        err, "required with a new user namespace");
+  if (config_check_id_mappings (l->uid_mappings, l->n_uid_mappings, JPATH_MEMBER_OF (p, "uidMappings"),
+                         err) < 0
+      || config_check_id_mappings (l->gid_mappings, l->n_gid_mappings,
+                            JPATH_MEMBER_OF (p, "gidMappings"), err) < 0)
+    return -1;
+  return 0;
+}
+
 int
 config_parse_linux (const spc_json *v, const struct jpath *p, struct spc_linux *l, spc_err_t *err)
 {
@@ -241,7 +297,8 @@ config_parse_linux (const spc_json *v, const struct jpath *p, struct spc_linux *
       || CONFIG_OPT_ARRAY (v, "uidMappings", p, config_parse_id_mapping, &l->uid_mappings,
                            &l->n_uid_mappings, err) < 0
       || CONFIG_OPT_ARRAY (v, "gidMappings", p, config_parse_id_mapping, &l->gid_mappings,
-                           &l->n_gid_mappings, err) < 0)
+                           &l->n_gid_mappings, err) < 0
+      || check_user_namespace (l, p, err) < 0)
     return -1;
   if ((member = config_member (v, "timeOffsets"))
       && parse_time_offsets (member, JPATH_MEMBER_OF (p, "timeOffsets"), l, err) < 0)

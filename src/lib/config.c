@@ -379,6 +379,13 @@ derive_mount_flags (struct spc_mount *m, spc_err_t *err)
        * and it must not reach the kernel as fs data. */
       else if (strcmp (option, "tmpcopyup") == 0)
         continue;
+      /* runtime-spec 1.2: an idmapped bind mount, of its top mount or of
+       * every mount below it. */
+      else if (strcmp (option, "idmap") == 0 || strcmp (option, "ridmap") == 0)
+        {
+          m->idmap = true;
+          m->idmap_recursive = option[0] == 'r';
+        }
       else if (append_mount_data (m, option, err) < 0)
         return -1;
     }
@@ -419,7 +426,18 @@ parse_mount (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *er
       || CONFIG_OPT_ARRAY (v, "gidMappings", p, config_parse_id_mapping, &m->gid_mappings,
                            &m->n_gid_mappings, err) < 0)
     return -1;
-  return derive_mount_flags (m, err);
+  if (derive_mount_flags (m, err) < 0)
+    return -1;
+  if (config_check_id_mappings (m->uid_mappings, m->n_uid_mappings,
+                                JPATH_MEMBER_OF (p, "uidMappings"), err) < 0
+      || config_check_id_mappings (m->gid_mappings, m->n_gid_mappings,
+                                   JPATH_MEMBER_OF (p, "gidMappings"), err) < 0)
+    return -1;
+  if (m->n_uid_mappings || m->n_gid_mappings)
+    m->idmap = true;
+  if (m->idmap && !(m->flags & MS_BIND))
+    return config_fail (p, err, "idmapped mounts must be bind mounts");
+  return 0;
 }
 
 /* ---- hooks -------------------------------------------------------------- */

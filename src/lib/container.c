@@ -21,6 +21,7 @@
 #include "spacer/config.h"
 #include "spacer/container.h"
 #include "spacer/hooks.h"
+#include "spacer/idmap.h"
 #include "spacer/linux.h"
 #include "spacer/log.h"
 #include "spacer/namespaces.h"
@@ -79,6 +80,7 @@ struct bundle
   char *name;   /* config.json as the user named it, for errors */
   char *rootfs; /* absolute, symlinks resolved */
   int ns_fds[SPC_NS_COUNT]; /* namespaces to join; -1 where none */
+  int *idmap_fds;           /* idmapped mounts, see idmap.h; NULL: none */
 };
 
 static void
@@ -89,6 +91,7 @@ bundle_clear (struct bundle *b)
   free (b->name);
   free (b->rootfs);
   spc_namespaces_close (b->ns_fds);
+  spc_idmap_release (b->idmap_fds, b->config ? b->config->n_mounts : 0);
 }
 #define _cleanup_bundle_ __attribute__ ((cleanup (bundle_clear)))
 
@@ -180,7 +183,8 @@ check_bundle (struct bundle *b, spc_err_t *err)
     return spc_error_make (err, 0, "process: required to create a container");
   if (spc_linux_validate (b->config, err) < 0 || resolve_rootfs (b, err) < 0
       || spc_namespaces_open (b->config, b->ns_fds, err) < 0
-      || spc_linux_check_joined (b->config, b->ns_fds, err) < 0)
+      || spc_linux_check_joined (b->config, b->ns_fds, err) < 0
+      || spc_idmap_prepare (b->config, &b->idmap_fds, err) < 0)
     return -1;
   return 0;
 }
@@ -313,10 +317,10 @@ run_create_hooks (const struct spc_config *c, struct created *cr, int sync_fd, s
  * start (on the fifo, or on the sync socket for run). On failure cr->pid
  * may hold an init the caller must still kill. */
 static int
-spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool for_run,
-                 int ns_fds[SPC_NS_COUNT], const struct init_io *io, struct created *cr,
-                 spc_err_t *err)
+spawn_and_setup (struct bundle *b, int dirfd, bool for_run, const struct init_io *io,
+                 struct created *cr, spc_err_t *err)
 {
+  const struct spc_config *c = b->config;
   int pair[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
     return spc_error_errno (err, "socketpair");
@@ -332,21 +336,22 @@ spawn_and_setup (const struct spc_config *c, const char *rootfs, int dirfd, bool
 
   struct spc_init_args args = {
     .config = c,
-    .rootfs = rootfs,
+    .rootfs = b->rootfs,
     .sync_fd = init_fd,
     .runtime_sync_fd = runtime_fd,
     .state_dirfd = fifo_dirfd,
     .fifo_fd = -1,
     .console_fd = io->console_fd,
+    .idmap_fds = b->idmap_fds,
     .pass_fds = io->pass_fds,
     .listen_fds = io->listen_fds,
   };
-  memcpy (args.ns_fds, ns_fds, sizeof args.ns_fds);
+  memcpy (args.ns_fds, b->ns_fds, sizeof args.ns_fds);
   pid_t pid = -1;
-  if (spc_namespaces_prepare_parent (c, ns_fds, err) == 0)
+  if (spc_namespaces_prepare_parent (c, b->ns_fds, err) == 0)
     pid = spc_linux_spawn_init (&args, err);
   cr->pid = pid;
-  if (spc_namespaces_restore_parent (c, ns_fds, pid < 0 ? NULL : err) < 0 || pid < 0)
+  if (spc_namespaces_restore_parent (c, b->ns_fds, pid < 0 ? NULL : err) < 0 || pid < 0)
     return -1;
   close (spc_steal_fd (&init_fd));
   cr->state.pid = pid;
@@ -430,7 +435,7 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (ret == 0)
     ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
   if (ret == 0)
-    ret = spawn_and_setup (b.config, b.rootfs, dirfd, for_run, b.ns_fds, &io, cr, err);
+    ret = spawn_and_setup (&b, dirfd, for_run, &io, cr, err);
   if (ret == 0)
     ret = spc_status_write (dirfd, &cr->state, err);
   if (ret == 0 && pid_file)

@@ -60,6 +60,16 @@ spc_linux_validate (const struct spc_config *c, spc_err_t *err)
   if ((c->linux_.time_offset_monotonic.present || c->linux_.time_offset_boottime.present)
       && !spc_namespaces_creates (c, SPC_NS_TIME))
     return spc_error_make (err, 0, "linux.timeOffsets: needs a new time namespace");
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const struct spc_mount *m = &c->mounts[i];
+      if (m->idmap && !(m->n_uid_mappings && m->n_gid_mappings)
+          && !spc_namespaces_creates (c, SPC_NS_USER))
+        return spc_error_make (err, 0, "mounts[%zu]: an idmapped mount without uidMappings and "
+                                       "gidMappings of its own takes the container's, which "
+                                       "needs a new user namespace",
+                               i);
+    }
   for (size_t i = 0; i < c->linux_.n_sysctl; i++)
     {
       const char *key = c->linux_.sysctl[i].key;
@@ -139,7 +149,11 @@ compare_fds (const void *a, const void *b)
 static void
 close_inherited_fds (const struct spc_init_args *a)
 {
-  int own[SPC_NS_COUNT + 3], n = 0;
+  size_t cap = SPC_NS_COUNT + 3 + (a->idmap_fds ? a->config->n_mounts : 0);
+  int *own = malloc (cap * sizeof *own);
+  size_t n = 0;
+  if (own == NULL)
+    return; /* leave them: better a leaked fd than a dead container init */
   own[n++] = a->sync_fd;
   if (a->state_dirfd >= 0)
     own[n++] = a->state_dirfd;
@@ -148,10 +162,13 @@ close_inherited_fds (const struct spc_init_args *a)
   for (int i = 0; i < SPC_NS_COUNT; i++)
     if (a->ns_fds[i] >= 0)
       own[n++] = a->ns_fds[i];
-  qsort (own, (size_t) n, sizeof *own, compare_fds);
+  for (size_t i = 0; a->idmap_fds && i < a->config->n_mounts; i++)
+    if (a->idmap_fds[i] >= 0)
+      own[n++] = a->idmap_fds[i];
+  qsort (own, n, sizeof *own, compare_fds);
 
   unsigned from = 3 + a->pass_fds;
-  for (int i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++)
     {
       if ((unsigned) own[i] < from)
         continue;
@@ -162,8 +179,9 @@ close_inherited_fds (const struct spc_init_args *a)
   syscall (SYS_close_range, from, ~0U, 0);
 
   for (int fd = 3; fd < 3 + (int) a->pass_fds; fd++)
-    if (bsearch (&fd, own, (size_t) n, sizeof *own, compare_fds) == NULL)
+    if (bsearch (&fd, own, n, sizeof *own, compare_fds) == NULL)
       fcntl (fd, F_SETFD, 0);
+  free (own);
 }
 
 static int
@@ -225,7 +243,7 @@ setup_filesystem (struct spc_init_args *a, spc_err_t *err)
   _cleanup_close_ int rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return spc_error_errno (err, "open rootfs `%s`", a->rootfs);
-  if (spc_mounts_apply (c, rootfd, err) < 0 || spc_devices_setup (c, rootfd, err) < 0
+  if (spc_mounts_apply (c, rootfd, a->idmap_fds, err) < 0 || spc_devices_setup (c, rootfd, err) < 0
       || make_cwd (&c->process, rootfd, err) < 0 || run_create_hooks (a, err) < 0)
     return -1;
   return spc_mounts_pivot_root (c, a->rootfs, err);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
+#include "spacer/idmap.h"
 #include "spacer/mounts.h"
 #include "spacer/namespaces.h"
 #include "spacer/path.h"
@@ -110,11 +111,17 @@ remount_bind (int fd, unsigned long flags, const char *label, spc_err_t *err)
   return 0;
 }
 
+/* A bind mount, or the idmapped mount the runtime made of its source. */
 static int
-mount_bind (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
+mount_bind (const struct spc_mount *m, int rootfd, int *fd, int idmapped, spc_err_t *err)
 {
   char buf[SPC_FD_PATH_MAX];
-  if (mount (m->source, spc_fd_path (*fd, buf), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+  if (idmapped >= 0)
+    {
+      if (spc_idmap_attach (idmapped, *fd, m->destination, err) < 0)
+        return -1;
+    }
+  else if (mount (m->source, spc_fd_path (*fd, buf), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
     return spc_error_errno (err, "bind mount `%s` on `%s`", m->source, m->destination);
 
   unsigned long extra = bind_remount_flags (m->flags);
@@ -381,7 +388,8 @@ is_cgroup_type (const char *type)
 }
 
 static int
-mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, spc_err_t *err)
+mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, int idmapped,
+             spc_err_t *err)
 {
   enum spc_path_create kind;
   if (target_kind (m, &kind, err) < 0)
@@ -392,7 +400,7 @@ mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, 
 
   int r;
   if (m->flags & MS_BIND)
-    r = mount_bind (m, rootfd, &fd, err);
+    r = mount_bind (m, rootfd, &fd, idmapped, err);
   else if (is_cgroup_type (m->type))
     r = mount_cgroup (m, rootfd, &fd, spc_namespaces_creates (c, SPC_NS_CGROUP), err);
   else if (m->type == NULL)
@@ -405,10 +413,10 @@ mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, 
 }
 
 int
-spc_mounts_apply (const struct spc_config *c, int rootfd, spc_err_t *err)
+spc_mounts_apply (const struct spc_config *c, int rootfd, const int *idmapped, spc_err_t *err)
 {
   for (size_t i = 0; i < c->n_mounts; i++)
-    if (mount_entry (c, &c->mounts[i], rootfd, err) < 0)
+    if (mount_entry (c, &c->mounts[i], rootfd, idmapped ? idmapped[i] : -1, err) < 0)
       return spc_error_prefix (err, "mounts[%zu]", i);
   return 0;
 }

@@ -185,9 +185,9 @@ format_id_map (const struct spc_id_mapping *m, size_t n, char **out)
   return (int) len;
 }
 
-static int
-write_id_map (pid_t pid, const char *file, const struct spc_id_mapping *m, size_t n,
-              spc_err_t *err)
+int
+spc_namespaces_write_map (pid_t pid, const char *file, const struct spc_id_mapping *m, size_t n,
+                          spc_err_t *err)
 {
   if (n == 0)
     return 0;
@@ -203,9 +203,20 @@ write_id_map (pid_t pid, const char *file, const struct spc_id_mapping *m, size_
 int
 spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *err)
 {
-  if (write_id_map (pid, "uid_map", c->linux_.uid_mappings, c->linux_.n_uid_mappings, err) < 0)
+  /* Without CAP_SETGID over the parent namespace (a runtime run by a plain
+   * user) the kernel takes a gid_map only once setgroups(2) is disabled in
+   * the child: otherwise the container could drop a group the user's
+   * permissions rely on. */
+  if (geteuid () != 0)
+    {
+      char path[64];
+      snprintf (path, sizeof path, "/proc/%d/setgroups", (int) pid);
+      if (spc_write_file_at (AT_FDCWD, path, "deny", 4, err) < 0)
+        return spc_error_prefix (err, "linux.gidMappings");
+    }
+  if (spc_namespaces_write_map (pid, "uid_map", c->linux_.uid_mappings, c->linux_.n_uid_mappings, err) < 0)
     return spc_error_prefix (err, "linux.uidMappings");
-  if (write_id_map (pid, "gid_map", c->linux_.gid_mappings, c->linux_.n_gid_mappings, err) < 0)
+  if (spc_namespaces_write_map (pid, "gid_map", c->linux_.gid_mappings, c->linux_.n_gid_mappings, err) < 0)
     return spc_error_prefix (err, "linux.gidMappings");
   return 0;
 }

@@ -123,8 +123,11 @@ apply_capabilities (const struct spc_capabilities *c, uint64_t held, int last_ca
 static int
 switch_user (const struct spc_user *u, spc_err_t *err)
 {
-  /* Drop the supplementary groups inherited from the runtime's caller. */
-  if (setgroups (u->n_additional_gids, u->additional_gids) < 0)
+  /* Drop the supplementary groups inherited from the runtime's caller. A
+   * user namespace made by a plain user has setgroups(2) disabled: there is
+   * then nothing we may drop, and only asking for groups is an error. */
+  if (setgroups (u->n_additional_gids, u->additional_gids) < 0
+      && !(errno == EPERM && u->n_additional_gids == 0))
     return spc_error_errno (err, "process.user.additionalGids: setgroups");
   if (setresgid (u->gid, u->gid, u->gid) < 0)
     return spc_error_errno (err, "process.user.gid: setgid %u", u->gid);
