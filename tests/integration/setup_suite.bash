@@ -9,6 +9,8 @@ setup_suite() {
     echo "setup_suite: $SPACER is not built (run tests/bootstrap.sh)" >&2
     return 1
   }
+  # Test programs built beside spacer (make -C BUILD check builds them).
+  export RECVTTY=${RECVTTY:-$(dirname "$SPACER")/tests/tools/recvtty}
   export SPACER_TEST_ROOTFS="$BATS_SUITE_TMPDIR/rootfs"
   "$BATS_TEST_DIRNAME/../../bundles/make-rootfs.sh" "$SPACER" "$SPACER_TEST_ROOTFS" \
     "$BATS_SUITE_TMPDIR/rootfs.tar.gz"
