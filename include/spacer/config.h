@@ -398,6 +398,12 @@ const char *spc_ns_type_name (enum spc_ns_type t);
 const char *spc_ns_type_proc_name (enum spc_ns_type t);
 int spc_ns_type_clone_flag (enum spc_ns_type t);
 
+/* A linux.resources object in a file of its own (update -r FILE); errors
+ * name paths inside it ("resources.json: memory.limit: ..."). */
+int spc_config_load_resources (const char *path, const char *name, struct spc_resources *out,
+                               spc_err_t *err);
+void spc_resources_free (struct spc_resources *r);
+
 /* Hooks round-trip through the state file, so that `start` and `delete`
  * can run poststart and poststop without the bundle. `kinds` is a mask of
  * (1 << SPC_HOOK_*); name is the file in errors. */

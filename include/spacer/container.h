@@ -5,6 +5,7 @@
 #define SPACER_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "spacer/error.h"
@@ -16,6 +17,7 @@ struct spc_create_options
   const char *pid_file;       /* NULL: none */
   const char *console_socket; /* where the pty master goes (process.terminal) */
   unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
+  bool systemd_cgroup;        /* cgroupsPath is systemd's slice:prefix:name */
   bool detach;                /* run only: return once the program runs */
 };
 
@@ -32,11 +34,30 @@ int spc_container_start (const char *root, const char *id, spc_err_t *err);
 /* The OCI state JSON, pretty-printed. */
 int spc_container_state (const char *root, const char *id, char **json, spc_err_t *err);
 
-int spc_container_kill (const char *root, const char *id, int signo, spc_err_t *err);
+/* all: every process in the container's cgroup, not only its init. */
+int spc_container_kill (const char *root, const char *id, int signo, bool all, spc_err_t *err);
 
 /* force: kill a running container first. A missing container with force is
  * not an error (engines call delete --force after a failed create). */
 int spc_container_delete (const char *root, const char *id, bool force, spc_err_t *err);
+
+/* pause and resume freeze and thaw the container's cgroup. */
+int spc_container_pause (const char *root, const char *id, spc_err_t *err);
+int spc_container_resume (const char *root, const char *id, spc_err_t *err);
+
+/* The pids of every process in the container (runtime pid namespace). */
+int spc_container_pids (const char *root, const char *id, pid_t **pids, size_t *n,
+                        spc_err_t *err);
+
+/* Apply changed limits to a living container (only what r sets). */
+int spc_container_update (const char *root, const char *id, const struct spc_resources *r,
+                          spc_err_t *err);
+
+/* `events`: with stats_only one {"type":"stats",...} line; otherwise such
+ * a line every interval_ms and {"type":"oom",...} whenever the OOM killer
+ * acts, until the container stops. Lines go to out. */
+int spc_container_events (const char *root, const char *id, bool stats_only, int interval_ms,
+                          FILE *out, spc_err_t *err);
 
 struct spc_container_info
 {

@@ -22,7 +22,10 @@ struct spc_init_args
   const int *idmap_fds;      /* per mount: a detached idmapped mount, or -1; may be NULL */
   unsigned pass_fds;         /* fds 3 .. 3+N-1 stay open for the program */
   unsigned listen_fds;       /* of which the first N are socket activation's */
+  int cgroup_fd;             /* cgroup2 directory to clone into; -1: none */
+  bool await_cgroup;         /* the runtime says SPC_SYNC_CGROUP_PLACED */
   /* Filled in by the init itself: */
+  bool cgroup_done;
   int fifo_fd;        /* exec.fifo once start released us; -1 before */
   char *hook_states;  /* state documents for createContainer and startContainer */
 };

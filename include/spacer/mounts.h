@@ -11,10 +11,13 @@
  * mount point of its own so pivot_root accepts it. */
 int spc_mounts_prepare_rootfs (const char *rootfs, spc_err_t *err);
 
-/* Mount every entry of config.mounts below rootfd, in order; idmapped (may
- * be NULL) holds the detached idmapped mounts (see idmap.h). */
-int spc_mounts_apply (const struct spc_config *c, int rootfd, const int *idmapped,
-                      spc_err_t *err);
+/* Mount entry i of config.mounts below rootfd; idmapped (may be NULL)
+ * holds the detached idmapped mounts (see idmap.h). */
+int spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, const int *idmapped,
+                          spc_err_t *err);
+
+/* A cgroup filesystem mount, whose view depends on the cgroup namespace. */
+bool spc_mount_is_cgroup (const struct spc_mount *m);
 
 /* Make rootfs the new "/" and detach the old root: nothing of the host stays
  * reachable. */

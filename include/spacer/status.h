@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "spacer/cgroup.h"
 #include "spacer/config.h"
 #include "spacer/error.h"
 #include "spacer/json.h"
@@ -36,6 +37,7 @@ struct spc_state
   struct spc_annotation *annotations;
   size_t n_annotations;
   struct spc_hooks hooks; /* poststart and poststop only */
+  struct spc_cgroup cgroup;
 };
 
 #define SPC_STATE_FILE "state.json"

@@ -14,6 +14,8 @@ enum spc_sync_type
 {
   SPC_SYNC_USERNS_READY = 1, /* init: my user namespace exists, write the id maps */
   SPC_SYNC_USERNS_MAPPED,    /* runtime: maps written */
+  SPC_SYNC_CGROUP_PLACED,    /* runtime: you are in the container's cgroup, with its
+                                limits (when the container has one) */
   SPC_SYNC_MOUNTS_READY,     /* init: mounts made, before pivot_root: run the
                                 prestart and createRuntime hooks */
   SPC_SYNC_HOOKS_DONE,       /* runtime: done; carries the state document for
@@ -35,6 +37,11 @@ int spc_sync_send_error (int fd, const spc_error_t *e);
 int spc_sync_expect (int fd, enum spc_sync_type type, spc_err_t *err);
 /* The same, handing over the message's payload (malloc'd, NUL-terminated). */
 int spc_sync_expect_data (int fd, enum spc_sync_type type, char **data, spc_err_t *err);
+
+/* When a step of the runtime failed because the init died (a send with
+ * EPIPE, a cgroup write with ESRCH), the init's own report, if it left
+ * one, is the better error: replace *err with it. */
+void spc_sync_prefer_init_error (int fd, spc_err_t *err);
 
 /* After SPC_SYNC_START: the init's end closes on exec (it is CLOEXEC), so
  * end-of-file means the user program runs; SPC_SYNC_ERROR means exec failed. */

@@ -24,6 +24,10 @@ int spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *er
 /* Receive the master sent by spc_terminal_setup. */
 int spc_terminal_receive (int sock, spc_err_t *err);
 
+/* The size of this process's terminal (if stdin is one) onto the pty:
+ * before the program starts, so it sees the right size at once. */
+void spc_terminal_copy_size (int master);
+
 /* Copy between this process's stdin/stdout and the pty master until the
  * process behind pidfd has exited and the pty is drained. When stdin is a
  * terminal it is put in raw mode (restored on return) and its window size

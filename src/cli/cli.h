@@ -29,6 +29,11 @@ int spc_cmd_run (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_list (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_unpack (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_pause (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_resume (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_ps (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_update (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_events (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 
 /* Shared helpers for the commands. */
 struct option;

@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "spacer/container.h"
 
-static const char usage[] = "ID [SIGNAL]";
+static const char usage[] = "[--all] ID [SIGNAL]";
 
 int
 spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
@@ -24,9 +24,6 @@ spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
         return spc_cli_usage_error (err, "kill", usage);
       all = true;
     }
-  if (all)
-    return spc_error_make (err, 0, "kill: --all needs the container's cgroup, which spacer "
-                                   "does not manage yet");
   int left = argc - optind;
   if (left < 1 || left > 2)
     return spc_cli_usage_error (err, "kill", usage);
@@ -34,7 +31,7 @@ spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   int signo = SIGTERM;
   if (left == 2 && (signo = spc_parse_signal (argv[optind + 1], err)) < 0)
     return spc_error_prefix (err, "kill");
-  if (spc_container_kill (g->root, id, signo, err) < 0)
+  if (spc_container_kill (g->root, id, signo, all, err) < 0)
     return -1;
   return EXIT_SUCCESS;
 }

@@ -24,6 +24,11 @@ static const struct
   { "kill", spc_cmd_kill, true, "send a signal to the container's init" },
   { "delete", spc_cmd_delete, true, "delete a container and everything it holds" },
   { "list", spc_cmd_list, true, "list containers" },
+  { "ps", spc_cmd_ps, true, "list the processes in a container" },
+  { "pause", spc_cmd_pause, true, "freeze every process in a container" },
+  { "resume", spc_cmd_resume, true, "thaw a paused container" },
+  { "update", spc_cmd_update, true, "change a running container's resource limits" },
+  { "events", spc_cmd_events, true, "resource statistics and OOM events of a container" },
   { "spec", spc_cmd_spec, false, "write a default config.json" },
   { "unpack", spc_cmd_unpack, false, "extract a rootfs tarball into a directory" },
 };
@@ -41,7 +46,7 @@ print_usage (FILE *out)
                 "  --log FILE           write diagnostics to FILE\n"
                 "  --log-format FORMAT  text or json\n"
                 "  --debug              verbose diagnostics\n"
-                "  --systemd-cgroup     accepted for compatibility\n"
+                "  --systemd-cgroup     cgroupsPath is slice:prefix:name (made through cgroupfs)\n"
                 "  -v, --version        print the version\n"
                 "  -h, --help           this help\n");
 }

@@ -249,9 +249,10 @@ config_check_id_mappings (const struct spc_id_mapping *m, size_t n, const struct
   for (size_t i = 0; i < n; i++)
     {
       const struct jpath *at = JPATH_INDEX_OF (p, i);
-      if ((uint64_t) m[i].container_id + m[i].size > UINT64_C (1) << 32
-          || (uint64_t) m[i].host_id + m[i].size > UINT64_C (1) << 32)
-        return config_fail (at, err, "range goes past the last id 4294967295");
+      /* 4294967295 is (uid_t) -1, which no map may contain. */
+      if ((uint64_t) m[i].container_id + m[i].size > UINT32_MAX
+          || (uint64_t) m[i].host_id + m[i].size > UINT32_MAX)
+        return config_fail (at, err, "range goes past the last mappable id 4294967294");
       for (size_t j = 0; j < i; j++)
         {
           if (ranges_overlap (m[i].container_id, m[i].size, m[j].container_id, m[j].size))

@@ -698,6 +698,36 @@ spc_config_load_file (const char *path, const char *name, struct spc_config **ou
   return spc_config_load_buffer (buf, len, name, out, err);
 }
 
+int
+spc_config_load_resources (const char *path, const char *name, struct spc_resources *out,
+                           spc_err_t *err)
+{
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_make (err, errno, "%s: open", name);
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  _cleanup_json_ spc_json *doc = NULL;
+  if (read_whole_fd (fd, name, &buf, &len, err) < 0)
+    return -1;
+  if (spc_json_parse (buf, len, &doc, err) < 0)
+    return spc_error_prefix (err, "%s", name);
+  const struct jpath file = { .kind = JPATH_FILE, .key = name };
+  if (config_parse_resources (doc, &file, out, err) < 0)
+    {
+      config_resources_free (out);
+      return -1;
+    }
+  return 0;
+}
+
+void
+spc_resources_free (struct spc_resources *r)
+{
+  config_resources_free (r);
+  memset (r, 0, sizeof *r);
+}
+
 /* ---- release ------------------------------------------------------------ */
 
 static void

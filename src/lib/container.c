@@ -28,6 +28,7 @@
 #include "spacer/sync.h"
 #include "spacer/terminal.h"
 #include "spacer/utils.h"
+#include "container-internal.h"
 
 /* ---- process handles ----
  * A pidfd pins the process: once we hold one and have checked the start
@@ -86,12 +87,12 @@ struct bundle
 static void
 bundle_clear (struct bundle *b)
 {
+  spc_idmap_release (b->idmap_fds, b->config ? b->config->n_mounts : 0);
   spc_config_free (b->config);
   free (b->dir);
   free (b->name);
   free (b->rootfs);
   spc_namespaces_close (b->ns_fds);
-  spc_idmap_release (b->idmap_fds, b->config ? b->config->n_mounts : 0);
 }
 #define _cleanup_bundle_ __attribute__ ((cleanup (bundle_clear)))
 
@@ -313,6 +314,84 @@ run_create_hooks (const struct spc_config *c, struct created *cr, int sync_fd, s
   return spc_sync_send_data (sync_fd, SPC_SYNC_HOOKS_DONE, payload, a + b, err);
 }
 
+/* The container's cgroup, before its init exists. A plain user usually may
+ * not make cgroups: then, as runc does, the container runs without one and
+ * says so. */
+/* The default cgroup's name: "spacer-ID", and with another state directory
+ * than the default one a hash of it too, since an ID is unique only within
+ * its state directory. */
+static int
+default_cgroup_name (const char *root, const char *id, char **name)
+{
+  if (strcmp (root, SPACER_DEFAULT_ROOT) == 0)
+    return asprintf (name, "spacer-%s", id);
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const char *p = root; *p; p++)
+    h = (h ^ (unsigned char) *p) * 16777619u;
+  return asprintf (name, "spacer-%s.%08x", id, h);
+}
+
+static int
+make_cgroup (const struct spc_config *c, const char *root, const char *id,
+             const struct spc_create_options *o, struct spc_cgroup *cg, spc_err_t *err)
+{
+  _cleanup_free_ char *name = NULL;
+  if (default_cgroup_name (root, id, &name) < 0)
+    return spc_error_errno (err, "asprintf");
+  if (spc_cgroup_plan (c->linux_.cgroups_path, name, o->systemd_cgroup, cg, err) < 0)
+    return -1;
+  if (spc_cgroup_create (cg, err) == 0)
+    return 0;
+  if (geteuid () == 0 || !(*err) || ((*err)->errno_ != EACCES && (*err)->errno_ != EPERM
+                                     && (*err)->errno_ != EROFS))
+    return -1;
+  /* Said only when it costs the container something, as runc does. */
+  if (c->linux_.resources.present)
+    spc_warn ("rootless: no cgroup, linux.resources are not applied (%s)", (*err)->msg);
+  else
+    spc_debug ("rootless: no cgroup (%s)", (*err)->msg);
+  spc_error_free (err);
+  spc_cgroup_clear (cg);
+  return 0;
+}
+
+/* Right after the clone: the init joins the container's cgroup and the
+ * limits apply before it runs anything of the container's. */
+static int
+place_in_cgroup (const struct spc_config *c, const struct spc_cgroup *cg, pid_t pid,
+                 bool born_in_v2, spc_err_t *err)
+{
+  if (cg->n_dirs == 0)
+    return 0;
+  if (spc_cgroup_enter (cg, pid, born_in_v2, err) < 0)
+    return spc_error_prefix (err, "cgroup");
+  if (spc_cgroup_apply (cg, c->linux_.resources.present ? &c->linux_.resources : NULL, c, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* The runtime's part of the init's set-up, step by step with it. */
+static int
+init_setup_steps (const struct spc_config *c, struct created *cr,
+                  const struct spc_init_args *args, int runtime_fd, spc_err_t *err)
+{
+  /* The user namespace first: the init waits for its maps at once, for
+   * the cgroup only later (see await_cgroup in linux.c). */
+  if (spc_namespaces_creates (c, SPC_NS_USER)
+      && (spc_sync_expect (runtime_fd, SPC_SYNC_USERNS_READY, err) < 0
+          || spc_namespaces_write_id_maps (cr->pid, c, err) < 0
+          || spc_sync_send (runtime_fd, SPC_SYNC_USERNS_MAPPED, err) < 0))
+    return -1;
+  if (place_in_cgroup (c, &cr->state.cgroup, cr->pid, args->cgroup_fd >= 0, err) < 0)
+    return -1;
+  if (args->await_cgroup && spc_sync_send (runtime_fd, SPC_SYNC_CGROUP_PLACED, err) < 0)
+    return -1;
+  if (run_create_hooks (c, cr, runtime_fd, err) < 0
+      || spc_sync_expect (runtime_fd, SPC_SYNC_CREATED, err) < 0)
+    return -1;
+  return 0;
+}
+
 /* Spawn the init and take it through set-up. On success the init waits for
  * start (on the fifo, or on the sync socket for run). On failure cr->pid
  * may hold an init the caller must still kill. */
@@ -347,6 +426,9 @@ spawn_and_setup (struct bundle *b, int dirfd, bool for_run, const struct init_io
     .listen_fds = io->listen_fds,
   };
   memcpy (args.ns_fds, b->ns_fds, sizeof args.ns_fds);
+  _cleanup_close_ int cgroup_fd = spc_cgroup_clone_fd (&cr->state.cgroup);
+  args.cgroup_fd = cgroup_fd;
+  args.await_cgroup = cr->state.cgroup.n_dirs > 0;
   pid_t pid = -1;
   if (spc_namespaces_prepare_parent (c, b->ns_fds, err) == 0)
     pid = spc_linux_spawn_init (&args, err);
@@ -357,14 +439,11 @@ spawn_and_setup (struct bundle *b, int dirfd, bool for_run, const struct init_io
   cr->state.pid = pid;
   cr->state.start_time = spc_process_start_time (pid);
 
-  if (spc_namespaces_creates (c, SPC_NS_USER)
-      && (spc_sync_expect (runtime_fd, SPC_SYNC_USERNS_READY, err) < 0
-          || spc_namespaces_write_id_maps (pid, c, err) < 0
-          || spc_sync_send (runtime_fd, SPC_SYNC_USERNS_MAPPED, err) < 0))
-    return -1;
-  if (run_create_hooks (c, cr, runtime_fd, err) < 0
-      || spc_sync_expect (runtime_fd, SPC_SYNC_CREATED, err) < 0)
-    return -1;
+  if (init_setup_steps (c, cr, &args, runtime_fd, err) < 0)
+    {
+      spc_sync_prefer_init_error (runtime_fd, err);
+      return -1;
+    }
   spc_debug ("container init is pid %d, set up", (int) pid);
   cr->sync_fd = spc_steal_fd (&runtime_fd);
   return 0;
@@ -377,6 +456,10 @@ abandon_created (int rootfd, const char *id, struct created *cr)
 {
   if (cr->pid > 0)
     kill_and_reap (cr->pid);
+  spc_err_t cgroup_err = NULL;
+  if (spc_cgroup_destroy (&cr->state.cgroup, &cgroup_err) < 0)
+    spc_warn ("%s", cgroup_err->msg);
+  spc_error_free (&cgroup_err);
   if (cr->sync_fd >= 0)
     close (cr->sync_fd);
   if (cr->terminal_fd >= 0)
@@ -435,6 +518,8 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (ret == 0)
     ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
   if (ret == 0)
+    ret = make_cgroup (b.config, root, id, o, &cr->state.cgroup, err);
+  if (ret == 0)
     ret = spawn_and_setup (&b, dirfd, for_run, &io, cr, err);
   if (ret == 0)
     ret = spc_status_write (dirfd, &cr->state, err);
@@ -491,8 +576,12 @@ remove_container (const char *root, const char *id, spc_err_t *err)
 /* The end of every container: its state goes, then the poststop hooks run
  * (the spec wants them after the delete, before it returns). */
 static int
-destroy_container (const char *root, const struct spc_state *st, spc_err_t *err)
+destroy_container (const char *root, struct spc_state *st, spc_err_t *err)
 {
+  /* Processes may outlive the init (no pid namespace): the cgroup goes
+   * first, killing them; the state stays while that fails, for a retry. */
+  if (spc_cgroup_destroy (&st->cgroup, err) < 0)
+    return -1;
   int r = remove_container (root, st->id, err);
   if (spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTOP))
     {
@@ -525,8 +614,10 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
 
   if (!o->detach)
     install_forwarding (cr.pid);
-  if ((terminal_fd >= 0 && (master = spc_terminal_receive (terminal_fd, err)) < 0)
-      || spc_sync_send (sync_fd, SPC_SYNC_START, err) < 0 || spc_sync_wait_exec (sync_fd, err) < 0)
+  if (terminal_fd >= 0 && (master = spc_terminal_receive (terminal_fd, err)) >= 0)
+    spc_terminal_copy_size (master);
+  if ((terminal_fd >= 0 && master < 0) || spc_sync_send (sync_fd, SPC_SYNC_START, err) < 0
+      || spc_sync_wait_exec (sync_fd, err) < 0)
     {
       kill_and_reap (cr.pid);
       spc_err_t ignored = NULL;
@@ -558,8 +649,9 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
 
 /* ---- start ---- */
 
-static int
-open_locked (const char *root, const char *id, int lock_op, struct spc_state *st, spc_err_t *err)
+int
+spc_container_open_locked (const char *root, const char *id, int lock_op, struct spc_state *st,
+                           spc_err_t *err)
 {
   if (spc_validate_id (id, err) < 0)
     return -1;
@@ -639,7 +731,7 @@ int
 spc_container_start (const char *root, const char *id, spc_err_t *err)
 {
   _cleanup_state_ struct spc_state st = { 0 };
-  _cleanup_close_ int dirfd = open_locked (root, id, LOCK_EX, &st, err);
+  _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_EX, &st, err);
   if (dirfd < 0)
     return -1;
   enum spc_status s = spc_status_of (dirfd, &st);
@@ -659,18 +751,35 @@ int
 spc_container_state (const char *root, const char *id, char **json, spc_err_t *err)
 {
   _cleanup_state_ struct spc_state st = { 0 };
-  _cleanup_close_ int dirfd = open_locked (root, id, LOCK_SH, &st, err);
+  _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_SH, &st, err);
   if (dirfd < 0)
     return -1;
   *json = spc_state_to_json (&st, spc_status_of (dirfd, &st), true);
   return 0;
 }
 
+/* kill --all: every process in the container's cgroup. A frozen cgroup
+ * handles a signal only once thawed, which is the caller's to do. */
+static int
+signal_cgroup (const struct spc_state *st, int signo, spc_err_t *err)
+{
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  if (st->cgroup.n_dirs == 0)
+    return spc_error_make (err, 0, "kill --all: container `%s` has no cgroup", st->id);
+  if (spc_cgroup_pids (&st->cgroup, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (pids[i] != st->pid && kill (pids[i], signo) < 0 && errno != ESRCH)
+      return spc_error_errno (err, "kill %d", (int) pids[i]);
+  return 0;
+}
+
 int
-spc_container_kill (const char *root, const char *id, int signo, spc_err_t *err)
+spc_container_kill (const char *root, const char *id, int signo, bool all, spc_err_t *err)
 {
   _cleanup_state_ struct spc_state st = { 0 };
-  _cleanup_close_ int dirfd = open_locked (root, id, LOCK_SH, &st, err);
+  _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_SH, &st, err);
   if (dirfd < 0)
     return -1;
   enum spc_status s = spc_status_of (dirfd, &st);
@@ -679,10 +788,10 @@ spc_container_kill (const char *root, const char *id, int signo, spc_err_t *err)
   _cleanup_close_ int pidfd = open_init_pidfd (&st);
   if (pidfd < 0)
     return spc_error_make (err, 0, "cannot kill container `%s`: it is not running", id);
-  spc_debug ("%s: signal %d to pid %d", id, signo, (int) st.pid);
+  spc_debug ("%s: signal %d to pid %d%s", id, signo, (int) st.pid, all ? " and the rest" : "");
   if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
     return spc_error_errno (err, "kill container `%s`", id);
-  return 0;
+  return all ? signal_cgroup (&st, signo, err) : 0;
 }
 
 /* ---- delete ---- */
@@ -704,7 +813,7 @@ int
 spc_container_delete (const char *root, const char *id, bool force, spc_err_t *err)
 {
   _cleanup_state_ struct spc_state st = { 0 };
-  _cleanup_close_ int dirfd = open_locked (root, id, LOCK_EX, &st, err);
+  _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_EX, &st, err);
   if (dirfd < 0)
     {
       if (force && *err && (*err)->errno_ == ENOENT)
@@ -720,7 +829,10 @@ spc_container_delete (const char *root, const char *id, bool force, spc_err_t *e
                            "cannot delete container `%s`: it is %s (stop it first, or use "
                            "--force)",
                            id, spc_status_name (s));
-  /* A created container has not run anything yet: deleting it is safe. */
+  /* A created container has not run anything yet: deleting it is safe. A
+   * frozen one would not even die of SIGKILL before it is thawed. */
+  if (s == SPC_STATUS_PAUSED && spc_cgroup_freeze (&st.cgroup, false, err) < 0)
+    return -1;
   if (s != SPC_STATUS_STOPPED && kill_and_wait (&st, err) < 0)
     return -1;
   return destroy_container (root, &st, err);

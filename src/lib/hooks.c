@@ -101,13 +101,15 @@ keep_output (struct hook_run *r, const char *buf, size_t n)
   r->tail_len = keep + n;
 }
 
-static void
+/* Returns what read(2) did: > 0 bytes kept, 0 end-of-file, < 0 error. */
+static ssize_t
 read_output (struct hook_run *r)
 {
   char buf[4096];
   ssize_t n = read (r->output_fd, buf, sizeof buf);
   if (n > 0)
     keep_output (r, buf, (size_t) n);
+  return n;
 }
 
 static void
@@ -188,15 +190,12 @@ finish (struct hook_run *r, bool timed_out, const char *label, spc_err_t *err)
     syscall (SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
   while (waitpid (r->pid, &status, 0) < 0 && errno == EINTR)
     ;
-  /* Whatever the hook wrote just before it exited. */
-  struct pollfd p = { .fd = r->output_fd, .events = POLLIN };
-  while (r->output_fd >= 0 && poll (&p, 1, 0) > 0 && (p.revents & POLLIN))
-    {
-      size_t before = r->tail_len;
-      read_output (r);
-      if (r->tail_len == before)
-        break;
-    }
+  /* Whatever the hook wrote before it exited, to the end: its last words
+   * are what the error shows. Without blocking, in case a child of the
+   * hook keeps the pipe open. */
+  if (r->output_fd >= 0 && fcntl (r->output_fd, F_SETFL, O_NONBLOCK) == 0)
+    while (read_output (r) > 0)
+      ;
   trim_output (r);
   const char *sep = r->tail_len ? ": " : "";
   if (timed_out)

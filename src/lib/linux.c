@@ -144,8 +144,12 @@ compare_fds (const void *a, const void *b)
 
 /* Whatever the caller leaked to us (bats keeps fd 3 open, for one) must
  * not live on in a container that outlasts it: every fd above 2 is closed
- * but the init's own (close-on-exec) and the ones passed on to the program
- * (--preserve-fds, socket activation), which lose close-on-exec. */
+ * but the init's own and the ones passed on to the program (--preserve-fds,
+ * socket activation). The range 3..3+N-1 holds only what the caller really
+ * passed where it had those fds open; where it had not, the runtime's own
+ * fds took the numbers (the state directory, say, a way out of the
+ * container). They are told apart by close-on-exec: everything the runtime
+ * opens has it, and nothing inherited across an exec can. */
 static void
 close_inherited_fds (const struct spc_init_args *a)
 {
@@ -179,8 +183,12 @@ close_inherited_fds (const struct spc_init_args *a)
   syscall (SYS_close_range, from, ~0U, 0);
 
   for (int fd = 3; fd < 3 + (int) a->pass_fds; fd++)
-    if (bsearch (&fd, own, n, sizeof *own, compare_fds) == NULL)
-      fcntl (fd, F_SETFD, 0);
+    {
+      int flags = fcntl (fd, F_GETFD);
+      if (flags >= 0 && (flags & FD_CLOEXEC)
+          && bsearch (&fd, own, n, sizeof *own, compare_fds) == NULL)
+        close (fd);
+    }
   free (own);
 }
 
@@ -206,6 +214,25 @@ make_cwd (const struct spc_process *p, int rootfd, spc_err_t *err)
   _cleanup_close_ int fd = spc_root_open (rootfd, p->cwd, SPC_PATH_CREATE_DIR, err);
   if (fd < 0)
     return spc_error_prefix (err, "process.cwd");
+  return 0;
+}
+
+/* The runtime moves the init into the container's cgroup while the init
+ * sets up. The wait for it comes as late as it can: before the first cgroup
+ * mount, which shows the init's own cgroup, or else at the end of the
+ * set-up (moving a process into a v1 cgroup can take a whole RCU grace
+ * period, ten milliseconds and more). A cgroup namespace is made only then:
+ * its root is the cgroup the process is in at that moment. */
+static int
+await_cgroup (struct spc_init_args *a, spc_err_t *err)
+{
+  if (a->cgroup_done)
+    return 0;
+  a->cgroup_done = true;
+  if (a->await_cgroup && spc_sync_expect (a->sync_fd, SPC_SYNC_CGROUP_PLACED, err) < 0)
+    return -1;
+  if (spc_namespaces_creates (a->config, SPC_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    return spc_error_errno (err, "create the cgroup namespace");
   return 0;
 }
 
@@ -243,8 +270,12 @@ setup_filesystem (struct spc_init_args *a, spc_err_t *err)
   _cleanup_close_ int rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return spc_error_errno (err, "open rootfs `%s`", a->rootfs);
-  if (spc_mounts_apply (c, rootfd, a->idmap_fds, err) < 0 || spc_devices_setup (c, rootfd, err) < 0
-      || make_cwd (&c->process, rootfd, err) < 0 || run_create_hooks (a, err) < 0)
+  for (size_t i = 0; i < c->n_mounts; i++)
+    if ((spc_mount_is_cgroup (&c->mounts[i]) && await_cgroup (a, err) < 0)
+        || spc_mounts_apply_one (c, i, rootfd, a->idmap_fds, err) < 0)
+      return -1;
+  if (spc_devices_setup (c, rootfd, err) < 0 || make_cwd (&c->process, rootfd, err) < 0
+      || run_create_hooks (a, err) < 0)
     return -1;
   return spc_mounts_pivot_root (c, a->rootfs, err);
 }
@@ -295,8 +326,6 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
   if (spc_namespaces_join (c, a->ns_fds, err) < 0)
     return -1;
   spc_namespaces_close (a->ns_fds);
-  if (spc_namespaces_creates (c, SPC_NS_CGROUP) && unshare (CLONE_NEWCGROUP) < 0)
-    return spc_error_errno (err, "create cgroup namespace");
   if (setsid () < 0)
     return spc_error_errno (err, "setsid");
   /* Names first: createContainer hooks already see the container's. */
@@ -307,7 +336,7 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
   if (spc_namespaces_creates (c, SPC_NS_NETWORK) && spc_namespaces_loopback_up (err) < 0)
     return -1;
   if (apply_sysctls (c, err) < 0 || spc_mounts_finalize (c, err) < 0
-      || setup_terminal (a, err) < 0)
+      || setup_terminal (a, err) < 0 || await_cgroup (a, err) < 0)
     return -1;
   if (spc_process_apply_rlimits (p, err) < 0)
     return -1;
@@ -403,7 +432,21 @@ spc_linux_spawn_init (struct spc_init_args *a, spc_err_t *err)
     .flags = (uint64_t) spc_namespaces_clone_flags (a->config),
     .exit_signal = SIGCHLD,
   };
+  /* Born in its cgroup2 directory: no migration later, which is costly. */
+  if (a->cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (uint64_t) a->cgroup_fd;
+    }
   pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid < 0 && a->cgroup_fd >= 0)
+    {
+      /* An old kernel, or a cgroup that takes no process this way: the
+       * runtime moves the init in afterwards instead. */
+      a->cgroup_fd = -1;
+      args.flags &= ~(uint64_t) CLONE_INTO_CGROUP;
+      pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+    }
   if (pid < 0)
     return spc_error_errno (err, "clone container init");
   if (pid == 0)

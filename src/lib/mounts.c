@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "spacer/cgroup.h"
 #include "spacer/cleanup.h"
 #include "spacer/idmap.h"
 #include "spacer/mounts.h"
@@ -150,122 +151,6 @@ mount_filesystem (const struct spc_mount *m, int *fd, spc_err_t *err)
  * root by the kernel; without one we bind the host's directory of the
  * init's own cgroup, since /proc/self/cgroup then holds host paths. */
 
-struct cgroup_hierarchy
-{
-  char *mountpoint; /* host path, e.g. /sys/fs/cgroup/memory */
-  char *controllers; /* "memory", "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
-  char *path;       /* the init's cgroup in it, e.g. /user.slice */
-};
-
-static bool
-option_listed (const char *options, const char *opt, size_t len)
-{
-  for (const char *o = options; o && *o;)
-    {
-      if (strncmp (o, opt, len) == 0 && (o[len] == ',' || o[len] == '\0'))
-        return true;
-      o = strchr (o, ',');
-      if (o)
-        o++;
-    }
-  return false;
-}
-
-/* The line of /proc/self/cgroup for the hierarchy mounted with these
- * superblock options: every controller of the line is one of the options.
- * Returns its controllers and path (malloc'd) or -1. */
-static int
-own_cgroup_for (const char *super_opts, bool v2, char **controllers, char **path)
-{
-  _cleanup_fclose_ FILE *f = fopen ("/proc/self/cgroup", "re");
-  if (f == NULL)
-    return -1;
-  _cleanup_free_ char *line = NULL;
-  size_t cap = 0;
-  while (getline (&line, &cap, f) > 0)
-    {
-      line[strcspn (line, "\n")] = '\0';
-      char *ctrls = strchr (line, ':');
-      char *p = ctrls ? strchr (ctrls + 1, ':') : NULL;
-      if (p == NULL)
-        continue;
-      *p++ = '\0';
-      ctrls++;
-      if (v2 != (*ctrls == '\0'))
-        continue;
-      bool all = true;
-      for (const char *c = ctrls; all && *c;)
-        {
-          size_t len = strcspn (c, ",");
-          all = option_listed (super_opts, c, len);
-          c += len + (c[len] == ',');
-        }
-      if (!all)
-        continue;
-      *controllers = strdup (ctrls);
-      *path = strdup (p);
-      return *controllers && *path ? 0 : -1;
-    }
-  return -1;
-}
-
-static void
-free_hierarchies (struct cgroup_hierarchy *h, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    {
-      free (h[i].mountpoint);
-      free (h[i].controllers);
-      free (h[i].path);
-    }
-  free (h);
-}
-
-static int
-collect_cgroup_hierarchies (struct cgroup_hierarchy **out, size_t *n, spc_err_t *err)
-{
-  _cleanup_fclose_ FILE *f = fopen ("/proc/self/mountinfo", "re");
-  if (f == NULL)
-    return spc_error_errno (err, "open /proc/self/mountinfo");
-  _cleanup_free_ char *line = NULL;
-  size_t cap = 0;
-  while (getline (&line, &cap, f) > 0)
-    {
-      /* id parent major:minor root mountpoint opts [optional...] - fstype source superopts */
-      char *sep = strstr (line, " - ");
-      if (sep == NULL)
-        continue;
-      char fstype[32], source[256], super[1024], mountpoint[4096];
-      if (sscanf (sep + 3, "%31s %255s %1023s", fstype, source, super) != 3)
-        continue;
-      bool v2 = strcmp (fstype, "cgroup2") == 0;
-      if (!v2 && strcmp (fstype, "cgroup") != 0)
-        continue;
-      if (sscanf (line, "%*s %*s %*s %*s %4095s", mountpoint) != 1
-          || strncmp (mountpoint, "/sys/fs/cgroup", 14) != 0)
-        continue;
-      struct cgroup_hierarchy h = { 0 };
-      if (own_cgroup_for (super, v2, &h.controllers, &h.path) < 0
-          || (h.mountpoint = strdup (mountpoint)) == NULL)
-        {
-          free (h.controllers);
-          free (h.path);
-          continue;
-        }
-      struct cgroup_hierarchy *grown = realloc (*out, (*n + 1) * sizeof **out);
-      if (grown == NULL)
-        {
-          free (h.mountpoint);
-          free (h.controllers);
-          free (h.path);
-          return spc_error_errno (err, "realloc");
-        }
-      *out = grown;
-      (*out)[(*n)++] = h;
-    }
-  return 0;
-}
-
 /* Reopened by path: the new mount is not reachable through an fd taken
  * before it was made. */
 static int
@@ -279,7 +164,7 @@ remount_readonly (int rootfd, const char *dest, unsigned long flags, spc_err_t *
 
 /* Mount hierarchy h at `dest` in the container (created if missing). */
 static int
-mount_cgroup_hierarchy (const struct cgroup_hierarchy *h, bool own_namespace, int rootfd,
+mount_cgroup_hierarchy (const struct spc_cgroup_mount *h, bool own_namespace, int rootfd,
                         const char *dest, unsigned long flags, spc_err_t *err)
 {
   char buf[SPC_FD_PATH_MAX];
@@ -289,14 +174,14 @@ mount_cgroup_hierarchy (const struct cgroup_hierarchy *h, bool own_namespace, in
   spc_fd_path (fd, buf);
   if (own_namespace)
     {
-      bool v2 = h->controllers[0] == '\0';
+      bool v2 = h->v2;
       if (mount ("cgroup", buf, v2 ? "cgroup2" : "cgroup", flags, v2 ? NULL : h->controllers) < 0)
         return spc_error_errno (err, "mount cgroup `%s` on `%s`", v2 ? "cgroup2" : h->controllers,
                                 dest);
       return 0;
     }
   _cleanup_free_ char *host = NULL;
-  if (asprintf (&host, "%s%s", h->mountpoint, h->path) < 0)
+  if (asprintf (&host, "%s%s", h->mountpoint, strcmp (h->own, "/") == 0 ? "" : h->own) < 0)
     return spc_error_errno (err, "asprintf");
   if (mount (host, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
     return spc_error_errno (err, "bind mount `%s` on `%s`", host, dest);
@@ -325,7 +210,7 @@ link_comounted (int rootfd, const char *cgroup_root, const char *base, spc_err_t
  * the host; comounted controllers ("cpu,cpuacct") also get a symlink each. */
 static int
 mount_cgroup_v1_tree (const struct spc_mount *m, int rootfd, int fd,
-                      const struct cgroup_hierarchy *h, size_t n, bool own_namespace,
+                      const struct spc_cgroup_mount *h, size_t n, bool own_namespace,
                       unsigned long flags, spc_err_t *err)
 {
   char buf[SPC_FD_PATH_MAX];
@@ -350,15 +235,16 @@ mount_cgroup_v1_tree (const struct spc_mount *m, int rootfd, int fd,
 static int
 mount_cgroup (const struct spc_mount *m, int rootfd, int *fd, bool own_namespace, spc_err_t *err)
 {
-  struct cgroup_hierarchy *h = NULL;
+  struct spc_cgroup_mount *h = NULL;
   size_t n = 0;
   unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
-  int ret = collect_cgroup_hierarchies (&h, &n, err);
-  if (ret == 0 && n == 1 && strcmp (h[0].mountpoint, "/sys/fs/cgroup") == 0)
+  int ret = spc_cgroup_mounts (&h, &n, NULL, err);
+  /* Pure v2: the cgroup2 tree is the whole view. */
+  if (ret == 0 && n == 1 && h[0].v2)
     ret = mount_cgroup_hierarchy (&h[0], own_namespace, rootfd, m->destination, flags, err);
   else if (ret == 0)
     ret = mount_cgroup_v1_tree (m, rootfd, *fd, h, n, own_namespace, flags, err);
-  free_hierarchies (h, n);
+  spc_cgroup_mounts_free (h, n);
   return ret;
 }
 
@@ -412,12 +298,18 @@ mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, 
   return apply_propagation (m, rootfd, &fd, err);
 }
 
-int
-spc_mounts_apply (const struct spc_config *c, int rootfd, const int *idmapped, spc_err_t *err)
+bool
+spc_mount_is_cgroup (const struct spc_mount *m)
 {
-  for (size_t i = 0; i < c->n_mounts; i++)
-    if (mount_entry (c, &c->mounts[i], rootfd, idmapped ? idmapped[i] : -1, err) < 0)
-      return spc_error_prefix (err, "mounts[%zu]", i);
+  return !(m->flags & MS_BIND) && is_cgroup_type (m->type);
+}
+
+int
+spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, const int *idmapped,
+                      spc_err_t *err)
+{
+  if (mount_entry (c, &c->mounts[i], rootfd, idmapped ? idmapped[i] : -1, err) < 0)
+    return spc_error_prefix (err, "mounts[%zu]", i);
   return 0;
 }
 

@@ -148,6 +148,11 @@ spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err)
   spc_jw_key (w, "owner");
   spc_jw_uint (w, st->owner);
   write_annotations (w, st);
+  if (st->cgroup.n_dirs)
+    {
+      spc_jw_key (w, "cgroup");
+      spc_cgroup_write_json (w, &st->cgroup);
+    }
   if (spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTART) || spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTOP))
     {
       spc_jw_key (w, "hooks");
@@ -226,6 +231,8 @@ spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err
       || dup_string_field (doc, "created", &st->created, err) < 0
       || read_annotations (doc, st, err) < 0)
     return -1;
+  if ((v = spc_json_get (doc, "cgroup")) && spc_cgroup_read_json (v, &st->cgroup, err) < 0)
+    return spc_error_prefix (err, "container `%s`", id);
   if ((v = spc_json_get (doc, "hooks"))
       && spc_config_parse_hooks (v, "state.json", &st->hooks, err) < 0)
     return spc_error_prefix (err, "container `%s`", id);
@@ -247,6 +254,7 @@ spc_state_clear (struct spc_state *st)
     }
   free (st->annotations);
   spc_hooks_free (&st->hooks);
+  spc_cgroup_clear (&st->cgroup);
   memset (st, 0, sizeof *st);
 }
 
@@ -261,7 +269,7 @@ spc_status_of (int dirfd, const struct spc_state *st)
   /* The fifo exists from create until start consumes it. */
   if (faccessat (dirfd, SPC_EXEC_FIFO, F_OK, 0) == 0)
     return SPC_STATUS_CREATED;
-  return SPC_STATUS_RUNNING;
+  return spc_cgroup_frozen (&st->cgroup) ? SPC_STATUS_PAUSED : SPC_STATUS_RUNNING;
 }
 
 const char *

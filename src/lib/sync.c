@@ -12,28 +12,49 @@
 #include "spacer/sync.h"
 
 /* One datagram per message: this header, then `len` bytes of payload (an
- * error text, a state document). */
+ * error text, a state document). A datagram cannot outgrow the socket's
+ * send buffer, so a big payload goes in parts, all but the last marked
+ * `more`. */
 struct sync_header
 {
   int32_t type;
   int32_t errno_;
   uint32_t len;
+  uint32_t more;
 };
 
+#define SYNC_PART_MAX (64 * 1024)
+
 static int
-send_message (int fd, int32_t type, int32_t errno_, const char *data, size_t len)
+send_part (int fd, const struct sync_header *h, const char *data)
 {
-  struct sync_header h = { .type = type, .errno_ = errno_, .len = (uint32_t) len };
   struct iovec iov[2] = {
-    { .iov_base = &h, .iov_len = sizeof h },
-    { .iov_base = (void *) data, .iov_len = len },
+    { .iov_base = (void *) h, .iov_len = sizeof *h },
+    { .iov_base = (void *) data, .iov_len = h->len },
   };
-  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = h->len ? 2 : 1 };
   ssize_t n;
   do
     n = sendmsg (fd, &msg, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   return n < 0 ? -1 : 0;
+}
+
+static int
+send_message (int fd, int32_t type, int32_t errno_, const char *data, size_t len)
+{
+  do
+    {
+      size_t part = len > SYNC_PART_MAX ? SYNC_PART_MAX : len;
+      struct sync_header h = { .type = type, .errno_ = errno_, .len = (uint32_t) part,
+                               .more = len > part };
+      if (send_part (fd, &h, data) < 0)
+        return -1;
+      data += part;
+      len -= part;
+    }
+  while (len > 0);
+  return 0;
 }
 
 int
@@ -58,15 +79,16 @@ spc_sync_send_error (int fd, const spc_error_t *e)
   return send_message (fd, SPC_SYNC_ERROR, e ? e->errno_ : 0, text, strlen (text));
 }
 
-/* Receive one message; its payload (NUL-terminated) goes to *data when
- * data is non-NULL. Returns 0 for end-of-file, 1 for a message. */
+/* Receive one datagram; its payload is appended to *buf (of *len bytes,
+ * kept NUL-terminated). Returns 0 for end-of-file, 1 for a part. flags:
+ * MSG_DONTWAIT or 0. */
 static int
-receive (int fd, struct sync_header *h, char **data, spc_err_t *err)
+receive_part (int fd, struct sync_header *h, char **buf, size_t *len, int flags, spc_err_t *err)
 {
   /* Peek with MSG_TRUNC for the datagram's real size, then take it whole. */
   ssize_t size;
   do
-    size = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+    size = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC | flags);
   while (size < 0 && errno == EINTR);
   if (size < 0)
     return spc_error_errno (err, "sync: receive");
@@ -74,26 +96,50 @@ receive (int fd, struct sync_header *h, char **data, spc_err_t *err)
     return 0;
   if ((size_t) size < sizeof *h)
     return spc_error_make (err, EPROTO, "sync: short message");
-  _cleanup_free_ char *buf = malloc ((size_t) size + 1);
-  if (buf == NULL)
+  char *grown = realloc (*buf, *len + (size_t) size + 1);
+  if (grown == NULL)
     return spc_error_errno (err, "sync: receive");
+  *buf = grown;
+  char *at = grown + *len;
   ssize_t n;
   do
-    n = recv (fd, buf, (size_t) size, 0);
+    n = recv (fd, at, (size_t) size, flags);
   while (n < 0 && errno == EINTR);
   if (n != size)
     return spc_error_errno (err, "sync: receive");
-  memcpy (h, buf, sizeof *h);
+  memcpy (h, at, sizeof *h);
   if (h->len != (size_t) size - sizeof *h)
     return spc_error_make (err, EPROTO, "sync: bad message length");
-  buf[size] = '\0';
-  if (data)
-    {
-      size_t len = h->len;
-      memmove (buf, buf + sizeof *h, len + 1);
-      *data = steal_pointer (&buf);
-    }
+  memmove (at, at + sizeof *h, h->len);
+  *len += h->len;
+  grown[*len] = '\0';
   return 1;
+}
+
+/* Receive one message, all its parts; its payload (NUL-terminated) goes to
+ * *data when data is non-NULL. Returns 0 for end-of-file, 1 for a
+ * message. */
+static int
+receive_flags (int fd, struct sync_header *h, char **data, int flags, spc_err_t *err)
+{
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  int n;
+  do
+    {
+      n = receive_part (fd, h, &buf, &len, flags, err);
+      flags = 0; /* the rest of a message follows at once */
+    }
+  while (n > 0 && h->more);
+  if (n > 0 && data)
+    *data = buf ? steal_pointer (&buf) : strdup ("");
+  return n;
+}
+
+static int
+receive (int fd, struct sync_header *h, char **data, spc_err_t *err)
+{
+  return receive_flags (fd, h, data, 0, err);
 }
 
 static int
@@ -142,4 +188,25 @@ int
 spc_sync_expect (int fd, enum spc_sync_type type, spc_err_t *err)
 {
   return spc_sync_expect_data (fd, type, NULL, err);
+}
+
+void
+spc_sync_prefer_init_error (int fd, spc_err_t *err)
+{
+  for (;;)
+    {
+      struct sync_header h;
+      _cleanup_free_ char *text = NULL;
+      spc_err_t ignored = NULL;
+      int n = receive_flags (fd, &h, &text, MSG_DONTWAIT, &ignored);
+      spc_error_free (&ignored);
+      if (n <= 0)
+        return;
+      if (h.type == SPC_SYNC_ERROR)
+        {
+          spc_error_free (err);
+          error_from_init (&h, text, err);
+          return;
+        }
+    }
 }

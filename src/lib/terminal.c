@@ -187,6 +187,13 @@ leave_raw_mode (struct raw_terminal *t)
     tcsetattr (t->fd, TCSANOW, &t->saved);
 }
 
+void
+spc_terminal_copy_size (int master)
+{
+  if (isatty (STDIN_FILENO))
+    copy_window_size (STDIN_FILENO, master);
+}
+
 int
 spc_terminal_proxy (int master, int pidfd, spc_err_t *err)
 {
@@ -198,8 +205,7 @@ spc_terminal_proxy (int master, int pidfd, spc_err_t *err)
   _cleanup_close_ int sigfd = signalfd (-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
   struct raw_terminal term = { .fd = STDIN_FILENO };
   enter_raw_mode (&term);
-  if (isatty (STDIN_FILENO))
-    copy_window_size (STDIN_FILENO, master);
+  spc_terminal_copy_size (master);
 
   bool input_open = true, exited = false;
   for (;;)

@@ -1,0 +1,821 @@
+/* Control groups: the host's layout, the container's directories, and the
+ * life of those directories (create, enter, freeze, destroy). Resource
+ * files are written by cgroup-resources.c. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spacer/cgroup.h"
+#include "spacer/cleanup.h"
+#include "spacer/json.h"
+#include "spacer/log.h"
+#include "spacer/utils.h"
+#include "cgroup-internal.h"
+
+/* ---- the host's hierarchies ---- */
+
+void
+spc_cgroup_mounts_free (struct spc_cgroup_mount *m, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (m[i].mountpoint);
+      free (m[i].controllers);
+      free (m[i].own);
+    }
+  free (m);
+}
+
+static bool
+option_listed (const char *options, const char *opt, size_t len)
+{
+  for (const char *o = options; o && *o;)
+    {
+      if (strncmp (o, opt, len) == 0 && (o[len] == ',' || o[len] == '\0'))
+        return true;
+      o = strchr (o, ',');
+      if (o)
+        o++;
+    }
+  return false;
+}
+
+/* The line of /proc/self/cgroup for the hierarchy mounted with these
+ * superblock options (every controller of the line is one of them), as
+ * its controllers and our path in it. */
+static int
+own_cgroup_for (const char *super_opts, bool v2, char **controllers, char **path)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/cgroup", "re");
+  if (f == NULL)
+    return -1;
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, f) > 0)
+    {
+      line[strcspn (line, "\n")] = '\0';
+      char *ctrls = strchr (line, ':');
+      char *p = ctrls ? strchr (ctrls + 1, ':') : NULL;
+      if (p == NULL)
+        continue;
+      *p++ = '\0';
+      ctrls++;
+      if (v2 != (*ctrls == '\0'))
+        continue;
+      bool all = true;
+      for (const char *c = ctrls; all && *c;)
+        {
+          size_t len = strcspn (c, ",");
+          all = option_listed (super_opts, c, len);
+          c += len + (c[len] == ',');
+        }
+      if (!all)
+        continue;
+      *controllers = strdup (ctrls);
+      *path = strdup (p);
+      return *controllers && *path ? 0 : -1;
+    }
+  return -1;
+}
+
+static int
+append_mount (struct spc_cgroup_mount **out, size_t *n, struct spc_cgroup_mount *m,
+              spc_err_t *err)
+{
+  struct spc_cgroup_mount *grown = realloc (*out, (*n + 1) * sizeof **out);
+  if (grown == NULL)
+    {
+      free (m->mountpoint);
+      free (m->controllers);
+      free (m->own);
+      return spc_error_errno (err, "realloc");
+    }
+  *out = grown;
+  (*out)[(*n)++] = *m;
+  return 0;
+}
+
+/* For a v2 hierarchy "controllers" are those our own cgroup offers. */
+static char *
+v2_controllers (const char *dir)
+{
+  _cleanup_free_ char *text = NULL;
+  spc_err_t ignored = NULL;
+  _cleanup_close_ int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || spc_read_file_at (fd, "cgroup.controllers", &text, NULL, &ignored) < 0)
+    {
+      spc_error_free (&ignored);
+      return strdup ("");
+    }
+  text[strcspn (text, "\n")] = '\0';
+  return steal_pointer (&text);
+}
+
+static int
+mounts_from_mountinfo (struct spc_cgroup_mount **out, size_t *n, spc_err_t *err)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return spc_error_errno (err, "open /proc/self/mountinfo");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, f) > 0)
+    {
+      /* id parent major:minor root mountpoint opts [optional...] - fstype source superopts */
+      char *sep = strstr (line, " - ");
+      char fstype[32], source[256], super[1024], root[4096], mountpoint[4096];
+      if (sep == NULL || sscanf (sep + 3, "%31s %255s %1023s", fstype, source, super) != 3)
+        continue;
+      bool v2 = strcmp (fstype, "cgroup2") == 0;
+      if ((!v2 && strcmp (fstype, "cgroup") != 0)
+          || sscanf (line, "%*s %*s %*s %4095s %4095s", root, mountpoint) != 2)
+        continue;
+      struct spc_cgroup_mount m = { .v2 = v2 };
+      if (own_cgroup_for (super, v2, &m.controllers, &m.own) < 0)
+        {
+          free (m.controllers);
+          free (m.own);
+          continue;
+        }
+      /* A mount of part of a hierarchy (inside a container) shows our
+       * cgroup relative to its root. */
+      size_t rlen = strcmp (root, "/") == 0 ? 0 : strlen (root);
+      if (rlen && strncmp (m.own, root, rlen) == 0)
+        memmove (m.own, m.own + rlen, strlen (m.own + rlen) + 1);
+      if (m.own[0] == '\0')
+        strcpy (m.own, "/");
+      if ((m.mountpoint = strdup (mountpoint)) == NULL)
+        {
+          free (m.controllers);
+          free (m.own);
+          return spc_error_errno (err, "strdup");
+        }
+      if (v2)
+        {
+          _cleanup_free_ char *dir = NULL;
+          free (m.controllers);
+          m.controllers = asprintf (&dir, "%s%s", m.mountpoint, m.own) < 0 ? NULL
+                                                                           : v2_controllers (dir);
+        }
+      if (append_mount (out, n, &m, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* A test tree: ROOT/cgroup.controllers makes it pure v2; otherwise each
+ * directory is a v1 hierarchy named after its controllers, except one with
+ * a cgroup.controllers file, the v2 part of a hybrid layout. */
+static int
+mounts_from_synthetic (const char *root, struct spc_cgroup_mount **out, size_t *n,
+                       spc_err_t *err)
+{
+  _cleanup_free_ char *probe = NULL;
+  if (asprintf (&probe, "%s/cgroup.controllers", root) < 0)
+    return spc_error_errno (err, "asprintf");
+  if (access (probe, F_OK) == 0)
+    {
+      struct spc_cgroup_mount m = { .v2 = true, .mountpoint = strdup (root),
+                                    .controllers = v2_controllers (root), .own = strdup ("/") };
+      return append_mount (out, n, &m, err);
+    }
+  _cleanup_closedir_ DIR *d = opendir (root);
+  if (d == NULL)
+    return spc_error_errno (err, "%s `%s`", SPC_CGROUP_ROOT_ENV, root);
+  struct dirent *de;
+  while ((de = readdir (d)))
+    {
+      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+        continue;
+      struct spc_cgroup_mount m = { .own = strdup ("/") };
+      if (asprintf (&m.mountpoint, "%s/%s", root, de->d_name) < 0)
+        return spc_error_errno (err, "asprintf");
+      free (probe);
+      probe = NULL;
+      if (asprintf (&probe, "%s/cgroup.controllers", m.mountpoint) < 0)
+        return spc_error_errno (err, "asprintf");
+      m.v2 = access (probe, F_OK) == 0;
+      m.controllers = m.v2 ? v2_controllers (m.mountpoint) : strdup (de->d_name);
+      if (append_mount (out, n, &m, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+spc_cgroup_mounts (struct spc_cgroup_mount **out, size_t *n, bool *synthetic, spc_err_t *err)
+{
+  *out = NULL;
+  *n = 0;
+  const char *root = getenv (SPC_CGROUP_ROOT_ENV);
+  if (synthetic)
+    *synthetic = root != NULL;
+  int r = root ? mounts_from_synthetic (root, out, n, err) : mounts_from_mountinfo (out, n, err);
+  if (r < 0)
+    {
+      spc_cgroup_mounts_free (*out, *n);
+      *out = NULL;
+      *n = 0;
+    }
+  return r;
+}
+
+/* ---- where the container's cgroup goes ---- */
+
+/* systemd's "a-b-c.slice" lives at a.slice/a-b.slice/a-b-c.slice. */
+static int
+expand_slice (const char *slice, char **out)
+{
+  if (strcmp (slice, "-.slice") == 0 || slice[0] == '\0')
+    return (*out = strdup ("")) ? 0 : -1;
+  const char *suffix = strstr (slice, ".slice");
+  if (suffix == NULL || suffix[6] != '\0' || strchr (slice, '/'))
+    return -1;
+  size_t len = (size_t) (suffix - slice);
+  char *path = malloc (2 * (len + 7) * (len + 1) + 1), *p = path;
+  if (path == NULL)
+    return -1;
+  for (size_t i = 0; i <= len; i++)
+    if (i == len || (slice[i] == '-' && i > 0))
+      p += sprintf (p, "/%.*s.slice", (int) i, slice);
+  *out = path;
+  return 0;
+}
+
+/* --systemd-cgroup's "slice:prefix:name" as the path systemd would use. */
+static int
+systemd_path (const char *spec, char **out, spc_err_t *err)
+{
+  _cleanup_free_ char *copy = strdup (spec ? spec : "");
+  char *prefix = copy ? strchr (copy, ':') : NULL;
+  char *name = prefix ? strchr (prefix + 1, ':') : NULL;
+  if (name == NULL)
+    return spc_error_make (err, 0, "linux.cgroupsPath: `%s` is not slice:prefix:name", spec);
+  *prefix++ = '\0';
+  *name++ = '\0';
+  _cleanup_free_ char *slice = NULL;
+  if (expand_slice (copy[0] ? copy : "system.slice", &slice) < 0)
+    return spc_error_make (err, 0, "linux.cgroupsPath: `%s` is not a slice", copy);
+  bool is_slice = strlen (name) > 6 && strcmp (name + strlen (name) - 6, ".slice") == 0;
+  if (is_slice ? asprintf (out, "%s/%s", slice, name) < 0
+               : asprintf (out, "%s/%s%s%s.scope", slice, prefix, prefix[0] ? "-" : "", name) < 0)
+    return spc_error_errno (err, "asprintf");
+  return 0;
+}
+
+static bool
+systemd_running (void)
+{
+  return access ("/run/systemd/system", F_OK) == 0;
+}
+
+/* The container's path inside one hierarchy. */
+static int
+container_path (const struct spc_cgroup_mount *m, const char *cgroups_path, const char *name,
+                char **out)
+{
+  const char *own = strcmp (m->own, "/") == 0 ? "" : m->own;
+  if (cgroups_path == NULL || cgroups_path[0] == '\0')
+    return asprintf (out, "%s%s/%s", m->mountpoint, own, name) < 0 ? -1 : 0;
+  if (cgroups_path[0] == '/')
+    return asprintf (out, "%s%s", m->mountpoint, cgroups_path) < 0 ? -1 : 0;
+  return asprintf (out, "%s%s/%s", m->mountpoint, own, cgroups_path) < 0 ? -1 : 0;
+}
+
+/* ".." would climb out of the hierarchy, or of our own cgroup. */
+static int
+check_cgroups_path (const char *path, spc_err_t *err)
+{
+  for (const char *p = path; p && *p;)
+    {
+      size_t len = strcspn (p, "/");
+      if ((len == 2 && strncmp (p, "..", 2) == 0) || (len == 1 && p[0] == '.'))
+        return spc_error_make (err, 0, "linux.cgroupsPath: `%s`: no `.` or `..` components",
+                               path);
+      p += len + (p[len] == '/');
+    }
+  return 0;
+}
+
+int
+spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd, struct spc_cgroup *cg,
+                 spc_err_t *err)
+{
+  *cg = (struct spc_cgroup){ 0 };
+  _cleanup_free_ char *from_systemd = NULL;
+  if (systemd && cgroups_path && cgroups_path[0])
+    {
+      if (systemd_path (cgroups_path, &from_systemd, err) < 0)
+        return -1;
+      spc_warn ("--systemd-cgroup: %s; making the cgroup `%s` directly (cgroupfs)",
+                systemd_running () ? "spacer does not talk to systemd"
+                                   : "systemd is not running",
+                from_systemd);
+      cgroups_path = from_systemd;
+    }
+  if (check_cgroups_path (cgroups_path, err) < 0)
+    return -1;
+
+  struct spc_cgroup_mount *m = NULL;
+  size_t n = 0;
+  if (spc_cgroup_mounts (&m, &n, &cg->synthetic, err) < 0)
+    return -1;
+  cg->dirs = calloc (n ? n : 1, sizeof *cg->dirs);
+  if (cg->dirs == NULL)
+    {
+      spc_cgroup_mounts_free (m, n);
+      return spc_error_errno (err, "calloc");
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      struct spc_cgroup_dir *d = &cg->dirs[cg->n_dirs++];
+      d->v2 = m[i].v2;
+      d->controllers = steal_pointer (&m[i].controllers);
+      if (container_path (&m[i], cgroups_path, name, &d->path) < 0)
+        {
+          spc_cgroup_mounts_free (m, n);
+          return spc_error_errno (err, "asprintf");
+        }
+    }
+  spc_cgroup_mounts_free (m, n);
+  return 0;
+}
+
+enum spc_cgroup_mode
+spc_cgroup_mode (const struct spc_cgroup *cg)
+{
+  bool v1 = false, v2 = false;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      v1 |= !cg->dirs[i].v2;
+      v2 |= cg->dirs[i].v2;
+    }
+  if (v2 && !v1)
+    return SPC_CGROUP_MODE_V2;
+  return v2 ? SPC_CGROUP_MODE_HYBRID : SPC_CGROUP_MODE_V1;
+}
+
+bool
+spc_cgroup_listed (const char *list, const char *word, size_t len)
+{
+  for (const char *p = list; p && *p;)
+    {
+      size_t l = strcspn (p, ", \n");
+      if (l == len && strncmp (p, word, len) == 0)
+        return true;
+      p += l + (p[l] != '\0');
+    }
+  return false;
+}
+
+static bool
+controller_listed (const char *list, const char *ctrl)
+{
+  return spc_cgroup_listed (list, ctrl, strlen (ctrl));
+}
+
+const struct spc_cgroup_dir *
+spc_cgroup_v2_dir (const struct spc_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (cg->dirs[i].v2)
+      return &cg->dirs[i];
+  return NULL;
+}
+
+const struct spc_cgroup_dir *
+spc_cgroup_find (const struct spc_cgroup *cg, const char *ctrl)
+{
+  /* A v1 hierarchy first: on hybrid hosts a controller that is there is not
+   * usable in the unified tree. */
+  for (int want_v2 = 0; want_v2 <= 1; want_v2++)
+    for (size_t i = 0; i < cg->n_dirs; i++)
+      if (cg->dirs[i].v2 == want_v2 && controller_listed (cg->dirs[i].controllers, ctrl))
+        return &cg->dirs[i];
+  return NULL;
+}
+
+/* ---- files ---- */
+
+int
+spc_cgroup_write (const struct spc_cgroup *cg, const char *dir, const char *file,
+                  const char *value, spc_err_t *err)
+{
+  _cleanup_free_ char *path = NULL;
+  if (asprintf (&path, "%s/%s", dir, file) < 0)
+    return spc_error_errno (err, "asprintf");
+  int flags = O_WRONLY | O_TRUNC | O_CLOEXEC | (cg->synthetic ? O_CREAT : 0);
+  _cleanup_close_ int fd = open (path, flags, 0644);
+  if (fd < 0)
+    return spc_error_errno (err, "open `%s`", path);
+  if (spc_write_all (fd, value, strlen (value)) < 0)
+    return spc_error_errno (err, "write `%s` to `%s`", value, path);
+  return 0;
+}
+
+int
+spc_cgroup_read (const char *dir, const char *file, char **out, spc_err_t *err)
+{
+  _cleanup_close_ int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_errno (err, "open `%s`", dir);
+  if (spc_read_file_at (fd, file, out, NULL, err) < 0)
+    return spc_error_prefix (err, "%s", dir);
+  return 0;
+}
+
+/* ---- create ---- */
+
+/* A new v1 cpuset cgroup starts with no cpus and no memory nodes, and
+ * takes no task until given some: copy its parent's. */
+static int
+init_cpuset (const struct spc_cgroup *cg, const char *dir, spc_err_t *err)
+{
+  _cleanup_free_ char *parent = strdup (dir);
+  if (parent == NULL)
+    return spc_error_errno (err, "strdup");
+  *strrchr (parent, '/') = '\0';
+  static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+  for (size_t i = 0; i < 2; i++)
+    {
+      _cleanup_free_ char *value = NULL;
+      if (spc_cgroup_read (parent, files[i], &value, err) < 0
+          || spc_cgroup_write (cg, dir, files[i], value, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* Controllers our own cgroup lets its children use: spacer does not write
+ * the subtree_control of a cgroup it did not make. */
+static int
+enable_controllers (const struct spc_cgroup *cg, const char *parent, const char *dir,
+                    spc_err_t *err)
+{
+  _cleanup_free_ char *offered = NULL;
+  spc_err_t ignored = NULL;
+  if (spc_cgroup_read (parent, "cgroup.subtree_control", &offered, &ignored) < 0)
+    {
+      spc_error_free (&ignored);
+      return 0;
+    }
+  offered[strcspn (offered, "\n")] = '\0';
+  if (offered[0] == '\0')
+    return 0;
+  _cleanup_free_ char *enable = malloc (strlen (offered) * 2 + 2);
+  if (enable == NULL)
+    return spc_error_errno (err, "malloc");
+  char *e = enable;
+  for (char *save = NULL, *c = strtok_r (offered, " ", &save); c; c = strtok_r (NULL, " ", &save))
+    e += sprintf (e, "%s+%s", e == enable ? "" : " ", c);
+  return spc_cgroup_write (cg, dir, "cgroup.subtree_control", enable, err);
+}
+
+static int
+make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
+{
+  /* Walk down from the first missing ancestor, making each level. */
+  _cleanup_free_ char *path = strdup (d->path);
+  if (path == NULL)
+    return spc_error_errno (err, "strdup");
+  char *slash = path + strlen (path);
+  while (access (path, F_OK) < 0 && errno == ENOENT)
+    {
+      slash = strrchr (path, '/');
+      if (slash == NULL || slash == path)
+        return spc_error_make (err, ENOENT, "cgroup `%s`: no hierarchy above it", d->path);
+      *slash = '\0';
+    }
+  if (slash == path + strlen (d->path))
+    return spc_error_make (err, EEXIST, "cgroup `%s` already exists", d->path);
+  for (;;)
+    {
+      _cleanup_free_ char *parent = strdup (path);
+      *slash = '/';
+      if (parent == NULL)
+        return spc_error_errno (err, "strdup");
+      if (mkdir (path, 0755) < 0)
+        return spc_error_errno (err, "create cgroup `%s`", path);
+      if (d->top == NULL && (d->top = strdup (path)) == NULL)
+        return spc_error_errno (err, "strdup");
+      if (!d->v2 && controller_listed (d->controllers, "cpuset") && init_cpuset (cg, path, err) < 0)
+        return -1;
+      bool leaf = strlen (path) == strlen (d->path);
+      /* The parent of an intermediate level of ours is ours too, or our own
+       * cgroup, whose subtree_control we only read. */
+      if (d->v2 && !leaf && enable_controllers (cg, parent, path, err) < 0)
+        return -1;
+      if (leaf && d->v2 && !cg->synthetic)
+        {
+          /* What the container's directory really offers is what its parent
+           * enabled for its children, which may be less than what our own
+           * cgroup has. */
+          free (d->controllers);
+          d->controllers = v2_controllers (d->path);
+        }
+      if (leaf)
+        return 0;
+      slash = path + strlen (path);
+    }
+}
+
+int
+spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (make_dir (cg, &cg->dirs[i], err) < 0)
+      {
+        spc_err_t ignored = NULL;
+        spc_cgroup_destroy (cg, &ignored);
+        spc_error_free (&ignored);
+        return -1;
+      }
+  return 0;
+}
+
+int
+spc_cgroup_clone_fd (const struct spc_cgroup *cg)
+{
+  const struct spc_cgroup_dir *d = spc_cgroup_v2_dir (cg);
+  if (cg->synthetic || d == NULL)
+    return -1;
+  return open (d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int
+spc_cgroup_enter (const struct spc_cgroup *cg, pid_t pid, bool in_v2, spc_err_t *err)
+{
+  char text[32];
+  snprintf (text, sizeof text, "%d", (int) pid);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (!(in_v2 && cg->dirs[i].v2)
+        && spc_cgroup_write (cg, cg->dirs[i].path, "cgroup.procs", text, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* ---- processes ---- */
+
+int
+spc_cgroup_pids (const struct spc_cgroup *cg, pid_t **pids, size_t *n, spc_err_t *err)
+{
+  *pids = NULL;
+  *n = 0;
+  if (cg->n_dirs == 0)
+    return 0;
+  _cleanup_free_ char *text = NULL;
+  if (spc_cgroup_read (cg->dirs[0].path, "cgroup.procs", &text, err) < 0)
+    return -1;
+  size_t cap = 1;
+  for (const char *p = text; *p; p++)
+    cap += *p == '\n';
+  pid_t *out = calloc (cap, sizeof *out);
+  if (out == NULL)
+    return spc_error_errno (err, "calloc");
+  for (char *save = NULL, *t = strtok_r (text, "\n", &save); t; t = strtok_r (NULL, "\n", &save))
+    out[(*n)++] = (pid_t) strtol (t, NULL, 10);
+  *pids = out;
+  return 0;
+}
+
+/* ---- freezer ---- */
+
+static const struct spc_cgroup_dir *
+freezer_dir (const struct spc_cgroup *cg)
+{
+  const struct spc_cgroup_dir *d = spc_cgroup_find (cg, "freezer");
+  if (d && !d->v2)
+    return d;
+  /* cgroup.freeze is core cgroup2, in every v2 directory. */
+  return spc_cgroup_v2_dir (cg);
+}
+
+bool
+spc_cgroup_frozen (const struct spc_cgroup *cg)
+{
+  const struct spc_cgroup_dir *d = freezer_dir (cg);
+  _cleanup_free_ char *state = NULL;
+  spc_err_t ignored = NULL;
+  if (d == NULL || spc_cgroup_read (d->path, d->v2 ? "cgroup.freeze" : "freezer.state", &state,
+                                    &ignored)
+                       < 0)
+    {
+      spc_error_free (&ignored);
+      return false;
+    }
+  return d->v2 ? state[0] == '1' : strncmp (state, "FROZEN", 6) == 0;
+}
+
+/* v1 reports FREEZING until every task stopped; v2 says so in
+ * cgroup.events. A synthetic tree never changes by itself. */
+static bool
+freeze_done (const struct spc_cgroup *cg, const struct spc_cgroup_dir *d, bool frozen)
+{
+  if (cg->synthetic)
+    return true;
+  _cleanup_free_ char *text = NULL;
+  spc_err_t ignored = NULL;
+  if (spc_cgroup_read (d->path, d->v2 ? "cgroup.events" : "freezer.state", &text, &ignored) < 0)
+    {
+      spc_error_free (&ignored);
+      return true;
+    }
+  if (!d->v2)
+    return strncmp (text, frozen ? "FROZEN" : "THAWED", 6) == 0;
+  const char *line = strstr (text, "frozen ");
+  return line && (line[7] == '1') == frozen;
+}
+
+int
+spc_cgroup_freeze (const struct spc_cgroup *cg, bool frozen, spc_err_t *err)
+{
+  const struct spc_cgroup_dir *d = freezer_dir (cg);
+  if (d == NULL)
+    return spc_error_make (err, 0, "no freezer: the host has neither a v1 freezer controller "
+                                   "nor cgroup2");
+  const char *value = d->v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
+  if (spc_cgroup_write (cg, d->path, d->v2 ? "cgroup.freeze" : "freezer.state", value, err) < 0)
+    return -1;
+  for (int i = 0; i < 2000; i++)
+    {
+      if (freeze_done (cg, d, frozen))
+        return 0;
+      nanosleep (&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+    }
+  return spc_error_make (err, ETIMEDOUT, "%s `%s`", frozen ? "freeze" : "thaw", d->path);
+}
+
+/* ---- destroy ---- */
+
+static void
+kill_all (const struct spc_cgroup *cg)
+{
+  for (int round = 0; round < 1000; round++)
+    {
+      _cleanup_free_ pid_t *pids = NULL;
+      size_t n = 0;
+      spc_err_t ignored = NULL;
+      if (spc_cgroup_pids (cg, &pids, &n, &ignored) < 0 || n == 0)
+        {
+          spc_error_free (&ignored);
+          return;
+        }
+      for (size_t i = 0; i < n; i++)
+        kill (pids[i], SIGKILL);
+      nanosleep (&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+    }
+}
+
+/* rmdir from the container's directory up to the highest one spacer made. */
+static int
+remove_dirs (struct spc_cgroup_dir *d, spc_err_t *err)
+{
+  if (d->top == NULL)
+    return 0;
+  _cleanup_free_ char *path = strdup (d->path);
+  if (path == NULL)
+    return spc_error_errno (err, "strdup");
+  size_t top_len = strlen (d->top);
+  for (;;)
+    {
+      if (rmdir (path) < 0 && errno != ENOENT)
+        {
+          /* A shared level of ours still used by another container. */
+          if ((errno == EBUSY || errno == ENOTEMPTY) && strlen (path) < strlen (d->path))
+            return 0;
+          return spc_error_errno (err, "remove cgroup `%s`", path);
+        }
+      if (strlen (path) <= top_len)
+        return 0;
+      *strrchr (path, '/') = '\0';
+    }
+}
+
+/* A synthetic tree holds the files spacer wrote, in every directory from
+ * the container's up to the highest it made: remove those first. */
+static void
+remove_synthetic_files (const struct spc_cgroup_dir *d)
+{
+  _cleanup_free_ char *path = strdup (d->path);
+  if (path == NULL || d->top == NULL)
+    return;
+  for (;;)
+    {
+      _cleanup_closedir_ DIR *dir = opendir (path);
+      struct dirent *de;
+      while (dir && (de = readdir (dir)))
+        if (de->d_type == DT_REG)
+          unlinkat (dirfd (dir), de->d_name, 0);
+      if (strlen (path) <= strlen (d->top))
+        return;
+      *strrchr (path, '/') = '\0';
+    }
+}
+
+int
+spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err)
+{
+  if (!cg->synthetic)
+    {
+      if (spc_cgroup_frozen (cg))
+        {
+          spc_err_t ignored = NULL;
+          spc_cgroup_freeze (cg, false, &ignored);
+          spc_error_free (&ignored);
+        }
+      kill_all (cg);
+    }
+  int ret = 0;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      if (cg->synthetic)
+        remove_synthetic_files (&cg->dirs[i]);
+      if (remove_dirs (&cg->dirs[i], err) < 0)
+        ret = -1;
+    }
+  return ret;
+}
+
+/* ---- state.json ---- */
+
+void
+spc_cgroup_write_json (struct spc_json_writer *w, const struct spc_cgroup *cg)
+{
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "synthetic");
+  spc_jw_bool (w, cg->synthetic);
+  spc_jw_key (w, "dirs");
+  spc_jw_begin_array (w);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      const struct spc_cgroup_dir *d = &cg->dirs[i];
+      spc_jw_begin_object (w);
+      spc_jw_key (w, "v2");
+      spc_jw_bool (w, d->v2);
+      spc_jw_key (w, "controllers");
+      spc_jw_string (w, d->controllers);
+      spc_jw_key (w, "path");
+      spc_jw_string (w, d->path);
+      spc_jw_key (w, "top");
+      spc_jw_string (w, d->top);
+      spc_jw_end_object (w);
+    }
+  spc_jw_end_array (w);
+  spc_jw_end_object (w);
+}
+
+static char *
+dup_member (const spc_json *obj, const char *key)
+{
+  const spc_json *v = spc_json_get (obj, key);
+  return v && v->type == SPC_JSON_STRING ? strdup (v->u.string.str) : NULL;
+}
+
+int
+spc_cgroup_read_json (const spc_json *v, struct spc_cgroup *cg, spc_err_t *err)
+{
+  *cg = (struct spc_cgroup){ 0 };
+  const spc_json *dirs = spc_json_get (v, "dirs");
+  const spc_json *synthetic = spc_json_get (v, "synthetic");
+  if (dirs == NULL || dirs->type != SPC_JSON_ARRAY)
+    return spc_error_make (err, 0, "state.json: cgroup: dirs missing");
+  cg->synthetic = synthetic && synthetic->type == SPC_JSON_BOOL && synthetic->u.boolean;
+  cg->dirs = calloc (dirs->u.array.len + 1, sizeof *cg->dirs);
+  if (cg->dirs == NULL)
+    return spc_error_errno (err, "calloc");
+  for (size_t i = 0; i < dirs->u.array.len; i++)
+    {
+      const spc_json *o = dirs->u.array.items[i];
+      const spc_json *v2 = spc_json_get (o, "v2");
+      struct spc_cgroup_dir *d = &cg->dirs[cg->n_dirs++];
+      d->v2 = v2 && v2->type == SPC_JSON_BOOL && v2->u.boolean;
+      d->controllers = dup_member (o, "controllers");
+      d->path = dup_member (o, "path");
+      d->top = dup_member (o, "top");
+      if (d->controllers == NULL || d->path == NULL)
+        return spc_error_make (err, 0, "state.json: cgroup: dirs[%zu] incomplete", i);
+    }
+  return 0;
+}
+
+void
+spc_cgroup_clear (struct spc_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      free (cg->dirs[i].controllers);
+      free (cg->dirs[i].path);
+      free (cg->dirs[i].top);
+    }
+  free (cg->dirs);
+  *cg = (struct spc_cgroup){ 0 };
+}
