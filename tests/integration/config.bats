@@ -46,37 +46,19 @@ with_config() {
   update_config "$@"
 }
 
-# assert_nothing_created: no state, no listed container and no process
-# whose command line names this test's directory (a created container's
-# init is a copy of the spacer that made it, --root and all).
-assert_nothing_created() {
-  local ids f args
-  if [ -d "$ROOT" ] && [ -n "$(ls -A "$ROOT")" ]; then
-    echo "state left behind in $ROOT: $(ls -A "$ROOT")" >&2
-    return 1
-  fi
-  ids=$(spacer list -q)
-  if [ -n "$ids" ]; then
-    echo "spacer list -q shows: $ids" >&2
-    return 1
-  fi
-  for f in /proc/[0-9]*/cmdline; do
-    mapfile -d '' args 2>/dev/null <"$f" || continue
-    if [[ "${args[*]}" == *"$BATS_TEST_TMPDIR"* ]]; then
-      echo "process left behind: ${f%/cmdline}: ${args[*]}" >&2
+# create_and_run_fail PATTERN: `spacer create` and `spacer run` of the
+# bundle (as c-create and c-run) both fail with one error line matching the
+# extended regex PATTERN, and leave nothing behind.
+create_and_run_fail() {
+  local cmd
+  for cmd in create run; do
+    capture spacer "$cmd" --bundle "$BUNDLE" "c-$cmd"
+    assert_error "$1" || {
+      echo "(from spacer $cmd)" >&2
       return 1
-    fi
+    }
+    assert_nothing_left
   done
-}
-
-# spacer_to_files CMD: `spacer CMD --bundle $BUNDLE ID` with every stream on
-# files (a container wrongly created must not hold a bats pipe open);
-# sets $status and $output (stdout and stderr) like bats' run.
-spacer_to_files() {
-  local cmd=$1 out=$BATS_TEST_TMPDIR/$1.out
-  status=0
-  spacer "$cmd" --bundle "$BUNDLE" "c-$cmd" >"$out" 2>&1 </dev/null || status=$?
-  output=$(cat "$out")
 }
 
 # expect_error WHERE WHAT: create and run both fail with the one line
@@ -84,21 +66,21 @@ spacer_to_files() {
 # extended regex) and leave nothing behind. An empty WHERE means the error
 # is about the file as a whole.
 expect_error() {
-  local where=$1 what=$2 cmd prefix
-  prefix="$BUNDLE/config.json: ${where:+$where: }"
-  for cmd in create run; do
-    spacer_to_files "$cmd"
-    if [ "$status" -eq 0 ]; then
-      echo "spacer $cmd succeeded; expected: $prefix$what" >&2
-      echo "output: $output" >&2
-      return 1
-    fi
-    assert_one_line_error "^spacer: $(ere_quote "$prefix")$what" || {
-      echo "(from spacer $cmd)" >&2
-      return 1
-    }
-    assert_nothing_created
-  done
+  local prefix="$BUNDLE/config.json: ${1:+$1: }"
+  create_and_run_fail "^spacer: $(ere_quote "$prefix")$2"
+}
+
+# assert_runs_silently: the bundle's container, running `echo ok`, prints ok
+# and exits 0 without a word on stderr.
+assert_runs_silently() {
+  set_args echo ok
+  run --separate-stderr spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  assert_output ok
+  if [ -n "$stderr" ]; then
+    echo "expected nothing on stderr, got: $stderr" >&2
+    return 1
+  fi
 }
 
 # config_error JQ_FILTER WHERE WHAT: expect_error for the spec config edited
@@ -314,19 +296,14 @@ EOF
   run --separate-stderr spacer run --bundle "$BUNDLE" c1
   [ "$status" -eq 0 ]
   [ "$output" = /tmp ]
+  # shellcheck disable=SC2154 # set by run --separate-stderr
   [ "${#stderr_lines[@]}" -eq 1 ]
   [[ $stderr == "spacer: warning: $BUNDLE/config.json: mounts[$n].destination: "* ]]
 }
 
 @test "a root.path that does not exist is an error naming root.path" {
-  local cmd
   update_config '.root.path = "no-such-rootfs"'
-  for cmd in create run; do
-    spacer_to_files "$cmd"
-    [ "$status" -ne 0 ]
-    assert_one_line_error 'root\.path.*no-such-rootfs'
-    assert_nothing_created
-  done
+  create_and_run_fail 'root\.path.*no-such-rootfs'
 }
 
 @test "a root.path that does not exist: the error also names the config file" {
@@ -341,11 +318,7 @@ EOF
 # --- what is accepted --------------------------------------------------------
 
 @test "the unmodified spec config runs without a word on stderr" {
-  set_args echo ok
-  run --separate-stderr spacer run --bundle "$BUNDLE" c1
-  [ "$status" -eq 0 ]
-  [ "$output" = ok ]
-  [ -z "$stderr" ]
+  assert_runs_silently
 }
 
 @test "an unknown ociVersion only warns, and the container runs" {
@@ -364,27 +337,19 @@ EOF
 }
 
 @test "unknown fields anywhere are ignored silently" {
-  set_args echo ok
   update_config '.foo = 1 | .process.bar = {"x": [1, 2]} | .linux.baz = "qux"
     | .root.zzz = true | .mounts[0].extra = null | .linux.namespaces[0].what = 5
     | .process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 64, "hard": 64, "note": "x"}]
     | .linux.resources.futureController = {"a": 1}'
-  run --separate-stderr spacer run --bundle "$BUNDLE" c1
-  [ "$status" -eq 0 ]
-  [ "$output" = ok ]
-  [ -z "$stderr" ]
+  assert_runs_silently
 }
 
 @test "null members read as absent, and the container runs" {
-  set_args echo ok
   update_config '.process.env = null | .process.rlimits = null | .process.capabilities = null
     | .process.user.additionalGids = null | .mounts[0].options = null | .annotations = null
     | .hooks = null | .linux.sysctl = null | .linux.seccomp = null | .linux.resources = null
     | .linux.namespaces[0].path = null | .domainname = null'
-  run --separate-stderr spacer run --bundle "$BUNDLE" c1
-  [ "$status" -eq 0 ]
-  [ "$output" = ok ]
-  [ -z "$stderr" ]
+  assert_runs_silently
 }
 
 @test "a null required member is reported as missing" {
@@ -400,16 +365,14 @@ EOF
   with_config '.linux.namespaces[2].type = "foo"'
   for cmd in create run; do
     log=$BATS_TEST_TMPDIR/$cmd.log.json
-    status=0
-    "$SPACER" --root "$ROOT" --log "$log" --log-format json "$cmd" --bundle "$BUNDLE" "c-$cmd" \
-      >/dev/null 2>&1 </dev/null || status=$?
+    capture spacer --log "$log" --log-format json "$cmd" --bundle "$BUNDLE" "c-$cmd"
     [ "$status" -ne 0 ]
     [ "$(wc -l <"$log")" -eq 1 ]
     jq -e --arg file "$BUNDLE/config.json" '
       .level == "error"
       and (.msg | startswith($file + ": linux.namespaces[2].type: "))
       and (.msg | contains("\"foo\""))' "$log"
-    assert_nothing_created
+    assert_nothing_left
   done
 }
 
@@ -422,13 +385,8 @@ EOF
 }
 
 @test "a config that loads but fails in the container init leaves nothing behind" {
-  local n cmd
+  local n
   n=$(jq '.mounts | length' "$CONFIG")
   update_config '.mounts += [{"destination": "/mnt", "type": "nosuchfs", "source": "none"}]'
-  for cmd in create run; do
-    spacer_to_files "$cmd"
-    [ "$status" -ne 0 ]
-    assert_one_line_error "mounts\[$n\].*nosuchfs"
-    assert_nothing_created
-  done
+  create_and_run_fail "mounts\[$n\].*nosuchfs"
 }

@@ -2,6 +2,9 @@
 # (a copy of the suite's busybox rootfs and a `spacer spec` config) and its
 # own --root state directory, both in $BATS_TEST_TMPDIR; teardown deletes
 # every container the test left and fails the test if anything leaked.
+#
+# status, output, stderr...: set by bats' `run` (or by capture below).
+# shellcheck disable=SC2154
 
 # spacer with this test's private state directory.
 spacer() {
@@ -9,13 +12,19 @@ spacer() {
 }
 
 # A fresh bundle in $BUNDLE running `true`, without a terminal.
+# SPACER_TEST_MARK marks this test's processes (see test_processes): every
+# command the test executes from here on, spacer and so every container init
+# until it executes the program, carries it in its environment, and the
+# program gets it from process.env.
 setup_bundle() {
   ROOT=$BATS_TEST_TMPDIR/state
   BUNDLE=$BATS_TEST_TMPDIR/bundle
+  export SPACER_TEST_MARK=$BATS_TEST_TMPDIR
   mkdir -p "$BUNDLE"
   cp -a "$SPACER_TEST_ROOTFS" "$BUNDLE/rootfs"
   (cd "$BUNDLE" && "$SPACER" spec)
-  update_config '.process.terminal = false | .process.args = ["true"]'
+  update_config '.process.terminal = false | .process.args = ["true"]
+    | .process.env += ["SPACER_TEST_MARK=" + $mark]' --arg mark "$SPACER_TEST_MARK"
 }
 
 # update_config JQ_FILTER [jq options...]: edit $BUNDLE/config.json in
@@ -51,6 +60,21 @@ create_container() {
   }
 }
 
+# capture CMD...: like bats' `run`, but the command's stdout and stderr go
+# to files and its stdin is /dev/null: a container wrongly created would
+# otherwise hold bats' pipe open and hang the test. Sets $status, $output
+# (stdout, then stderr), $stdout and $stderr.
+capture() {
+  local out=$BATS_TEST_TMPDIR/capture.out err=$BATS_TEST_TMPDIR/capture.err
+  status=0
+  "$@" >"$out" 2>"$err" </dev/null || status=$?
+  # shellcheck disable=SC2034 # for the callers
+  stdout=$(cat "$out")
+  # shellcheck disable=SC2034 # for the callers
+  stderr=$(cat "$err")
+  output=$(cat "$out" "$err")
+}
+
 # The container's output so far (see create_container).
 container_log() {
   cat "$BATS_TEST_TMPDIR/$1.log"
@@ -83,6 +107,33 @@ wait_for_file() {
   return 1
 }
 
+# assert_ok: the last `run` (or capture) exited 0 (shows its output when not).
+assert_ok() {
+  if [ "$status" -ne 0 ]; then
+    echo "expected status 0, got $status: $output" >&2
+    return 1
+  fi
+}
+
+# assert_output EXPECTED: the last `run` (or capture) printed exactly EXPECTED.
+assert_output() {
+  if [ "$output" != "$1" ]; then
+    printf 'expected output:\n%s\ngot:\n%s\n' "$1" "$output" >&2
+    return 1
+  fi
+}
+
+# assert_error PATTERN: the last `run` (or capture) failed, with a non-zero
+# status and the one error line assert_one_line_error PATTERN wants.
+assert_error() {
+  if [ "$status" -eq 0 ]; then
+    echo "expected a failure with an error matching: $1" >&2
+    echo "got status 0: $output" >&2
+    return 1
+  fi
+  assert_one_line_error "$1"
+}
+
 # assert_one_line_error PATTERN: $output (from bats `run`) is exactly one
 # line starting with "spacer: " and matching the extended regex PATTERN.
 assert_one_line_error() {
@@ -101,6 +152,79 @@ process_alive() {
   local state
   state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
   [ "$state" != Z ]
+}
+
+# test_processes: PIDs of live processes that carry this test's
+# SPACER_TEST_MARK (see setup_bundle) in their environment. Zombies have an
+# empty environ and are not listed. Only builtins here (a command this
+# function executed would carry the mark itself), in a subshell without
+# bats' DEBUG trap, which makes a walk over /proc ten times slower.
+test_processes() (
+  trap - DEBUG
+  local p env
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" = "$BASHPID" ] && continue
+    mapfile -d '' env 2>/dev/null <"$p/environ" || continue
+    [[ " ${env[*]} " == *" SPACER_TEST_MARK=$SPACER_TEST_MARK "* ]] && echo "${p#/proc/}"
+  done
+  return 0
+)
+
+# assert_nothing_left [PID...]: nothing of a failed or deleted container is
+# left: no container in `spacer list`, nothing in the state directory (which
+# need not exist), no mount of the bundle on the host, and no live process of
+# the test: none of the PIDs given, none carrying SPACER_TEST_MARK
+# (test_processes), none whose root is the rootfs, none whose command line
+# names the test directory (an init that has not executed the program yet
+# is a copy of the spacer that made it, --root and all).
+assert_nothing_left() {
+  local ids bundle pid procs p args
+  ids=$(spacer list -q)
+  if [ -n "$ids" ]; then
+    echo "containers left: $ids" >&2
+    return 1
+  fi
+  if [ -d "$ROOT" ] && [ -n "$(ls -A "$ROOT")" ]; then
+    echo "state left in $ROOT: $(ls -A "$ROOT")" >&2
+    return 1
+  fi
+  for bundle in "$BUNDLE" "$(realpath "$BUNDLE")"; do
+    if grep -qF -- "$bundle" /proc/self/mountinfo; then
+      echo "mounts left:" >&2
+      grep -F -- "$bundle" /proc/self/mountinfo >&2
+      return 1
+    fi
+  done
+  for pid in "$@"; do
+    if process_alive "$pid"; then
+      echo "process $pid still alive" >&2
+      return 1
+    fi
+  done
+  procs=$(test_processes)
+  if [ -n "$procs" ]; then
+    echo "processes of the test left: ${procs//$'\n'/ }" >&2
+    return 1
+  fi
+  # As in test_processes: builtins only (but to tell a zombie) and no DEBUG
+  # trap. -ef compares the directories themselves: readlink of a pivoted
+  # container's /proc/PID/root shows "/", not the rootfs.
+  procs=$(
+    trap - DEBUG
+    for p in /proc/[0-9]*; do
+      [ "${p#/proc/}" = "$BASHPID" ] && continue
+      if [ "$p/root" -ef "$BUNDLE/rootfs" ] && process_alive "${p#/proc/}"; then
+        echo "${p#/proc/}, whose root is the rootfs"
+      elif mapfile -d '' args 2>/dev/null <"$p/cmdline" && [[ "${args[*]}" == *"$BATS_TEST_TMPDIR"* ]]; then
+        echo "${p#/proc/}: ${args[*]}"
+      fi
+    done
+  )
+  if [ -n "$procs" ]; then
+    echo "processes left:" >&2
+    echo "$procs" >&2
+    return 1
+  fi
 }
 
 # Delete every container the test left behind, then fail the test if the

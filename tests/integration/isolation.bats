@@ -22,56 +22,33 @@ teardown() {
 
 # ---- helpers of this file ----
 
-# assert_ok: the last `run` exited 0 (shows its output when not).
-assert_ok() {
-  if [ "$status" -ne 0 ]; then
-    echo "expected status 0, got $status: $output" >&2
-    return 1
-  fi
-}
-
-# assert_output EXPECTED: the last `run` printed exactly EXPECTED.
-assert_output() {
-  if [ "$output" != "$1" ]; then
-    printf 'expected output:\n%s\ngot:\n%s\n' "$1" "$output" >&2
-    return 1
-  fi
-}
-
-# Nothing of a failed container is left: no container in `list`, no state
-# directory entry, no mount of the bundle on the host, no process whose root
-# is the rootfs.
-assert_nothing_left() {
-  local ids p rootfs
-  ids=$(spacer list -q)
-  if [ -n "$ids" ]; then
-    echo "containers left: $ids" >&2
-    return 1
-  fi
-  if [ -d "$ROOT" ] && [ -n "$(ls -A "$ROOT")" ]; then
-    echo "state left in $ROOT: $(ls -A "$ROOT")" >&2
-    return 1
-  fi
-  if grep -qF "$BUNDLE" /proc/self/mountinfo; then
-    echo "mounts left:" >&2
-    grep -F "$BUNDLE" /proc/self/mountinfo >&2
-    return 1
-  fi
-  rootfs=$(realpath "$BUNDLE/rootfs")
-  for p in /proc/[0-9]*; do
-    if [ "$(readlink "$p/root" 2>/dev/null)" = "$rootfs" ] && process_alive "${p#/proc/}"; then
-      echo "process ${p#/proc/} left with the rootfs as its root" >&2
-      return 1
-    fi
-  done
-}
-
 # drop_namespace TYPE: remove the namespace of that type from the config
 # (and the hostname/domainname along with uts, which would need it).
 drop_namespace() {
   update_config 'del(.linux.namespaces[] | select(.type == $t))' --arg t "$1"
   if [ "$1" = uts ]; then
     update_config 'del(.hostname) | del(.domainname)'
+  fi
+}
+
+# join_namespace TYPE PATH: the config's TYPE namespace is the one at PATH.
+join_namespace() {
+  update_config '(.linux.namespaces[] | select(.type == $t)) |= {type: $t, path: $p}' \
+    --arg t "$1" --arg p "$2"
+}
+
+# require_time_namespace: skip the test on a kernel without time namespaces.
+require_time_namespace() {
+  [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
+}
+
+# skip_with_cap_sys_resource WHAT: skip the test if the runtime (this
+# shell's effective set) holds CAP_SYS_RESOURCE (24), which lets it WHAT.
+skip_with_cap_sys_resource() {
+  local eff
+  eff=$(awk '$1 == "CapEff:" { print $2 }' /proc/self/status)
+  if [ $((0x$eff >> 24 & 1)) -eq 1 ]; then
+    skip "the runtime holds CAP_SYS_RESOURCE and may $1"
   fi
 }
 
@@ -112,18 +89,15 @@ cap_mask() {
   printf '%016x\n' "$m"
 }
 
+# status_inside: run a container printing its /proc/self/status.
+status_inside() {
+  set_args cat /proc/self/status
+  run spacer run --bundle "$BUNDLE" c1
+}
+
 # status_field FIELD: FIELD of /proc/self/status as printed by the last run.
 status_field() {
   awk -v f="$1:" '$1 == f { print $2 }' <<<"$output"
-}
-
-# create_quietly ID: `spacer create` with its output (and the container's,
-# should it wrongly start) in a file, so `run` never waits on the container.
-create_quietly() {
-  local rc=0
-  spacer create --bundle "$BUNDLE" "$1" >"$BATS_TEST_TMPDIR/create.out" 2>&1 </dev/null || rc=$?
-  cat "$BATS_TEST_TMPDIR/create.out"
-  return "$rc"
 }
 
 make_netns() {
@@ -158,7 +132,7 @@ make_netns() {
 }
 
 @test "namespaces: a new time namespace is not the host's" {
-  [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
+  require_time_namespace
   update_config '.linux.namespaces += [{"type": "time"}]'
   assert_new_namespace time
 }
@@ -191,7 +165,7 @@ make_netns() {
 }
 
 @test "namespaces: without a time namespace the container shares the host's" {
-  [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
+  require_time_namespace
   drop_namespace time
   assert_host_namespace time
 }
@@ -200,8 +174,7 @@ make_netns() {
   drop_namespace mount
   set_args touch /created-by-container
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error 'linux\.namespaces.*mount namespace'
+  assert_error 'linux\.namespaces.*mount namespace'
   [ ! -e "$BUNDLE/rootfs/created-by-container" ]
   assert_nothing_left
 }
@@ -219,8 +192,7 @@ make_netns() {
   make_netns
   local want
   want="net:[$(stat -L -c %i "/run/netns/$NETNS")]"
-  update_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $p}' \
-    --arg p "/run/netns/$NETNS"
+  join_namespace network "/run/netns/$NETNS"
   ns_inside net
   assert_ok
   assert_output "$want"
@@ -232,9 +204,8 @@ make_netns() {
   create_container a
   local pid
   pid=$(state_field a pid)
-  cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/a.json"
-  update_config 'del(.hostname) | (.linux.namespaces[] | select(.type == "uts")) |= {type: "uts", path: $p}' \
-    --arg p "/proc/$pid/ns/uts"
+  update_config 'del(.hostname)'
+  join_namespace uts "/proc/$pid/ns/uts"
   set_args sh -c 'readlink /proc/self/ns/uts; hostname'
   run spacer run --bundle "$BUNDLE" b
   assert_ok
@@ -247,8 +218,8 @@ alpha"
   create_container pod
   local pid
   pid=$(state_field pod pid)
-  update_config '.hostname = "member" | (.linux.namespaces[] | select(.type == "uts")) |= {type: "uts", path: $p}' \
-    --arg p "/proc/$pid/ns/uts"
+  update_config '.hostname = "member"'
+  join_namespace uts "/proc/$pid/ns/uts"
   set_args hostname
   run spacer run --bundle "$BUNDLE" member
   assert_ok
@@ -261,8 +232,7 @@ alpha"
   create_container a
   local pid
   pid=$(state_field a pid)
-  update_config '(.linux.namespaces[] | select(.type == "pid")) |= {type: "pid", path: $p}' \
-    --arg p "/proc/$pid/ns/pid"
+  join_namespace pid "/proc/$pid/ns/pid"
   set_args sh -c 'readlink /proc/self/ns/pid; [ "$$" != 1 ] && echo "not pid 1"'
   run spacer run --bundle "$BUNDLE" b
   assert_ok
@@ -271,36 +241,31 @@ not pid 1"
 }
 
 @test "namespaces: a network path that is another type of namespace is refused, nothing created" {
-  update_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: "/proc/self/ns/uts"}'
+  join_namespace network /proc/self/ns/uts
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error 'linux\.namespaces\[[0-9]+\]\.path.*/proc/self/ns/uts.*not a network namespace'
+  assert_error 'linux\.namespaces\[[0-9]+\]\.path.*/proc/self/ns/uts.*not a network namespace'
   assert_nothing_left
 }
 
 @test "namespaces: a network path that is a regular file is refused, nothing created" {
   echo not-a-namespace >"$BATS_TEST_TMPDIR/plain"
-  update_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $p}' \
-    --arg p "$BATS_TEST_TMPDIR/plain"
+  join_namespace network "$BATS_TEST_TMPDIR/plain"
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "linux\\.namespaces\\[[0-9]+\\]\\.path.*$BATS_TEST_TMPDIR/plain"
+  assert_error "linux\\.namespaces\\[[0-9]+\\]\\.path.*$BATS_TEST_TMPDIR/plain"
   assert_nothing_left
 }
 
 @test "namespaces: a namespace path that does not exist is refused with its errno" {
-  update_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $p}' \
-    --arg p "$BATS_TEST_TMPDIR/missing-netns"
+  join_namespace network "$BATS_TEST_TMPDIR/missing-netns"
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "linux\\.namespaces\\[[0-9]+\\]\\.path.*missing-netns.*No such file or directory"
+  assert_error "linux\\.namespaces\\[[0-9]+\\]\\.path.*missing-netns.*No such file or directory"
   assert_nothing_left
 }
 
 # ---- time namespace ----
 
 @test "time namespace: timeOffsets.boottime shifts the container's uptime" {
-  [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
+  require_time_namespace
   update_config '.linux.namespaces += [{"type": "time"}]
     | .linux.timeOffsets = {"boottime": {"secs": 172800, "nanosecs": 0}}'
   set_args cat /proc/uptime
@@ -317,7 +282,7 @@ not pid 1"
 }
 
 @test "time namespace: timeOffsets.monotonic is the container's monotonic offset" {
-  [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
+  require_time_namespace
   update_config '.linux.namespaces += [{"type": "time"}]
     | .linux.timeOffsets = {"monotonic": {"secs": 86400, "nanosecs": 5}}'
   set_args cat /proc/self/timens_offsets
@@ -357,8 +322,7 @@ not pid 1"
   drop_namespace uts
   update_config '.hostname = "not-the-host"'
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error 'hostname.*uts namespace'
+  assert_error 'hostname.*uts namespace'
   [ "$(hostname)" = "$host" ]
   assert_nothing_left
 }
@@ -369,8 +333,7 @@ not pid 1"
   drop_namespace uts
   update_config '.domainname = "not.the.host"'
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error 'domainname.*uts namespace'
+  assert_error 'domainname.*uts namespace'
   [ "$(cat /proc/sys/kernel/domainname)" = "$host" ]
   assert_nothing_left
 }
@@ -540,19 +503,14 @@ root:x:0:0:root:/root:/bin/sh'
 }
 
 @test "rlimits: a hard limit above the runtime's own is refused naming process.rlimits" {
-  local eff hard
-  eff=$(awk '$1 == "CapEff:" { print $2 }' /proc/self/status)
-  # CAP_SYS_RESOURCE (24) lets root raise hard limits.
-  if [ $((0x$eff >> 24 & 1)) -eq 1 ]; then
-    skip "the runtime holds CAP_SYS_RESOURCE and may raise hard limits"
-  fi
+  local hard
+  skip_with_cap_sys_resource "raise hard limits"
   hard=$(ulimit -Hn)
   [ "$hard" != unlimited ] || skip "RLIMIT_NOFILE is unlimited here"
   update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 64, "hard": ($h | tonumber)}]' \
     --arg h "$((hard + 1))"
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "process\\.rlimits\\[0\\].*RLIMIT_NOFILE.*$((hard + 1)).*Operation not permitted"
+  assert_error "process\\.rlimits\\[0\\].*RLIMIT_NOFILE.*$((hard + 1)).*Operation not permitted"
   assert_nothing_left
 }
 
@@ -589,8 +547,7 @@ root:x:0:0:root:/root:/bin/sh'
   for key in kernel.panic vm.swappiness; do
     update_config '.linux.sysctl = {($k): "7"}' --arg k "$key"
     run spacer run --bundle "$BUNDLE" c1
-    [ "$status" -ne 0 ]
-    assert_one_line_error "linux\\.sysctl.*$key.*not a namespaced sysctl"
+    assert_error "linux\\.sysctl.*$key.*not a namespaced sysctl"
     assert_nothing_left
   done
   [ "$(cat /proc/sys/kernel/panic)" = "$panic" ]
@@ -603,8 +560,7 @@ root:x:0:0:root:/root:/bin/sh'
   drop_namespace network
   update_config '.linux.sysctl = {"net.ipv4.ip_forward": $v}' --arg v "$((1 - host))"
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error 'linux\.sysctl.*net\.ipv4\.ip_forward.*network namespace'
+  assert_error 'linux\.sysctl.*net\.ipv4\.ip_forward.*network namespace'
   [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host" ]
   assert_nothing_left
 }
@@ -613,9 +569,8 @@ root:x:0:0:root:/root:/bin/sh'
   make_netns
   local host
   host=$(cat /proc/sys/net/ipv4/ip_forward)
-  update_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $p}
-                 | .linux.sysctl = {"net.ipv4.ip_forward": $v}' \
-    --arg p "/run/netns/$NETNS" --arg v "$((1 - host))"
+  join_namespace network "/run/netns/$NETNS"
+  update_config '.linux.sysctl = {"net.ipv4.ip_forward": $v}' --arg v "$((1 - host))"
   set_args cat /proc/sys/net/ipv4/ip_forward
   run spacer run --bundle "$BUNDLE" c1
   assert_ok
@@ -627,12 +582,10 @@ root:x:0:0:root:/root:/bin/sh'
 @test "sysctl: a network namespace joined by path that is the host's is refused" {
   local host
   host=$(cat /proc/sys/net/ipv4/ip_forward)
-  update_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $own}
-                 | .linux.sysctl = {"net.ipv4.ip_forward": $v}' --arg v "$((1 - host))" \
-    --arg own "/proc/$$/ns/net"
+  join_namespace network "/proc/$$/ns/net"
+  update_config '.linux.sysctl = {"net.ipv4.ip_forward": $v}' --arg v "$((1 - host))"
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "linux\.sysctl.*net\.ipv4\.ip_forward.*host's"
+  assert_error "linux\.sysctl.*net\.ipv4\.ip_forward.*host's"
   [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host" ]
   assert_nothing_left
 }
@@ -640,11 +593,10 @@ root:x:0:0:root:/root:/bin/sh'
 @test "uts: a hostname in a uts namespace joined by path that is the host's is refused" {
   local host
   host=$(hostname)
-  update_config '(.linux.namespaces[] | select(.type == "uts")) |= {type: "uts", path: $own}
-                 | .hostname = "not-the-host"' --arg own "/proc/$$/ns/uts"
+  join_namespace uts "/proc/$$/ns/uts"
+  update_config '.hostname = "not-the-host"'
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "hostname.*host's"
+  assert_error "hostname.*host's"
   [ "$(hostname)" = "$host" ]
   assert_nothing_left
 }
@@ -663,16 +615,11 @@ root:x:0:0:root:/root:/bin/sh'
 }
 
 @test "process.oomScoreAdj the runtime may not set is a one-line error naming it" {
-  local eff
-  eff=$(awk '$1 == "CapEff:" { print $2 }' /proc/self/status)
-  if [ $((0x$eff >> 24 & 1)) -eq 1 ]; then
-    skip "the runtime holds CAP_SYS_RESOURCE and may lower oom_score_adj"
-  fi
+  skip_with_cap_sys_resource "lower oom_score_adj"
   # Lowering it below our own needs CAP_SYS_RESOURCE.
   update_config '.process.oomScoreAdj = ($v | tonumber)' --arg v "$(($(cat /proc/self/oom_score_adj) - 100))"
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error 'process\.oomScoreAdj.*Permission denied'
+  assert_error 'process\.oomScoreAdj.*Permission denied'
   assert_nothing_left
 }
 
@@ -682,8 +629,7 @@ root:x:0:0:root:/root:/bin/sh'
   # CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_AUDIT_WRITE 29.
   local want
   want=$(cap_mask 5 10 29)
-  set_args cat /proc/self/status
-  run spacer run --bundle "$BUNDLE" c1
+  status_inside
   assert_ok
   [ "$(status_field CapEff)" = "$want" ]
   [ "$(status_field CapPrm)" = "$want" ]
@@ -700,8 +646,7 @@ root:x:0:0:root:/root:/bin/sh'
       "permitted": ["CAP_CHOWN", "CAP_NET_RAW"],
       "effective": ["CAP_CHOWN", "CAP_NET_RAW"],
       "inheritable": ["CAP_NET_RAW"]}'
-  set_args cat /proc/self/status
-  run spacer run --bundle "$BUNDLE" c1
+  status_inside
   assert_ok
   [ "$(status_field CapBnd)" = "$(cap_mask 0 13 18)" ]
   [ "$(status_field CapPrm)" = "$(cap_mask 0 13)" ]
@@ -718,8 +663,7 @@ root:x:0:0:root:/root:/bin/sh'
       "effective": ["CAP_NET_RAW"],
       "inheritable": ["CAP_NET_RAW"],
       "ambient": ["CAP_NET_RAW"]}'
-  set_args cat /proc/self/status
-  run spacer run --bundle "$BUNDLE" c1
+  status_inside
   assert_ok
   [ "$(status_field CapBnd)" = "$(cap_mask 0 13)" ]
   [ "$(status_field CapAmb)" = "$(cap_mask 13)" ]
@@ -728,16 +672,14 @@ root:x:0:0:root:/root:/bin/sh'
 }
 
 @test "noNewPrivileges: true sets NoNewPrivs" {
-  set_args cat /proc/self/status
-  run spacer run --bundle "$BUNDLE" c1
+  status_inside
   assert_ok
   [ "$(status_field NoNewPrivs)" = 1 ]
 }
 
 @test "noNewPrivileges: false leaves NoNewPrivs clear" {
   update_config '.process.noNewPrivileges = false'
-  set_args cat /proc/self/status
-  run spacer run --bundle "$BUNDLE" c1
+  status_inside
   assert_ok
   [ "$(status_field NoNewPrivs)" = 0 ]
 }
@@ -747,23 +689,20 @@ root:x:0:0:root:/root:/bin/sh'
 @test "init errors: run with a missing executable fails with one line naming it and errno" {
   set_args no-such-program arg
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error 'process\.args\[0\].*`no-such-program`.*No such file or directory'
+  assert_error 'process\.args\[0\].*`no-such-program`.*No such file or directory'
   assert_nothing_left
 }
 
 @test "init errors: create with a missing executable fails and leaves nothing behind" {
   set_args /bin/no-such-program
-  run create_quietly c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error '`/bin/no-such-program`.*No such file or directory'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error '`/bin/no-such-program`.*No such file or directory'
   assert_nothing_left
 }
 
 @test "init errors: a program that is not executable fails naming it and errno" {
   set_args /etc/passwd
   run spacer run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error '`/etc/passwd`.*Permission denied'
+  assert_error '`/etc/passwd`.*Permission denied'
   assert_nothing_left
 }

@@ -9,9 +9,6 @@ bats_require_minimum_version 1.5.0
 setup() {
   setup_bundle
   BG_PIDS=()
-  # Marks this test's processes for test_processes.
-  export SPACER_TEST_MARK=$BATS_TEST_TMPDIR
-  update_config '.process.env += ["SPACER_TEST_MARK=" + $mark]' --arg mark "$SPACER_TEST_MARK"
 }
 
 teardown() {
@@ -25,19 +22,6 @@ teardown() {
 }
 
 # ---- helpers of this file ----
-
-# capture CMD...: like bats `run`, but the command's stdout and stderr go
-# through files: a container wrongly created would otherwise hold bats' pipe
-# open and hang the test. Sets $status, $output (both streams), $stdout and
-# $stderr.
-capture() {
-  local out=$BATS_TEST_TMPDIR/capture.out err=$BATS_TEST_TMPDIR/capture.err
-  status=0
-  "$@" >"$out" 2>"$err" </dev/null || status=$?
-  stdout=$(cat "$out")
-  stderr=$(cat "$err")
-  output=$(cat "$out" "$err")
-}
 
 # spacer with a time limit, for commands that must return on their own.
 spacer_timed() {
@@ -62,46 +46,55 @@ wait_for_log() {
   return 1
 }
 
-# PIDs of live processes that belong to this test's containers. Every
-# spacer this test runs, and so every container init until it executes the
-# program, carries SPACER_TEST_MARK in its environment (see setup); the
-# program gets it from process.env. Zombies have an empty environ and are
-# not listed. Only builtins here: a command this function executed would
-# carry the mark itself.
-test_processes() {
-  local p env
-  for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = "$BASHPID" ] && continue
-    mapfile -d '' env 2>/dev/null <"$p/environ" || continue
-    [[ " ${env[*]} " == *" SPACER_TEST_MARK=$SPACER_TEST_MARK "* ]] && echo "${p#/proc/}"
+# running_container ID [create flags...]: a started container running
+# `sleep 100`.
+running_container() {
+  local id=$1
+  shift
+  set_args sleep 100
+  create_container "$id" "$@"
+  spacer start "$id"
+}
+
+# stopped_container ID: a container whose program (`true`) ran and exited.
+stopped_container() {
+  set_args true
+  create_container "$1"
+  spacer start "$1"
+  wait_for_status "$1" stopped
+}
+
+# trapping_container ID TRAPS: a started container whose program, a shell,
+# runs TRAPS (its `trap` commands), says ready and loops. It returns once
+# the program is ready. pid 1 of a pid namespace only gets the signals it
+# handles: the traps tell which signal arrived.
+trapping_container() {
+  set_args sh -c "$2; echo ready; while :; do sleep 0.05; done"
+  create_container "$1"
+  spacer start "$1"
+  wait_for_log "$1" ready
+}
+
+# in_parallel N PATTERN CMD...: run CMD N times at once, each with its
+# output in a file, and wait for all. Sets $ok to how many succeeded; every
+# other one must have failed with one error line matching PATTERN.
+in_parallel() {
+  local n=$1 pattern=$2 i pids=()
+  shift 2
+  for i in $(seq "$n"); do
+    "$@" >"$BATS_TEST_TMPDIR/parallel$i.out" 2>&1 </dev/null &
+    pids+=($!)
   done
-  return 0
-}
-
-# The state directory holds no container at all (it may not exist).
-assert_root_empty() {
-  if [ -d "$ROOT" ] && [ -n "$(ls -A "$ROOT")" ]; then
-    echo "state directory not empty: $(ls -A "$ROOT")" >&2
-    return 1
-  fi
-}
-
-# assert_container_gone ID PID: not listed, no state directory, init dead.
-assert_container_gone() {
-  local listed
-  listed=$(spacer list -q)
-  if grep -qxF -- "$1" <<<"$listed"; then
-    echo "$1 still listed" >&2
-    return 1
-  fi
-  if [ -e "$ROOT/$1" ]; then
-    echo "$ROOT/$1 still exists: $(ls -A "$ROOT/$1")" >&2
-    return 1
-  fi
-  if process_alive "$2"; then
-    echo "init $2 of $1 still alive" >&2
-    return 1
-  fi
+  BG_PIDS+=("${pids[@]}")
+  ok=0
+  for i in $(seq "$n"); do
+    if wait "${pids[$((i - 1))]}"; then
+      ok=$((ok + 1))
+    else
+      output=$(cat "$BATS_TEST_TMPDIR/parallel$i.out")
+      assert_one_line_error "$pattern" || return 1
+    fi
+  done
 }
 
 # Where tests bind-mount a host directory (bind_host_dir) to see from the
@@ -128,8 +121,7 @@ HOST_DIR_IN=/mnt/host
   echo '{"edited": true}' >"$dir/config.json"
   cd "$dir"
   run "$SPACER" spec
-  [ "$status" -ne 0 ]
-  assert_one_line_error "config.json.*exists"
+  assert_error "config.json.*exists"
   [ "$(cat config.json)" = '{"edited": true}' ]
 }
 
@@ -213,10 +205,8 @@ HOST_DIR_IN=/mnt/host
 @test "create --pid-file: an unwritable pid file fails create and leaves nothing behind" {
   set_args sleep 100
   capture spacer create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/no/such/dir/c1.pid" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "pid file.*No such file or directory"
-  assert_root_empty
-  [ -z "$(test_processes)" ]
+  assert_error "pid file.*No such file or directory"
+  assert_nothing_left
 }
 
 @test "create: without --bundle the bundle is the current directory" {
@@ -238,38 +228,29 @@ HOST_DIR_IN=/mnt/host
 }
 
 @test "start: refused for a running container" {
-  set_args sleep 100
-  create_container c1
-  spacer start c1
+  running_container c1
   local pid
   pid=$(state_field c1 pid)
   run spacer start c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "c1.*running"
+  assert_error "c1.*running"
   [ "$(state_field c1 status)" = running ]
   [ "$(state_field c1 pid)" = "$pid" ]
 }
 
 @test "start: refused for a stopped container" {
-  set_args true
-  create_container c1
-  spacer start c1
-  wait_for_status c1 stopped
+  stopped_container c1
   run spacer start c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "c1.*stopped"
+  assert_error "c1.*stopped"
 }
 
 @test "start: refused for an unknown container" {
   run spacer start nosuch
-  [ "$status" -ne 0 ]
-  assert_one_line_error "nosuch.*does not exist"
+  assert_error "nosuch.*does not exist"
   # Also when other containers exist (the state directory is there).
   set_args sleep 100
   create_container c1
   run spacer start nosuch
-  [ "$status" -ne 0 ]
-  assert_one_line_error "nosuch.*does not exist"
+  assert_error "nosuch.*does not exist"
   [ "$(state_field c1 status)" = created ]
 }
 
@@ -324,18 +305,13 @@ HOST_DIR_IN=/mnt/host
 }
 
 @test "state: a running container reports status running and its init's pid" {
-  set_args sleep 100
-  create_container c1 --pid-file "$BATS_TEST_TMPDIR/c1.pid"
-  spacer start c1
+  running_container c1 --pid-file "$BATS_TEST_TMPDIR/c1.pid"
   [ "$(state_field c1 status)" = running ]
   [ "$(state_field c1 pid)" = "$(cat "$BATS_TEST_TMPDIR/c1.pid")" ]
 }
 
 @test "state: a stopped container reports status stopped and pid 0" {
-  set_args true
-  create_container c1
-  spacer start c1
-  wait_for_status c1 stopped
+  stopped_container c1
   run spacer state c1
   [ "$status" -eq 0 ]
   jq -e '.status == "stopped" and .pid == 0 and .id == "c1"' <<<"$output"
@@ -343,35 +319,24 @@ HOST_DIR_IN=/mnt/host
 
 @test "state: an unknown container is an error" {
   run spacer state nosuch
-  [ "$status" -ne 0 ]
-  assert_one_line_error "nosuch.*does not exist"
+  assert_error "nosuch.*does not exist"
 }
 
 # ---- kill ----
 
 @test "kill: a signal given by name, SIG-prefixed name or number reaches the init" {
-  set_args sleep 100
-  local sig id
+  local sig
   for sig in KILL SIGKILL 9 kill; do
-    id=k-$sig
-    create_container "$id"
-    spacer start "$id"
+    running_container "k-$sig"
   done
   for sig in KILL SIGKILL 9 kill; do
-    id=k-$sig
-    spacer kill "$id" "$sig"
-    wait_for_status "$id" stopped
+    spacer kill "k-$sig" "$sig"
+    wait_for_status "k-$sig" stopped
   done
 }
 
 @test "kill: the named signal is the one delivered (USR1, SIGUSR2, 10)" {
-  # pid 1 of a pid namespace only gets signals it handles: the traps tell
-  # which signal arrived.
-  set_args sh -c 'trap "echo got-usr1" USR1; trap "echo got-usr2" USR2
-                  echo ready; while :; do sleep 0.05; done'
-  create_container c1
-  spacer start c1
-  wait_for_log c1 ready
+  trapping_container c1 'trap "echo got-usr1" USR1; trap "echo got-usr2" USR2'
   spacer kill c1 SIGUSR2
   wait_for_log c1 got-usr2
   ! grep -q got-usr1 "$BATS_TEST_TMPDIR/c1.log" || false
@@ -385,25 +350,18 @@ HOST_DIR_IN=/mnt/host
 }
 
 @test "kill: without a signal the init gets TERM" {
-  set_args sh -c 'trap "echo got-term; exit 0" TERM; echo ready; while :; do sleep 0.05; done'
-  create_container c1
-  spacer start c1
-  wait_for_log c1 ready
+  trapping_container c1 'trap "echo got-term; exit 0" TERM'
   spacer kill c1
   wait_for_log c1 got-term
   wait_for_status c1 stopped
 }
 
 @test "kill: an invalid signal is an error and sends nothing" {
-  set_args sh -c 'trap "echo got-signal" TERM USR1 USR2 HUP INT; echo ready; while :; do sleep 0.05; done'
-  create_container c1
-  spacer start c1
-  wait_for_log c1 ready
+  trapping_container c1 'trap "echo got-signal" TERM USR1 USR2 HUP INT'
   local sig
   for sig in NOPE SIGNOPE SIG 0 65 999 9x ''; do
     run spacer kill c1 "$sig"
-    [ "$status" -ne 0 ] || { echo "kill with signal '$sig' succeeded" >&2; return 1; }
-    assert_one_line_error "signal"
+    assert_error "signal" || { echo "(from kill with signal '$sig')" >&2; return 1; }
   done
   sleep 0.2
   ! grep -q got-signal "$BATS_TEST_TMPDIR/c1.log" || false
@@ -411,46 +369,35 @@ HOST_DIR_IN=/mnt/host
 }
 
 @test "kill: a stopped container is an error" {
-  set_args true
-  create_container c1
-  spacer start c1
-  wait_for_status c1 stopped
+  stopped_container c1
   run spacer kill c1 KILL
-  [ "$status" -ne 0 ]
-  assert_one_line_error "c1.*not running"
+  assert_error "c1.*not running"
 }
 
 @test "kill: an unknown container is an error" {
   run spacer kill nosuch KILL
-  [ "$status" -ne 0 ]
-  assert_one_line_error "nosuch.*does not exist"
+  assert_error "nosuch.*does not exist"
 }
 
 # ---- delete ----
 
 @test "delete: refused while the container is running" {
-  set_args sleep 100
-  create_container c1
-  spacer start c1
+  running_container c1
   local pid
   pid=$(state_field c1 pid)
   run spacer delete c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "c1.*running"
+  assert_error "c1.*running"
   [ "$(state_field c1 status)" = running ]
   process_alive "$pid"
 }
 
 @test "delete --force: kills a running container and removes it" {
-  set_args sleep 100
-  create_container c1
-  spacer start c1
+  running_container c1
   local pid
   pid=$(state_field c1 pid)
   [ "$(test_processes)" = "$pid" ]
   spacer delete --force c1
-  assert_container_gone c1 "$pid"
-  [ -z "$(test_processes)" ]
+  assert_nothing_left "$pid"
 }
 
 @test "delete: a created container is deleted and its blocked init is gone" {
@@ -462,8 +409,7 @@ HOST_DIR_IN=/mnt/host
   pid=$(state_field c1 pid)
   [ "$(test_processes)" = "$pid" ]
   spacer delete c1
-  assert_container_gone c1 "$pid"
-  [ -z "$(test_processes)" ]
+  assert_nothing_left "$pid"
   # The program never ran.
   [ ! -e "$host/ran" ]
 }
@@ -476,10 +422,9 @@ HOST_DIR_IN=/mnt/host
   spacer start c1
   wait_for_status c1 stopped
   spacer delete c1
-  assert_container_gone c1 "$pid"
+  assert_nothing_left "$pid"
   run spacer state c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "c1.*does not exist"
+  assert_error "c1.*does not exist"
 }
 
 @test "delete --force of an unknown ID exits 0, plain delete of it fails" {
@@ -487,8 +432,7 @@ HOST_DIR_IN=/mnt/host
   [ "$status" -eq 0 ]
   [ -z "$output" ]
   run spacer delete nosuch
-  [ "$status" -ne 0 ]
-  assert_one_line_error "nosuch.*does not exist"
+  assert_error "nosuch.*does not exist"
 }
 
 @test "delete --force of an invalid ID such as .. is refused and removes nothing" {
@@ -497,8 +441,7 @@ HOST_DIR_IN=/mnt/host
   local id
   for id in .. . ../bundle; do
     run spacer delete --force "$id"
-    [ "$status" -ne 0 ] || { echo "delete --force '$id' succeeded" >&2; return 1; }
-    assert_one_line_error "ID"
+    assert_error "ID" || { echo "(from delete --force '$id')" >&2; return 1; }
   done
   [ -d "$ROOT" ]
   [ -e "$BATS_TEST_TMPDIR/sentinel" ]
@@ -574,8 +517,7 @@ HOST_DIR_IN=/mnt/host
   run spacer_timed run --bundle "$BUNDLE" --pid-file "$pid_file" c1
   [ "$status" -eq 0 ]
   [ "$output" = ran ]
-  assert_container_gone c1 "$(cat "$pid_file")"
-  assert_root_empty
+  assert_nothing_left "$(cat "$pid_file")"
   # The ID can be used again.
   run spacer_timed run --bundle "$BUNDLE" c1
   [ "$status" -eq 0 ]
@@ -591,7 +533,7 @@ HOST_DIR_IN=/mnt/host
   pid=$(state_field c1 pid)
   process_alive "$pid"
   spacer delete --force c1
-  assert_container_gone c1 "$pid"
+  assert_nothing_left "$pid"
 }
 
 @test "run -d --pid-file: the pid file holds the running init's pid" {
@@ -644,10 +586,7 @@ HOST_DIR_IN=/mnt/host
   create_container c-created
   create_container c-running
   spacer start c-running
-  set_args true
-  create_container c-stopped
-  spacer start c-stopped
-  wait_for_status c-stopped stopped
+  stopped_container c-stopped
   run spacer list --format json
   [ "$status" -eq 0 ]
   local json=$output bundle
@@ -675,8 +614,7 @@ HOST_DIR_IN=/mnt/host
 
 @test "list: an unknown --format is an error" {
   run spacer list --format yaml
-  [ "$status" -ne 0 ]
-  assert_one_line_error "format.*yaml"
+  assert_error "format.*yaml"
 }
 
 # ---- container IDs ----
@@ -687,13 +625,10 @@ HOST_DIR_IN=/mnt/host
   long=$(printf 'x%.0s' $(seq 1025))
   for id in a/b .. . .hidden '' "$long" 'a b' ' ' 'a;b' '../escape' 'a*' 'é'; do
     capture "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" "$id"
-    [ "$status" -ne 0 ] || { echo "create '$id' succeeded" >&2; return 1; }
-    assert_one_line_error "ID"
-    assert_root_empty
+    assert_error "ID" || { echo "(from create '$id')" >&2; return 1; }
+    assert_nothing_left
   done
-  [ -z "$(test_processes)" ]
   [ ! -e "$BATS_TEST_TMPDIR/escape" ]
-  [ -z "$(spacer list -q)" ]
 }
 
 @test "create: an ID with a newline or control character is refused with a one-line error" {
@@ -701,11 +636,10 @@ HOST_DIR_IN=/mnt/host
   local id
   for id in $'a\nb' $'a\rb' $'a\tb' $'\e[31mred'; do
     capture "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" "$id"
-    [ "$status" -ne 0 ] || { echo "create of an ID with a control character succeeded" >&2; return 1; }
-    assert_one_line_error "ID"
+    assert_error "ID" || { echo "(from create of an ID with a control character)" >&2; return 1; }
     # The terminal gets no raw control characters from the error either.
     ! [[ $output == *[$'\r\t\e']* ]] || { echo "raw control character in: $output" >&2; return 1; }
-    assert_root_empty
+    assert_nothing_left
   done
 }
 
@@ -715,8 +649,7 @@ HOST_DIR_IN=/mnt/host
   local pid
   pid=$(state_field c1 pid)
   capture spacer create --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "c1.*already exists"
+  assert_error "c1.*already exists"
   [ "$(state_field c1 status)" = created ]
   [ "$(state_field c1 pid)" = "$pid" ]
   process_alive "$pid"
@@ -727,17 +660,13 @@ HOST_DIR_IN=/mnt/host
 }
 
 @test "run: a duplicate ID of a running container is refused, the container untouched" {
-  set_args sleep 100
-  create_container c1
-  spacer start c1
+  running_container c1
   local pid
   pid=$(state_field c1 pid)
   capture spacer_timed run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "c1.*already exists"
+  assert_error "c1.*already exists"
   capture spacer_timed run -d --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "c1.*already exists"
+  assert_error "c1.*already exists"
   [ "$(state_field c1 status)" = running ]
   [ "$(state_field c1 pid)" = "$pid" ]
   process_alive "$pid"
@@ -746,9 +675,7 @@ HOST_DIR_IN=/mnt/host
 # ---- locking and atomicity ----
 
 @test "locking: two delete --force and a state racing on one container all finish sensibly" {
-  set_args sleep 100
-  create_container c1
-  spacer start c1
+  running_container c1
   local pid d1 d2 st rc1=0 rc2=0 rc3=0
   pid=$(state_field c1 pid)
   spacer_timed delete --force c1 >"$BATS_TEST_TMPDIR/d1.out" 2>&1 &
@@ -771,8 +698,7 @@ HOST_DIR_IN=/mnt/host
     output=$(cat "$BATS_TEST_TMPDIR/st.err")
     assert_one_line_error "c1.*does not exist"
   fi
-  assert_container_gone c1 "$pid"
-  assert_root_empty
+  assert_nothing_left "$pid"
 }
 
 @test "locking: 3 parallel starts of one container: exactly one succeeds, the program runs once" {
@@ -780,20 +706,7 @@ HOST_DIR_IN=/mnt/host
   bind_host_dir "$host" "$HOST_DIR_IN"
   set_args sh -c "echo started >>$HOST_DIR_IN/starts; sleep 100"
   create_container c1
-  local i pids=() ok=0
-  for i in 1 2 3; do
-    spacer_timed start c1 >"$BATS_TEST_TMPDIR/start$i.out" 2>&1 &
-    pids+=($!)
-  done
-  BG_PIDS+=("${pids[@]}")
-  for i in 1 2 3; do
-    if wait "${pids[$((i - 1))]}"; then
-      ok=$((ok + 1))
-    else
-      output=$(cat "$BATS_TEST_TMPDIR/start$i.out")
-      assert_one_line_error "c1.*running"
-    fi
-  done
+  in_parallel 3 "c1.*running" spacer_timed start c1
   [ "$ok" -eq 1 ]
   [ "$(state_field c1 status)" = running ]
   wait_for_file "$host/starts"
@@ -824,21 +737,7 @@ HOST_DIR_IN=/mnt/host
 
 @test "locking: 5 parallel creates of the same ID: exactly one succeeds" {
   set_args sleep 100
-  local i pids=() ok=0
-  for i in $(seq 5); do
-    "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" dup \
-      >"$BATS_TEST_TMPDIR/dup$i.log" 2>&1 </dev/null &
-    pids+=($!)
-  done
-  BG_PIDS+=("${pids[@]}")
-  for i in $(seq 5); do
-    if wait "${pids[$((i - 1))]}"; then
-      ok=$((ok + 1))
-    else
-      output=$(cat "$BATS_TEST_TMPDIR/dup$i.log")
-      assert_one_line_error "dup.*already exists"
-    fi
-  done
+  in_parallel 5 "dup.*already exists" "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" dup
   [ "$ok" -eq 1 ]
   [ "$(spacer list -q)" = dup ]
   [ "$(state_field dup status)" = created ]
@@ -900,21 +799,21 @@ HOST_DIR_IN=/mnt/host
   "$SPACER" --root state create --bundle bundle c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
   [ -f "$ROOT/c1/state.json" ]
   "$SPACER" --root state delete c1
-  assert_root_empty
+  assert_nothing_left
   run timeout 20 "$SPACER" --root state run --bundle bundle c2
-  [ "$status" -eq 0 ] || { echo "status $status, output: $output" >&2; return 1; }
+  assert_ok
   [ "$output" = ran ]
   [ ! -e "$BUNDLE/state" ]
-  assert_root_empty
+  assert_nothing_left
 }
 
 @test "--log FILE --log-format json: a failing command logs one JSON error line and prints it" {
   local log=$BATS_TEST_TMPDIR/spacer.log
   run --separate-stderr "$SPACER" --root "$ROOT" --log "$log" --log-format json state nosuch
-  [ "$status" -ne 0 ]
   [ -z "$output" ]
+  # shellcheck disable=SC2154 # set by run --separate-stderr
   output=$stderr
-  assert_one_line_error "nosuch.*does not exist"
+  assert_error "nosuch.*does not exist"
   [ "$(wc -l <"$log")" -eq 1 ]
   jq -e '(keys | sort) == ["level", "msg", "time"]' "$log"
   jq -e '.level == "error"' "$log"
@@ -927,9 +826,8 @@ HOST_DIR_IN=/mnt/host
 @test "--log FILE --log-format text: a failing command logs a text line" {
   local log=$BATS_TEST_TMPDIR/spacer.log
   run --separate-stderr "$SPACER" --root "$ROOT" --log "$log" --log-format text state nosuch
-  [ "$status" -ne 0 ]
   output=$stderr
-  assert_one_line_error "nosuch.*does not exist"
+  assert_error "nosuch.*does not exist"
   [ "$(wc -l <"$log")" -eq 1 ]
   grep -q 'error' "$log"
   grep -q 'nosuch.*does not exist' "$log"
@@ -938,8 +836,7 @@ HOST_DIR_IN=/mnt/host
 
 @test "--log-format: an unknown format is an error" {
   run "$SPACER" --root "$ROOT" --log-format yaml list
-  [ "$status" -ne 0 ]
-  assert_one_line_error "log-format.*yaml"
+  assert_error "log-format.*yaml"
 }
 
 @test "--debug is accepted" {
@@ -953,8 +850,7 @@ HOST_DIR_IN=/mnt/host
 
 @test "an unknown command is an error" {
   run "$SPACER" --root "$ROOT" frobnicate
-  [ "$status" -ne 0 ]
-  assert_one_line_error "unknown command.*frobnicate"
+  assert_error "unknown command.*frobnicate"
 }
 
 # ---- errors ----
@@ -1000,39 +896,31 @@ HOST_DIR_IN=/mnt/host
 
 @test "errors: an unknown command option is one error line, not getopt's message plus usage" {
   run --separate-stderr "$SPACER" --root "$ROOT" create --frobnicate c1
-  [ "$status" -ne 0 ]
   output=$stderr
-  assert_one_line_error "frobnicate"
+  assert_error "frobnicate"
   run --separate-stderr "$SPACER" --root "$ROOT" delete --frobnicate c1
-  [ "$status" -ne 0 ]
   output=$stderr
-  assert_one_line_error "frobnicate"
+  assert_error "frobnicate"
 }
 
 @test "errors: an unknown global option is one error line, not a usage dump" {
   run --separate-stderr "$SPACER" --root "$ROOT" --frobnicate list
-  [ "$status" -ne 0 ]
   output=$stderr
-  assert_one_line_error "frobnicate"
+  assert_error "frobnicate"
 }
 
 @test "errors: a missing executable fails create, naming it, and leaves nothing behind" {
   set_args /nonexistent
   capture spacer create --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "/nonexistent.*No such file or directory"
-  assert_root_empty
-  [ -z "$(spacer list -q)" ]
-  [ -z "$(test_processes)" ]
+  assert_error "/nonexistent.*No such file or directory"
+  assert_nothing_left
 }
 
 @test "errors: a missing executable fails run the same way" {
   set_args /nonexistent
   capture spacer_timed run --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "/nonexistent.*No such file or directory"
-  assert_root_empty
-  [ -z "$(test_processes)" ]
+  assert_error "/nonexistent.*No such file or directory"
+  assert_nothing_left
 }
 
 @test "errors: a failing mount fails create, naming the mount and the errno" {
@@ -1040,10 +928,8 @@ HOST_DIR_IN=/mnt/host
                               "source": $src, "options": ["rbind"]}]' \
     --arg src "$BATS_TEST_TMPDIR/does-not-exist"
   capture spacer create --bundle "$BUNDLE" c1
-  [ "$status" -ne 0 ]
-  assert_one_line_error "/mnt/missing.*No such file or directory"
-  assert_root_empty
-  [ -z "$(test_processes)" ]
+  assert_error "/mnt/missing.*No such file or directory"
+  assert_nothing_left
 }
 
 # ---- runc compatibility ----
@@ -1060,5 +946,5 @@ HOST_DIR_IN=/mnt/host
   run spacer_timed run --bundle "$b" c1
   [ "$status" -eq 0 ]
   [ "$output" = "hello from runc" ]
-  assert_root_empty
+  assert_nothing_left
 }
