@@ -388,6 +388,9 @@ void spc_config_free (struct spc_config *c);
 /* The last value of annotation `key`, or NULL. */
 const char *spc_config_annotation (const struct spc_config *c, const char *key);
 
+/* "CAP_KILL" for 5; NULL for a number Linux does not define. */
+const char *spc_capability_name (int cap);
+
 /* The linux.namespaces entry of type t, or NULL. */
 const struct spc_namespace *spc_config_namespace (const struct spc_config *c,
                                                   enum spc_ns_type t);

@@ -9,6 +9,7 @@
 
 #include "spacer/config.h"
 #include "spacer/error.h"
+#include "spacer/seccomp.h"
 
 struct spc_init_args
 {
@@ -28,6 +29,7 @@ struct spc_init_args
   bool cgroup_done;
   int fifo_fd;        /* exec.fifo once start released us; -1 before */
   char *hook_states;  /* state documents for createContainer and startContainer */
+  struct spc_seccomp_filter *seccomp; /* built, not yet loaded */
 };
 
 /* Check what can be checked before anything is created (sysctl names, the

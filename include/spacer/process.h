@@ -9,6 +9,11 @@
 int spc_process_apply_rlimits (const struct spc_process *p, spc_err_t *err);
 int spc_process_apply_oom_score_adj (const struct spc_process *p, spc_err_t *err);
 
+/* Warn about each configured capability that the kernel lacks or that the
+ * runtime itself does not hold (this host's bounding set, say): it cannot
+ * be granted and is left out. Called by the runtime, once per create. */
+void spc_process_check_capabilities (const struct spc_process *p);
+
 /* Groups, gid, uid, then capabilities (kept across the uid change), then
  * no_new_privs. After this the init has exactly the privileges configured. */
 int spc_process_apply_identity (const struct spc_process *p, spc_err_t *err);

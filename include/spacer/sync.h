@@ -20,6 +20,7 @@ enum spc_sync_type
                                 prestart and createRuntime hooks */
   SPC_SYNC_HOOKS_DONE,       /* runtime: done; carries the state document for
                                 the hooks the init runs itself */
+  SPC_SYNC_SECCOMP_FD,       /* init: carries the seccomp notify fd (SCM_RIGHTS) */
   SPC_SYNC_CREATED,          /* init: set up, waiting for start */
   SPC_SYNC_START,            /* runtime (run only): go */
   SPC_SYNC_ERROR,            /* init: failed; carries errno and message */
@@ -37,6 +38,11 @@ int spc_sync_send_error (int fd, const spc_error_t *e);
 int spc_sync_expect (int fd, enum spc_sync_type type, spc_err_t *err);
 /* The same, handing over the message's payload (malloc'd, NUL-terminated). */
 int spc_sync_expect_data (int fd, enum spc_sync_type type, char **data, spc_err_t *err);
+
+/* A message that carries a file descriptor; spc_sync_expect_fd returns it
+ * (or fails with the init's report when that came instead). */
+int spc_sync_send_fd (int fd, enum spc_sync_type type, int passed, spc_err_t *err);
+int spc_sync_expect_fd (int fd, enum spc_sync_type type, spc_err_t *err);
 
 /* When a step of the runtime failed because the init died (a send with
  * EPIPE, a cgroup write with ESRCH), the init's own report, if it left

@@ -41,6 +41,12 @@ void spc_rfc3339_now (char *buf, size_t len);
  * Returns 0 when the process does not exist. */
 uint64_t spc_process_start_time (pid_t pid);
 
+/* Pass an fd over a unix socket (SCM_RIGHTS), with len bytes of data (at
+ * least one byte goes). spc_recv_fd returns the fd (close-on-exec) and
+ * puts up to len bytes of the data in data (may be NULL). */
+int spc_send_fd (int sock, int fd, const void *data, size_t len, spc_err_t *err);
+int spc_recv_fd (int sock, void *data, size_t len, spc_err_t *err);
+
 /* Find an executable the way execvp does, but using the PATH from the
  * container's environment. Returns a malloc'd path or NULL with errno set. */
 char *spc_find_executable (const char *name, char *const env[]);

@@ -139,6 +139,15 @@ config_parse_seccomp (const spc_json *v, const struct jpath *p, struct spc_secco
       || config_opt_string (v, "listenerMetadata", p, &s->listener_metadata, err) < 0
       || CONFIG_OPT_ARRAY (v, "syscalls", p, parse_syscall, &s->syscalls, &s->n_syscalls, err) < 0)
     return -1;
+  /* The notify fd has to go somewhere. */
+  bool notifies = strcmp (s->default_action, "SCMP_ACT_NOTIFY") == 0;
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    notifies |= strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0;
+  if (notifies && s->listener_path == NULL)
+    return config_fail (JPATH_MEMBER_OF (p, "listenerPath"), err,
+                        "required with SCMP_ACT_NOTIFY");
+  if (s->listener_path && !config_is_absolute (s->listener_path))
+    return config_fail (JPATH_MEMBER_OF (p, "listenerPath"), err, "must be an absolute path");
   return 0;
 }
 

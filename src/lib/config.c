@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -91,9 +90,41 @@ check_rlimits_unique (const struct spc_process *proc, const struct jpath *p, spc
   return 0;
 }
 
-/* Unknown names are warnings, not errors: engines ship capability lists for
- * the newest kernel, and a runtime built against older headers must still
- * run them (runc and crun behave the same). */
+/* Every capability Linux defines, by number. The names are checked here,
+ * not by libcap: a config written for a newer kernel must not fail on an
+ * older libcap. Whether the running kernel has a capability is checked at
+ * create (spc_process_check_capabilities). */
+static const char *const capability_names[] = {
+  "CAP_CHOWN",           "CAP_DAC_OVERRIDE",  "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+  "CAP_FSETID",          "CAP_KILL",          "CAP_SETGID",          "CAP_SETUID",
+  "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+  "CAP_NET_ADMIN",       "CAP_NET_RAW",       "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
+  "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",     "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
+  "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",     "CAP_SYS_BOOT",        "CAP_SYS_NICE",
+  "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",      "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
+  "CAP_LEASE",           "CAP_AUDIT_WRITE",   "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
+  "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",     "CAP_SYSLOG",          "CAP_WAKE_ALARM",
+  "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",    "CAP_PERFMON",         "CAP_BPF",
+  "CAP_CHECKPOINT_RESTORE",
+};
+
+const char *
+spc_capability_name (int cap)
+{
+  if (cap < 0 || (size_t) cap >= sizeof capability_names / sizeof *capability_names)
+    return NULL;
+  return capability_names[cap];
+}
+
+static int
+capability_from_name (const char *name)
+{
+  for (size_t i = 0; i < sizeof capability_names / sizeof *capability_names; i++)
+    if (strcmp (capability_names[i], name) == 0)
+      return (int) i;
+  return -1;
+}
+
 static int
 parse_capability_set (const spc_json *obj, const char *key, const struct jpath *p,
                       uint64_t *mask, spc_err_t *err)
@@ -108,14 +139,11 @@ parse_capability_set (const spc_json *obj, const char *key, const struct jpath *
     {
       const struct jpath *at = JPATH_INDEX_OF (here, i);
       _cleanup_free_ char *name = NULL;
-      cap_value_t cap;
       if (config_to_string (v->u.array.items[i], at, &name, err) < 0)
         return -1;
-      if (strncmp (name, "CAP_", 4) != 0 || cap_from_name (name, &cap) < 0 || cap < 0 || cap > 63)
-        {
-          config_warn (at, "unknown capability \"%s\", ignored", name);
-          continue;
-        }
+      int cap = capability_from_name (name);
+      if (cap < 0)
+        return config_fail (at, err, "unknown capability \"%s\"", name);
       *mask |= UINT64_C (1) << cap;
     }
   return 0;

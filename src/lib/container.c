@@ -25,6 +25,8 @@
 #include "spacer/linux.h"
 #include "spacer/log.h"
 #include "spacer/namespaces.h"
+#include "spacer/process.h"
+#include "spacer/seccomp.h"
 #include "spacer/sync.h"
 #include "spacer/terminal.h"
 #include "spacer/utils.h"
@@ -182,6 +184,7 @@ check_bundle (struct bundle *b, spc_err_t *err)
 {
   if (!b->config->has_process)
     return spc_error_make (err, 0, "process: required to create a container");
+  spc_process_check_capabilities (&b->config->process);
   if (spc_linux_validate (b->config, err) < 0 || resolve_rootfs (b, err) < 0
       || spc_namespaces_open (b->config, b->ns_fds, err) < 0
       || spc_linux_check_joined (b->config, b->ns_fds, err) < 0
@@ -370,6 +373,19 @@ place_in_cgroup (const struct spc_config *c, const struct spc_cgroup *cg, pid_t 
   return 0;
 }
 
+/* A notifying seccomp filter's fd, from the init to the listener. */
+static int
+pass_seccomp_fd (const struct spc_config *c, const struct created *cr, int sync_fd,
+                 spc_err_t *err)
+{
+  if (!spc_seccomp_notifies (c->linux_.seccomp))
+    return 0;
+  _cleanup_close_ int fd = spc_sync_expect_fd (sync_fd, SPC_SYNC_SECCOMP_FD, err);
+  if (fd < 0)
+    return -1;
+  return spc_seccomp_send_listener (c->linux_.seccomp, fd, &cr->state, err);
+}
+
 /* The runtime's part of the init's set-up, step by step with it. */
 static int
 init_setup_steps (const struct spc_config *c, struct created *cr,
@@ -386,7 +402,7 @@ init_setup_steps (const struct spc_config *c, struct created *cr,
     return -1;
   if (args->await_cgroup && spc_sync_send (runtime_fd, SPC_SYNC_CGROUP_PLACED, err) < 0)
     return -1;
-  if (run_create_hooks (c, cr, runtime_fd, err) < 0
+  if (run_create_hooks (c, cr, runtime_fd, err) < 0 || pass_seccomp_fd (c, cr, runtime_fd, err) < 0
       || spc_sync_expect (runtime_fd, SPC_SYNC_CREATED, err) < 0)
     return -1;
   return 0;

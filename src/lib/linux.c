@@ -20,6 +20,7 @@
 #include "spacer/path.h"
 #include "spacer/namespaces.h"
 #include "spacer/process.h"
+#include "spacer/seccomp.h"
 #include "spacer/status.h"
 #include "spacer/sync.h"
 #include "spacer/terminal.h"
@@ -315,6 +316,23 @@ setup_terminal (struct spc_init_args *a, spc_err_t *err)
   return 0;
 }
 
+/* With a notify action the filter goes in now, before create returns:
+ * the runtime hands its fd to the listener. Everything the init does from
+ * here on (identity, the exec) then passes through the filter. */
+static int
+install_notifying_seccomp (struct spc_init_args *a, spc_err_t *err)
+{
+  int fd;
+  if (a->seccomp == NULL || !spc_seccomp_notifies (a->config->linux_.seccomp))
+    return 0;
+  if (spc_seccomp_load (a->seccomp, &fd, err) < 0)
+    return -1;
+  spc_seccomp_free (steal_pointer (&a->seccomp));
+  int r = spc_sync_send_fd (a->sync_fd, SPC_SYNC_SECCOMP_FD, fd, err);
+  close (fd);
+  return r;
+}
+
 static int
 init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
 {
@@ -330,6 +348,9 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
     return spc_error_errno (err, "setsid");
   /* Names first: createContainer hooks already see the container's. */
   if (set_names (c, err) < 0 || spc_process_apply_oom_score_adj (p, err) < 0)
+    return -1;
+  /* Built now, while the runtime still moves the init into its cgroups. */
+  if (c->linux_.seccomp && spc_seccomp_build (c->linux_.seccomp, &a->seccomp, err) < 0)
     return -1;
   if (setup_filesystem (a, err) < 0)
     return -1;
@@ -347,7 +368,7 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
     umask (p->user.umask);
   else
     umask (0022);
-  return 0;
+  return install_notifying_seccomp (a, err);
 }
 
 /* `run` says start on the sync socket. For `create` the init opens
@@ -380,6 +401,15 @@ reset_signals (void)
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
       signal (sig, SIG_DFL);
+}
+
+static int
+install_seccomp (struct spc_init_args *a, spc_err_t *err)
+{
+  int unused;
+  if (a->seccomp == NULL)
+    return 0;
+  return spc_seccomp_load (a->seccomp, &unused, err);
 }
 
 /* A failure after set-up: `run` listens on the sync socket, `start` on
@@ -416,7 +446,15 @@ container_init (struct spc_init_args *a)
       && spc_hooks_run (&a->config->hooks, SPC_HOOK_START_CONTAINER, start_hook_state (a), &err)
              < 0)
     report_and_exit (a, &err);
+  /* The filter comes last. Without no_new_privs the kernel takes it only
+   * from a process with CAP_SYS_ADMIN, so then it comes before the
+   * capabilities are dropped, as with runc. */
+  bool nnp = a->config->process.no_new_privileges;
+  if (!nnp && install_seccomp (a, &err) < 0)
+    report_and_exit (a, &err);
   if (spc_process_apply_identity (&a->config->process, &err) < 0)
+    report_and_exit (a, &err);
+  if (nnp && install_seccomp (a, &err) < 0)
     report_and_exit (a, &err);
 
   reset_signals ();

@@ -43,6 +43,53 @@ spc_process_apply_oom_score_adj (const struct spc_process *p, spc_err_t *err)
   return 0;
 }
 
+/* A capability the runtime itself does not hold (this host's bounding set,
+ * say) cannot be granted; leave it out rather than fail the container. */
+static uint64_t
+held_permitted (int last_cap)
+{
+  uint64_t held = 0;
+  cap_t cur = cap_get_proc ();
+  if (cur == NULL)
+    return ~0ULL;
+  for (int cap = 0; cap <= last_cap && cap < 64; cap++)
+    {
+      cap_flag_value_t v = CAP_CLEAR;
+      if (cap_get_flag (cur, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+        held |= 1ULL << cap;
+    }
+  cap_free (cur);
+  return held;
+}
+
+void
+spc_process_check_capabilities (const struct spc_process *p)
+{
+  const struct spc_capabilities *c = &p->capabilities;
+  if (!c->present)
+    return;
+  uint64_t wanted = c->bounding | c->effective | c->permitted | c->inheritable | c->ambient;
+  /* The bounding set, not the permitted one: an unprivileged runtime holds
+   * nothing, yet its container gets every capability of the bounding set
+   * inside its user namespace. */
+  int last_cap = cap_max_bits () - 1;
+  uint64_t held = 0;
+  for (int cap = 0; cap <= last_cap && cap < 64; cap++)
+    if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+      held |= UINT64_C (1) << cap;
+  for (int cap = 0; cap < 64; cap++)
+    {
+      if (!(wanted & (UINT64_C (1) << cap)))
+        continue;
+      if (cap > last_cap)
+        spc_warn ("process.capabilities: %s: the running kernel does not have it, dropped",
+                  spc_capability_name (cap));
+      else if (!(held & (UINT64_C (1) << cap)))
+        spc_warn ("process.capabilities: %s: not in spacer's own bounding set, dropped",
+                  spc_capability_name (cap));
+    }
+}
+
 static int
 drop_bounding_set (uint64_t keep, int last_cap, spc_err_t *err)
 {
@@ -65,25 +112,6 @@ set_flag (cap_t caps, cap_flag_t flag, uint64_t mask, int last_cap)
         cap_value_t v = cap;
         cap_set_flag (caps, flag, 1, &v, CAP_SET);
       }
-}
-
-/* A capability the runtime itself does not hold (this host's bounding set,
- * say) cannot be granted; leave it out rather than fail the container. */
-static uint64_t
-held_permitted (int last_cap)
-{
-  uint64_t held = 0;
-  cap_t cur = cap_get_proc ();
-  if (cur == NULL)
-    return ~0ULL;
-  for (int cap = 0; cap <= last_cap && cap < 64; cap++)
-    {
-      cap_flag_value_t v = CAP_CLEAR;
-      if (cap_get_flag (cur, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
-        held |= 1ULL << cap;
-    }
-  cap_free (cur);
-  return held;
 }
 
 static int

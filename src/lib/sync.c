@@ -10,6 +10,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/sync.h"
+#include "spacer/utils.h"
 
 /* One datagram per message: this header, then `len` bytes of payload (an
  * error text, a state document). A datagram cannot outgrow the socket's
@@ -209,4 +210,30 @@ spc_sync_prefer_init_error (int fd, spc_err_t *err)
           return;
         }
     }
+}
+
+int
+spc_sync_send_fd (int fd, enum spc_sync_type type, int passed, spc_err_t *err)
+{
+  struct sync_header h = { .type = type };
+  if (spc_send_fd (fd, passed, &h, sizeof h, err) < 0)
+    return spc_error_prefix (err, "sync: send");
+  return 0;
+}
+
+int
+spc_sync_expect_fd (int fd, enum spc_sync_type type, spc_err_t *err)
+{
+  /* The init may have failed instead: then its report is what comes. */
+  struct sync_header h;
+  ssize_t n;
+  do
+    n = recv (fd, &h, sizeof h, MSG_PEEK);
+  while (n < 0 && errno == EINTR);
+  if (n == (ssize_t) sizeof h && h.type != (int32_t) type)
+    return spc_sync_expect (fd, type, err);
+  int passed = spc_recv_fd (fd, &h, sizeof h, err);
+  if (passed < 0)
+    return spc_error_prefix (err, "sync: receive");
+  return passed;
 }

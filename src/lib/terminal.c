@@ -36,64 +36,11 @@ spc_terminal_connect (const char *path, spc_err_t *err)
   return spc_steal_fd (&fd);
 }
 
-static int
-send_fd (int sock, int fd, const char *name, spc_err_t *err)
-{
-  /* The payload is the pty's name, as runc sends it; receivers use the fd. */
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } control = { 0 };
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = control.buf,
-    .msg_controllen = sizeof control.buf,
-  };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof fd);
-  ssize_t n;
-  do
-    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return spc_error_errno (err, "process.terminal: send the pty master");
-  return 0;
-}
-
 int
 spc_terminal_receive (int sock, spc_err_t *err)
 {
-  char name[256];
-  struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } control;
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = control.buf,
-    .msg_controllen = sizeof control.buf,
-  };
-  ssize_t n;
-  do
-    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return spc_error_errno (err, "process.terminal: receive the pty master");
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  if (n == 0 || c == NULL || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN (sizeof (int)))
-    return spc_error_make (err, EPROTO, "process.terminal: no pty master received");
-  int fd;
-  memcpy (&fd, CMSG_DATA (c), sizeof fd);
-  return fd;
+  int fd = spc_recv_fd (sock, NULL, 0, err);
+  return fd < 0 ? spc_error_prefix (err, "process.terminal: receive the pty master") : fd;
 }
 
 /* Open the pty pair through the container's /dev/ptmx. TIOCGPTPEER gives
@@ -126,8 +73,9 @@ spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *err)
       if (ioctl (master, TIOCSWINSZ, &ws) < 0)
         return spc_error_errno (err, "process.consoleSize");
     }
-  if (send_fd (sock, master, "/dev/ptmx", err) < 0)
-    return -1;
+  /* The payload is the pty's name, as runc sends it; receivers use the fd. */
+  if (spc_send_fd (sock, master, "/dev/ptmx", strlen ("/dev/ptmx"), err) < 0)
+    return spc_error_prefix (err, "process.terminal: send the pty master");
   /* The init is a session leader (setsid): the slave becomes its
    * controlling terminal, and its stdio. */
   if (ioctl (slave, TIOCSCTTY, 0) < 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -272,4 +273,64 @@ spc_find_executable (const char *name, char *const env[])
     }
   errno = last_errno;
   return NULL;
+}
+
+int
+spc_send_fd (int sock, int fd, const void *data, size_t len, spc_err_t *err)
+{
+  char nothing = 0;
+  struct iovec iov = { .iov_base = len ? (void *) data : &nothing, .iov_len = len ? len : 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control = { 0 };
+  struct msghdr msg = {
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = control.buf,
+    .msg_controllen = sizeof control.buf,
+  };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof fd);
+  ssize_t n;
+  do
+    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return spc_error_errno (err, "sendmsg");
+  return 0;
+}
+
+int
+spc_recv_fd (int sock, void *data, size_t len, spc_err_t *err)
+{
+  char spare[256];
+  struct iovec iov = { .iov_base = data ? data : spare, .iov_len = data ? len : sizeof spare };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg = {
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = control.buf,
+    .msg_controllen = sizeof control.buf,
+  };
+  ssize_t n;
+  do
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return spc_error_errno (err, "recvmsg");
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  if (n == 0 || c == NULL || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN (sizeof (int)))
+    return spc_error_make (err, EPROTO, "no file descriptor received");
+  int fd;
+  memcpy (&fd, CMSG_DATA (c), sizeof fd);
+  return fd;
 }

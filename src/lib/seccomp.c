@@ -1,0 +1,304 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/json.h"
+#include "spacer/log.h"
+#include "spacer/seccomp.h"
+#include "spacer/status.h"
+#include "spacer/utils.h"
+
+struct spc_seccomp_filter
+{
+  scmp_filter_ctx ctx;
+  bool notifies;
+};
+
+/* ---- names into libseccomp's values ---- */
+
+static bool
+is_action (const char *name, const char *action)
+{
+  return strcmp (name, action) == 0;
+}
+
+/* errnoRet defaults to EPERM, as in runc. Names were checked at load. */
+static uint32_t
+action_value (const char *name, bool has_ret, uint32_t ret)
+{
+  if (is_action (name, "SCMP_ACT_KILL") || is_action (name, "SCMP_ACT_KILL_THREAD"))
+    return SCMP_ACT_KILL_THREAD;
+  if (is_action (name, "SCMP_ACT_KILL_PROCESS"))
+    return SCMP_ACT_KILL_PROCESS;
+  if (is_action (name, "SCMP_ACT_TRAP"))
+    return SCMP_ACT_TRAP;
+  if (is_action (name, "SCMP_ACT_ERRNO"))
+    return SCMP_ACT_ERRNO (has_ret ? ret : EPERM);
+  if (is_action (name, "SCMP_ACT_TRACE"))
+    return SCMP_ACT_TRACE (has_ret ? ret : EPERM);
+  if (is_action (name, "SCMP_ACT_LOG"))
+    return SCMP_ACT_LOG;
+  if (is_action (name, "SCMP_ACT_NOTIFY"))
+    return SCMP_ACT_NOTIFY;
+  return SCMP_ACT_ALLOW;
+}
+
+static enum scmp_compare
+operator_value (const char *op)
+{
+  static const struct
+  {
+    const char *name;
+    enum scmp_compare op;
+  } ops[] = {
+    { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
+    { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+    { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+    { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+  };
+  for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+    if (strcmp (ops[i].name, op) == 0)
+      return ops[i].op;
+  return SCMP_CMP_EQ;
+}
+
+/* "SCMP_ARCH_X86_64" is libseccomp's "x86_64"; 0 when it does not know it. */
+static uint32_t
+arch_value (const char *name)
+{
+  char lower[64];
+  const char *p = strncmp (name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
+  size_t i = 0;
+  for (; p[i] && i < sizeof lower - 1; i++)
+    lower[i] = (char) tolower ((unsigned char) p[i]);
+  lower[i] = '\0';
+  return seccomp_arch_resolve_name (lower);
+}
+
+bool
+spc_seccomp_notifies (const struct spc_seccomp *s)
+{
+  if (s == NULL)
+    return false;
+  if (is_action (s->default_action, "SCMP_ACT_NOTIFY"))
+    return true;
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    if (is_action (s->syscalls[i].action, "SCMP_ACT_NOTIFY"))
+      return true;
+  return false;
+}
+
+/* ---- building ---- */
+
+static int
+set_flags (const struct spc_seccomp *s, scmp_filter_ctx ctx, spc_err_t *err)
+{
+  /* no_new_privs is process.noNewPrivileges' business, not the filter's. */
+  int r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
+  for (size_t i = 0; r == 0 && i < s->n_flags; i++)
+    {
+      const char *flag = s->flags[i];
+      if (strcmp (flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
+        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+      else if (strcmp (flag, "SECCOMP_FILTER_FLAG_LOG") == 0)
+        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_LOG, 1);
+      else if (strcmp (flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_SSB, 1);
+      else
+        spc_warn ("linux.seccomp.flags[%zu]: %s is not supported by libseccomp %d.%d, ignored", i,
+                  flag, SCMP_VER_MAJOR, SCMP_VER_MINOR);
+    }
+  if (r < 0)
+    return spc_error_make (err, -r, "linux.seccomp.flags");
+  return 0;
+}
+
+static int
+add_architectures (const struct spc_seccomp *s, scmp_filter_ctx ctx, spc_err_t *err)
+{
+  for (size_t i = 0; i < s->n_architectures; i++)
+    {
+      uint32_t arch = arch_value (s->architectures[i]);
+      if (arch == 0)
+        {
+          spc_debug ("linux.seccomp.architectures[%zu]: %s unknown to libseccomp, skipped", i,
+                     s->architectures[i]);
+          continue;
+        }
+      int r = seccomp_arch_add (ctx, arch);
+      if (r < 0 && r != -EEXIST)
+        return spc_error_make (err, -r, "linux.seccomp.architectures[%zu]: %s", i,
+                               s->architectures[i]);
+    }
+  return 0;
+}
+
+/* libseccomp takes one comparison per argument in a rule: comparisons of
+ * the same argument become one rule each (any of them matches), the way
+ * runc reads such a rule. */
+static bool
+repeats_an_argument (const struct spc_seccomp_syscall *sc)
+{
+  for (size_t i = 0; i < sc->n_args; i++)
+    for (size_t j = 0; j < i; j++)
+      if (sc->args[i].index == sc->args[j].index)
+        return true;
+  return false;
+}
+
+static struct scmp_arg_cmp
+comparison (const struct spc_seccomp_arg *a)
+{
+  return (struct scmp_arg_cmp){ .arg = a->index, .op = operator_value (a->op),
+                                .datum_a = a->value, .datum_b = a->value_two };
+}
+
+static int
+add_rule (scmp_filter_ctx ctx, uint32_t action, int nr, const struct spc_seccomp_syscall *sc,
+          const char *name, size_t i, spc_err_t *err)
+{
+  struct scmp_arg_cmp cmps[6];
+  int r = 0;
+  if (repeats_an_argument (sc))
+    for (size_t a = 0; r == 0 && a < sc->n_args; a++)
+      {
+        cmps[0] = comparison (&sc->args[a]);
+        r = seccomp_rule_add_array (ctx, action, nr, 1, cmps);
+      }
+  else
+    {
+      for (size_t a = 0; a < sc->n_args && a < 6; a++)
+        cmps[a] = comparison (&sc->args[a]);
+      r = seccomp_rule_add_array (ctx, action, nr, (unsigned) sc->n_args, cmps);
+    }
+  if (r < 0)
+    return spc_error_make (err, -r, "linux.seccomp.syscalls[%zu]: %s", i, name);
+  return 0;
+}
+
+static int
+add_syscalls (const struct spc_seccomp *s, scmp_filter_ctx ctx, uint32_t default_action,
+              spc_err_t *err)
+{
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    {
+      const struct spc_seccomp_syscall *sc = &s->syscalls[i];
+      uint32_t action = action_value (sc->action, sc->has_errno_ret, sc->errno_ret);
+      /* libseccomp refuses a rule that repeats the default. */
+      if (action == default_action)
+        continue;
+      for (size_t n = 0; n < sc->n_names; n++)
+        {
+          int nr = seccomp_syscall_resolve_name (sc->names[n]);
+          if (nr == __NR_SCMP_ERROR)
+            {
+              spc_debug ("linux.seccomp.syscalls[%zu]: syscall %s unknown here, skipped", i,
+                         sc->names[n]);
+              continue;
+            }
+          if (add_rule (ctx, action, nr, sc, sc->names[n], i, err) < 0)
+            return -1;
+        }
+    }
+  return 0;
+}
+
+int
+spc_seccomp_build (const struct spc_seccomp *s, struct spc_seccomp_filter **out,
+                   spc_err_t *err)
+{
+  uint32_t default_action
+      = action_value (s->default_action, s->has_default_errno_ret, s->default_errno_ret);
+  scmp_filter_ctx ctx = seccomp_init (default_action);
+  if (ctx == NULL)
+    return spc_error_make (err, EINVAL, "linux.seccomp.defaultAction: %s", s->default_action);
+  if (set_flags (s, ctx, err) < 0 || add_architectures (s, ctx, err) < 0
+      || add_syscalls (s, ctx, default_action, err) < 0)
+    {
+      seccomp_release (ctx);
+      return -1;
+    }
+  struct spc_seccomp_filter *f = malloc (sizeof *f);
+  if (f == NULL)
+    {
+      seccomp_release (ctx);
+      return spc_error_errno (err, "malloc");
+    }
+  *f = (struct spc_seccomp_filter){ .ctx = ctx, .notifies = spc_seccomp_notifies (s) };
+  *out = f;
+  return 0;
+}
+
+int
+spc_seccomp_load (struct spc_seccomp_filter *f, int *notify_fd, spc_err_t *err)
+{
+  *notify_fd = -1;
+  int r = seccomp_load (f->ctx);
+  if (r < 0)
+    return spc_error_make (err, -r, "linux.seccomp: load the filter");
+  if (f->notifies && (*notify_fd = seccomp_notify_fd (f->ctx)) < 0)
+    return spc_error_make (err, -*notify_fd, "linux.seccomp: the notify fd");
+  return 0;
+}
+
+void
+spc_seccomp_free (struct spc_seccomp_filter *f)
+{
+  if (f == NULL)
+    return;
+  seccomp_release (f->ctx);
+  free (f);
+}
+
+/* ---- the listener ---- */
+
+/* runtime-spec "container process state": the fd's name, the process, the
+ * profile's metadata and the container's state. */
+static char *
+process_state (const struct spc_seccomp *s, const struct spc_state *st)
+{
+  _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "ociVersion");
+  spc_jw_string (w, st->oci_version);
+  spc_jw_key (w, "fds");
+  spc_jw_begin_array (w);
+  spc_jw_string (w, "seccompFd");
+  spc_jw_end_array (w);
+  spc_jw_key (w, "pid");
+  spc_jw_int (w, st->pid);
+  spc_jw_key (w, "metadata");
+  spc_jw_string (w, s->listener_metadata ? s->listener_metadata : "");
+  spc_jw_key (w, "state");
+  spc_jw_begin_object (w);
+  spc_state_write_members (w, st, SPC_STATUS_CREATING);
+  spc_jw_end_object (w);
+  spc_jw_end_object (w);
+  return spc_jw_steal (w, NULL);
+}
+
+int
+spc_seccomp_send_listener (const struct spc_seccomp *s, int notify_fd,
+                           const struct spc_state *st, spc_err_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (s->listener_path == NULL || strlen (s->listener_path) >= sizeof addr.sun_path)
+    return spc_error_make (err, EINVAL, "linux.seccomp.listenerPath: `%s`",
+                           s->listener_path ? s->listener_path : "");
+  strcpy (addr.sun_path, s->listener_path);
+  _cleanup_close_ int sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0 || connect (sock, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return spc_error_errno (err, "linux.seccomp.listenerPath: connect `%s`", s->listener_path);
+  _cleanup_free_ char *state = process_state (s, st);
+  if (spc_send_fd (sock, notify_fd, state, strlen (state), err) < 0)
+    return spc_error_prefix (err, "linux.seccomp.listenerPath: `%s`", s->listener_path);
+  return 0;
+}
