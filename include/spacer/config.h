@@ -81,6 +81,17 @@ struct spc_process
   struct spc_capabilities capabilities;
   char *apparmor_profile;
   char *selinux_label;
+  /* runtime-spec 1.2 process.scheduler: sched_setattr(2) */
+  bool has_scheduler;
+  int sched_policy; /* SCHED_OTHER, ... */
+  int32_t sched_nice;
+  int32_t sched_priority;
+  uint64_t sched_flags; /* SCHED_FLAG_* */
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  /* runtime-spec 1.2 process.ioPriority: ioprio_set(2) */
+  bool has_io_priority;
+  int io_class; /* IOPRIO_CLASS_RT, _BE, _IDLE */
+  int io_priority;
 };
 
 /* ---- root, mounts ---- */

@@ -26,6 +26,11 @@ int spc_root_open (int rootfd, const char *path, enum spc_path_create create, sp
  * path) when a symlink leads outside the root. */
 int spc_root_canonical (int rootfd, const char *path, char **out, spc_err_t *err);
 
+/* Fails (ELOOP) when `path` below the root goes through a symlink; a path
+ * that does not exist yet passes. For proc and sysfs, which must land
+ * where the container expects them (CVE-2019-16884). */
+int spc_root_check_no_symlinks (int rootfd, const char *path, spc_err_t *err);
+
 /* O_PATH fd of the directory that holds `path` (created with its parents if
  * missing); *name receives the last component. For mknodat/symlinkat. */
 int spc_root_open_parent (int rootfd, const char *path, char **name, spc_err_t *err);

@@ -14,6 +14,12 @@ int spc_process_apply_oom_score_adj (const struct spc_process *p, spc_err_t *err
  * be granted and is left out. Called by the runtime, once per create. */
 void spc_process_check_capabilities (const struct spc_process *p);
 
+/* process.scheduler and process.ioPriority; linux.personality. Before the
+ * identity changes: a real-time policy or a negative nice value needs
+ * privileges the program may not keep. */
+int spc_process_apply_scheduling (const struct spc_process *p, spc_err_t *err);
+int spc_process_apply_personality (const struct spc_linux *l, spc_err_t *err);
+
 /* Groups, gid, uid, then capabilities (kept across the uid change), then
  * no_new_privs. After this the init has exactly the privileges configured. */
 int spc_process_apply_identity (const struct spc_process *p, spc_err_t *err);

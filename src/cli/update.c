@@ -77,8 +77,12 @@ apply_flag (int opt, const char *arg, struct spc_resources *r, spc_err_t *err)
   int64_t v = 0;
   bool size = opt == OPT_MEMORY || opt == OPT_MEMORY_RESERVATION || opt == OPT_MEMORY_SWAP;
   bool text = opt == OPT_CPUSET_CPUS || opt == OPT_CPUSET_MEMS;
+  /* -1 means "no limit" only where the OCI value is signed. */
+  bool unsigned_value = opt == OPT_CPU_SHARES || opt == OPT_CPU_PERIOD || opt == OPT_BLKIO_WEIGHT;
   if (!text && (size ? parse_size (arg, &v) : parse_int (arg, &v)) < 0)
     return spc_error_make (err, 0, "update: `%s` is not a %s", arg, size ? "size" : "number");
+  if (unsigned_value && v < 0)
+    return spc_error_make (err, 0, "update: `%s` must not be negative", arg);
   r->present = true;
   switch (opt)
     {

@@ -242,6 +242,97 @@ parse_oom_score_adj (const spc_json *v, const struct jpath *p, struct spc_proces
 }
 
 static int
+name_value (const char *name, const char *const *names, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (names[i] && strcmp (names[i], name) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Indexed by the kernel's values (SCHED_OTHER 0, ... SCHED_DEADLINE 6). */
+static const char *const sched_policies[]
+    = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE",
+        "SCHED_DEADLINE" };
+/* Bit numbers of SCHED_FLAG_*. */
+static const char *const sched_flags[]
+    = { "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",     "SCHED_FLAG_DL_OVERRUN",
+        "SCHED_FLAG_KEEP_POLICY",   "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+        "SCHED_FLAG_UTIL_CLAMP_MAX" };
+/* Indexed by IOPRIO_CLASS_*. */
+static const char *const io_classes[]
+    = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
+#define N_NAMES(a) (sizeof (a) / sizeof *(a))
+
+static int
+parse_sched_flags (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+                   spc_err_t *err)
+{
+  _cleanup_strv_ char **flags = NULL;
+  size_t n = 0;
+  if (config_opt_strv (v, "flags", p, &flags, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      int bit = name_value (flags[i], sched_flags, N_NAMES (sched_flags));
+      if (bit < 0)
+        return config_fail (JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "flags"), i), err,
+                            "unknown flag \"%s\"", flags[i]);
+      proc->sched_flags |= UINT64_C (1) << bit;
+    }
+  return 0;
+}
+
+static int
+parse_scheduler (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+                 spc_err_t *err)
+{
+  _cleanup_free_ char *policy = NULL;
+  int64_t nice = 0, priority = 0;
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_req_string (v, "policy", p, &policy, err) < 0)
+    return -1;
+  proc->sched_policy = name_value (policy, sched_policies, N_NAMES (sched_policies));
+  if (proc->sched_policy < 0)
+    return config_fail (JPATH_MEMBER_OF (p, "policy"), err, "unknown policy \"%s\"", policy);
+  if (config_opt_int64 (v, "nice", p, NULL, &nice, err) < 0
+      || config_opt_int64 (v, "priority", p, NULL, &priority, err) < 0
+      || parse_sched_flags (v, p, proc, err) < 0
+      || config_opt_uint64 (v, "runtime", p, NULL, &proc->sched_runtime, err) < 0
+      || config_opt_uint64 (v, "deadline", p, NULL, &proc->sched_deadline, err) < 0
+      || config_opt_uint64 (v, "period", p, NULL, &proc->sched_period, err) < 0)
+    return -1;
+  if (nice < -20 || nice > 19)
+    return config_fail (JPATH_MEMBER_OF (p, "nice"), err, "must be between -20 and 19");
+  if (priority < 0 || priority > 99)
+    return config_fail (JPATH_MEMBER_OF (p, "priority"), err, "must be between 0 and 99");
+  proc->sched_nice = (int32_t) nice;
+  proc->sched_priority = (int32_t) priority;
+  proc->has_scheduler = true;
+  return 0;
+}
+
+static int
+parse_io_priority (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+                   spc_err_t *err)
+{
+  _cleanup_free_ char *class = NULL;
+  int64_t priority = 0;
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_req_string (v, "class", p, &class, err) < 0
+      || config_opt_int64 (v, "priority", p, NULL, &priority, err) < 0)
+    return -1;
+  proc->io_class = name_value (class, io_classes, N_NAMES (io_classes));
+  if (proc->io_class < 0)
+    return config_fail (JPATH_MEMBER_OF (p, "class"), err, "unknown class \"%s\"", class);
+  if (priority < 0 || priority > 7)
+    return config_fail (JPATH_MEMBER_OF (p, "priority"), err, "must be between 0 and 7");
+  proc->io_priority = (int) priority;
+  proc->has_io_priority = true;
+  return 0;
+}
+
+static int
 parse_process (const spc_json *v, const struct jpath *p, struct spc_process *proc,
                spc_err_t *err)
 {
@@ -268,6 +359,12 @@ parse_process (const spc_json *v, const struct jpath *p, struct spc_process *pro
     return -1;
   if (config_opt_string (v, "apparmorProfile", p, &proc->apparmor_profile, err) < 0
       || config_opt_string (v, "selinuxLabel", p, &proc->selinux_label, err) < 0)
+    return -1;
+  if ((member = config_member (v, "scheduler"))
+      && parse_scheduler (member, JPATH_MEMBER_OF (p, "scheduler"), proc, err) < 0)
+    return -1;
+  if ((member = config_member (v, "ioPriority"))
+      && parse_io_priority (member, JPATH_MEMBER_OF (p, "ioPriority"), proc, err) < 0)
     return -1;
   return 0;
 }

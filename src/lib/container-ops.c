@@ -112,6 +112,18 @@ write_event (FILE *out, const char *type, const char *id, const struct spc_state
   fflush (out);
 }
 
+/* An {"type":"oom"} line for every kill since *seen. */
+static int
+report_oom_kills (const struct spc_state *st, uint64_t *seen, FILE *out, spc_err_t *err)
+{
+  uint64_t now = *seen;
+  if (spc_cgroup_oom_kills (&st->cgroup, &now, err) < 0)
+    return -1;
+  for (; *seen < now; (*seen)++)
+    write_event (out, "oom", st->id, NULL, err);
+  return 0;
+}
+
 static bool
 init_alive (const struct spc_state *st)
 {
@@ -145,15 +157,14 @@ stream_events (const struct spc_state *st, int interval_ms, FILE *out, spc_err_t
         {
           /* An eventfd (v1) or inotify events (v2): drained either way. */
           char drain[4096];
-          uint64_t now_kills = kills;
           (void) !read (oomfd, drain, sizeof drain);
-          if (spc_cgroup_oom_kills (&st->cgroup, &now_kills, err) < 0)
+          if (report_oom_kills (st, &kills, out, err) < 0)
             return -1;
-          for (; kills < now_kills; kills++)
-            write_event (out, "oom", st->id, NULL, err);
         }
+      /* The OOM killer may have ended the init itself, its notice still on
+       * the way: count once more before the stream ends. */
       if ((p[1].revents & POLLIN) || !init_alive (st))
-        return 0;
+        return report_oom_kills (st, &kills, out, err);
       if (wait <= 0)
         {
           write_event (out, "stats", st->id, st, err);

@@ -24,6 +24,7 @@
 #include "spacer/idmap.h"
 #include "spacer/linux.h"
 #include "spacer/log.h"
+#include "spacer/lsm.h"
 #include "spacer/namespaces.h"
 #include "spacer/process.h"
 #include "spacer/seccomp.h"
@@ -185,6 +186,8 @@ check_bundle (struct bundle *b, spc_err_t *err)
   if (!b->config->has_process)
     return spc_error_make (err, 0, "process: required to create a container");
   spc_process_check_capabilities (&b->config->process);
+  if (spc_lsm_check (b->config, err) < 0)
+    return -1;
   if (spc_linux_validate (b->config, err) < 0 || resolve_rootfs (b, err) < 0
       || spc_namespaces_open (b->config, b->ns_fds, err) < 0
       || spc_linux_check_joined (b->config, b->ns_fds, err) < 0

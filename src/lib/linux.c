@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "spacer/cleanup.h"
 #include "spacer/devices.h"
 #include "spacer/hooks.h"
+#include "spacer/lsm.h"
 #include "spacer/linux.h"
 #include "spacer/mounts.h"
 #include "spacer/path.h"
@@ -341,6 +343,13 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
 
   if (spc_namespaces_creates (c, SPC_NS_USER) && become_root_in_userns (a, err) < 0)
     return -1;
+  /* Until it execs the program the init is spacer: nothing in the
+   * container may open its /proc/PID/exe (the host's binary: the
+   * CVE-2019-5736 way out) or its memory. The exec makes it dumpable again.
+   * Not before the id maps are written: a runtime run by a plain user
+   * writes them through /proc/PID, which this makes root's. */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return spc_error_errno (err, "prctl PR_SET_DUMPABLE");
   if (spc_namespaces_join (c, a->ns_fds, err) < 0)
     return -1;
   spc_namespaces_close (a->ns_fds);
@@ -445,6 +454,10 @@ container_init (struct spc_init_args *a)
   if (spc_hooks_any (&a->config->hooks, SPC_HOOK_START_CONTAINER)
       && spc_hooks_run (&a->config->hooks, SPC_HOOK_START_CONTAINER, start_hook_state (a), &err)
              < 0)
+    report_and_exit (a, &err);
+  if (spc_lsm_set_exec_label (&a->config->process, &err) < 0
+      || spc_process_apply_scheduling (&a->config->process, &err) < 0
+      || spc_process_apply_personality (&a->config->linux_, &err) < 0)
     report_and_exit (a, &err);
   /* The filter comes last. Without no_new_privs the kernel takes it only
    * from a process with CAP_SYS_ADMIN, so then it comes before the

@@ -280,6 +280,11 @@ mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, 
   enum spc_path_create kind;
   if (target_kind (m, &kind, err) < 0)
     return -1;
+  /* A /proc that is a symlink elsewhere would leave the container's view
+   * of /proc, and the masks on it, somewhere else: refused, as in runc. */
+  if (m->type && (strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
+      && spc_root_check_no_symlinks (rootfd, m->destination, err) < 0)
+    return spc_error_prefix (err, "%s mount", m->type);
   _cleanup_close_ int fd = spc_root_open (rootfd, m->destination, kind, err);
   if (fd < 0)
     return -1;

@@ -214,6 +214,28 @@ spc_root_open (int rootfd, const char *path, enum spc_path_create create, spc_er
 }
 
 int
+spc_root_check_no_symlinks (int rootfd, const char *path, spc_err_t *err)
+{
+  struct open_how how = {
+    .flags = O_PATH | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  while (*path == '/')
+    path++;
+  int fd = (int) syscall (SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
+  if (fd >= 0)
+    {
+      close (fd);
+      return 0;
+    }
+  if (errno == ENOENT)
+    return 0;
+  if (errno == ELOOP)
+    return spc_error_make (err, ELOOP, "`/%s` goes through a symlink", path);
+  return spc_error_errno (err, "`/%s`", path);
+}
+
+int
 spc_root_open_parent (int rootfd, const char *path, char **name, spc_err_t *err)
 {
   _cleanup_free_ char *canonical = NULL;

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
@@ -258,5 +260,58 @@ spc_process_find_executable (const struct spc_process *p, char *const env[], cha
   if (*path == NULL)
     return spc_error_errno (err, "process.args[0]: executable `%s` not found in the container",
                             p->args[0]);
+  return 0;
+}
+
+/* glibc has no wrapper for sched_setattr(2). */
+struct sched_attr_v1
+{
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+};
+
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_CLASS_SHIFT 13
+
+int
+spc_process_apply_scheduling (const struct spc_process *p, spc_err_t *err)
+{
+  if (p->has_scheduler)
+    {
+      struct sched_attr_v1 attr = {
+        .size = sizeof attr,
+        .sched_policy = (uint32_t) p->sched_policy,
+        .sched_flags = p->sched_flags,
+        .sched_nice = p->sched_nice,
+        .sched_priority = (uint32_t) p->sched_priority,
+        .sched_runtime = p->sched_runtime,
+        .sched_deadline = p->sched_deadline,
+        .sched_period = p->sched_period,
+      };
+      if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
+        return spc_error_errno (err, "process.scheduler: sched_setattr");
+    }
+  if (p->has_io_priority
+      && syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+                  (p->io_class << IOPRIO_CLASS_SHIFT) | p->io_priority)
+             < 0)
+    return spc_error_errno (err, "process.ioPriority: ioprio_set");
+  return 0;
+}
+
+int
+spc_process_apply_personality (const struct spc_linux *l, spc_err_t *err)
+{
+  if (!l->has_personality)
+    return 0;
+  unsigned long persona = strcmp (l->personality_domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
+  if (personality (persona) < 0)
+    return spc_error_errno (err, "linux.personality: %s", l->personality_domain);
   return 0;
 }

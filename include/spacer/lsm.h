@@ -1,0 +1,16 @@
+/* Linux security modules: process.apparmorProfile and process.selinuxLabel,
+ * applied to the user program at its exec. Asking for either on a host
+ * where that module is not active is an error before anything is made,
+ * as in runc: a container must not run unconfined by surprise. */
+#ifndef SPACER_LSM_H
+#define SPACER_LSM_H
+
+#include "spacer/config.h"
+#include "spacer/error.h"
+
+int spc_lsm_check (const struct spc_config *c, spc_err_t *err);
+
+/* In the init, before exec: the label the program gets when it runs. */
+int spc_lsm_set_exec_label (const struct spc_process *p, spc_err_t *err);
+
+#endif

@@ -1,0 +1,70 @@
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spacer/cleanup.h"
+#include "spacer/lsm.h"
+#include "spacer/utils.h"
+
+static bool
+apparmor_enabled (void)
+{
+  char flag = 0;
+  _cleanup_close_ int fd = open ("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && read (fd, &flag, 1) == 1 && flag == 'Y';
+}
+
+static bool
+selinux_enabled (void)
+{
+  return access ("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+int
+spc_lsm_check (const struct spc_config *c, spc_err_t *err)
+{
+  const struct spc_process *p = &c->process;
+  if (p->apparmor_profile && p->apparmor_profile[0] && !apparmor_enabled ())
+    return spc_error_make (err, 0, "process.apparmorProfile: `%s`: AppArmor is not enabled on "
+                                   "this host",
+                           p->apparmor_profile);
+  if (p->selinux_label && p->selinux_label[0] && !selinux_enabled ())
+    return spc_error_make (err, 0, "process.selinuxLabel: `%s`: SELinux is not enabled on this host",
+                           p->selinux_label);
+  return 0;
+}
+
+/* /proc/self/attr/<module>/exec where the kernel has the per-module files,
+ * else the shared /proc/self/attr/exec. */
+static int
+write_exec_attr (const char *module, const char *value, const char *what, spc_err_t *err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/self/attr/%s/exec", module);
+  if (access (path, F_OK) < 0)
+    snprintf (path, sizeof path, "/proc/self/attr/exec");
+  if (spc_write_file_at (AT_FDCWD, path, value, strlen (value), err) < 0)
+    return spc_error_prefix (err, "%s", what);
+  return 0;
+}
+
+int
+spc_lsm_set_exec_label (const struct spc_process *p, spc_err_t *err)
+{
+  if (p->apparmor_profile && p->apparmor_profile[0])
+    {
+      _cleanup_free_ char *value = NULL;
+      if (asprintf (&value, "exec %s", p->apparmor_profile) < 0)
+        return spc_error_errno (err, "asprintf");
+      if (write_exec_attr ("apparmor", value, "process.apparmorProfile", err) < 0)
+        return -1;
+    }
+  if (p->selinux_label && p->selinux_label[0]
+      && write_exec_attr ("selinux", p->selinux_label, "process.selinuxLabel", err) < 0)
+    return -1;
+  return 0;
+}
