@@ -24,17 +24,7 @@
 #include "spacer/error.h"
 #include "spacer/json.h"
 #include "spacer/utils.h"
-
-#define CHECK(cond)                                                                           \
-  do                                                                                          \
-    {                                                                                         \
-      if (!(cond))                                                                            \
-        {                                                                                     \
-          fprintf (stdout, "#   %s:%d: failed: %s\n", __FILE__, __LINE__, #cond);              \
-          return false;                                                                       \
-        }                                                                                     \
-    }                                                                                         \
-  while (0)
+#include "unit.h"
 
 /* A number at a path of the statistics ("memory/usage/limit"). */
 #define CHECK_U64(root, path, expected)                                                       \
@@ -55,28 +45,6 @@
         }                                                                                     \
     }                                                                                         \
   while (0)
-
-static int tests_passed, tests_failed;
-
-static void
-report (const char *name, bool ok)
-{
-  int n = tests_passed + tests_failed + 1;
-  printf ("%s %d - %s\n", ok ? "ok" : "not ok", n, name);
-  if (ok)
-    tests_passed++;
-  else
-    tests_failed++;
-}
-
-static void
-report_skip (const char *name, const char *why)
-{
-  printf ("ok %d - %s # skip %s\n", tests_passed + tests_failed + 1, name, why);
-  tests_passed++;
-}
-
-#define RUN(fn) report (#fn, fn ())
 
 /* ---- reading the JSON ---------------------------------------------------- */
 
@@ -909,6 +877,5 @@ main (void)
   RUN (oom_kills_needs_the_counter_in_tree);
   run_host ("host_stats_of_a_busy_child", host_stats_checks);
   run_host ("host_oom_kill_is_seen", host_oom_checks);
-  printf ("%d passed, %d failed\n", tests_passed, tests_failed);
-  return tests_failed ? 1 : 0;
+  return unit_summary ();
 }

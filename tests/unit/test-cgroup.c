@@ -21,66 +21,7 @@
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
 #include "spacer/error.h"
-
-#define CHECK(cond)                                                                           \
-  do                                                                                          \
-    {                                                                                         \
-      if (!(cond))                                                                            \
-        {                                                                                     \
-          fprintf (stdout, "#   %s:%d: failed: %s\n", __FILE__, __LINE__, #cond);              \
-          return false;                                                                       \
-        }                                                                                     \
-    }                                                                                         \
-  while (0)
-
-#define CHECK_STR(actual, expected)                                                           \
-  do                                                                                          \
-    {                                                                                         \
-      const char *a_ = (actual), *e_ = (expected);                                            \
-      if (a_ == NULL || e_ == NULL ? a_ != e_ : strcmp (a_, e_) != 0)                         \
-        {                                                                                     \
-          fprintf (stdout, "#   %s:%d: %s\n#     got:      %s\n#     expected: %s\n",          \
-                   __FILE__, __LINE__, #actual, a_ ? a_ : "(null)", e_ ? e_ : "(null)");       \
-          return false;                                                                       \
-        }                                                                                     \
-    }                                                                                         \
-  while (0)
-
-#define CHECK_CONTAINS(text, part)                                                            \
-  do                                                                                          \
-    {                                                                                         \
-      const char *t_ = (text), *p_ = (part);                                                  \
-      if (t_ == NULL || strstr (t_, p_) == NULL)                                              \
-        {                                                                                     \
-          fprintf (stdout, "#   %s:%d: %s\n#     got:      %s\n#     to contain: %s\n",       \
-                   __FILE__, __LINE__, #text, t_ ? t_ : "(null)", p_);                        \
-          return false;                                                                       \
-        }                                                                                     \
-    }                                                                                         \
-  while (0)
-
-static int tests_passed, tests_failed, tests_skipped;
-
-static void
-report (const char *name, bool ok)
-{
-  int n = tests_passed + tests_failed + tests_skipped + 1;
-  printf ("%s %d - %s\n", ok ? "ok" : "not ok", n, name);
-  if (ok)
-    tests_passed++;
-  else
-    tests_failed++;
-}
-
-static void
-report_skip (const char *name, const char *why)
-{
-  int n = tests_passed + tests_failed + tests_skipped + 1;
-  printf ("ok %d - %s # skip %s\n", n, name, why);
-  tests_skipped++;
-}
-
-#define RUN(fn) report (#fn, fn ())
+#include "unit.h"
 
 /* ---- synthetic trees ---------------------------------------------------- */
 
@@ -1154,8 +1095,5 @@ main (void)
   RUN (hybrid_uses_each_controller_where_it_is);
   RUN (destroy_removes_everything);
   real_host ();
-  if (tests_skipped)
-    printf ("# %d skipped\n", tests_skipped);
-  printf ("%d passed, %d failed\n", tests_passed, tests_failed);
-  return tests_failed ? 1 : 0;
+  return unit_summary ();
 }

@@ -23,45 +23,7 @@
 #include "spacer/error.h"
 #include "spacer/json.h"
 #include "spacer/log.h"
-
-#define CHECK(cond)                                                                           \
-  do                                                                                          \
-    {                                                                                         \
-      if (!(cond))                                                                            \
-        {                                                                                     \
-          fprintf (stdout, "#   %s:%d: failed: %s\n", __FILE__, __LINE__, #cond);              \
-          return false;                                                                       \
-        }                                                                                     \
-    }                                                                                         \
-  while (0)
-
-#define CHECK_STR(actual, expected)                                                           \
-  do                                                                                          \
-    {                                                                                         \
-      const char *a_ = (actual), *e_ = (expected);                                            \
-      if (a_ == NULL || e_ == NULL ? a_ != e_ : strcmp (a_, e_) != 0)                         \
-        {                                                                                     \
-          fprintf (stdout, "#   %s:%d: %s\n#     got:      %s\n#     expected: %s\n",          \
-                   __FILE__, __LINE__, #actual, a_ ? a_ : "(null)", e_ ? e_ : "(null)");       \
-          return false;                                                                       \
-        }                                                                                     \
-    }                                                                                         \
-  while (0)
-
-static int tests_passed, tests_failed;
-
-static void
-report (const char *name, bool ok)
-{
-  int n = tests_passed + tests_failed + 1;
-  printf ("%s %d - %s\n", ok ? "ok" : "not ok", n, name);
-  if (ok)
-    tests_passed++;
-  else
-    tests_failed++;
-}
-
-#define RUN(fn) report (#fn, fn ())
+#include "unit.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -951,6 +913,5 @@ main (void)
   RUN (default_spec_round_trips);
   RUN (default_spec_rootless_round_trips);
   RUN (default_spec_is_pretty);
-  printf ("%d passed, %d failed\n", tests_passed, tests_failed);
-  return tests_failed ? 1 : 0;
+  return unit_summary ();
 }
