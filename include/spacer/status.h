@@ -57,7 +57,9 @@ int spc_status_create_dir (int rootfd, const char *id, spc_err_t *err);
  * error "container `ID` does not exist" with errno_ ENOENT. */
 int spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err);
 
-int spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err);
+/* durable: fsync before the rename (the final state); without, for the
+ * provisional state create writes first. */
+int spc_status_write (int dirfd, const struct spc_state *st, bool durable, spc_err_t *err);
 int spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err);
 void spc_state_clear (struct spc_state *st);
 

@@ -24,6 +24,11 @@ int spc_write_file_at (int dirfd, const char *name, const char *data, size_t len
 int spc_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
                               mode_t mode, spc_err_t *err);
 
+/* The same without the fsync: readers still never see a torn file, but a
+ * crash may lose it. */
+int spc_write_file_replace_at (int dirfd, const char *name, const char *data, size_t len,
+                               mode_t mode, bool durable, spc_err_t *err);
+
 /* Read a whole file (NUL-terminated). */
 int spc_read_file_at (int dirfd, const char *name, char **out, size_t *len, spc_err_t *err);
 

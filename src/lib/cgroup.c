@@ -565,25 +565,57 @@ spc_cgroup_enter (const struct spc_cgroup *cg, pid_t pid, bool in_v2, spc_err_t 
 
 /* ---- processes ---- */
 
+/* The container may make cgroups of its own below its directory (with a
+ * writable cgroup mount): its processes are then there. */
+static int
+collect_pids (const char *dir, pid_t **pids, size_t *n, size_t *cap, spc_err_t *err)
+{
+  _cleanup_free_ char *text = NULL;
+  if (spc_cgroup_read (dir, "cgroup.procs", &text, err) < 0)
+    return -1;
+  for (char *save = NULL, *t = strtok_r (text, "\n", &save); t; t = strtok_r (NULL, "\n", &save))
+    {
+      if (*n == *cap)
+        {
+          size_t bigger = *cap ? *cap * 2 : 16;
+          pid_t *grown = realloc (*pids, bigger * sizeof *grown);
+          if (grown == NULL)
+            return spc_error_errno (err, "realloc");
+          *pids = grown;
+          *cap = bigger;
+        }
+      (*pids)[(*n)++] = (pid_t) strtol (t, NULL, 10);
+    }
+  _cleanup_closedir_ DIR *d = opendir (dir);
+  struct dirent *de;
+  while (d && (de = readdir (d)))
+    {
+      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+        continue;
+      _cleanup_free_ char *child = NULL;
+      if (asprintf (&child, "%s/%s", dir, de->d_name) < 0)
+        return spc_error_errno (err, "asprintf");
+      if (collect_pids (child, pids, n, cap, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 int
 spc_cgroup_pids (const struct spc_cgroup *cg, pid_t **pids, size_t *n, spc_err_t *err)
 {
   *pids = NULL;
   *n = 0;
+  size_t cap = 0;
+  /* Every process is in one cgroup of each hierarchy: one tree tells all. */
   if (cg->n_dirs == 0)
     return 0;
-  _cleanup_free_ char *text = NULL;
-  if (spc_cgroup_read (cg->dirs[0].path, "cgroup.procs", &text, err) < 0)
-    return -1;
-  size_t cap = 1;
-  for (const char *p = text; *p; p++)
-    cap += *p == '\n';
-  pid_t *out = calloc (cap, sizeof *out);
-  if (out == NULL)
-    return spc_error_errno (err, "calloc");
-  for (char *save = NULL, *t = strtok_r (text, "\n", &save); t; t = strtok_r (NULL, "\n", &save))
-    out[(*n)++] = (pid_t) strtol (t, NULL, 10);
-  *pids = out;
+  if (collect_pids (cg->dirs[0].path, pids, n, &cap, err) < 0)
+    {
+      free (steal_pointer (pids));
+      *n = 0;
+      return -1;
+    }
   return 0;
 }
 
@@ -675,12 +707,35 @@ kill_all (const struct spc_cgroup *cg)
     }
 }
 
+/* The cgroups the container made below its own directory, deepest first. */
+static int
+remove_subtree (const char *dir, spc_err_t *err)
+{
+  _cleanup_closedir_ DIR *d = opendir (dir);
+  struct dirent *de;
+  while (d && (de = readdir (d)))
+    {
+      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+        continue;
+      _cleanup_free_ char *child = NULL;
+      if (asprintf (&child, "%s/%s", dir, de->d_name) < 0)
+        return spc_error_errno (err, "asprintf");
+      if (remove_subtree (child, err) < 0)
+        return -1;
+      if (rmdir (child) < 0 && errno != ENOENT)
+        return spc_error_errno (err, "remove cgroup `%s`", child);
+    }
+  return 0;
+}
+
 /* rmdir from the container's directory up to the highest one spacer made. */
 static int
-remove_dirs (struct spc_cgroup_dir *d, spc_err_t *err)
+remove_dirs (struct spc_cgroup_dir *d, bool synthetic, spc_err_t *err)
 {
   if (d->top == NULL)
     return 0;
+  if (!synthetic && remove_subtree (d->path, err) < 0)
+    return -1;
   _cleanup_free_ char *path = strdup (d->path);
   if (path == NULL)
     return spc_error_errno (err, "strdup");
@@ -739,7 +794,7 @@ spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err)
     {
       if (cg->synthetic)
         remove_synthetic_files (&cg->dirs[i]);
-      if (remove_dirs (&cg->dirs[i], err) < 0)
+      if (remove_dirs (&cg->dirs[i], cg->synthetic, err) < 0)
         ret = -1;
     }
   return ret;

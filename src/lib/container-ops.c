@@ -167,6 +167,10 @@ stream_events (const struct spc_state *st, int interval_ms, FILE *out, spc_err_t
         return report_oom_kills (st, &kills, out, err);
       if (wait <= 0)
         {
+          /* On v1 the eventfd fires before the kill is counted: a wake-up
+           * may have come too early, so the count is read again here. */
+          if (report_oom_kills (st, &kills, out, err) < 0)
+            return -1;
           write_event (out, "stats", st->id, st, err);
           if (*err)
             return -1;

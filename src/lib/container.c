@@ -538,10 +538,14 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
   if (ret == 0)
     ret = make_cgroup (b.config, root, id, o, &cr->state.cgroup, err);
+  /* Provisional (no init yet: status stopped): should this create be
+   * killed now, `delete` still finds the cgroup to remove. */
+  if (ret == 0)
+    ret = spc_status_write (dirfd, &cr->state, false, err);
   if (ret == 0)
     ret = spawn_and_setup (&b, dirfd, for_run, &io, cr, err);
   if (ret == 0)
-    ret = spc_status_write (dirfd, &cr->state, err);
+    ret = spc_status_write (dirfd, &cr->state, true, err);
   if (ret == 0 && pid_file)
     ret = write_pid_file (pid_file, cr->pid, err);
   if (ret < 0)

@@ -6,6 +6,7 @@
 
 #include "spacer/config.h"
 #include "spacer/json.h"
+#include "spacer/seccomp-profile.h"
 
 static const char *const default_env[] = {
   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -231,6 +232,8 @@ write_linux (spc_json_writer *w, bool rootless, uid_t uid, gid_t gid)
   write_namespaces (w, rootless);
   write_string_array (w, "maskedPaths", default_masked_paths);
   write_string_array (w, "readonlyPaths", default_readonly_paths);
+  spc_jw_key (w, "seccomp");
+  spc_spec_write_seccomp (w);
   spc_jw_end_object (w);
 }
 

@@ -127,7 +127,7 @@ write_annotations (spc_json_writer *w, const struct spc_state *st)
 }
 
 int
-spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err)
+spc_status_write (int dirfd, const struct spc_state *st, bool durable, spc_err_t *err)
 {
   _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
   spc_jw_begin_object (w);
@@ -163,7 +163,7 @@ spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err)
 
   size_t len;
   const char *text = spc_jw_buffer (w, &len);
-  return spc_write_file_atomic_at (dirfd, SPC_STATE_FILE, text, len, 0600, err);
+  return spc_write_file_replace_at (dirfd, SPC_STATE_FILE, text, len, 0600, durable, err);
 }
 
 static int

@@ -49,6 +49,13 @@ int
 spc_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
                           mode_t mode, spc_err_t *err)
 {
+  return spc_write_file_replace_at (dirfd, name, data, len, mode, true, err);
+}
+
+int
+spc_write_file_replace_at (int dirfd, const char *name, const char *data, size_t len,
+                           mode_t mode, bool durable, spc_err_t *err)
+{
   _cleanup_free_ char *tmp = NULL;
   if (asprintf (&tmp, ".%s.tmp.%d", name, (int) getpid ()) < 0)
     return spc_error_errno (err, "asprintf");
@@ -57,7 +64,7 @@ spc_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t 
       = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return spc_error_errno (err, "create `%s`", tmp);
-  if (spc_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  if (spc_write_all (fd, data, len) < 0 || (durable && fsync (fd) < 0))
     {
       int saved = errno;
       unlinkat (dirfd, tmp, 0);

@@ -253,5 +253,34 @@ teardown_containers() {
     grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo >&2
     leaked=1
   fi
+  local cgroups
+  cgroups=$(leaked_cgroups)
+  if [ -n "$cgroups" ]; then
+    echo "leaked cgroups: $cgroups" >&2
+    leaked=1
+  fi
   return "$leaked"
+}
+
+# fnv1a TEXT: the 32-bit FNV-1a hash spacer puts in default cgroup names
+# (spacer-ID.HASH, the hash of the state directory).
+fnv1a() {
+  local s=$1 h=2166136261 i c
+  for ((i = 0; i < ${#s}; i++)); do
+    printf -v c '%d' "'${s:i:1}"
+    h=$(((h ^ c) * 16777619 & 0xffffffff))
+  done
+  printf '%08x' "$h"
+}
+
+# The default cgroups of this test's containers still on the host: they
+# sit below our own cgroup in each hierarchy.
+leaked_cgroups() {
+  local hash own dir
+  hash=$(fnv1a "$ROOT")
+  while IFS=: read -r _ _ own; do
+    for dir in /sys/fs/cgroup/*"$own"/spacer-*."$hash" /sys/fs/cgroup"$own"/spacer-*."$hash"; do
+      [ -d "$dir" ] && echo "$dir"
+    done
+  done </proc/self/cgroup | sort -u
 }

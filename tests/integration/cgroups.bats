@@ -1,0 +1,1069 @@
+#!/usr/bin/env bats
+# Control groups and resource limits: where a container's cgroup goes, what
+# its processes see of it, the limits of linux.resources (enforced for real
+# on the host's cgroup v1 controllers), update, pause/resume, ps, events,
+# kill --all, and the cgroup v2 and hybrid code paths against synthetic
+# trees (SPACER_CGROUP_ROOT).
+#
+# Safety: every cgroup these tests make is below the cgroup of the test's
+# own process (the default path, or a relative linux.cgroupsPath); absolute
+# paths only inside a synthetic tree. Teardown fails the test when any of
+# its cgroups is left.
+
+# status, output, lines, stdout, stderr: set by bats' run and by capture.
+# shellcheck disable=SC2154
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+  setup_bundle
+  BG_PIDS=()
+  SYN=""
+  CG_HASH=$(root_hash "$ROOT")
+  CG_REMEMBERED=$BATS_TEST_TMPDIR/cgroups.remembered
+  : >"$CG_REMEMBERED"
+}
+
+teardown() {
+  local pid id failed=0 dir left
+  for pid in "${BG_PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  # The cgroups of whatever is still there, before teardown_containers
+  # deletes it.
+  if [ -d "$ROOT" ]; then
+    for id in $(spacer list -q 2>/dev/null); do
+      remember_cgroups "$id" || true
+    done
+  fi
+  teardown_containers || failed=1
+  # Processes of the test's containers that delete missed (started by this
+  # test: they carry its mark): reported, then killed so they do not hold
+  # the cgroups.
+  left=$(test_processes)
+  if [ -n "$left" ]; then
+    echo "processes left: ${left//$'\n'/ }" >&2
+    failed=1
+    for pid in $left; do
+      kill -KILL "$pid" 2>/dev/null || true
+    done
+    sleep 0.2
+  fi
+  # No cgroup of this test is left: none that state.json named, and no
+  # directory with this test's state-directory hash anywhere in the
+  # host's cgroupfs.
+  while read -r dir; do
+    if [ -n "$dir" ] && [ -e "$dir" ]; then
+      echo "cgroup left: $dir" >&2
+      failed=1
+    fi
+  done < <(sort -u "$CG_REMEMBERED")
+  left=$(find /sys/fs/cgroup -maxdepth 8 -type d -name "*.$CG_HASH" 2>/dev/null)
+  if [ -n "$left" ]; then
+    [ "$failed" = 1 ] || echo "cgroups left: ${left//$'\n'/ }" >&2
+    failed=1
+    # Ours (named with this test's hash): removed, deepest first, so that
+    # a failure does not leave them to the next run. rmdir only: what
+    # still holds a process stays and is reported.
+    find /sys/fs/cgroup -maxdepth 8 -depth -type d -path "*.$CG_HASH*" -exec rmdir {} \; 2>/dev/null || true
+  fi
+  # A synthetic tree holds nothing but what the test made itself.
+  if [ -n "$SYN" ] && [ -d "$SYN" ]; then
+    left=$(diff <(cat "$BATS_TEST_TMPDIR/synthetic.before") <(find "$SYN" | sort)) || {
+      echo "left in the synthetic tree $SYN:" >&2
+      echo "$left" >&2
+      failed=1
+    }
+    rm -rf "$SYN"
+  fi
+  return "$failed"
+}
+
+# ---- helpers of this file ----
+
+# root_hash DIR: the 8 hex digits (FNV-1a, 32 bits) of a state directory
+# that name the default cgroups of its containers: spacer-ID.HASH.
+root_hash() {
+  local s=$1 h=2166136261 i c
+  for ((i = 0; i < ${#s}; i++)); do
+    printf -v c '%d' "'${s:i:1}"
+    h=$(((h ^ c) * 16777619 & 0xffffffff))
+  done
+  printf '%08x\n' "$h"
+}
+
+# remember_cgroups ID: note every directory of the container's cgroup (its
+# own, and the highest one spacer made) for teardown to check they are gone.
+remember_cgroups() {
+  jq -r '.cgroup.dirs[] | .path, (.top // empty)' "$ROOT/$1/state.json" >>"$CG_REMEMBERED"
+}
+
+# cg_dir ID CONTROLLER: the container's v1 directory holding CONTROLLER.
+cg_dir() {
+  jq -r --arg c "$2" '.cgroup.dirs[] | select((.v2 | not) and (.controllers | split(",") | index($c)))
+    | .path' "$ROOT/$1/state.json"
+}
+
+# cg_v2_dir ID: the container's cgroup2 directory.
+cg_v2_dir() {
+  jq -r '.cgroup.dirs[] | select(.v2) | .path' "$ROOT/$1/state.json"
+}
+
+# created_container ID [create flags]: create (the init waits for start)
+# and remember its cgroups.
+created_container() {
+  create_container "$@"
+  remember_cgroups "$1"
+}
+
+# running_container ID ARGS...: a started container running ARGS.
+running_container() {
+  local id=$1
+  shift
+  set_args "$@"
+  created_container "$id"
+  spacer start "$id"
+}
+
+# bind_host_dir HOST_DIR DEST: bind-mount a host directory into the container.
+bind_host_dir() {
+  mkdir -p "$1"
+  update_config '.mounts += [{"destination": $dst, "type": "bind", "source": $src,
+                              "options": ["rbind", "rw"]}]' --arg src "$1" --arg dst "$2"
+}
+
+# wait_for_log ID TEXT: poll up to 5 s for TEXT in the container's output.
+wait_for_log() {
+  local i
+  for i in $(seq 100); do
+    grep -qF -- "$2" "$BATS_TEST_TMPDIR/$1.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "\"$2\" not in the output of $1: $(container_log "$1")" >&2
+  return 1
+}
+
+# wait_gone PID...: poll up to 5 s until no PID is alive.
+wait_gone() {
+  local i pid alive
+  for i in $(seq 100); do
+    alive=""
+    for pid in "$@"; do
+      process_alive "$pid" && alive="$alive $pid"
+    done
+    [ -z "$alive" ] && return 0
+    sleep 0.05
+  done
+  echo "still alive:$alive" >&2
+  return 1
+}
+
+# without_pid_namespace: the container shares the host's pid namespace, so
+# its init dying does not take the other processes with it.
+without_pid_namespace() {
+  update_config 'del(.linux.namespaces[] | select(.type == "pid"))'
+}
+
+# The lines of /proc/self/cgroup of the test shell, each path with SUFFIX
+# appended: where a process of a container below our cgroup must be.
+own_cgroups_with() {
+  awk -F: -v s="$1" '{ p = $3; if (p == "/") p = ""; print $1 ":" $2 ":" p s }' /proc/self/cgroup
+}
+
+# synthetic_v2: a pure cgroup v2 test tree in $SYN.
+synthetic_v2() {
+  SYN=$BATS_TEST_TMPDIR/cgv2
+  mkdir "$SYN"
+  echo "cpuset cpu io memory hugetlb pids" >"$SYN/cgroup.controllers"
+  echo "cpuset cpu io memory hugetlb pids" >"$SYN/cgroup.subtree_control"
+  synthetic_ready
+}
+
+# synthetic_hybrid: v1 hierarchies plus a cgroup2 one holding hugetlb.
+synthetic_hybrid() {
+  SYN=$BATS_TEST_TMPDIR/cghybrid
+  mkdir -p "$SYN"/{memory,pids,cpu\,cpuacct,cpuset,devices,freezer,unified}
+  echo hugetlb >"$SYN/unified/cgroup.controllers"
+  # A new v1 cpuset copies its parent's cpus and mems.
+  echo 0-1 >"$SYN/cpuset/cpuset.cpus"
+  echo 0 >"$SYN/cpuset/cpuset.mems"
+  synthetic_ready
+}
+
+# The synthetic tree as the test made it (teardown compares), and a config
+# that does not mount the host's real cgroupfs: nothing is confined in a
+# synthetic tree.
+synthetic_ready() {
+  find "$SYN" | sort >"$BATS_TEST_TMPDIR/synthetic.before"
+  update_config 'del(.mounts[] | select(.type == "cgroup"))'
+}
+
+# spacer and create_container against the synthetic tree.
+sspacer() {
+  SPACER_CGROUP_ROOT=$SYN "$SPACER" --root "$ROOT" "$@"
+}
+screated_container() {
+  SPACER_CGROUP_ROOT=$SYN create_container "$@"
+  remember_cgroups "$1"
+}
+
+# require_v1 CONTROLLER: the host has CONTROLLER on a cgroup v1 hierarchy
+# (the limits are then checked for real).
+require_v1() {
+  awk -F: -v c="$1" '$1 != 0 { n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) found = 1 }
+    END { exit !found }' /proc/self/cgroup || skip "no cgroup v1 $1 controller"
+}
+
+# assert_file DIR FILE VALUE: the file reads VALUE.
+assert_file() {
+  local got
+  got=$(cat "$1/$2" 2>&1) || true
+  if [ "$got" != "$3" ]; then
+    echo "$1/$2: expected '$3', got '$got'" >&2
+    return 1
+  fi
+}
+
+# ---- placement ----
+
+@test "placement: the init is in the container's own cgroup in every hierarchy" {
+  set_args sleep 100
+  created_container c1
+  local pid n_dirs n_lines ctrls path dir
+  pid=$(state_field c1 pid)
+  n_dirs=$(jq '.cgroup.dirs | length' "$ROOT/c1/state.json")
+  n_lines=$(wc -l <"/proc/$pid/cgroup")
+  [ "$n_dirs" -ge 1 ]
+  [ "$n_dirs" -eq "$n_lines" ] || {
+    echo "state.json has $n_dirs cgroup dirs, /proc/$pid/cgroup $n_lines lines" >&2
+    return 1
+  }
+  while IFS=: read -r _ ctrls path; do
+    if [ -z "$ctrls" ]; then
+      dir=$(cg_v2_dir c1)
+    else
+      dir=$(jq -r --arg c "$ctrls" '.cgroup.dirs[] | select((.v2 | not) and .controllers == $c) | .path' \
+        "$ROOT/c1/state.json")
+    fi
+    [ -n "$dir" ] || { echo "no cgroup dir in state.json for '$ctrls'" >&2; return 1; }
+    [[ $dir == /sys/fs/cgroup/*"$path" ]] || {
+      echo "'$ctrls': the init is in $path, state.json says $dir" >&2
+      return 1
+    }
+    grep -qx "$pid" "$dir/cgroup.procs" || {
+      echo "$pid not in $dir/cgroup.procs" >&2
+      return 1
+    }
+  done <"/proc/$pid/cgroup"
+}
+
+@test "placement: the default cgroup is spacer-ID.HASH below the runtime's own cgroup" {
+  set_args sleep 100
+  created_container c1
+  local pid
+  pid=$(state_field c1 pid)
+  diff <(own_cgroups_with "/spacer-c1.$CG_HASH") "/proc/$pid/cgroup"
+  # spacer made exactly that directory in each hierarchy, nothing above it.
+  jq -e '.cgroup.dirs | all(.path == .top)' "$ROOT/c1/state.json"
+}
+
+@test "placement: a relative cgroupsPath nests below the runtime's own cgroup; delete removes every level" {
+  local rel="spacer-cgtest.$CG_HASH/inner"
+  update_config '.linux.cgroupsPath = $p' --arg p "$rel"
+  set_args sleep 100
+  created_container c1
+  local pid
+  pid=$(state_field c1 pid)
+  diff <(own_cgroups_with "/$rel") "/proc/$pid/cgroup"
+  # The intermediate level is spacer's too.
+  jq -e --arg top "spacer-cgtest.$CG_HASH" \
+    '.cgroup.dirs | all((.top | endswith("/" + $top)) and (.path == .top + "/inner"))' \
+    "$ROOT/c1/state.json"
+  spacer delete --force c1
+  local dir
+  while read -r dir; do
+    [ ! -e "$dir" ] || { echo "left after delete: $dir" >&2; return 1; }
+  done <"$CG_REMEMBERED"
+}
+
+@test "placement: delete removes the container's cgroup in every hierarchy" {
+  running_container c1 sleep 100
+  [ "$(wc -l <"$CG_REMEMBERED")" -ge 2 ]
+  local dir
+  while read -r dir; do
+    [ -d "$dir" ]
+  done <"$CG_REMEMBERED"
+  spacer delete --force c1
+  while read -r dir; do
+    [ ! -e "$dir" ] || { echo "left after delete: $dir" >&2; return 1; }
+  done <"$CG_REMEMBERED"
+  [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "spacer-c1.$CG_HASH")" ]
+  assert_nothing_left
+}
+
+@test "placement: a failed create (missing executable) leaves no cgroup" {
+  set_args /no/such/program
+  capture spacer create --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "*.$CG_HASH")" ] || {
+    echo "cgroups left: $(find /sys/fs/cgroup -maxdepth 8 -type d -name "*.$CG_HASH")" >&2
+    return 1
+  }
+  assert_nothing_left
+}
+
+@test "placement: delete kills what is left in the cgroup after the init died" {
+  require_v1 memory
+  without_pid_namespace
+  running_container c1 sh -c 'sleep 100 & exit 0'
+  wait_for_status c1 stopped
+  local procs pid
+  procs=$(cat "$(cg_dir c1 memory)/cgroup.procs")
+  [ -n "$procs" ] || { echo "the orphaned sleep is not in the cgroup" >&2; return 1; }
+  for pid in $procs; do
+    [ "$(cat "/proc/$pid/comm")" = sleep ]
+  done
+  spacer delete c1
+  # shellcheck disable=SC2086
+  wait_gone $procs
+  local dir
+  while read -r dir; do
+    [ ! -e "$dir" ] || { echo "left after delete: $dir" >&2; return 1; }
+  done <"$CG_REMEMBERED"
+  # shellcheck disable=SC2086
+  assert_nothing_left $procs
+}
+
+# writable_cgroup_mount: the container may make cgroups below its own (as a
+# nested runtime or systemd inside would).
+writable_cgroup_mount() {
+  update_config '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)'
+}
+
+@test "placement: delete removes the cgroups the container made below its own" {
+  require_v1 pids
+  writable_cgroup_mount
+  running_container c1 sh -c 'for d in /sys/fs/cgroup/*/; do
+      mkdir "${d}sub" && echo $$ >"${d}sub/cgroup.procs"; done; echo moved; exec sleep 100'
+  wait_for_log c1 moved
+  local pid
+  pid=$(state_field c1 pid)
+  grep -qx "$pid" "$(cg_dir c1 pids)/sub/cgroup.procs"
+  run spacer delete --force c1
+  assert_ok
+  local dir
+  while read -r dir; do
+    [ ! -e "$dir" ] || { echo "left after delete: $dir" >&2; return 1; }
+  done <"$CG_REMEMBERED"
+  assert_nothing_left "$pid"
+}
+
+@test "placement: kill --all and delete reach processes in the container's sub-cgroups (no pid namespace)" {
+  require_v1 pids
+  writable_cgroup_mount
+  without_pid_namespace
+  running_container c1 sh -c 'for d in /sys/fs/cgroup/*/; do mkdir "${d}sub"; done
+    sh -c '"'"'for d in /sys/fs/cgroup/*/; do echo $$ >"${d}sub/cgroup.procs"; done
+      echo "moved $$"; exec sleep 100'"'"' & wait'
+  wait_for_log c1 moved
+  local pid child
+  pid=$(state_field c1 pid)
+  child=$(sed -n 's/^moved //p' "$BATS_TEST_TMPDIR/c1.log")
+  grep -qx "$child" "$(cg_dir c1 pids)/sub/cgroup.procs"
+  spacer kill --all c1 KILL
+  wait_gone "$pid" "$child"
+  run spacer delete c1
+  assert_ok
+  local dir
+  while read -r dir; do
+    [ ! -e "$dir" ] || { echo "left after delete: $dir" >&2; return 1; }
+  done <"$CG_REMEMBERED"
+  assert_nothing_left "$pid" "$child"
+}
+
+# ---- cgroup namespace ----
+
+@test "cgroup namespace: the container sees its own cgroup as / and no sibling" {
+  require_v1 memory
+  running_container c2 sleep 100
+  set_args sh -c 'cat /proc/self/cgroup; echo ==procs
+    sleep 100 & echo "sleep $!"; cat /sys/fs/cgroup/memory/cgroup.procs; echo ==dirs
+    find /sys/fs/cgroup -mindepth 2 -type d; echo ==end'
+  created_container c1
+  spacer start c1
+  wait_for_log c1 ==end
+  local log part1 part2 part3
+  log=$(container_log c1)
+  part1=$(sed -n '1,/^==procs$/p' <<<"$log" | sed '$d')
+  part2=$(sed -n '/^==procs$/,/^==dirs$/p' <<<"$log" | sed '1d;$d' | grep -v '^sleep ')
+  part3=$(sed -n '/^==dirs$/,/^==end$/p' <<<"$log" | sed '1d;$d')
+  # Every hierarchy: "/".
+  [ -n "$part1" ]
+  if grep -v ':/$' <<<"$part1"; then
+    echo "not / inside: $part1" >&2
+    return 1
+  fi
+  [ "$(wc -l <<<"$part1")" -eq "$(wc -l <"/proc/self/cgroup")" ]
+  # The memory hierarchy's cgroup.procs: the container's sh (1), its sleep
+  # and the cat, nothing else.
+  local sleep_pid
+  sleep_pid=$(sed -n 's/^sleep //p' <<<"$log")
+  grep -qx 1 <<<"$part2"
+  grep -qx "$sleep_pid" <<<"$part2"
+  [ "$(wc -l <<<"$part2")" -eq 3 ] || { echo "cgroup.procs inside: $part2" >&2; return 1; }
+  # No directory below any hierarchy's root: not c2's, not our own parents'.
+  [ -z "$part3" ] || { echo "directories seen inside: $part3" >&2; return 1; }
+}
+
+# ---- limits enforced on the host (cgroup v1) ----
+
+# hog_config LIMIT: a memory limit (and as much memory+swap, where the
+# kernel accounts swap: the hog cannot swap) and a shell that quadruples a
+# string until it is killed.
+hog_config() {
+  if [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; then
+    update_config '.linux.resources.memory = {"limit": $l, "swap": $l}' --argjson l "$1"
+  else
+    update_config '.linux.resources.memory = {"limit": $l}' --argjson l "$1"
+  fi
+  set_args sh -c 'x=-; while :; do x="$x$x$x$x-"; done'
+}
+
+@test "memory: the limit reads back; a hog is OOM-killed and events reports the OOM" {
+  require_v1 memory
+  local limit=33554432 memdir
+  hog_config "$limit"
+  created_container hog
+  memdir=$(cg_dir hog memory)
+  [ -n "$memdir" ]
+  assert_file "$memdir" memory.limit_in_bytes "$limit"
+  if [ -e "$memdir/memory.memsw.limit_in_bytes" ]; then
+    assert_file "$memdir" memory.memsw.limit_in_bytes "$limit"
+  fi
+  local events=$BATS_TEST_TMPDIR/events.out evpid i
+  "$SPACER" --root "$ROOT" events --interval 10s hog >"$events" 2>&1 </dev/null &
+  evpid=$!
+  BG_PIDS+=("$evpid")
+  # The first stats line comes once the OOM watch is in place.
+  wait_for_file "$events"
+  spacer start hog
+  wait_for_status hog stopped
+  # events ends when the container does.
+  for i in $(seq 100); do
+    kill -0 "$evpid" 2>/dev/null || break
+    sleep 0.05
+  done
+  grep -q '"type":"oom"' "$events" || {
+    echo "no oom event; events wrote: $(jq -rc .type "$events" 2>&1 | sort | uniq -c | tr '\n' ' ')" >&2
+    echo "memory.oom_control: $(tr '\n' ' ' <"$memdir/memory.oom_control" 2>&1)" >&2
+    return 1
+  }
+  jq -e 'select(.type == "oom") | .id == "hog"' "$events"
+}
+
+@test "memory: events reports the OOM kill of a process that is not the init" {
+  require_v1 memory
+  hog_config 33554432
+  set_args sh -c 'sh -c '"'"'x=-; while :; do x="$x$x$x$x-"; done'"'"'; echo "hog $?"; exec sleep 100'
+  created_container c1
+  local events=$BATS_TEST_TMPDIR/events.out evpid i
+  "$SPACER" --root "$ROOT" events --interval 1s c1 >"$events" 2>&1 </dev/null &
+  evpid=$!
+  BG_PIDS+=("$evpid")
+  wait_for_file "$events"
+  spacer start c1
+  wait_for_log c1 "hog "
+  # The shell saw its child killed by SIGKILL (128 + 9).
+  grep -qx "hog 137" "$BATS_TEST_TMPDIR/c1.log"
+  # Within 3 s (a stats line comes every second meanwhile).
+  for i in $(seq 60); do
+    grep -q '"type":"oom"' "$events" && break
+    sleep 0.05
+  done
+  grep -q '"type":"oom"' "$events" || {
+    echo "no oom event; events wrote: $(jq -rc .type "$events" 2>&1 | sort | uniq -c | tr '\n' ' ')" >&2
+    echo "memory.oom_control: $(tr '\n' ' ' <"$(cg_dir c1 memory)/memory.oom_control")" >&2
+    return 1
+  }
+  [ "$(state_field c1 status)" = running ]
+}
+
+@test "memory: run of a hog with a 32 MiB limit exits 137 (SIGKILL by the OOM killer)" {
+  require_v1 memory
+  hog_config 33554432
+  capture timeout 30 "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" hog
+  [ "$status" -eq 137 ] || { echo "status $status: $output" >&2; return 1; }
+  assert_nothing_left
+}
+
+@test "pids: pids.max reads the limit and forks beyond it fail" {
+  require_v1 pids
+  update_config '.linux.resources.pids = {"limit": 10}'
+  set_args sh -c '( for i in $(seq 20); do sleep 100 & echo x >>/dev/shm/n; done ) 2>/dev/shm/err;
+    echo "started $(wc -l </dev/shm/n)"; cat /dev/shm/err; echo end; exec sleep 100'
+  created_container c1
+  local pidsdir started
+  pidsdir=$(cg_dir c1 pids)
+  assert_file "$pidsdir" pids.max 10
+  spacer start c1
+  wait_for_log c1 end
+  started=$(sed -n 's/^started //p' "$BATS_TEST_TMPDIR/c1.log")
+  # sh and the subshell count too: at most 8 of the 20 sleeps.
+  [ "$started" -ge 1 ] && [ "$started" -le 8 ] || {
+    echo "$started sleeps started: $(container_log c1)" >&2
+    return 1
+  }
+  grep -q "Resource temporarily unavailable" "$BATS_TEST_TMPDIR/c1.log"
+  [ "$(cat "$pidsdir/pids.current")" -le 10 ]
+  [ "$(cat "$pidsdir/pids.current")" -ge "$((started + 1))" ]
+}
+
+@test "cpu: quota and period read back; a busy loop gets about 20% of a CPU" {
+  require_v1 cpu
+  require_v1 cpuacct
+  update_config '.linux.resources.cpu = {"quota": 20000, "period": 100000}'
+  running_container c1 sh -c 'while :; do :; done'
+  local cpudir acctdir u0 u1 t0 t1 pct
+  cpudir=$(cg_dir c1 cpu)
+  acctdir=$(cg_dir c1 cpuacct)
+  assert_file "$cpudir" cpu.cfs_quota_us 20000
+  assert_file "$cpudir" cpu.cfs_period_us 100000
+  sleep 0.2
+  t0=$(date +%s%N)
+  u0=$(cat "$acctdir/cpuacct.usage")
+  sleep 1.5
+  u1=$(cat "$acctdir/cpuacct.usage")
+  t1=$(date +%s%N)
+  pct=$(((u1 - u0) * 100 / (t1 - t0)))
+  echo "the busy loop got $pct% of a CPU" >&2
+  [ "$pct" -ge 10 ] && [ "$pct" -le 35 ]
+}
+
+@test "cpuset: cpus \"0\" reads back and confines the container to CPU 0" {
+  require_v1 cpuset
+  [ "$(nproc --all)" -ge 2 ] || skip "one CPU: nothing to confine"
+  update_config '.linux.resources.cpu = {"cpus": "0"}'
+  set_args sh -c 'grep Cpus_allowed_list /proc/self/status'
+  created_container c1
+  assert_file "$(cg_dir c1 cpuset)" cpuset.cpus 0
+  spacer start c1
+  wait_for_log c1 Cpus_allowed_list
+  [ "$(awk '{print $2}' "$BATS_TEST_TMPDIR/c1.log")" = 0 ]
+}
+
+@test "devices: deny by default, standard devices and the rules allowed, each access as listed" {
+  require_v1 devices
+  # CAP_MKNOD, so that only the devices cgroup can refuse a mknod. The rule
+  # allows creating b 8:0 but not reading it. /dev is a tmpfs without
+  # nodev: the cgroup, not the mount, decides.
+  update_config '.process.capabilities[] += ["CAP_MKNOD"]
+    | .linux.resources.devices += [{"allow": true, "type": "b", "major": 8, "minor": 0, "access": "m"}]'
+  set_args sh -c 'head -c1 /dev/null && echo null-ok
+    mknod /dev/x b 8 0 && echo mknod-x-ok
+    head -c1 /dev/x; echo "read-x $?"
+    mknod /dev/y b 8 1 || echo mknod-y-refused; echo end'
+  created_container c1
+  local list
+  list=$(cat "$(cg_dir c1 devices)/devices.list")
+  grep -qx 'c 1:3 rwm' <<<"$list"
+  grep -qx 'c 1:5 rwm' <<<"$list"
+  grep -qx 'b 8:0 m' <<<"$list"
+  if grep -q '^a ' <<<"$list"; then
+    echo "everything allowed: $list" >&2
+    return 1
+  fi
+  spacer start c1
+  wait_for_log c1 end
+  local log
+  log=$(container_log c1)
+  grep -qx null-ok <<<"$log"
+  grep -qx mknod-x-ok <<<"$log"
+  grep -q "/dev/x: Operation not permitted" <<<"$log"
+  grep -qx "read-x 1" <<<"$log"
+  grep -q "mknod: /dev/y: Operation not permitted" <<<"$log"
+  grep -qx mknod-y-refused <<<"$log"
+}
+
+@test "devices: without CAP_MKNOD or a rule, mknod of a block device fails with EPERM" {
+  require_v1 devices
+  set_args sh -c 'head -c1 /dev/null && echo null-ok; mknod /dev/x b 8 0 || echo refused; echo end'
+  created_container c1
+  spacer start c1
+  wait_for_log c1 end
+  grep -qx null-ok "$BATS_TEST_TMPDIR/c1.log"
+  grep -q "Operation not permitted" "$BATS_TEST_TMPDIR/c1.log"
+  grep -qx refused "$BATS_TEST_TMPDIR/c1.log"
+}
+
+@test "blkio: the weight goes to blkio.weight or BFQ's blkio.bfq.weight; update changes it" {
+  require_v1 blkio
+  update_config '.linux.resources.blockIO = {"weight": 500}'
+  set_args sleep 100
+  created_container c1
+  local dir file
+  dir=$(cg_dir c1 blkio)
+  if [ -e "$dir/blkio.weight" ]; then
+    file=blkio.weight
+  elif [ -e "$dir/blkio.bfq.weight" ]; then
+    file=blkio.bfq.weight
+  else
+    skip "no I/O scheduler with weights"
+  fi
+  assert_file "$dir" "$file" 500
+  spacer start c1
+  spacer update --blkio-weight 300 c1
+  assert_file "$dir" "$file" 300
+}
+
+# ---- update ----
+
+@test "update: memory, pids and cpu flags change the running container's files" {
+  require_v1 memory
+  require_v1 pids
+  require_v1 cpu
+  running_container c1 sleep 100
+  local memdir pidsdir cpudir
+  memdir=$(cg_dir c1 memory)
+  pidsdir=$(cg_dir c1 pids)
+  cpudir=$(cg_dir c1 cpu)
+  spacer update --memory 64m --memory-swap 64m c1
+  assert_file "$memdir" memory.limit_in_bytes 67108864
+  if [ -e "$memdir/memory.memsw.limit_in_bytes" ]; then
+    assert_file "$memdir" memory.memsw.limit_in_bytes 67108864
+  fi
+  spacer update --pids-limit 5 c1
+  assert_file "$pidsdir" pids.max 5
+  spacer update --cpu-quota 50000 --cpu-period 100000 c1
+  assert_file "$cpudir" cpu.cfs_quota_us 50000
+  assert_file "$cpudir" cpu.cfs_period_us 100000
+  # Lowering the memory limit again, below the current memsw.
+  spacer update --memory 48m --memory-swap 48m c1
+  assert_file "$memdir" memory.limit_in_bytes 50331648
+  if [ -e "$memdir/memory.memsw.limit_in_bytes" ]; then
+    # A limit above memory+swap alone: the kernel refuses, spacer says why.
+    run spacer update --memory 128m c1
+    assert_error "linux\.resources\.memory\.(limit|swap)"
+    assert_file "$memdir" memory.limit_in_bytes 50331648
+  fi
+  if [ "$(nproc --all)" -ge 2 ]; then
+    spacer update --cpuset-cpus 1 --cpuset-mems 0 c1
+    assert_file "$(cg_dir c1 cpuset)" cpuset.cpus 1
+    assert_file "$(cg_dir c1 cpuset)" cpuset.mems 0
+  fi
+  [ "$(state_field c1 status)" = running ]
+}
+
+@test "update -r: a resources JSON file" {
+  require_v1 memory
+  require_v1 pids
+  require_v1 cpu
+  running_container c1 sleep 100
+  local file=$BATS_TEST_TMPDIR/resources.json
+  cat >"$file" <<'JSON'
+{"memory": {"limit": 41943040, "swap": 41943040}, "cpu": {"shares": 512, "quota": 30000, "period": 100000},
+ "pids": {"limit": 7}}
+JSON
+  spacer update -r "$file" c1
+  assert_file "$(cg_dir c1 memory)" memory.limit_in_bytes 41943040
+  assert_file "$(cg_dir c1 cpu)" cpu.shares 512
+  assert_file "$(cg_dir c1 cpu)" cpu.cfs_quota_us 30000
+  assert_file "$(cg_dir c1 pids)" pids.max 7
+}
+
+@test "update: bad values and unknown flags are one-line errors that change nothing" {
+  require_v1 pids
+  running_container c1 sleep 100
+  local pidsdir
+  pidsdir=$(cg_dir c1 pids)
+  spacer update --pids-limit 6 c1
+  run spacer update --pids-limit many c1
+  assert_error "many"
+  run spacer update --memory 12q c1
+  assert_error "12q"
+  run spacer update --blkio-weight 5 c1
+  assert_error "blkio-weight|blockIO"
+  run spacer update --no-such-flag 1 c1
+  assert_error "no-such-flag"
+  run spacer update c1
+  assert_error "update"
+  echo '{"pids": {"limit": "ten"}}' >"$BATS_TEST_TMPDIR/bad.json"
+  run spacer update -r "$BATS_TEST_TMPDIR/bad.json" c1
+  assert_error "pids"
+  assert_file "$pidsdir" pids.max 6
+}
+
+@test "update: negative values for unsigned limits are one-line errors naming the value" {
+  require_v1 cpu
+  running_container c1 sleep 100
+  local cpudir
+  cpudir=$(cg_dir c1 cpu)
+  spacer update --cpu-shares 512 --cpu-period 100000 c1
+  # runc takes these as unsigned numbers and refuses a sign.
+  run spacer update --cpu-shares -5 c1
+  assert_error "-5"
+  assert_file "$cpudir" cpu.shares 512
+  run spacer update --cpu-period -5 c1
+  assert_error "-5"
+  assert_file "$cpudir" cpu.cfs_period_us 100000
+}
+
+@test "update: of a stopped or an unknown container is an error" {
+  set_args true
+  created_container c1
+  spacer start c1
+  wait_for_status c1 stopped
+  run spacer update --pids-limit 5 c1
+  assert_error "c1.*stopped|stopped.*c1"
+  run spacer update --pids-limit 5 nosuch
+  assert_error "nosuch"
+}
+
+# ---- pause and resume ----
+
+@test "pause freezes the processes, resume thaws them" {
+  require_v1 freezer
+  local host=$BATS_TEST_TMPDIR/host
+  bind_host_dir "$host" /mnt/host
+  running_container c1 sh -c 'i=0; while :; do i=$((i + 1)); echo $i >/mnt/host/count; sleep 0.02; done'
+  wait_for_file "$host/count"
+  local freezer a b i
+  freezer=$(cg_dir c1 freezer)
+  spacer pause c1
+  [ "$(state_field c1 status)" = paused ]
+  assert_file "$freezer" freezer.state FROZEN
+  spacer list | grep -E '^c1 +[0-9]+ +paused '
+  a=$(cat "$host/count")
+  sleep 1
+  b=$(cat "$host/count")
+  [ "$a" = "$b" ] || { echo "the counter went from $a to $b while paused" >&2; return 1; }
+  spacer resume c1
+  [ "$(state_field c1 status)" = running ]
+  assert_file "$freezer" freezer.state THAWED
+  for i in $(seq 100); do
+    [ "$(cat "$host/count")" != "$b" ] && break
+    sleep 0.02
+  done
+  [ "$(cat "$host/count")" != "$b" ] || { echo "no progress after resume" >&2; return 1; }
+}
+
+@test "pause: of a paused or a created container, resume of a running one, are errors" {
+  require_v1 freezer
+  set_args sleep 100
+  created_container c1
+  run spacer pause c1
+  assert_error "c1.*created"
+  spacer start c1
+  run spacer resume c1
+  assert_error "c1.*running"
+  spacer pause c1
+  run spacer pause c1
+  assert_error "c1.*paused"
+  run spacer pause nosuch
+  assert_error "nosuch"
+}
+
+@test "pause: delete --force of a paused container leaves nothing" {
+  require_v1 freezer
+  running_container c1 sh -c 'sleep 100 & sleep 100 & wait'
+  local pid
+  pid=$(state_field c1 pid)
+  spacer pause c1
+  spacer delete --force c1
+  local dir
+  while read -r dir; do
+    [ ! -e "$dir" ] || { echo "left after delete: $dir" >&2; return 1; }
+  done <"$CG_REMEMBERED"
+  assert_nothing_left "$pid"
+}
+
+# ---- ps ----
+
+@test "ps: lists the init and its children, as a table and as JSON" {
+  running_container c1 sh -c 'sleep 100 & sleep 100 & wait'
+  local pid i children expected
+  pid=$(state_field c1 pid)
+  for i in $(seq 100); do
+    children=$(pgrep -P "$pid" | sort -n)
+    [ "$(wc -w <<<"$children")" -eq 2 ] && break
+    sleep 0.05
+  done
+  # shellcheck disable=SC2086 # one pid a word
+  expected=$(printf '%s\n' "$pid" $children | sort -n)
+  run spacer ps --format json c1
+  assert_ok
+  jq -e 'type == "array"' <<<"$output"
+  [ "$(jq '.[]' <<<"$output" | sort -n)" = "$expected" ]
+  run spacer ps c1
+  assert_ok
+  [[ ${lines[0]} == *PID* ]]
+  [ "$(sed 1d <<<"$output" | awk '{print $2}' | sort -n)" = "$expected" ]
+  run spacer ps nosuch
+  assert_error "nosuch"
+}
+
+# ---- events ----
+
+@test "events --stats: one JSON line with cpu, memory and pids usage" {
+  running_container c1 sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); done; exec sleep 100'
+  sleep 0.3
+  run spacer events --stats c1
+  assert_ok
+  [ "${#lines[@]}" -eq 1 ]
+  jq -e '.type == "stats" and .id == "c1"' <<<"$output"
+  jq -e '.data.memory.usage.usage > 0' <<<"$output"
+  jq -e '.data.pids.current >= 1' <<<"$output"
+  jq -e '.data.cpu.usage.total > 0' <<<"$output"
+  run spacer events --stats nosuch
+  assert_error "nosuch"
+}
+
+@test "events: a stats line every interval until the container stops" {
+  running_container c1 sleep 100
+  local events=$BATS_TEST_TMPDIR/events.out evpid i
+  "$SPACER" --root "$ROOT" events --interval 100ms c1 >"$events" 2>&1 </dev/null &
+  evpid=$!
+  BG_PIDS+=("$evpid")
+  for i in $(seq 100); do
+    [ "$(wc -l <"$events")" -ge 3 ] && break
+    sleep 0.05
+  done
+  [ "$(wc -l <"$events")" -ge 3 ] || { echo "events wrote: $(cat "$events")" >&2; return 1; }
+  spacer kill c1 KILL
+  for i in $(seq 100); do
+    kill -0 "$evpid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$evpid" 2>/dev/null; then
+    echo "events still runs after the container stopped" >&2
+    return 1
+  fi
+  wait "$evpid"
+  jq -se 'length >= 3 and all(.[]; .type == "stats" and .id == "c1" and (.data.pids | type) == "object")' \
+    "$events"
+  run spacer events --interval soon c1
+  assert_error "soon"
+  run spacer events nosuch
+  assert_error "nosuch"
+}
+
+# ---- kill --all ----
+
+@test "kill --all: KILL ends every process of the container (no pid namespace)" {
+  require_v1 pids
+  without_pid_namespace
+  running_container c1 sh -c 'sleep 100 & wait'
+  local pid procs i
+  pid=$(state_field c1 pid)
+  for i in $(seq 100); do
+    procs=$(cat "$(cg_dir c1 pids)/cgroup.procs")
+    [ "$(wc -w <<<"$procs")" -eq 2 ] && break
+    sleep 0.05
+  done
+  [ "$(wc -w <<<"$procs")" -eq 2 ] || { echo "processes: $procs" >&2; return 1; }
+  spacer kill --all c1 KILL
+  # shellcheck disable=SC2086
+  wait_gone $procs
+  wait_for_status c1 stopped
+}
+
+# ---- what the host lacks ----
+
+@test "limits: net_cls classID on a host without net_cls is a one-line error, nothing left" {
+  grep -qw net_cls /proc/self/cgroup && skip "the host has net_cls"
+  update_config '.linux.resources.network = {"classID": 1048577}'
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_error "linux\.resources\.network\.classID"
+  [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "*.$CG_HASH")" ]
+  assert_nothing_left
+}
+
+@test "limits: net_prio priorities on a host without net_prio is a one-line error" {
+  grep -qw net_prio /proc/self/cgroup && skip "the host has net_prio"
+  update_config '.linux.resources.network = {"priorities": [{"name": "eth0", "priority": 5}]}'
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_error "linux\.resources\.network\.priorities"
+  [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "*.$CG_HASH")" ]
+  assert_nothing_left
+}
+
+# ---- synthetic trees: cgroup v2 and hybrid ----
+
+@test "synthetic v2: every limit is written in cgroup v2 terms" {
+  synthetic_v2
+  update_config '.linux.resources += {
+      "memory": {"limit": 1048576, "swap": 2097152},
+      "cpu": {"shares": 1024, "quota": 50000, "period": 100000},
+      "pids": {"limit": 10},
+      "blockIO": {"weight": 500},
+      "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
+      "unified": {"memory.high": "900000"}}'
+  set_args sleep 100
+  screated_container c1
+  jq -e '.cgroup.synthetic == true and (.cgroup.dirs | length == 1) and .cgroup.dirs[0].v2' \
+    "$ROOT/c1/state.json"
+  local dir pid
+  dir=$(cg_v2_dir c1)
+  [ "$dir" = "$SYN/spacer-c1.$CG_HASH" ]
+  pid=$(state_field c1 pid)
+  assert_file "$dir" memory.max 1048576
+  assert_file "$dir" memory.swap.max 1048576
+  assert_file "$dir" cpu.weight 39
+  assert_file "$dir" cpu.max "50000 100000"
+  assert_file "$dir" pids.max 10
+  assert_file "$dir" io.weight 4950
+  assert_file "$dir" hugetlb.2MB.max 4194304
+  assert_file "$dir" memory.high 900000
+  grep -qx "$pid" "$dir/cgroup.procs"
+  # The device filter's rules, in the program's order: deny by default,
+  # the standard devices allowed.
+  local rules
+  rules=$(cat "$dir/devices.bpf.rules")
+  [ "$(tail -n1 <<<"$rules")" = "deny a *:* rwm" ]
+  grep -qx 'allow c 1:3 rwm' <<<"$rules"
+  grep -qx 'allow c 1:5 rwm' <<<"$rules"
+  grep -qx 'allow c 1:9 rwm' <<<"$rules"
+  grep -qx 'allow c 136:\* rwm' <<<"$rules"
+  if grep -E '^allow (a|b)' <<<"$rules"; then
+    echo "more allowed than the standard devices: $rules" >&2
+    return 1
+  fi
+  # Nothing in the real cgroupfs.
+  [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "*.$CG_HASH")" ]
+  spacer start c1
+  sspacer delete --force c1
+  [ ! -e "$dir" ]
+}
+
+@test "synthetic v2: update writes cpu.max, memory.max and pids.max" {
+  synthetic_v2
+  set_args sleep 100
+  screated_container c1
+  spacer start c1
+  local dir
+  dir=$(cg_v2_dir c1)
+  sspacer update --memory 2m --memory-swap 3m --cpu-quota 25000 --cpu-period 50000 --pids-limit 4 \
+    --cpu-shares 262144 --blkio-weight 1000 c1
+  assert_file "$dir" memory.max 2097152
+  assert_file "$dir" memory.swap.max 1048576
+  assert_file "$dir" cpu.max "25000 50000"
+  assert_file "$dir" pids.max 4
+  assert_file "$dir" cpu.weight 10000
+  assert_file "$dir" io.weight 10000
+  run sspacer update --memory 4m --memory-swap 2m c1
+  assert_error "linux\.resources\.memory\.swap"
+  assert_file "$dir" memory.max 2097152
+  # Only the period: the quota stays.
+  sspacer update --cpu-period 100000 c1
+  assert_file "$dir" cpu.max "25000 100000"
+}
+
+@test "synthetic v2: pause and resume write cgroup.freeze" {
+  synthetic_v2
+  set_args sleep 100
+  screated_container c1
+  spacer start c1
+  local dir
+  dir=$(cg_v2_dir c1)
+  sspacer pause c1
+  assert_file "$dir" cgroup.freeze 1
+  [ "$(state_field c1 status)" = paused ]
+  sspacer resume c1
+  assert_file "$dir" cgroup.freeze 0
+  [ "$(state_field c1 status)" = running ]
+}
+
+@test "synthetic v2: a relative cgroupsPath enables the controllers on the level spacer made" {
+  synthetic_v2
+  update_config '.linux.cgroupsPath = "mid/leaf" | .linux.resources.pids = {"limit": 3}'
+  set_args sleep 100
+  screated_container c1
+  [ "$(cg_v2_dir c1)" = "$SYN/mid/leaf" ]
+  jq -e --arg top "$SYN/mid" '.cgroup.dirs[0].top == $top' "$ROOT/c1/state.json"
+  local enabled
+  enabled=$(tr ' ' '\n' <"$SYN/mid/cgroup.subtree_control" | sort | tr '\n' ' ')
+  [ "$enabled" = "+cpu +cpuset +hugetlb +io +memory +pids " ] || {
+    echo "mid/cgroup.subtree_control: $(cat "$SYN/mid/cgroup.subtree_control")" >&2
+    return 1
+  }
+  assert_file "$SYN/mid/leaf" pids.max 3
+  # Ours only: the root's subtree_control is as the test wrote it.
+  assert_file "$SYN" cgroup.subtree_control "cpuset cpu io memory hugetlb pids"
+  sspacer delete --force c1
+  [ ! -e "$SYN/mid" ]
+}
+
+@test "synthetic hybrid: hugetlb goes to the cgroup2 hierarchy, the rest to v1" {
+  synthetic_hybrid
+  update_config '.linux.resources += {
+      "memory": {"limit": 1048576, "swap": 2097152},
+      "cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "1"},
+      "pids": {"limit": 10},
+      "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}'
+  set_args sleep 100
+  screated_container c1
+  local name="spacer-c1.$CG_HASH" pid
+  pid=$(state_field c1 pid)
+  jq -e '[.cgroup.dirs[] | select(.v2)] | length == 1' "$ROOT/c1/state.json"
+  [ "$(cg_v2_dir c1)" = "$SYN/unified/$name" ]
+  [ "$(cg_dir c1 memory)" = "$SYN/memory/$name" ]
+  [ "$(cg_dir c1 cpuacct)" = "$SYN/cpu,cpuacct/$name" ]
+  assert_file "$SYN/unified/$name" hugetlb.2MB.max 4194304
+  [ ! -e "$SYN/memory/$name/hugetlb.2MB.limit_in_bytes" ]
+  assert_file "$SYN/memory/$name" memory.limit_in_bytes 1048576
+  assert_file "$SYN/memory/$name" memory.memsw.limit_in_bytes 2097152
+  [ ! -e "$SYN/unified/$name/memory.max" ]
+  assert_file "$SYN/cpu,cpuacct/$name" cpu.shares 512
+  assert_file "$SYN/cpu,cpuacct/$name" cpu.cfs_quota_us 50000
+  assert_file "$SYN/cpu,cpuacct/$name" cpu.cfs_period_us 100000
+  assert_file "$SYN/cpuset/$name" cpuset.cpus 1
+  assert_file "$SYN/cpuset/$name" cpuset.mems 0
+  assert_file "$SYN/pids/$name" pids.max 10
+  # v1 devices: the last write of the rules is a standard device's allow.
+  [ -e "$SYN/devices/$name/devices.deny" ]
+  [ -e "$SYN/devices/$name/devices.allow" ]
+  [ ! -e "$SYN/unified/$name/devices.bpf.rules" ]
+  local d
+  for d in memory pids cpu,cpuacct cpuset devices freezer unified; do
+    grep -qx "$pid" "$SYN/$d/$name/cgroup.procs"
+  done
+  spacer start c1
+  sspacer pause c1
+  assert_file "$SYN/freezer/$name" freezer.state FROZEN
+  [ ! -e "$SYN/unified/$name/cgroup.freeze" ]
+  [ "$(state_field c1 status)" = paused ]
+  sspacer resume c1
+  assert_file "$SYN/freezer/$name" freezer.state THAWED
+  sspacer delete --force c1
+  for d in memory pids cpu,cpuacct cpuset devices freezer unified; do
+    [ ! -e "$SYN/$d/$name" ] || { echo "left: $SYN/$d/$name" >&2; return 1; }
+  done
+}
+
+@test "synthetic hybrid: unified keys of a v1 controller are one-line errors" {
+  synthetic_hybrid
+  update_config '.linux.resources.unified = {"memory.high": "900000"}'
+  set_args true
+  capture sspacer run --bundle "$BUNDLE" c1
+  assert_error 'linux\.resources\.unified\["memory\.high"\]'
+  assert_nothing_left
+}
+
+@test "systemd-cgroup: without systemd, a warning and the cgroup made at slice/prefix-name.scope" {
+  synthetic_v2
+  [ -e /run/systemd/system ] && skip "systemd runs here"
+  update_config '.linux.cgroupsPath = "system.slice:spacer:test"'
+  set_args sleep 100
+  capture sspacer --systemd-cgroup create --bundle "$BUNDLE" c1
+  assert_ok
+  remember_cgroups c1
+  [ "$(wc -l <<<"$stderr")" -eq 1 ] || { echo "stderr: $stderr" >&2; return 1; }
+  [[ $stderr == *systemd* ]]
+  [[ $stderr == *"system.slice/spacer-test.scope"* ]]
+  [ "$(cg_v2_dir c1)" = "$SYN/system.slice/spacer-test.scope" ]
+  [ -d "$SYN/system.slice/spacer-test.scope" ]
+  jq -e --arg top "$SYN/system.slice" '.cgroup.dirs[0].top == $top' "$ROOT/c1/state.json"
+  sspacer delete --force c1
+  [ ! -e "$SYN/system.slice" ]
+}
