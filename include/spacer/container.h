@@ -18,6 +18,7 @@ struct spc_create_options
   const char *console_socket; /* where the pty master goes (process.terminal) */
   unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
   bool systemd_cgroup;        /* cgroupsPath is systemd's slice:prefix:name */
+  char **argv;                /* the runtime's own, to re-execute itself (sealed.h) */
   bool detach;                /* run only: return once the program runs */
 };
 

@@ -26,6 +26,10 @@ int spc_root_open (int rootfd, const char *path, enum spc_path_create create, sp
  * path) when a symlink leads outside the root. */
 int spc_root_canonical (int rootfd, const char *path, char **out, spc_err_t *err);
 
+/* An O_PATH fd of directory `path` resolved below rootfd by the kernel,
+ * symlinks kept inside, /proc's magic links refused. */
+int spc_root_open_dir_strict (int rootfd, const char *path, spc_err_t *err);
+
 /* Fails (ELOOP) when `path` below the root goes through a symlink; a path
  * that does not exist yet passes. For proc and sysfs, which must land
  * where the container expects them (CVE-2019-16884). */

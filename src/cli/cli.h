@@ -15,6 +15,7 @@ struct spc_global
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
+  char **argv; /* spacer's own, for a re-exec */
 };
 
 /* A command returns its exit status, or < 0 with *err set (exit 1). */

@@ -83,7 +83,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
 int
 spc_cmd_create (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
-  struct spc_create_options o = { .systemd_cgroup = g->systemd_cgroup };
+  struct spc_create_options o = { .systemd_cgroup = g->systemd_cgroup, .argv = g->argv };
   const char *id;
   if (spc_cli_parse_create_flags (argc, argv, "create", &o, false, err) < 0
       || spc_cli_take_id (argc, argv, "create", usage, &id, err) < 0)

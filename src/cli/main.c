@@ -151,7 +151,7 @@ fail (spc_err_t *err)
 int
 main (int argc, char **argv)
 {
-  struct spc_global g = { 0 };
+  struct spc_global g = { .argv = argv };
   _cleanup_free_ char *root = NULL;
   spc_err_t err = NULL;
   int first = parse_global (argc, argv, &g, &err);

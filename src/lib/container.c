@@ -26,6 +26,7 @@
 #include "spacer/log.h"
 #include "spacer/lsm.h"
 #include "spacer/namespaces.h"
+#include "spacer/sealed.h"
 #include "spacer/process.h"
 #include "spacer/seccomp.h"
 #include "spacer/sync.h"
@@ -181,10 +182,12 @@ resolve_rootfs (struct bundle *b, spc_err_t *err)
 }
 
 static int
-check_bundle (struct bundle *b, spc_err_t *err)
+check_bundle (struct bundle *b, const struct spc_create_options *o, spc_err_t *err)
 {
   if (!b->config->has_process)
     return spc_error_make (err, 0, "process: required to create a container");
+  if (o->argv && spc_sealed_needed (b->config) && spc_sealed_reexec (o->argv, err) < 0)
+    return -1;
   spc_process_check_capabilities (&b->config->process);
   if (spc_lsm_check (b->config, err) < 0)
     return -1;
@@ -214,7 +217,7 @@ load_bundle (const struct spc_create_options *o, struct bundle *b, spc_err_t *er
     return spc_error_errno (err, "asprintf");
   if (spc_config_load_file (path, b->name, &b->config, err) < 0)
     return -1;
-  if (check_bundle (b, err) < 0)
+  if (check_bundle (b, o, err) < 0)
     return spc_error_prefix (err, "%s", b->name);
   return 0;
 }

@@ -294,10 +294,20 @@ set_names (const struct spc_config *c, spc_err_t *err)
   return 0;
 }
 
+/* Inside the container's root, and never through a /proc link: the init
+ * holds runtime fds until its exec, and a cwd of /proc/self/fd/N would be
+ * one of those directories on the host (CVE-2024-21626). */
 static int
 enter_cwd (const struct spc_process *p, spc_err_t *err)
 {
-  if (chdir (p->cwd) < 0)
+  _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int cwd = -1;
+  if (root < 0)
+    return spc_error_errno (err, "process.cwd: open /");
+  cwd = spc_root_open_dir_strict (root, p->cwd, err);
+  if (cwd < 0)
+    return spc_error_prefix (err, "process.cwd");
+  if (fchdir (cwd) < 0)
     return spc_error_errno (err, "process.cwd: chdir `%s`", p->cwd);
   return 0;
 }

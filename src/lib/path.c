@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -65,6 +67,17 @@ pop_component (char *buf, size_t *len)
   buf[*len] = '\0';
 }
 
+static bool
+on_procfs (int rootfd, const char *relative)
+{
+  struct statfs sfs;
+  int fd = openat (rootfd, relative, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  bool proc = fd >= 0 && fstatfs (fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+  if (fd >= 0)
+    close (fd);
+  return proc;
+}
+
 /* Walk the path lexically, reading each symlink we meet, as the kernel would
  * inside a chroot, but refuse a ".." that climbs above the root: that is the
  * only way a symlink can "escape" when absolute targets are root-relative. */
@@ -115,6 +128,10 @@ spc_root_canonical (int rootfd, const char *path, char **out, spc_err_t *err)
       target[tlen] = '\0';
       if (++links > MAX_SYMLINKS)
         return spc_error_make (err, ELOOP, "`%s`", path);
+      /* A link in procfs (/proc/self/fd/N, /proc/self/cwd) is a handle on
+       * a file, not a path: its text may name something of the host's. */
+      if (on_procfs (rootfd, resolved + 1))
+        return spc_error_make (err, ELOOP, "`%s`: goes through a /proc link", path);
 
       pop_component (resolved, &rlen);
       if (target[0] == '/')
@@ -210,6 +227,24 @@ spc_root_open (int rootfd, const char *path, enum spc_path_create create, spc_er
   fd = openat2_in_root (rootfd, canonical, O_PATH);
   if (fd < 0)
     return spc_error_errno (err, "open `%s`", path);
+  return fd;
+}
+
+int
+spc_root_open_dir_strict (int rootfd, const char *path, spc_err_t *err)
+{
+  struct open_how how = {
+    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  while (*path == '/')
+    path++;
+  int fd;
+  do
+    fd = (int) syscall (SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
+  while (fd < 0 && errno == EAGAIN);
+  if (fd < 0)
+    return spc_error_errno (err, "`/%s`", path);
   return fd;
 }
 

@@ -16,9 +16,9 @@
  * Names this libseccomp or architecture does not know are skipped when the
  * filter is built (see seccomp.c), so one list serves every architecture
  * and the 32-bit names (mmap2, fstat64, ...) can sit beside the 64-bit
- * ones. Only capability-free clone and a handful of personality values
- * depend on arguments: flags and values live in registers, which seccomp
- * reads, where a struct or a buffer behind a pointer it cannot. */
+ * ones. Only clone, personality and socket depend on their arguments,
+ * which sit in registers, where seccomp can read them; what lies behind a
+ * pointer (clone3's flags, adjtimex's mode) it cannot. */
 #include "config.h"
 
 #include <errno.h>
@@ -197,9 +197,12 @@ static const char *const *const allowed[] = {
 
 /* ---- refused with EPERM ---- */
 
-/* The running kernel itself: replacing it, loading code into it, rebooting
- * the machine, its swap, accounting and port I/O. Host-wide, never a
- * container's business, whatever capabilities it was given. */
+/* The running kernel and the machine: replacing the kernel, loading code
+ * into it, rebooting, swap, process accounting, quotas, port I/O, and the
+ * kernel log (syslog), which is the host's and names its addresses and
+ * devices. Host-wide, never a container's business, whatever capabilities
+ * it was given. Also interfaces nothing current uses (uselib, nfsservctl,
+ * lookup_dcookie, vm86): attack surface only. */
 static const char *const refused_kernel[] = {
   "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
   "create_module", "query_module", "get_kernel_syms", "reboot", "swapon", "swapoff", "acct",
@@ -266,12 +269,13 @@ static const char *const *const refused[] = {
 /* clone3 takes its flags in a struct, out of seccomp's reach, so it cannot
  * be allowed without namespaces the way clone is. ENOSYS makes the C
  * library fall back to clone (glibc does), as with Docker's profile.
- * io_uring has been the source of a long run of kernel privilege
- * escalations and bypasses seccomp for the operations it runs; Docker and
- * podman block it, and so do Google's and Android's kernels. Every
- * program that uses it falls back to epoll or threads on ENOSYS. Written
- * out although the default says the same, so that the intent survives an
- * edit of defaultAction. */
+ * io_uring has been behind a long run of kernel privilege escalations,
+ * and the operations it runs (open, connect, ...) never pass through
+ * seccomp at all; Docker and podman block it, and Google turned it off on
+ * Android, ChromeOS and its servers. Programs that use it fall back to
+ * epoll or threads on ENOSYS, the answer of a kernel built without it.
+ * Written out although the default says the same (and the filter then
+ * skips them), so that the intent survives an edit of defaultAction. */
 static const char *const hidden[] = {
   "clone3", "io_uring_setup", "io_uring_enter", "io_uring_register",
   NULL,
@@ -412,8 +416,10 @@ write_personality_rules (spc_json_writer *w)
 static void
 write_socket_rules (spc_json_writer *w)
 {
-  write_single (w, "socket", ALLOW, &(struct condition){ "SCMP_CMP_NE", REFUSED_SOCKET_FAMILY, 0 });
-  write_single (w, "socket", REFUSE, &(struct condition){ "SCMP_CMP_EQ", REFUSED_SOCKET_FAMILY, 0 });
+  const struct condition other = { "SCMP_CMP_NE", REFUSED_SOCKET_FAMILY, 0 };
+  const struct condition refused_family = { "SCMP_CMP_EQ", REFUSED_SOCKET_FAMILY, 0 };
+  write_single (w, "socket", ALLOW, &other);
+  write_single (w, "socket", REFUSE, &refused_family);
 }
 
 void

@@ -1,5 +1,7 @@
 /* The default config.json written by `spacer spec`: close to `runc spec`,
- * so bundles and muscle memory carry over between the two runtimes. */
+ * so bundles and muscle memory carry over between the two runtimes, plus
+ * the default seccomp profile (seccomp-profile.c) that runc leaves to the
+ * engines above it. */
 #include "config.h"
 
 #include <stddef.h>

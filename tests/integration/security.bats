@@ -1,0 +1,824 @@
+#!/usr/bin/env bats
+# Security: the five capability sets, noNewPrivileges, oomScoreAdj,
+# personality, scheduler and I/O priority; seccomp filters (every action,
+# argument conditions, NOTIFY listeners, the order against the identity
+# change); AppArmor/SELinux labels on a host without them; and the known
+# runtime escapes (CVE-2019-5736, CVE-2024-21626, CVE-2019-16884/19921,
+# writes to /proc/sys, /sys and /proc/sysrq-trigger) that must not work.
+#
+# Helper programs (fixtures/security/*.c) are built static in setup_file and
+# put in this file's rootfs, in /bin. rawsys.c is x86_64 assembly; the
+# syscall numbers below (mkdir = 83) are x86_64's.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+  local src=$BATS_TEST_DIRNAME/fixtures/security f
+  export SECURITY_BIN=$BATS_FILE_TMPDIR/bin
+  mkdir "$SECURITY_BIN" "$BATS_FILE_TMPDIR/no-rootfs"
+  for f in ids ioprio sigsys notify-listener; do
+    gcc -static -O2 -Wall -o "$SECURITY_BIN/$f" "$src/$f.c"
+  done
+  # No libc at all: it must run under an allow-list of a few system calls.
+  gcc -static -nostdlib -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns \
+    -fno-stack-protector -Os -Wall -o "$SECURITY_BIN/rawsys" "$src/rawsys.c"
+  cp -a "$SPACER_TEST_ROOTFS" "$BATS_FILE_TMPDIR/rootfs"
+  for f in ids ioprio sigsys rawsys; do
+    cp "$SECURITY_BIN/$f" "$BATS_FILE_TMPDIR/rootfs/bin/$f"
+  done
+  # A setuid-root program, for noNewPrivileges.
+  chown 0:0 "$BATS_FILE_TMPDIR/rootfs/bin/ids"
+  chmod 4755 "$BATS_FILE_TMPDIR/rootfs/bin/ids"
+}
+
+setup() {
+  # As in hooks.bats: each bundle hardlinks this file's copy of the rootfs
+  # (a `cp -a` would cost ~0.3 s a test). Directories are the test's own,
+  # so tests add files and symlinks freely; no test writes to an existing
+  # file of the rootfs.
+  SPACER_TEST_ROOTFS=$BATS_FILE_TMPDIR/no-rootfs setup_bundle
+  rmdir "$BUNDLE/rootfs"
+  cp -al "$BATS_FILE_TMPDIR/rootfs" "$BUNDLE/rootfs"
+  BG_PIDS=()
+}
+
+teardown() {
+  local pid
+  # Background processes this test started (by PID only), then containers.
+  for pid in "${BG_PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  teardown_containers
+}
+
+# ---- helpers of this file ----
+
+# Capability numbers: CAP_NAMES[N] is capability N (linux/capability.h).
+CAP_NAMES=(CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL
+  CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE
+  CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE
+  CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT CAP_SYS_ADMIN CAP_SYS_BOOT
+  CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD CAP_LEASE
+  CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG
+  CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE)
+
+# cap_mask NAME...: the mask /proc/PID/status shows for these capabilities.
+cap_mask() {
+  local mask=0 name i found
+  for name in "$@"; do
+    found=
+    for i in "${!CAP_NAMES[@]}"; do
+      [ "${CAP_NAMES[$i]}" = "$name" ] && found=$i
+    done
+    [ -n "$found" ] || {
+      echo "cap_mask: unknown $name" >&2
+      return 1
+    }
+    mask=$((mask | (1 << found)))
+  done
+  printf '%016x\n' "$mask"
+}
+
+# set_caps JSON: process.capabilities.
+set_caps() {
+  update_config '.process.capabilities = $c' --argjson c "$1"
+}
+
+# expected_caps JSON: the five lines /proc/self/status shows (grep ^Cap)
+# when each set is exactly what JSON (a process.capabilities) says.
+expected_caps() {
+  local set names
+  for set in Inh:inheritable Prm:permitted Eff:effective Bnd:bounding Amb:ambient; do
+    mapfile -t names < <(jq -r --arg s "${set#*:}" '.[$s] // [] | .[]' <<<"$1")
+    printf 'Cap%s:\t%s\n' "${set%%:*}" "$(cap_mask "${names[@]}")"
+  done
+}
+
+# A seccomp profile: everything allowed but the rules given (a JSON array).
+allow_but() {
+  update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                                   "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+                                   "syscalls": $rules}' --argjson rules "$1"
+}
+
+# run_container ID: `spacer run` of $BUNDLE, as capture does it.
+run_container() {
+  capture spacer run --bundle "$BUNDLE" "$1"
+}
+
+# write_script PATH BODY: an executable /bin/sh script at PATH.
+write_script() {
+  printf '#!/bin/sh\n%s\n' "$2" >"$1"
+  chmod 755 "$1"
+}
+
+# A copy of spacer for tests where the container tries to reach the binary
+# that made it: should one of them get through, it writes to the copy, not
+# to the build others use.
+spacer_copy() {
+  SPACER_COPY=$BATS_TEST_TMPDIR/spacer-copy
+  cp "$SPACER" "$SPACER_COPY"
+}
+
+copy_spacer() {
+  "$SPACER_COPY" --root "$ROOT" "$@"
+}
+
+# ---- capabilities ----
+
+@test "capabilities: root gets the five sets exactly as configured" {
+  # effective = permitted: for root the kernel recomputes the effective set
+  # from the permitted one at the exec; everything else is distinct.
+  local caps='{"bounding": ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_KILL", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_SETUID"],
+               "effective": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"],
+               "permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"],
+               "inheritable": ["CAP_NET_RAW", "CAP_SYS_CHROOT"],
+               "ambient": ["CAP_NET_RAW"]}'
+  set_caps "$caps"
+  set_args grep ^Cap /proc/self/status
+  run_container c1
+  assert_ok
+  assert_output "$(expected_caps "$caps")"
+}
+
+@test "capabilities: a non-root user gets the five sets exactly as configured" {
+  # A non-root program keeps across its exec what is ambient (and so
+  # permitted, effective and inheritable): those four sets are equal.
+  local caps='{"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW", "CAP_SYS_ADMIN", "CAP_SETUID"],
+               "effective": ["CAP_KILL", "CAP_NET_RAW"],
+               "permitted": ["CAP_KILL", "CAP_NET_RAW"],
+               "inheritable": ["CAP_KILL", "CAP_NET_RAW"],
+               "ambient": ["CAP_KILL", "CAP_NET_RAW"]}'
+  set_caps "$caps"
+  update_config '.process.user = {"uid": 1000, "gid": 1000}'
+  set_args grep ^Cap /proc/self/status
+  run_container c1
+  assert_ok
+  assert_output "$(expected_caps "$caps")"
+}
+
+@test "capabilities: ambient capabilities of a non-root user need to be inheritable and permitted too" {
+  # CAP_KILL is ambient and permitted but not inheritable: not raised, and
+  # so gone after the exec; CAP_NET_RAW is all three: kept.
+  set_caps '{"bounding": ["CAP_KILL", "CAP_NET_RAW", "CAP_CHOWN"],
+             "effective": ["CAP_KILL", "CAP_NET_RAW"],
+             "permitted": ["CAP_KILL", "CAP_NET_RAW"],
+             "inheritable": ["CAP_NET_RAW", "CAP_CHOWN"],
+             "ambient": ["CAP_KILL", "CAP_NET_RAW"]}'
+  update_config '.process.user = {"uid": 1000, "gid": 1000}'
+  set_args grep ^Cap /proc/self/status
+  run_container c1
+  assert_ok
+  assert_output "$(printf 'CapInh:\t%s\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t%s\nCapAmb:\t%s' \
+    "$(cap_mask CAP_NET_RAW CAP_CHOWN)" "$(cap_mask CAP_NET_RAW)" "$(cap_mask CAP_NET_RAW)" \
+    "$(cap_mask CAP_KILL CAP_NET_RAW CAP_CHOWN)" "$(cap_mask CAP_NET_RAW)")"
+}
+
+@test "capabilities: an empty capabilities object leaves no capability at all" {
+  set_caps '{}'
+  set_args grep ^Cap /proc/self/status
+  run_container c1
+  assert_ok
+  assert_output "$(printf 'CapInh:\t%s\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t%s\nCapAmb:\t%s' \
+    0000000000000000 0000000000000000 0000000000000000 0000000000000000 0000000000000000)"
+}
+
+@test "capabilities: an unknown name is a one-line error naming its JSON path, and nothing is created" {
+  update_config '.process.capabilities.bounding = ["CAP_KILL", "CAP_BOGUS"]'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'process\.capabilities\.bounding\[1\]: unknown capability "CAP_BOGUS"'
+  assert_nothing_left
+}
+
+@test "capabilities: one spacer's own bounding set lacks is dropped with a one-line warning" {
+  local bnd
+  bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+  if (((16#$bnd >> 24) & 1)); then
+    skip "this host's bounding set has CAP_SYS_RESOURCE"
+  fi
+  local caps='["CAP_KILL", "CAP_SYS_RESOURCE"]'
+  set_caps "{\"bounding\": $caps, \"effective\": $caps, \"permitted\": $caps}"
+  set_args grep ^Cap /proc/self/status
+  run_container c1
+  assert_ok
+  # The warning is all spacer says; the container runs without it.
+  [ "$(wc -l <<<"$stderr")" -eq 1 ]
+  [[ $stderr == "spacer: "* ]]
+  [[ $stderr == *warning* ]]
+  [[ $stderr == *CAP_SYS_RESOURCE* ]]
+  [[ $stdout == *"CapBnd:	$(cap_mask CAP_KILL)"* ]]
+  [[ $stdout == *"CapPrm:	$(cap_mask CAP_KILL)"* ]]
+  [[ $stdout == *"CapEff:	$(cap_mask CAP_KILL)"* ]]
+}
+
+# ---- noNewPrivileges, oomScoreAdj, personality, scheduler, ioPriority ----
+
+@test "noNewPrivileges: NoNewPrivs is 1 with true, 0 with false" {
+  set_args grep ^NoNewPrivs: /proc/self/status
+  update_config '.process.noNewPrivileges = true'
+  run_container c1
+  assert_ok
+  assert_output "NoNewPrivs:	1"
+  update_config '.process.noNewPrivileges = false'
+  run_container c2
+  assert_ok
+  assert_output "NoNewPrivs:	0"
+}
+
+@test "noNewPrivileges: a setuid-root binary run by uid 1000 keeps euid 1000 (and gets 0 without it)" {
+  update_config '.process.user = {"uid": 1000, "gid": 1000}'
+  set_args /bin/ids
+  update_config '.process.noNewPrivileges = true'
+  run_container c1
+  assert_ok
+  assert_output "uid=1000 euid=1000"
+  # Without it the setuid bit works: the test can tell.
+  update_config '.process.noNewPrivileges = false'
+  run_container c2
+  assert_ok
+  assert_output "uid=1000 euid=0"
+}
+
+@test "oomScoreAdj: the program runs with it" {
+  update_config '.process.oomScoreAdj = 500'
+  set_args cat /proc/self/oom_score_adj
+  run_container c1
+  assert_ok
+  assert_output 500
+}
+
+@test "personality: LINUX32 makes uname -m say i686, LINUX x86_64" {
+  [ "$(uname -m)" = x86_64 ] || skip "not an x86_64 host"
+  set_args uname -m
+  update_config '.linux.personality = {"domain": "LINUX32"}'
+  run_container c1
+  assert_ok
+  [[ $output =~ ^i[3-6]86$ ]]
+  update_config '.linux.personality = {"domain": "LINUX"}'
+  run_container c2
+  assert_ok
+  assert_output x86_64
+}
+
+@test "scheduler: SCHED_BATCH is the program's policy" {
+  update_config '.process.scheduler = {"policy": "SCHED_BATCH"}'
+  set_args cat /proc/self/sched
+  run_container c1
+  assert_ok
+  # SCHED_BATCH is policy 3.
+  grep -Eq '^policy +: +3$' <<<"$output"
+}
+
+@test "scheduler: SCHED_OTHER with nice 5 gives policy 0 and nice 5" {
+  update_config '.process.scheduler = {"policy": "SCHED_OTHER", "nice": 5}'
+  set_args sh -c 'grep ^policy /proc/$$/sched; cut -d" " -f19 /proc/$$/stat'
+  run_container c1
+  assert_ok
+  grep -Eq '^policy +: +0$' <<<"$output"
+  [ "$(tail -n1 <<<"$output")" = 5 ]
+}
+
+@test "scheduler: an unknown policy is a one-line error naming its JSON path" {
+  update_config '.process.scheduler = {"policy": "SCHED_BOGUS"}'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'process\.scheduler\.policy: .*SCHED_BOGUS'
+  assert_nothing_left
+}
+
+@test "ioPriority: IOPRIO_CLASS_IDLE and IOPRIO_CLASS_BE 4 are the program's" {
+  set_args /bin/ioprio
+  update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}'
+  run_container c1
+  assert_ok
+  assert_output "class=3 data=0"
+  update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 4}'
+  run_container c2
+  assert_ok
+  assert_output "class=2 data=4"
+}
+
+# ---- seccomp ----
+
+@test "seccomp: ERRNO with errnoRet fails the call with that errno, other calls work" {
+  update_config '.root.readonly = false'
+  allow_but '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"; touch /tmp/file && echo touched'
+  run_container c1
+  assert_ok
+  [[ $output == *"mkdir=1"* ]]
+  [[ $output == *"Permission denied"* ]]
+  [[ $output == *touched* ]]
+  [ ! -e "$BUNDLE/rootfs/tmp/x" ]
+  [ -f "$BUNDLE/rootfs/tmp/file" ]
+}
+
+@test "seccomp: ERRNO without errnoRet fails the call with EPERM" {
+  update_config '.root.readonly = false'
+  allow_but '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  run_container c1
+  assert_ok
+  [[ $output == *"mkdir=1"* ]]
+  [[ $output == *"Operation not permitted"* ]]
+  [ ! -e "$BUNDLE/rootfs/tmp/x" ]
+}
+
+@test "seccomp: defaultAction ERRNO with defaultErrnoRet; ALLOW and ERRNO rules over it" {
+  # rawsys makes raw system calls only: an allow-list of the few it and
+  # the exec need runs it.
+  update_config '.root.readonly = false'
+  update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 77,
+    "syscalls": [{"names": ["execve", "write", "exit", "exit_group", "rt_sigaction", "rt_sigprocmask", "getpid"],
+                  "action": "SCMP_ACT_ALLOW"},
+                 {"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}'
+  set_args /bin/rawsys getpid getppid mkdir
+  run_container c1
+  assert_ok
+  assert_output "getpid=1
+getppid=-13
+mkdir=-77"
+  [ ! -e "$BUNDLE/rootfs/tmp/rawsys-dir" ]
+  # Without defaultErrnoRet: EPERM.
+  update_config 'del(.linux.seccomp.defaultErrnoRet)'
+  run_container c2
+  assert_ok
+  assert_output "getpid=1
+getppid=-13
+mkdir=-1"
+}
+
+@test "seccomp: KILL, KILL_THREAD and KILL_PROCESS end the process with SIGSYS" {
+  update_config '.root.readonly = false'
+  local action
+  for action in SCMP_ACT_KILL SCMP_ACT_KILL_THREAD SCMP_ACT_KILL_PROCESS; do
+    allow_but "[{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"$action\"}]"
+    # A child of the program: the shell sees it die of signal 31.
+    set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+    run_container c1
+    assert_ok
+    [[ $output == *"mkdir=159"* ]] || {
+      echo "$action: $output" >&2
+      return 1
+    }
+    # The program itself: run exits 128 + 31.
+    set_args mkdir /tmp/x
+    run_container c2
+    [ "$status" -eq 159 ] || {
+      echo "$action: run exited $status: $output" >&2
+      return 1
+    }
+    [ ! -e "$BUNDLE/rootfs/tmp/x" ]
+  done
+}
+
+@test "seccomp: TRAP delivers SIGSYS: fatal unless handled, and a handler sees the call" {
+  update_config '.root.readonly = false'
+  allow_but '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_TRAP"}]'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"; /bin/sigsys /tmp/y'
+  run_container c1
+  assert_ok
+  [[ $output == *"mkdir=159"* ]]
+  # x86_64's mkdir is 83.
+  [[ $output == *"caught SIGSYS syscall=83"* ]]
+  [ ! -e "$BUNDLE/rootfs/tmp/x" ]
+  [ ! -e "$BUNDLE/rootfs/tmp/y" ]
+}
+
+@test "seccomp: LOG and ALLOW leave the call working" {
+  update_config '.root.readonly = false'
+  local action
+  for action in SCMP_ACT_LOG SCMP_ACT_ALLOW; do
+    allow_but "[{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"$action\"}]"
+    set_args sh -c "mkdir /tmp/$action && echo made"
+    run_container c1
+    assert_ok
+    assert_output made
+    [ -d "$BUNDLE/rootfs/tmp/$action" ]
+  done
+}
+
+@test "seccomp: an argument condition: write to fd 2 fails, to fd 1 works" {
+  allow_but '[{"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 9,
+               "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]}]'
+  set_args /bin/rawsys w1 w2
+  run_container c1
+  assert_ok
+  [ "$stdout" = "w1
+w1=3
+w2=-9" ]
+  [ -z "$stderr" ]
+}
+
+@test "seccomp: two conditions on the same argument are alternatives" {
+  # write to fd 1 or fd 2 fails; the same file through fd 3 or 4 works.
+  allow_but '[{"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 9,
+               "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"},
+                        {"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]}]'
+  set_args sh -c 'exec /bin/rawsys -r3 w1 w2 w4 3>&1 4>&1'
+  run_container c1
+  assert_ok
+  assert_output "w1=-9
+w2=-9
+w4
+w4=3"
+}
+
+@test "seccomp: MASKED_EQ: openat with O_CREAT fails, plain opens work" {
+  update_config '.root.readonly = false'
+  # O_CREAT is 0100 (64): flags & 64 == 64.
+  allow_but '[{"names": ["openat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+               "args": [{"index": 2, "value": 64, "valueTwo": 64, "op": "SCMP_CMP_MASKED_EQ"}]}]'
+  set_args sh -c 'head -n1 /etc/passwd; touch /tmp/new; echo "touch=$?"'
+  run_container c1
+  assert_ok
+  [[ $output == *"root:x:0:0:"* ]]
+  [[ $output == *"touch=1"* ]]
+  [[ $output == *"Permission denied"* ]]
+  [ ! -e "$BUNDLE/rootfs/tmp/new" ]
+}
+
+@test "seccomp: an unknown syscall name is skipped, the rest of the rule applies" {
+  update_config '.root.readonly = false'
+  allow_but '[{"names": ["no_such_syscall_at_all", "mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  run_container c1
+  assert_ok
+  [[ $output == *"mkdir=1"* ]]
+  [[ $output == *"Permission denied"* ]]
+}
+
+@test "seccomp: an unknown action is a one-line error naming its JSON path, and nothing is created" {
+  allow_but '[{"names": ["mkdir"], "action": "SCMP_ACT_NOPE"}]'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'linux\.seccomp\.syscalls\[0\]\.action: .*SCMP_ACT_NOPE'
+  assert_nothing_left
+}
+
+@test "seccomp: flags TSYNC, LOG and SPEC_ALLOW are taken; the program runs under exactly one filter" {
+  update_config '.root.readonly = false'
+  allow_but '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]'
+  update_config '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                         "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"; grep ^Seccomp /proc/$$/status'
+  run_container c1
+  assert_ok
+  [[ $stdout == *"mkdir=1"* ]]
+  [[ $stdout == *"Seccomp:	2"* ]]
+  [[ $stdout == *"Seccomp_filters:	1"* ]]
+  [[ $stderr == *"Permission denied"* ]]
+}
+
+@test "seccomp: an unknown flag or architecture is a one-line error naming its JSON path" {
+  allow_but '[]'
+  update_config '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_BOGUS"]'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'linux\.seccomp\.flags\[1\]: .*SECCOMP_FILTER_FLAG_BOGUS'
+  assert_nothing_left
+  update_config '.linux.seccomp.flags = [] | .linux.seccomp.architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_BOGUS"]'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'linux\.seccomp\.architectures\[1\]: .*SCMP_ARCH_BOGUS'
+  assert_nothing_left
+}
+
+@test "seccomp: NOTIFY without listenerPath is a one-line error, and nothing is created" {
+  allow_but '[{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'linux\.seccomp\.listenerPath'
+  assert_nothing_left
+}
+
+@test "seccomp: NOTIFY: the listener gets the fd and the process state, and its answer is the call's" {
+  local sock=$BATS_TEST_TMPDIR/listener.sock payload=$BATS_TEST_TMPDIR/payload.json
+  # 33 is EDOM.
+  "$SECURITY_BIN/notify-listener" "$sock" "$payload" 33 >"$BATS_TEST_TMPDIR/listener.out" 2>&1 &
+  BG_PIDS+=($!)
+  local listener=$!
+  local i
+  for i in $(seq 100); do
+    [ -S "$sock" ] && break
+    sleep 0.05
+  done
+  [ -S "$sock" ]
+  update_config '.root.readonly = false'
+  update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
+    "listenerMetadata": "org.example.meta=42",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' --arg sock "$sock"
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  create_container c1
+  # The fd left at create, with the state.
+  [ -s "$payload" ]
+  jq -e . "$payload" >/dev/null
+  jq -e '.fds == ["seccompFd"]' "$payload"
+  jq -e --argjson pid "$(state_field c1 pid)" '.pid == $pid and .state.pid == $pid' "$payload"
+  jq -e '.state.id == "c1"' "$payload"
+  jq -e '.metadata == "org.example.meta=42"' "$payload"
+  jq -e '(.ociVersion | type) == "string"' "$payload"
+  spacer start c1
+  wait_for_status c1 stopped
+  run container_log c1
+  [[ $output == *"mkdir=1"* ]]
+  [[ $output == *"Numerical argument out of domain"* ]]
+  [ ! -e "$BUNDLE/rootfs/tmp/x" ]
+  wait "$listener"
+  [ "$(cat "$BATS_TEST_TMPDIR/listener.out")" = "notified syscall=83" ]
+}
+
+@test "seccomp: the filter comes after the identity change with noNewPrivileges: blocking setuid does not stop the container" {
+  update_config '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [1001]}
+    | .process.noNewPrivileges = true'
+  allow_but '[{"names": ["setuid", "setgid", "setresuid", "setresgid", "setreuid", "setregid",
+                         "setgroups", "setfsuid", "setfsgid", "capset"],
+               "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]'
+  set_args id
+  run_container c1
+  assert_ok
+  [[ $output == "uid=1000 gid=1000 groups="*1001* ]]
+}
+
+# ---- AppArmor, SELinux ----
+
+@test "apparmorProfile on a host without AppArmor: a one-line error, nothing created" {
+  if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+    skip "AppArmor is enabled here"
+  fi
+  update_config '.process.apparmorProfile = "spacer-test-profile"'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'process\.apparmorProfile.*AppArmor is not enabled'
+  assert_nothing_left
+}
+
+@test "selinuxLabel on a host without SELinux: a one-line error, nothing created" {
+  [ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled here"
+  update_config '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'process\.selinuxLabel.*SELinux is not enabled'
+  assert_nothing_left
+}
+
+# ---- CVE-2019-5736: the host's spacer binary ----
+
+@test "CVE-2019-5736: a startContainer hook cannot open the host's spacer through /proc/1/exe" {
+  # The hook runs in the container while pid 1 is still spacer. It may
+  # open /proc/1/exe for reading only if what it gets is not the host's
+  # binary (a sealed copy, say); for writing, never.
+  spacer_copy
+  update_config '.root.readonly = false | .hooks.startContainer = [{"path": "/bin/exe-hook"}]'
+  write_script "$BUNDLE/rootfs/bin/exe-hook" 'export PATH=/bin
+exec >/tmp/exe-hook.out 2>&1
+echo "exe=$(readlink /proc/1/exe)"
+if head -c 4 /proc/1/exe >/dev/null; then
+  echo "read=open $(stat -L -c %d:%i /proc/1/exe)"
+else
+  echo read=refused
+fi
+if (printf "" >>/proc/1/exe); then echo write=open; else echo write=refused; fi
+exit 0'
+  set_args true
+  copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
+  copy_spacer start c1
+  wait_for_status c1 stopped
+  local out host
+  out=$(cat "$BUNDLE/rootfs/tmp/exe-hook.out")
+  host=$(stat -c %d:%i "$SPACER_COPY")
+  echo "hook: $out" >&2
+  grep -qx write=refused <<<"$out"
+  if grep -q '^read=open' <<<"$out"; then
+    # Opened: then it must not be the host's file.
+    run grep -qx "read=open $host" <<<"$out"
+    [ "$status" -ne 0 ]
+  fi
+}
+
+@test "CVE-2019-5736: a container process cannot keep the host's spacer open and write it after the exec" {
+  # The attack: open /proc/1/exe while pid 1 is spacer, wait until no
+  # spacer runs (the kernel refuses writes to a running binary only), then
+  # reopen it through /proc/self/fd for writing.
+  spacer_copy
+  local before
+  before=$(sha256sum <"$SPACER_COPY")
+  update_config '.root.readonly = false | .hooks.startContainer = [{"path": "/bin/exe-hook"}]'
+  write_script "$BUNDLE/rootfs/bin/exe-hook" 'export PATH=/bin
+if ! head -c 1 /proc/1/exe >/dev/null 2>&1; then echo open-refused >/tmp/exploit.out; exit 0; fi
+exec 9</proc/1/exe
+(
+  i=0
+  while [ ! -e /tmp/go ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+  if (printf "#spacer-was-here" >>/proc/self/fd/9) 2>/dev/null; then
+    echo written
+  else
+    echo write-refused
+  fi >/tmp/exploit.out
+) </dev/null >/dev/null 2>&1 &
+exit 0'
+  set_args sleep 100
+  copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
+  copy_spacer start c1
+  # start returns once the init executed the program: no spacer runs now.
+  touch "$BUNDLE/rootfs/tmp/go"
+  wait_for_file "$BUNDLE/rootfs/tmp/exploit.out"
+  echo "exploit: $(cat "$BUNDLE/rootfs/tmp/exploit.out")" >&2
+  [ "$(cat "$BUNDLE/rootfs/tmp/exploit.out")" != written ]
+  [ "$(sha256sum <"$SPACER_COPY")" = "$before" ]
+}
+
+@test "CVE-2019-5736: after the exec /proc/1/exe is the program, and spacer's host path is not in the container" {
+  set_args sh -c 'readlink /proc/1/exe; ls -l /proc/[0-9]*/exe 2>/dev/null; [ -e "$1" ] && echo "$1 visible"; true' sh "$SPACER"
+  run_container c1
+  assert_ok
+  [ "$(head -n1 <<<"$stdout")" = /bin/busybox ]
+  [[ $output != *"$SPACER"* ]]
+  [[ $output != *"$(basename "$SPACER")"* ]]
+}
+
+# ---- CVE-2024-21626: file descriptors and the working directory ----
+
+@test "CVE-2024-21626: only stdio and the preserved fds reach the program" {
+  # The init's fds, listed by a child (no pipe: its fds would show; not
+  # the last command: sh would exec it).
+  set_args sh -c 'ls /proc/$$/fd; true'
+  capture spacer run --bundle "$BUNDLE" c1 3</etc/hostname 4</etc/hostname 5</etc/passwd \
+    7>"$BATS_TEST_TMPDIR/seven" 9<"$BATS_TEST_TMPDIR"
+  assert_ok
+  assert_output "$(printf '0\n1\n2')"
+  capture spacer run --preserve-fds 2 --bundle "$BUNDLE" c2 3</etc/hostname 4</etc/hostname \
+    5</etc/passwd 7>"$BATS_TEST_TMPDIR/seven" 9<"$BATS_TEST_TMPDIR"
+  assert_ok
+  assert_output "$(printf '0\n1\n2\n3\n4')"
+  # create and start: the same.
+  create_container c3 5</etc/passwd 7>"$BATS_TEST_TMPDIR/seven" 9<"$BATS_TEST_TMPDIR"
+  spacer start c3
+  wait_for_status c3 stopped
+  run container_log c3
+  assert_output "$(printf '0\n1\n2')"
+}
+
+@test "CVE-2024-21626: process.cwd /proc/self/fd/N never leads to a host directory" {
+  # A marker beside the state directory: a program whose working directory
+  # is one of spacer's own fds (the state directory's, say) sees state.json
+  # in . or the marker in ../.. (it only lists: a write would reach the host).
+  local marker=host-marker-$RANDOM n out
+  touch "$BATS_TEST_TMPDIR/$marker"
+  set_args sh -c 'ls -a . .. ../.. 2>&1; true'
+  for n in $(seq 3 15); do
+    update_config '.process.cwd = $cwd' --arg cwd "/proc/self/fd/$n"
+    # create and start: the state directory is open in the init then.
+    if spacer create --bundle "$BUNDLE" "c$n" >"$BATS_TEST_TMPDIR/c$n.log" 2>&1 </dev/null; then
+      spacer start "c$n"
+      wait_for_status "c$n" stopped
+    fi
+    out=$(container_log "c$n")
+    if [[ $out == *"$marker"* ]] || [[ $out == *state.json* ]]; then
+      echo "create: cwd /proc/self/fd/$n is a host directory; the program lists:" >&2
+      head -n 12 <<<"$out" >&2
+      return 1
+    fi
+    spacer delete --force "c$n" 2>/dev/null || true
+    # run
+    run_container "r$n"
+    if [[ $output == *"$marker"* ]] || [[ $output == *state.json* ]]; then
+      echo "run: cwd /proc/self/fd/$n is a host directory; the program lists:" >&2
+      head -n 12 <<<"$output" >&2
+      return 1
+    fi
+  done
+}
+
+@test "CVE-2024-21626: a cwd through a symlink climbing out of the rootfs stays inside" {
+  local marker=host-marker-$RANDOM
+  touch "$BATS_TEST_TMPDIR/$marker"
+  ln -s ../../../../../../../../../../ "$BUNDLE/rootfs/escape"
+  update_config '.process.cwd = "/escape"'
+  set_args sh -c 'pwd; ls -a . ..'
+  run_container c1
+  # Refused, or inside the container: never the host's files.
+  if [ "$status" -ne 0 ]; then
+    assert_one_line_error 'process\.cwd'
+  else
+    [[ $output == *proc* ]]
+    [[ $output == *escape* ]]
+  fi
+  [[ $output != *"$marker"* ]]
+  [[ $output != *bats-run* ]]
+  assert_nothing_left
+}
+
+# ---- CVE-2019-16884 / CVE-2019-19921: symlinks in the rootfs ----
+
+@test "a /proc that is a symlink in the rootfs is refused with a one-line error" {
+  rmdir "$BUNDLE/rootfs/proc"
+  mkdir "$BUNDLE/rootfs/fakeproc"
+  ln -s /fakeproc "$BUNDLE/rootfs/proc"
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error '/proc.*symlink'
+  assert_nothing_left
+  [ -z "$(ls -A "$BUNDLE/rootfs/fakeproc")" ]
+}
+
+@test "a /sys that is a symlink in the rootfs is refused with a one-line error" {
+  rmdir "$BUNDLE/rootfs/sys"
+  mkdir "$BUNDLE/rootfs/fakesys"
+  ln -s fakesys "$BUNDLE/rootfs/sys"
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error '/sys.*symlink'
+  assert_nothing_left
+  [ -z "$(ls -A "$BUNDLE/rootfs/fakesys")" ]
+}
+
+@test "maskedPaths and readonlyPaths through symlinks leaving the rootfs touch nothing on the host" {
+  local host_file=$BUNDLE/host-file host_dir=$BUNDLE/host-dir
+  echo host-secret >"$host_file"
+  mkdir "$host_dir"
+  echo host-data >"$host_dir/data"
+  # Relative links climbing out, and an absolute one naming the host path.
+  ln -s ../../host-file "$BUNDLE/rootfs/etc/secret"
+  ln -s "$host_file" "$BUNDLE/rootfs/etc/secret-abs"
+  ln -s ../../../../../../../../.."$host_dir" "$BUNDLE/rootfs/etc/rodir"
+  update_config '.linux.maskedPaths += ["/etc/secret", "/etc/secret-abs"]
+    | .linux.readonlyPaths += ["/etc/rodir"]'
+  set_args sh -c 'cat /etc/secret /etc/secret-abs /etc/rodir/data 2>&1; true'
+  run_container c1
+  # Refused, or applied inside the container: never on the host's files.
+  if [ "$status" -ne 0 ]; then
+    assert_one_line_error 'maskedPaths|readonlyPaths'
+  fi
+  [[ $output != *host-secret* ]]
+  [[ $output != *host-data* ]]
+  assert_nothing_left
+  [ "$(cat "$host_file")" = host-secret ]
+  [ "$(cat "$host_dir/data")" = host-data ]
+  # Still writable on the host.
+  echo more >>"$host_dir/data"
+}
+
+@test "maskedPaths through a symlink inside the rootfs mask the target inside the container" {
+  echo inside-secret >"$BUNDLE/rootfs/secret-target"
+  ln -s ../secret-target "$BUNDLE/rootfs/etc/secret"
+  update_config '.linux.maskedPaths += ["/etc/secret"]'
+  set_args sh -c 'cat /etc/secret /secret-target; echo "cat=$?"'
+  run_container c1
+  assert_ok
+  assert_output "cat=0"
+  [ "$(cat "$BUNDLE/rootfs/secret-target")" = inside-secret ]
+}
+
+@test "a mount destination through a symlink climbing out of the rootfs is refused" {
+  local target=$BATS_TEST_TMPDIR/host-target
+  mkdir "$target"
+  touch "$target/host-file"
+  ln -s ../../../../../../../../.."$target" "$BUNDLE/rootfs/escape"
+  update_config '.mounts += [{"destination": "/escape/sub", "type": "tmpfs", "source": "tmpfs"}]'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'mounts\[[0-9]+\].*/escape/sub'
+  assert_nothing_left
+  [ "$(ls -A "$target")" = host-file ]
+  run grep -qF "$target" /proc/self/mountinfo
+  [ "$status" -ne 0 ]
+}
+
+# ---- the default config: /proc/sys, /sys, /proc/sysrq-trigger ----
+
+@test "default config: writes to /proc/sys, /sys and /proc/sysrq-trigger fail, the host's values stay" {
+  # Values the host has already (but the hostname, which is the container's):
+  # should a write go through, it changes nothing.
+  local burst thp host_name
+  burst=$(cat /proc/sys/kernel/printk_ratelimit_burst)
+  thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo never)
+  host_name=$(cat /proc/sys/kernel/hostname)
+  write_script "$BUNDLE/rootfs/probe" '
+try() {
+  if (printf "%s\n" "$2" >"$1") 2>/dev/null; then echo "$1: written"; else echo "$1: refused"; fi
+}
+try /proc/sys/kernel/hostname evil-name
+try /proc/sys/kernel/printk_ratelimit_burst "$BURST"
+try /proc/sys/vm/drop_caches 4
+try /sys/class/net/lo/mtu 65536
+try /sys/kernel/mm/transparent_hugepage/enabled "$THP"
+if [ -e /proc/sysrq-trigger ]; then
+  if (: >/proc/sysrq-trigger) 2>/dev/null; then echo "sysrq: written"; else echo "sysrq: refused"; fi
+else
+  echo "sysrq: absent"
+fi
+hostname'
+  update_config '.process.env += ["BURST=" + $b, "THP=" + $t]' --arg b "$burst" --arg t "$thp"
+  set_args /probe
+  run_container c1
+  assert_ok
+  echo "$output" >&2
+  [[ $output != *written* ]]
+  [[ $output == *"/proc/sys/kernel/hostname: refused"* ]]
+  [[ $output == *"/proc/sys/kernel/printk_ratelimit_burst: refused"* ]]
+  [[ $output == *"/proc/sys/vm/drop_caches: refused"* ]]
+  [[ $output == *"/sys/class/net/lo/mtu: refused"* ]]
+  [[ $output == *"/sys/kernel/mm/transparent_hugepage/enabled: refused"* ]]
+  if [ -e /proc/sysrq-trigger ]; then
+    [[ $output == *"sysrq: refused"* ]] || [[ $output == *"sysrq: absent"* ]]
+  else
+    [[ $output == *"sysrq: absent"* ]]
+  fi
+  [ "$(tail -n1 <<<"$output")" != evil-name ]
+  [ "$(cat /proc/sys/kernel/printk_ratelimit_burst)" = "$burst" ]
+  [ "$(cat /proc/sys/kernel/hostname)" = "$host_name" ]
+}
