@@ -1,7 +1,7 @@
 /* Unit tests for linux.resources in cgroup files (spc_cgroup_apply), on
  * synthetic trees (SPACER_CGROUP_ROOT: v2, v1, hybrid) where every write
  * leaves a plain file to read back, and once on the real host, below our
- * own cgroup. No framework: each case is a bool function; the runner prints
+ * own cgroup. Each case is a bool function run by tests/unit/unit.h, which prints
  * TAP-like "ok N - name" lines and a final "N passed, M failed". JSON is
  * written with single quotes (turned into double quotes before parsing). */
 #include "config.h"

@@ -1,5 +1,5 @@
 /* Unit tests for the JSON module, the config loader and the default spec.
- * No framework: each case is a bool function; the runner prints TAP-like
+ * Each case is a bool function run by tests/unit/unit.h, which prints TAP-like
  * "ok N - name" lines and a final "N passed, M failed". JSON literals are
  * written with single quotes (turned into double quotes before parsing) to
  * keep the tables readable. */
@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,11 @@
 #include <sys/capability.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
@@ -23,6 +28,7 @@
 #include "spacer/error.h"
 #include "spacer/json.h"
 #include "spacer/log.h"
+#include "spacer/seccomp.h"
 #include "unit.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -892,6 +898,273 @@ default_spec_is_pretty (void)
   return true;
 }
 
+/* ---- the default seccomp profile ---------------------------------------- */
+
+/* What the profile must refuse with EPERM, whatever else it does. */
+static const char *const profile_refused[] = {
+  "keyctl", "add_key", "request_key", "kexec_load", "kexec_file_load", "bpf", "mount",
+  "umount2", "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
+  "pivot_root", "init_module", "finit_module", "delete_module", "create_module", "reboot",
+  "swapon", "swapoff", "acct", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+  "perf_event_open", "userfaultfd", "unshare", "setns", NULL,
+};
+
+/* What it must hide with ENOSYS, so that programs fall back. */
+static const char *const profile_hidden[] = {
+  "clone3", "io_uring_setup", "io_uring_enter", "io_uring_register", NULL,
+};
+
+/* What a shell cannot do without. */
+static const char *const profile_allowed[] = {
+  "read", "write", "openat", "close", "execve", "exit_group", "wait4", "fork", "mmap",
+  "rt_sigaction", "getdents64", "newfstatat", "chown", "setuid", "ptrace", NULL,
+};
+
+#define NAMESPACE_FLAGS                                                                       \
+  (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET     \
+   | CLONE_NEWCGROUP)
+
+static bool
+rule_names (const struct spc_seccomp_syscall *sc, const char *name)
+{
+  for (size_t i = 0; i < sc->n_names; i++)
+    if (strcmp (sc->names[i], name) == 0)
+      return true;
+  return false;
+}
+
+static bool
+is_errno_rule (const struct spc_seccomp_syscall *sc, uint32_t errno_ret)
+{
+  return strcmp (sc->action, "SCMP_ACT_ERRNO") == 0 && sc->has_errno_ret
+         && sc->errno_ret == errno_ret;
+}
+
+/* name is in a rule without conditions that returns errno_ret, and in no
+ * ALLOW rule (which could let it through). */
+static bool
+profile_returns (const struct spc_seccomp *s, const char *name, uint32_t errno_ret)
+{
+  bool found = false;
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    {
+      const struct spc_seccomp_syscall *sc = &s->syscalls[i];
+      if (!rule_names (sc, name))
+        continue;
+      if (strcmp (sc->action, "SCMP_ACT_ALLOW") == 0)
+        {
+          printf ("#   %s is in an ALLOW rule (syscalls[%zu])\n", name, i);
+          return false;
+        }
+      found |= is_errno_rule (sc, errno_ret) && sc->n_args == 0;
+    }
+  if (!found)
+    printf ("#   %s is in no rule returning errno %" PRIu32 "\n", name, errno_ret);
+  return found;
+}
+
+/* name is in an ALLOW rule without conditions. */
+static bool
+profile_allows (const struct spc_seccomp *s, const char *name)
+{
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    if (rule_names (&s->syscalls[i], name) && strcmp (s->syscalls[i].action, "SCMP_ACT_ALLOW") == 0
+        && s->syscalls[i].n_args == 0)
+      return true;
+  printf ("#   %s is not allowed\n", name);
+  return false;
+}
+
+/* The one comparison of a single-argument rule on argument 0. */
+static bool
+has_condition (const struct spc_seccomp_syscall *sc, const char *op, uint64_t value,
+               uint64_t value_two)
+{
+  return sc->n_args == 1 && sc->args[0].index == 0 && strcmp (sc->args[0].op, op) == 0
+         && sc->args[0].value == value && sc->args[0].value_two == value_two;
+}
+
+/* clone: allowed only when no namespace flag is set; each flag refused. */
+static bool
+check_profile_clone (const struct spc_seccomp *s)
+{
+  size_t allows = 0, refusals = 0;
+  uint64_t refused_flags = 0;
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    {
+      const struct spc_seccomp_syscall *sc = &s->syscalls[i];
+      if (!rule_names (sc, "clone"))
+        continue;
+      CHECK (sc->n_names == 1);
+      if (strcmp (sc->action, "SCMP_ACT_ALLOW") == 0)
+        {
+          CHECK (has_condition (sc, "SCMP_CMP_MASKED_EQ", NAMESPACE_FLAGS, 0));
+          allows++;
+          continue;
+        }
+      CHECK (is_errno_rule (sc, EPERM) && sc->n_args == 1);
+      CHECK (has_condition (sc, "SCMP_CMP_MASKED_EQ", sc->args[0].value, sc->args[0].value));
+      refused_flags |= sc->args[0].value;
+      refusals++;
+    }
+  CHECK (allows == 1 && refusals == 7 && refused_flags == NAMESPACE_FLAGS);
+  return true;
+}
+
+/* personality: allowed for the harmless values only, refused for no value
+ * (the others get the default ENOSYS). */
+static bool
+check_profile_personality (const struct spc_seccomp *s)
+{
+  static const uint64_t harmless[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
+  unsigned seen = 0;
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    {
+      const struct spc_seccomp_syscall *sc = &s->syscalls[i];
+      if (!rule_names (sc, "personality"))
+        continue;
+      CHECK (sc->n_names == 1 && strcmp (sc->action, "SCMP_ACT_ALLOW") == 0);
+      size_t v = 0;
+      while (v < 5 && !has_condition (sc, "SCMP_CMP_EQ", harmless[v], 0))
+        v++;
+      CHECK (v < 5);
+      seen |= 1u << v;
+    }
+  CHECK (seen == 0x1f);
+  return true;
+}
+
+static bool
+check_profile (const struct spc_seccomp *s)
+{
+  CHECK (s != NULL);
+  CHECK_STR (s->default_action, "SCMP_ACT_ERRNO");
+  CHECK (s->has_default_errno_ret && s->default_errno_ret == ENOSYS && ENOSYS == 38);
+  CHECK (s->n_architectures == 5);
+  CHECK_STR (s->architectures[0], "SCMP_ARCH_X86_64");
+  CHECK_STR (s->architectures[1], "SCMP_ARCH_X86");
+  CHECK_STR (s->architectures[2], "SCMP_ARCH_X32");
+  CHECK_STR (s->architectures[3], "SCMP_ARCH_AARCH64");
+  CHECK_STR (s->architectures[4], "SCMP_ARCH_ARM");
+  CHECK (s->n_flags == 0 && s->listener_path == NULL);
+  for (const char *const *n = profile_refused; *n; n++)
+    CHECK (profile_returns (s, *n, EPERM));
+  for (const char *const *n = profile_hidden; *n; n++)
+    CHECK (profile_returns (s, *n, ENOSYS));
+  for (const char *const *n = profile_allowed; *n; n++)
+    CHECK (profile_allows (s, *n));
+  return check_profile_clone (s) && check_profile_personality (s);
+}
+
+static bool
+default_spec_has_seccomp_profile (void)
+{
+  for (int rootless = 0; rootless <= 1; rootless++)
+    {
+      struct spec_call call = { .rootless = rootless };
+      _cleanup_free_ char *warnings = capture_stderr (do_load_spec, &call);
+      _cleanup_free_ char *msg = call.error;
+      _cleanup_config_ struct spc_config *c = call.config;
+      CHECK_STR (msg, NULL);
+      CHECK_STR (warnings, "");
+      CHECK (check_profile (c->linux_.seccomp));
+    }
+  return true;
+}
+
+static struct spc_config *
+load_default_spec (void)
+{
+  _cleanup_free_ char *spec = spc_config_default_spec (false, 0, 0);
+  _cleanup_error_ spc_err_t err = NULL;
+  struct spc_config *c = NULL;
+  if (spc_config_load_buffer (spec, strlen (spec), "config.json", &c, &err) < 0)
+    printf ("#   %s\n", err->msg);
+  return c;
+}
+
+/* libseccomp takes every rule: one it refused would fail every container
+ * made from `spacer spec`. */
+static bool
+default_spec_seccomp_builds (void)
+{
+  _cleanup_config_ struct spc_config *c = load_default_spec ();
+  CHECK (c != NULL);
+  struct spc_seccomp_filter *f = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
+  int r = spc_seccomp_build (c->linux_.seccomp, &f, &err);
+  if (r < 0)
+    printf ("#   %s\n", err->msg);
+  spc_seccomp_free (f);
+  CHECK (r == 0);
+  return true;
+}
+
+/* The errno syscall(nr, a0) leaves, 0 if it succeeded. */
+static int
+errno_of (long nr, unsigned long a0)
+{
+  errno = 0;
+  return syscall (nr, a0, 0, 0, 0, 0) < 0 ? errno : 0;
+}
+
+/* In a child: load the filter and try syscalls of each verdict. The exit
+ * status is the number of the first check that failed. The arguments are
+ * such that the kernel itself would answer otherwise (EFAULT, EINVAL, or
+ * success for the user namespace): the errno can only be the filter's.
+ * clone with namespace flags is left to the integration tests, where a
+ * child that escaped the filter cannot run on into this code. */
+static int __attribute__ ((noreturn))
+filter_child (struct spc_seccomp_filter *f)
+{
+  spc_err_t err = NULL;
+  int unused;
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || spc_seccomp_load (f, &unused, &err) < 0)
+    _exit (100);
+  if (errno_of (SYS_getppid, 0) != 0)
+    _exit (1);
+  if (errno_of (SYS_keyctl, KEYCTL_GET_KEYRING_ID) != EPERM)
+    _exit (2);
+  if (errno_of (SYS_umount2, 0) != EPERM)
+    _exit (3);
+  if (errno_of (SYS_unshare, CLONE_NEWUSER) != EPERM)
+    _exit (4);
+  if (errno_of (SYS_clone3, 0) != ENOSYS)
+    _exit (5);
+  if (errno_of (SYS_io_uring_setup, 0) != ENOSYS)
+    _exit (6);
+  if (errno_of (1000, 0) != ENOSYS)
+    _exit (7);
+  if (errno_of (SYS_personality, 0xffffffff) != 0)
+    _exit (8);
+  if (errno_of (SYS_personality, ADDR_NO_RANDOMIZE) != ENOSYS)
+    _exit (9);
+  _exit (0);
+}
+
+/* The built filter decides as the profile says, without root: a process
+ * with no_new_privs may load a filter into itself. */
+static bool
+default_spec_seccomp_filter_decides (void)
+{
+  _cleanup_config_ struct spc_config *c = load_default_spec ();
+  CHECK (c != NULL);
+  struct spc_seccomp_filter *f = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_seccomp_build (c->linux_.seccomp, &f, &err) == 0);
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid == 0)
+    filter_child (f);
+  spc_seccomp_free (f);
+  int status;
+  CHECK (pid > 0 && waitpid (pid, &status, 0) == pid);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    printf ("#   the child failed check %d\n", WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+  CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  return true;
+}
+
 int
 main (void)
 {
@@ -913,5 +1186,8 @@ main (void)
   RUN (default_spec_round_trips);
   RUN (default_spec_rootless_round_trips);
   RUN (default_spec_is_pretty);
+  RUN (default_spec_has_seccomp_profile);
+  RUN (default_spec_seccomp_builds);
+  RUN (default_spec_seccomp_filter_decides);
   return unit_summary ();
 }
