@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Time N sequential `run`s of a busybox /bin/true container under spacer, runc
 # and crun, interleaved, and print medians and spacer's ratio to the others.
-#   bench/run.sh [-n N]        (N also from BENCH_N; default 100; needs root)
+#   bench/run.sh [-n N] [-s]   (N also from BENCH_N; default 100; needs root)
+# -s adds the seccomp profile `spacer spec` writes to the config, for all
+# three runtimes alike.
 # Env: SPACER, RUNC, CRUN override the binaries.
 set -euo pipefail
 export LC_ALL=C # EPOCHREALTIME uses the locale's decimal point
@@ -30,8 +32,13 @@ declare -A bin=([spacer]=${SPACER:-$repo/build/spacer} [runc]=${RUNC:-runc} [cru
 runtimes=(spacer runc crun)
 n=${BENCH_N:-100}
 warmup=3
-while getopts n: opt; do
-  case $opt in n) n=$OPTARG ;; *) die "usage: $0 [-n N]" ;; esac
+seccomp=0
+while getopts n:s opt; do
+  case $opt in
+  n) n=$OPTARG ;;
+  s) seccomp=1 ;;
+  *) die "usage: $0 [-n N] [-s]" ;;
+  esac
 done
 [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer: $n"
 for rt in "${runtimes[@]}"; do
@@ -90,11 +97,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# runc's default config, the same for all three runtimes.
+# runc's default config, the same for all three runtimes; with -s, plus
+# spacer's default seccomp profile.
 make_config() {
+  local profile=null
   (cd "$bundle" && "${bin[runc]}" spec)
-  jq --arg cg @CGROUP@ '.process.terminal = false | .process.args = ["/bin/true"]
-    | .linux.cgroupsPath = $cg' "$bundle/config.json"
+  if ((seccomp)); then
+    profile=$(cd "$tmp" && "${bin[spacer]}" spec && jq -c .linux.seccomp config.json && rm config.json)
+  fi
+  jq --arg cg @CGROUP@ --argjson profile "$profile" '.process.terminal = false
+    | .process.args = ["/bin/true"] | .linux.cgroupsPath = $cg
+    | if $profile == null then . else .linux.seccomp = $profile end' "$bundle/config.json"
 }
 
 mkdir -p "$bundle" "${runtimes[@]/#/$tmp/state-}"
@@ -145,7 +158,9 @@ stats() {
 for rt in "${runtimes[@]}"; do
   "${bin[$rt]}" --root "$tmp/state-$rt" --version 2>&1 | head -1
 done | paste -sd'|' | sed 's/|/ | /g'
-echo "$n runs each of /bin/true (+$warmup warm-up), interleaved; wall time per \`run\` in ms"
+what="/bin/true"
+((seccomp)) && what+=" with spacer's default seccomp profile"
+echo "$n runs each of $what (+$warmup warm-up), interleaved; wall time per \`run\` in ms"
 printf '%-9s %8s %8s %8s\n' runtime median p10 p90
 declare -A med
 for rt in "${order[@]}"; do

@@ -25,6 +25,8 @@ struct spc_init_args
   unsigned listen_fds;       /* of which the first N are socket activation's */
   int cgroup_fd;             /* cgroup2 directory to clone into; -1: none */
   bool await_cgroup;         /* the runtime says SPC_SYNC_CGROUP_PLACED */
+  const struct spc_seccomp_program *seccomp_cached; /* from the runtime's cache; may be NULL */
+  int seccomp_export_fd;     /* compile into this for the cache; -1: none */
   /* Filled in by the init itself: */
   bool cgroup_done;
   int fifo_fd;        /* exec.fifo once start released us; -1 before */

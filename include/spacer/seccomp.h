@@ -1,20 +1,37 @@
-/* linux.seccomp: a filter built with libseccomp in the container init and
- * installed as the last step before the user program (with a notify
- * action, earlier: its listener needs the fd while create still runs). */
+/* linux.seccomp: a filter compiled by libseccomp (or taken from the
+ * runtime's cache of compiled programs, seccomp-cache.h) in the container
+ * init and installed as the last step before the user program (with a
+ * notify action, earlier: its listener needs the fd while create still
+ * runs). */
 #ifndef SPACER_SECCOMP_H
 #define SPACER_SECCOMP_H
 
+#include <linux/filter.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "spacer/config.h"
 #include "spacer/error.h"
 
+/* A compiled filter: classic BPF, as seccomp(2) loads it. */
+struct spc_seccomp_program
+{
+  struct sock_filter *insns;
+  size_t n_insns;
+};
+
+/* Could LEN bytes be a program the kernel takes (whole instructions, at
+ * most BPF_MAXINSNS)? */
+bool spc_seccomp_program_size_ok (size_t len);
+
 struct spc_seccomp_filter;
 
-/* Build the filter (not loaded yet). Syscall names this libseccomp or
+/* Build the filter (not loaded yet): a copy of CACHED when that holds a
+ * program, else compiled by libseccomp, which then also writes it to
+ * EXPORT_FD if that is >= 0. Syscall names this libseccomp or
  * architecture does not know are skipped, as runc does. */
-int spc_seccomp_build (const struct spc_seccomp *s, struct spc_seccomp_filter **out,
-                       spc_err_t *err);
+int spc_seccomp_build (const struct spc_seccomp *s, const struct spc_seccomp_program *cached,
+                       int export_fd, struct spc_seccomp_filter **out, spc_err_t *err);
 
 /* Does the profile hand syscalls to a listener (SCMP_ACT_NOTIFY)? */
 bool spc_seccomp_notifies (const struct spc_seccomp *s);

@@ -28,6 +28,7 @@
 #include "spacer/namespaces.h"
 #include "spacer/sealed.h"
 #include "spacer/process.h"
+#include "spacer/seccomp-cache.h"
 #include "spacer/seccomp.h"
 #include "spacer/sync.h"
 #include "spacer/terminal.h"
@@ -418,8 +419,8 @@ init_setup_steps (const struct spc_config *c, struct created *cr,
  * start (on the fifo, or on the sync socket for run). On failure cr->pid
  * may hold an init the caller must still kill. */
 static int
-spawn_and_setup (struct bundle *b, int dirfd, bool for_run, const struct init_io *io,
-                 struct created *cr, spc_err_t *err)
+spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
+                 const struct init_io *io, struct created *cr, spc_err_t *err)
 {
   const struct spc_config *c = b->config;
   int pair[2];
@@ -446,7 +447,15 @@ spawn_and_setup (struct bundle *b, int dirfd, bool for_run, const struct init_io
     .idmap_fds = b->idmap_fds,
     .pass_fds = io->pass_fds,
     .listen_fds = io->listen_fds,
+    .seccomp_export_fd = -1,
   };
+  _cleanup_seccomp_cache_ struct spc_seccomp_cache seccomp_cache = SPC_SECCOMP_CACHE_INIT;
+  if (c->linux_.seccomp)
+    {
+      spc_seccomp_cache_lookup (root, c->linux_.seccomp, &seccomp_cache);
+      args.seccomp_cached = &seccomp_cache.program;
+      args.seccomp_export_fd = seccomp_cache.export_fd;
+    }
   memcpy (args.ns_fds, b->ns_fds, sizeof args.ns_fds);
   _cleanup_close_ int cgroup_fd = spc_cgroup_clone_fd (&cr->state.cgroup);
   args.cgroup_fd = cgroup_fd;
@@ -467,6 +476,7 @@ spawn_and_setup (struct bundle *b, int dirfd, bool for_run, const struct init_io
       return -1;
     }
   spc_debug ("container init is pid %d, set up", (int) pid);
+  spc_seccomp_cache_store (&seccomp_cache);
   cr->sync_fd = spc_steal_fd (&runtime_fd);
   return 0;
 }
@@ -546,7 +556,7 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (ret == 0)
     ret = spc_status_write (dirfd, &cr->state, false, err);
   if (ret == 0)
-    ret = spawn_and_setup (&b, dirfd, for_run, &io, cr, err);
+    ret = spawn_and_setup (root, &b, dirfd, for_run, &io, cr, err);
   if (ret == 0)
     ret = spc_status_write (dirfd, &cr->state, true, err);
   if (ret == 0 && pid_file)

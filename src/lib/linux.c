@@ -156,7 +156,7 @@ compare_fds (const void *a, const void *b)
 static void
 close_inherited_fds (const struct spc_init_args *a)
 {
-  size_t cap = SPC_NS_COUNT + 3 + (a->idmap_fds ? a->config->n_mounts : 0);
+  size_t cap = SPC_NS_COUNT + 4 + (a->idmap_fds ? a->config->n_mounts : 0);
   int *own = malloc (cap * sizeof *own);
   size_t n = 0;
   if (own == NULL)
@@ -166,6 +166,8 @@ close_inherited_fds (const struct spc_init_args *a)
     own[n++] = a->state_dirfd;
   if (a->console_fd >= 0)
     own[n++] = a->console_fd;
+  if (a->seccomp_export_fd >= 0)
+    own[n++] = a->seccomp_export_fd;
   for (int i = 0; i < SPC_NS_COUNT; i++)
     if (a->ns_fds[i] >= 0)
       own[n++] = a->ns_fds[i];
@@ -369,8 +371,12 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
   if (set_names (c, err) < 0 || spc_process_apply_oom_score_adj (p, err) < 0)
     return -1;
   /* Built now, while the runtime still moves the init into its cgroups. */
-  if (c->linux_.seccomp && spc_seccomp_build (c->linux_.seccomp, &a->seccomp, err) < 0)
+  if (c->linux_.seccomp
+      && spc_seccomp_build (c->linux_.seccomp, a->seccomp_cached, a->seccomp_export_fd,
+                            &a->seccomp, err) < 0)
     return -1;
+  if (a->seccomp_export_fd >= 0)
+    close (spc_steal_fd (&a->seccomp_export_fd));
   if (setup_filesystem (a, err) < 0)
     return -1;
   if (spc_namespaces_creates (c, SPC_NS_NETWORK) && spc_namespaces_loopback_up (err) < 0)

@@ -2,10 +2,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,9 +20,13 @@
 #include "spacer/status.h"
 #include "spacer/utils.h"
 
+/* What the kernel loads: the program and seccomp(2)'s flags. libseccomp
+ * only compiles; loading is one system call, the same for a program
+ * compiled now and one from the cache. */
 struct spc_seccomp_filter
 {
-  scmp_filter_ctx ctx;
+  struct spc_seccomp_program program;
+  unsigned flags; /* SECCOMP_FILTER_FLAG_* */
   bool notifies;
 };
 
@@ -98,27 +106,33 @@ spc_seccomp_notifies (const struct spc_seccomp *s)
 
 /* ---- building ---- */
 
-static int
-set_flags (const struct spc_seccomp *s, scmp_filter_ctx ctx, spc_err_t *err)
+/* linux.seccomp.flags as seccomp(2) takes them. */
+static unsigned
+filter_flags (const struct spc_seccomp *s)
 {
-  /* no_new_privs is process.noNewPrivileges' business, not the filter's. */
-  int r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
-  for (size_t i = 0; r == 0 && i < s->n_flags; i++)
+  unsigned flags = 0;
+  for (size_t i = 0; i < s->n_flags; i++)
     {
       const char *flag = s->flags[i];
       if (strcmp (flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
-        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+        flags |= SECCOMP_FILTER_FLAG_TSYNC;
       else if (strcmp (flag, "SECCOMP_FILTER_FLAG_LOG") == 0)
-        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_LOG, 1);
+        flags |= SECCOMP_FILTER_FLAG_LOG;
       else if (strcmp (flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_SSB, 1);
+        flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
       else
-        spc_warn ("linux.seccomp.flags[%zu]: %s is not supported by libseccomp %d.%d, ignored", i,
-                  flag, SCMP_VER_MAJOR, SCMP_VER_MINOR);
+        spc_warn ("linux.seccomp.flags[%zu]: %s is not supported, ignored", i, flag);
     }
-  if (r < 0)
-    return spc_error_make (err, -r, "linux.seccomp.flags");
-  return 0;
+  if (spc_seccomp_notifies (s))
+    {
+      flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+      /* The kernel takes TSYNC with a listener only in this form: a
+       * thread that cannot sync fails the call with ESRCH, not its tid
+       * (which would be mistaken for the listener's fd). */
+      if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+        flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    }
+  return flags;
 }
 
 static int
@@ -211,28 +225,108 @@ add_syscalls (const struct spc_seccomp *s, scmp_filter_ctx ctx, uint32_t default
   return 0;
 }
 
-int
-spc_seccomp_build (const struct spc_seccomp *s, struct spc_seccomp_filter **out,
-                   spc_err_t *err)
+static int
+build_context (const struct spc_seccomp *s, scmp_filter_ctx *out, spc_err_t *err)
 {
   uint32_t default_action
       = action_value (s->default_action, s->has_default_errno_ret, s->default_errno_ret);
   scmp_filter_ctx ctx = seccomp_init (default_action);
   if (ctx == NULL)
     return spc_error_make (err, EINVAL, "linux.seccomp.defaultAction: %s", s->default_action);
-  if (set_flags (s, ctx, err) < 0 || add_architectures (s, ctx, err) < 0
-      || add_syscalls (s, ctx, default_action, err) < 0)
+  /* no_new_privs is process.noNewPrivileges' business, not the filter's. */
+  int r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
+  if (r < 0)
+    {
+      seccomp_release (ctx);
+      return spc_error_make (err, -r, "linux.seccomp: libseccomp attributes");
+    }
+  if (add_architectures (s, ctx, err) < 0 || add_syscalls (s, ctx, default_action, err) < 0)
     {
       seccomp_release (ctx);
       return -1;
     }
-  struct spc_seccomp_filter *f = malloc (sizeof *f);
-  if (f == NULL)
+  *out = ctx;
+  return 0;
+}
+
+bool
+spc_seccomp_program_size_ok (size_t len)
+{
+  return len > 0 && len % sizeof (struct sock_filter) == 0
+         && len / sizeof (struct sock_filter) <= BPF_MAXINSNS;
+}
+
+/* libseccomp writes its program to a file descriptor; read it back from
+ * there (2.5 has no export to memory). */
+static int
+read_program (int fd, struct spc_seccomp_program *p, spc_err_t *err)
+{
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return spc_error_errno (err, "linux.seccomp: the compiled program");
+  size_t len = (size_t) st.st_size;
+  if (!spc_seccomp_program_size_ok (len))
+    return spc_error_make (err, E2BIG, "linux.seccomp: libseccomp compiled a program of %zu bytes",
+                           len);
+  p->insns = malloc (len);
+  if (p->insns == NULL)
+    return spc_error_errno (err, "malloc");
+  if (pread (fd, p->insns, len, 0) != (ssize_t) len)
+    return spc_error_errno (err, "linux.seccomp: read the compiled program");
+  p->n_insns = len / sizeof (struct sock_filter);
+  return 0;
+}
+
+/* libseccomp's part: rules in, BPF out (into export_fd when the runtime
+ * gave one to cache it from, else into a memfd of our own). */
+static int
+compile_program (const struct spc_seccomp *s, int export_fd, struct spc_seccomp_program *p,
+                 spc_err_t *err)
+{
+  scmp_filter_ctx ctx = NULL;
+  if (build_context (s, &ctx, err) < 0)
+    return -1;
+  _cleanup_close_ int own_fd = -1;
+  if (export_fd < 0 && (export_fd = own_fd = memfd_create ("spacer-seccomp", MFD_CLOEXEC)) < 0)
     {
       seccomp_release (ctx);
-      return spc_error_errno (err, "malloc");
+      return spc_error_errno (err, "memfd_create");
     }
-  *f = (struct spc_seccomp_filter){ .ctx = ctx, .notifies = spc_seccomp_notifies (s) };
+  int r = seccomp_export_bpf (ctx, export_fd);
+  seccomp_release (ctx);
+  if (r < 0)
+    return spc_error_make (err, -r, "linux.seccomp: compile the filter");
+  return read_program (export_fd, p, err);
+}
+
+int
+spc_seccomp_build (const struct spc_seccomp *s, const struct spc_seccomp_program *cached,
+                   int export_fd, struct spc_seccomp_filter **out, spc_err_t *err)
+{
+  struct spc_seccomp_filter *f = calloc (1, sizeof *f);
+  if (f == NULL)
+    return spc_error_errno (err, "calloc");
+  f->flags = filter_flags (s);
+  f->notifies = spc_seccomp_notifies (s);
+  int r = 0;
+  if (cached && cached->n_insns > 0)
+    {
+      size_t len = cached->n_insns * sizeof *cached->insns;
+      if ((f->program.insns = malloc (len)) == NULL)
+        r = spc_error_errno (err, "malloc");
+      else
+        {
+          memcpy (f->program.insns, cached->insns, len);
+          f->program.n_insns = cached->n_insns;
+        }
+    }
+  else
+    r = compile_program (s, export_fd, &f->program, err);
+  if (r < 0)
+    {
+      spc_seccomp_free (f);
+      return -1;
+    }
   *out = f;
   return 0;
 }
@@ -241,11 +335,16 @@ int
 spc_seccomp_load (struct spc_seccomp_filter *f, int *notify_fd, spc_err_t *err)
 {
   *notify_fd = -1;
-  int r = seccomp_load (f->ctx);
+  struct sock_fprog prog = { .len = (unsigned short) f->program.n_insns,
+                             .filter = f->program.insns };
+  long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog);
   if (r < 0)
-    return spc_error_make (err, -r, "linux.seccomp: load the filter");
-  if (f->notifies && (*notify_fd = seccomp_notify_fd (f->ctx)) < 0)
-    return spc_error_make (err, -*notify_fd, "linux.seccomp: the notify fd");
+    return spc_error_errno (err, "linux.seccomp: load the filter");
+  if ((f->flags & SECCOMP_FILTER_FLAG_TSYNC) && !(f->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+      && r > 0)
+    return spc_error_make (err, ESRCH, "linux.seccomp: thread %ld cannot take the filter", r);
+  if (f->notifies)
+    *notify_fd = (int) r;
   return 0;
 }
 
@@ -254,7 +353,7 @@ spc_seccomp_free (struct spc_seccomp_filter *f)
 {
   if (f == NULL)
     return;
-  seccomp_release (f->ctx);
+  free (f->program.insns);
   free (f);
 }
 

@@ -732,7 +732,7 @@ HOST_DIR_IN=/mnt/host
     # No temporary file is left in any of them.
     [ "$(ls -A "$ROOT/p$i" | tr '\n' ' ')" = "exec.fifo state.json " ]
   done
-  [ "$(ls -A "$ROOT" | wc -l)" -eq 10 ]
+  [ "$(state_left | wc -l)" -eq 10 ]
 }
 
 @test "locking: 5 parallel creates of the same ID: exactly one succeeds" {
@@ -749,11 +749,11 @@ HOST_DIR_IN=/mnt/host
 @test "the state directory holds only state.json, and exec.fifo before start" {
   set_args sleep 100
   create_container c1
-  [ "$(ls -A "$ROOT")" = c1 ]
+  [ "$(state_left)" = c1 ]
   [ "$(ls -A "$ROOT/c1" | tr '\n' ' ')" = "exec.fifo state.json " ]
   [ -p "$ROOT/c1/exec.fifo" ]
   spacer start c1
-  [ "$(ls -A "$ROOT")" = c1 ]
+  [ "$(state_left)" = c1 ]
   [ "$(ls -A "$ROOT/c1")" = state.json ]
   spacer kill c1 KILL
   wait_for_status c1 stopped
@@ -762,7 +762,7 @@ HOST_DIR_IN=/mnt/host
   timeout 10 "$SPACER" --root "$ROOT" run -d --bundle "$BUNDLE" c2 \
     >"$BATS_TEST_TMPDIR/c2.log" 2>&1 </dev/null
   [ "$(ls -A "$ROOT/c2")" = state.json ]
-  [ "$(ls -A "$ROOT" | tr '\n' ' ')" = "c1 c2 " ]
+  [ "$(state_left | tr '\n' ' ')" = "c1 c2 " ]
 }
 
 # ---- global flags ----

@@ -2,7 +2,7 @@
 # Security: the five capability sets, noNewPrivileges, oomScoreAdj,
 # personality, scheduler and I/O priority; seccomp filters (every action,
 # argument conditions, NOTIFY listeners, the order against the identity
-# change); AppArmor/SELinux labels on a host without them; and the known
+# change, the cache of compiled programs); AppArmor/SELinux labels on a host without them; and the known
 # runtime escapes (CVE-2019-5736, CVE-2024-21626, CVE-2019-16884/19921,
 # writes to /proc/sys, /sys and /proc/sysrq-trigger) that must not work.
 #
@@ -536,6 +536,173 @@ w4=3"
   run_container c1
   assert_ok
   [[ $output == "uid=1000 gid=1000 groups="*1001* ]]
+}
+
+# ---- the cache of compiled seccomp programs ----
+
+# cache_entries: the entries in ROOT's seccomp cache, one per line.
+cache_entries() {
+  ls "$ROOT/.seccomp-cache"
+}
+
+# deny_mkdir ERRNO: a profile in which mkdir fails with ERRNO.
+deny_mkdir() {
+  allow_but "[{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": $1}]"
+}
+
+@test "seccomp cache: the first container compiles and stores the program, the next ones load it" {
+  update_config '.root.readonly = false'
+  deny_mkdir 13
+  update_config '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                         "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"; grep ^Seccomp /proc/$$/status'
+  capture spacer --debug run --bundle "$BUNDLE" c1
+  assert_ok
+  [[ $stderr == *"seccomp cache: miss"* ]]
+  [[ $stderr == *"seccomp cache: stored"* ]]
+  [ "$(cache_entries | wc -l)" -eq 1 ]
+  local entry=$ROOT/.seccomp-cache/$(cache_entries)
+  [ "$(stat -c %a "$ROOT/.seccomp-cache")" = 700 ]
+  [ "$(stat -c %a "$entry")" = 600 ]
+  local before
+  before=$(stat -c '%i %Y %s' "$entry")
+
+  local id
+  for id in c2 c3; do
+    capture spacer --debug run --bundle "$BUNDLE" "$id"
+    assert_ok
+    [[ $stderr == *"seccomp cache: hit"* ]]
+    [[ $stderr != *"seccomp cache: miss"* ]]
+    [[ $stdout == *"mkdir=1"* ]]
+    [[ $stderr == *"Permission denied"* ]]
+    [[ $stdout == *"Seccomp:	2"* ]]
+    [[ $stdout == *"Seccomp_filters:	1"* ]]
+  done
+  [ "$(stat -c '%i %Y %s' "$entry")" = "$before" ]
+  [ ! -e "$BUNDLE/rootfs/tmp/x" ]
+  # The cache is no container.
+  [ -z "$(spacer list -q)" ]
+}
+
+@test "seccomp cache: each profile has its own entry, and the entry is what gets loaded" {
+  update_config '.root.readonly = false'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  deny_mkdir 13
+  run_container c1
+  [[ $output == *"Permission denied"* ]]
+  local eacces=$ROOT/.seccomp-cache/$(cache_entries)
+  deny_mkdir 33
+  run_container c2
+  [[ $output == *"Numerical argument out of domain"* ]]
+  [ "$(cache_entries | wc -l)" -eq 2 ]
+  local edom
+  edom=$ROOT/.seccomp-cache/$(cache_entries | grep -vxF "$(basename "$eacces")")
+
+  # Swap the EDOM program in under the EACCES profile's name: a container
+  # of that profile now gets EDOM, so it did load the entry, not compile.
+  cp "$edom" "$eacces"
+  deny_mkdir 13
+  run_container c3
+  assert_ok
+  [[ $output == *"mkdir=1"* ]]
+  [[ $output == *"Numerical argument out of domain"* ]]
+
+  rm "$eacces"
+  run_container c4
+  [[ $output == *"Permission denied"* ]]
+  [ -f "$eacces" ]
+  ! cmp -s "$eacces" "$edom"
+}
+
+@test "seccomp cache: a damaged entry is compiled and stored again" {
+  update_config '.root.readonly = false'
+  deny_mkdir 13
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  run_container c1
+  local entry=$ROOT/.seccomp-cache/$(cache_entries)
+  cp "$entry" "$BATS_TEST_TMPDIR/sound"
+  # A torn write: the header promises more instructions than follow.
+  truncate -s -8 "$entry"
+  capture spacer --debug run --bundle "$BUNDLE" c2
+  assert_ok
+  [[ $stderr == *"seccomp cache: miss"* ]]
+  [[ $stderr == *"Permission denied"* ]]
+  cmp "$entry" "$BATS_TEST_TMPDIR/sound"
+  # One instruction changed: the checksum no longer matches.
+  printf '\x06' | dd of="$entry" bs=1 seek=40 conv=notrunc status=none
+  ! cmp -s "$entry" "$BATS_TEST_TMPDIR/sound"
+  capture spacer --debug run --bundle "$BUNDLE" c3
+  assert_ok
+  [[ $stderr == *"seccomp cache: miss"* ]]
+  [[ $stderr == *"Permission denied"* ]]
+  cmp "$entry" "$BATS_TEST_TMPDIR/sound"
+}
+
+@test "seccomp cache: an entry others could have written is not trusted" {
+  update_config '.root.readonly = false'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  deny_mkdir 33
+  run_container c1
+  local edom=$ROOT/.seccomp-cache/$(cache_entries)
+  mv "$edom" "$BATS_TEST_TMPDIR/edom"
+  deny_mkdir 13
+  run_container c2
+  local eacces=$ROOT/.seccomp-cache/$(cache_entries)
+  cp "$BATS_TEST_TMPDIR/edom" "$eacces"
+  chmod 0666 "$eacces"
+  run_container c3
+  assert_ok
+  [[ $output == *"Permission denied"* ]]
+}
+
+@test "seccomp cache: without a usable cache directory containers still get their filter" {
+  update_config '.root.readonly = false'
+  deny_mkdir 13
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  mkdir -p "$ROOT"
+  touch "$ROOT/.seccomp-cache"
+  local id
+  for id in c1 c2; do
+    capture spacer --debug run --bundle "$BUNDLE" "$id"
+    assert_ok
+    [[ $stderr == *"seccomp cache: "*"unusable"* ]]
+    [[ $stdout == *"mkdir=1"* ]]
+    [[ $stderr == *"Permission denied"* ]]
+  done
+  [ -f "$ROOT/.seccomp-cache" ]
+}
+
+@test "seccomp cache: a NOTIFY program from the cache still hands its listener the fd" {
+  update_config '.root.readonly = false'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  local round sock listener
+  # listenerPath differs between the rounds and is not part of the program:
+  # the second round is a hit.
+  for round in 1 2; do
+    sock=$BATS_TEST_TMPDIR/listener$round.sock
+    "$SECURITY_BIN/notify-listener" "$sock" "$BATS_TEST_TMPDIR/payload$round.json" 33 \
+      >"$BATS_TEST_TMPDIR/listener$round.out" 2>&1 &
+    listener=$!
+    BG_PIDS+=("$listener")
+    for _ in $(seq 100); do
+      [ -S "$sock" ] && break
+      sleep 0.05
+    done
+    update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
+      "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' --arg sock "$sock"
+    capture spacer --debug run --bundle "$BUNDLE" "c$round"
+    assert_ok
+    if [ "$round" = 1 ]; then
+      [[ $stderr == *"seccomp cache: miss"* ]]
+    else
+      [[ $stderr == *"seccomp cache: hit"* ]]
+    fi
+    [[ $stdout == *"mkdir=1"* ]]
+    [[ $stderr == *"Numerical argument out of domain"* ]]
+    wait "$listener"
+    [ "$(cat "$BATS_TEST_TMPDIR/listener$round.out")" = "notified syscall=83" ]
+  done
+  [ "$(cache_entries | wc -l)" -eq 1 ]
 }
 
 # ---- AppArmor, SELinux ----

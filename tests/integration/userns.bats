@@ -416,7 +416,7 @@ rootless_wait_for_status() {
   [ "$(sed -n 5p <<<"$stdout")" = "$(readlink /proc/self/ns/net)" ]
   [ -z "$stderr" ]
   # run deleted it: nothing in the state directory.
-  [ -z "$(ls -A "$ROOT")" ]
+  [ -z "$(state_left)" ]
 }
 
 @test "rootless: setgroups is denied in the container's user namespace" {
@@ -477,7 +477,7 @@ rootless_wait_for_status() {
   set_args true
   capture as_user_no_xdg timeout 20 "$SPACER" --root "$other" run --bundle "$BUNDLE" c2
   assert_ok
-  [ -z "$(ls -A "$other")" ]
+  [ -z "$(state_left)" ]
 }
 
 @test "rootless: without XDG_RUNTIME_DIR and --root, one error line and nothing created" {

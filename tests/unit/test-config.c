@@ -1092,7 +1092,7 @@ default_spec_seccomp_builds (void)
   CHECK (c != NULL);
   struct spc_seccomp_filter *f = NULL;
   _cleanup_error_ spc_err_t err = NULL;
-  int r = spc_seccomp_build (c->linux_.seccomp, &f, &err);
+  int r = spc_seccomp_build (c->linux_.seccomp, NULL, -1, &f, &err);
   if (r < 0)
     printf ("#   %s\n", err->msg);
   spc_seccomp_free (f);
@@ -1151,7 +1151,7 @@ default_spec_seccomp_filter_decides (void)
   CHECK (c != NULL);
   struct spc_seccomp_filter *f = NULL;
   _cleanup_error_ spc_err_t err = NULL;
-  CHECK (spc_seccomp_build (c->linux_.seccomp, &f, &err) == 0);
+  CHECK (spc_seccomp_build (c->linux_.seccomp, NULL, -1, &f, &err) == 0);
   fflush (stdout);
   pid_t pid = fork ();
   if (pid == 0)
