@@ -24,6 +24,10 @@ struct spc_seccomp_program
  * most BPF_MAXINSNS)? */
 bool spc_seccomp_program_size_ok (size_t len);
 
+/* How spacer drives libseccomp (its attributes), as text for the cache's
+ * keys: programs compiled with other options are other programs. */
+const char *spc_seccomp_compile_options (void);
+
 struct spc_seccomp_filter;
 
 /* Build the filter (not loaded yet): a copy of CACHED when that holds a

@@ -79,8 +79,9 @@ hash_syscall (struct spc_sha256 *h, const struct spc_seccomp_syscall *sc)
     }
 }
 
-/* What compiles the program besides the profile: libseccomp (its version,
- * and the kernel's seccomp features it found), the kernel and the machine.
+/* What compiles the program besides the profile: how spacer drives
+ * libseccomp, libseccomp itself (its version, and the kernel's seccomp
+ * features it found), the kernel and the machine.
  * The load flags, the listener's path and metadata are not part of the
  * program. */
 static void
@@ -88,6 +89,7 @@ hash_compiler (struct spc_sha256 *h)
 {
   const struct scmp_version *v = seccomp_version ();
   hash_string (h, "spacer seccomp cache 1");
+  hash_string (h, spc_seccomp_compile_options ());
   hash_u64 (h, v ? v->major : 0);
   hash_u64 (h, v ? v->minor : 0);
   hash_u64 (h, v ? v->micro : 0);
