@@ -387,6 +387,19 @@ mkdir=-1"
   [ ! -e "$BUNDLE/rootfs/tmp/y" ]
 }
 
+@test "seccomp: TRACE without a tracer fails the call with ENOSYS, whatever errnoRet says" {
+  update_config '.root.readonly = false'
+  # errnoRet is the tracer's event message; with no tracer attached the
+  # kernel skips the call with ENOSYS.
+  allow_but '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_TRACE", "errnoRet": 13}]'
+  set_args sh -c 'mkdir /tmp/x; echo "mkdir=$?"'
+  run_container c1
+  assert_ok
+  [[ $output == *"mkdir=1"* ]]
+  [[ $output == *"Function not implemented"* ]]
+  [ ! -e "$BUNDLE/rootfs/tmp/x" ]
+}
+
 @test "seccomp: LOG and ALLOW leave the call working" {
   update_config '.root.readonly = false'
   local action
