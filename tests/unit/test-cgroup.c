@@ -201,28 +201,6 @@ offer (const struct tree *t, const char *ctrl, const char *file, bool dir)
   return dir ? make_dir (dir_of (t, ctrl), file) : put_file (dir_of (t, ctrl), file, "");
 }
 
-/* Runs fn with stderr redirected into a memfd and returns what was written
- * there (spc_warn output). */
-static char *
-capture_stderr (void (*fn) (void *), void *arg)
-{
-  int mem = memfd_create ("stderr", 0);
-  int saved = dup (STDERR_FILENO);
-  if (mem < 0 || saved < 0)
-    abort ();
-  fflush (stderr);
-  dup2 (mem, STDERR_FILENO);
-  fn (arg);
-  dup2 (saved, STDERR_FILENO);
-  close (saved);
-  off_t size = lseek (mem, 0, SEEK_END);
-  char *text = calloc (1, (size_t) size + 1);
-  if (pread (mem, text, (size_t) size, 0) != size)
-    abort ();
-  close (mem);
-  return text;
-}
-
 struct apply_call
 {
   const struct spc_cgroup *cg;
@@ -237,12 +215,11 @@ do_apply (void *arg)
   _cleanup_free_ char *json = NULL;
   _cleanup_config_ struct spc_config *c = NULL;
   _cleanup_error_ spc_err_t err = NULL;
-  if (asprintf (&json, "{'ociVersion':'1.2.0','root':{'path':'rootfs'},'linux':{'resources':%s}}",
+  _cleanup_free_ char *tmpl = NULL;
+  if (asprintf (&tmpl, "{'ociVersion':'1.2.0','root':{'path':'rootfs'},'linux':{'resources':%s}}",
                 call->resources) < 0)
     abort ();
-  for (char *p = json; *p; p++)
-    if (*p == '\'')
-      *p = '"';
+  json = unit_dequote (tmpl);
   if (spc_config_load_buffer (json, strlen (json), "config.json", &c, &err) < 0
       || spc_cgroup_apply (call->cg, &c->linux_.resources, NULL, &err) < 0)
     call->error = strdup (err && err->msg ? err->msg : "(no message)");
@@ -254,7 +231,7 @@ static char *
 apply (const struct tree *t, const char *resources, char **warnings)
 {
   struct apply_call call = { .cg = &t->cg, .resources = resources };
-  char *text = capture_stderr (do_apply, &call);
+  char *text = unit_capture_stderr (do_apply, &call);
   if (warnings)
     *warnings = text;
   else
@@ -920,7 +897,7 @@ static bool
 apply_real (const struct spc_cgroup *cg, const char *resources, char **error)
 {
   struct apply_call call = { .cg = cg, .resources = resources };
-  _cleanup_free_ char *warnings = capture_stderr (do_apply, &call);
+  _cleanup_free_ char *warnings = unit_capture_stderr (do_apply, &call);
   if (warnings[0])
     printf ("#   warned: %s", warnings);
   *error = call.error;

@@ -33,22 +33,12 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *
-dequote (const char *tmpl)
-{
-  char *s = strdup (tmpl);
-  for (char *c = s; *c; c++)
-    if (*c == '\'')
-      *c = '"';
-  return s;
-}
-
 /* Loads a single-quoted template; returns the config or NULL and the error
  * text in *msg (caller frees). */
 static struct spc_config *
 load (const char *tmpl, char **msg)
 {
-  _cleanup_free_ char *json = dequote (tmpl);
+  _cleanup_free_ char *json = unit_dequote (tmpl);
   _cleanup_error_ spc_err_t err = NULL;
   struct spc_config *c = NULL;
   *msg = NULL;
@@ -58,27 +48,6 @@ load (const char *tmpl, char **msg)
       return NULL;
     }
   return c;
-}
-
-/* Runs fn with stderr redirected into a memfd and returns what was written
- * there (spc_warn output). */
-static char *
-capture_stderr (void (*fn) (void *), void *arg)
-{
-  int mem = memfd_create ("stderr", 0);
-  int saved = dup (STDERR_FILENO);
-  if (mem < 0 || saved < 0)
-    abort ();
-  dup2 (mem, STDERR_FILENO);
-  fn (arg);
-  dup2 (saved, STDERR_FILENO);
-  close (saved);
-  off_t size = lseek (mem, 0, SEEK_END);
-  char *text = calloc (1, (size_t) size + 1);
-  if (pread (mem, text, (size_t) size, 0) != size)
-    abort ();
-  close (mem);
-  return text;
 }
 
 struct load_call
@@ -497,7 +466,7 @@ static bool
 config_full (void)
 {
   struct load_call call = { .tmpl = full_config };
-  _cleanup_free_ char *warnings = capture_stderr (do_load, &call);
+  _cleanup_free_ char *warnings = unit_capture_stderr (do_load, &call);
   _cleanup_free_ char *msg = call.error;
   _cleanup_config_ struct spc_config *c = call.config;
   CHECK_STR (msg, NULL);
@@ -530,7 +499,7 @@ config_relative_destinations_warn (void)
             "'capabilities':{'bounding':['CAP_KILL','CAP_CHECKPOINT_RESTORE']}},"
             "'mounts':[{'destination':'data','type':'tmpfs'}]}",
   };
-  _cleanup_free_ char *warnings = capture_stderr (do_load, &call);
+  _cleanup_free_ char *warnings = unit_capture_stderr (do_load, &call);
   _cleanup_free_ char *msg = call.error;
   _cleanup_config_ struct spc_config *c = call.config;
   CHECK_STR (msg, NULL);
@@ -559,7 +528,7 @@ config_unsupported_version_only_warns (void)
       if (asprintf (&tmpl, "{'ociVersion':'%s','root':{'path':'r'}}", cases[i].version) < 0)
         return false;
       struct load_call call = { .tmpl = tmpl };
-      _cleanup_free_ char *warnings = capture_stderr (do_load, &call);
+      _cleanup_free_ char *warnings = unit_capture_stderr (do_load, &call);
       _cleanup_free_ char *msg = call.error;
       _cleanup_config_ struct spc_config *c = call.config;
       _cleanup_free_ char *expected = NULL;
@@ -799,7 +768,7 @@ config_load_file (void)
   char path[] = "/tmp/spacer-test-XXXXXX";
   int fd = mkstemp (path);
   CHECK (fd >= 0);
-  _cleanup_free_ char *json = dequote (full_config);
+  _cleanup_free_ char *json = unit_dequote (full_config);
   bool written = write (fd, json, strlen (json)) == (ssize_t) strlen (json);
   close (fd);
   struct spc_config *c = NULL;
@@ -840,7 +809,7 @@ static bool
 default_spec_round_trips (void)
 {
   struct spec_call call = { .rootless = false };
-  _cleanup_free_ char *warnings = capture_stderr (do_load_spec, &call);
+  _cleanup_free_ char *warnings = unit_capture_stderr (do_load_spec, &call);
   _cleanup_free_ char *msg = call.error;
   _cleanup_config_ struct spc_config *c = call.config;
   CHECK_STR (msg, NULL);
@@ -872,7 +841,7 @@ static bool
 default_spec_rootless_round_trips (void)
 {
   struct spec_call call = { .rootless = true };
-  _cleanup_free_ char *warnings = capture_stderr (do_load_spec, &call);
+  _cleanup_free_ char *warnings = unit_capture_stderr (do_load_spec, &call);
   _cleanup_free_ char *msg = call.error;
   _cleanup_config_ struct spc_config *c = call.config;
   CHECK_STR (msg, NULL);
@@ -1062,7 +1031,7 @@ default_spec_has_seccomp_profile (void)
   for (int rootless = 0; rootless <= 1; rootless++)
     {
       struct spec_call call = { .rootless = rootless };
-      _cleanup_free_ char *warnings = capture_stderr (do_load_spec, &call);
+      _cleanup_free_ char *warnings = unit_capture_stderr (do_load_spec, &call);
       _cleanup_free_ char *msg = call.error;
       _cleanup_config_ struct spc_config *c = call.config;
       CHECK_STR (msg, NULL);

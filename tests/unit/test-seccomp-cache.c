@@ -99,20 +99,10 @@ key_of (const char *seccomp_json, char key[65])
   " {'names': ['personality'], 'action': 'SCMP_ACT_ALLOW',"                                  \
   "  'args': [{'index': 0, 'value': 8, 'op': 'SCMP_CMP_EQ'}]}]}"
 
-static char *
-dequote (const char *tmpl)
-{
-  char *s = strdup (tmpl);
-  for (char *p = s; p && *p; p++)
-    if (*p == '\'')
-      *p = '"';
-  return s;
-}
-
 static bool
 same_key (const char *a, const char *b)
 {
-  _cleanup_free_ char *ja = dequote (a), *jb = dequote (b);
+  _cleanup_free_ char *ja = unit_dequote (a), *jb = unit_dequote (b);
   char ka[65], kb[65];
   return key_of (ja, ka) && key_of (jb, kb) && strcmp (ka, kb) == 0;
 }
@@ -120,7 +110,7 @@ same_key (const char *a, const char *b)
 static bool
 different_key (const char *a, const char *b)
 {
-  _cleanup_free_ char *ja = dequote (a), *jb = dequote (b);
+  _cleanup_free_ char *ja = unit_dequote (a), *jb = unit_dequote (b);
   char ka[65], kb[65];
   return key_of (ja, ka) && key_of (jb, kb) && strcmp (ka, kb) != 0;
 }
@@ -130,7 +120,7 @@ key_is_stable (void)
 {
   CHECK (same_key (BASE_PROFILE, BASE_PROFILE));
   char key[65];
-  _cleanup_free_ char *json = dequote (BASE_PROFILE);
+  _cleanup_free_ char *json = unit_dequote (BASE_PROFILE);
   CHECK (key_of (json, key));
   CHECK (strlen (key) == 64 && strspn (key, "0123456789abcdef") == 64);
   return true;
@@ -222,31 +212,40 @@ key_ignores_load_flags_and_listener (void)
 
 /* ---- entries ---- */
 
-struct cache_root
+/* A state root of its own and the base profile loaded. */
+struct fixture
 {
-  char path[64];
+  char root[64];
+  struct spc_config *config;
+  const struct spc_seccomp *s;
 };
 
 static void
-cache_root_remove (struct cache_root *r)
+fixture_clear (struct fixture *f)
 {
-  if (r->path[0])
+  if (f->root[0])
     {
       spc_err_t ignored = NULL;
-      spc_rm_rf_at (AT_FDCWD, r->path, &ignored);
+      spc_rm_rf_at (AT_FDCWD, f->root, &ignored);
       spc_error_free (&ignored);
     }
+  spc_config_free (f->config);
 }
 
-#define _cleanup_cache_root_ __attribute__ ((cleanup (cache_root_remove)))
+#define _cleanup_fixture_ __attribute__ ((cleanup (fixture_clear)))
 
 static bool
-make_cache_root (struct cache_root *r)
+fixture_setup (struct fixture *f)
 {
-  strcpy (r->path, "/tmp/spacer-cache-test.XXXXXX");
-  if (mkdtemp (r->path) == NULL)
+  _cleanup_free_ char *json = unit_dequote (BASE_PROFILE);
+  f->config = load (json);
+  if (f->config == NULL)
+    return false;
+  f->s = f->config->linux_.seccomp;
+  strcpy (f->root, "/tmp/spacer-cache-test.XXXXXX");
+  if (mkdtemp (f->root) == NULL)
     {
-      r->path[0] = '\0';
+      f->root[0] = '\0';
       return false;
     }
   return true;
@@ -309,20 +308,19 @@ entry_path (const char *root, const struct spc_seccomp *s)
 static bool
 stored_program_is_found (void)
 {
-  _cleanup_cache_root_ struct cache_root r = { "" };
-  _cleanup_free_ char *json = dequote (BASE_PROFILE);
-  _cleanup_config_ struct spc_config *c = load (json);
-  CHECK (c != NULL && make_cache_root (&r));
-  const struct spc_seccomp *s = c->linux_.seccomp;
+  _cleanup_fixture_ struct fixture f = { 0 };
+  CHECK (fixture_setup (&f));
+  const char *root = f.root;
+  const struct spc_seccomp *s = f.s;
   struct sock_filter insns[100];
   fill_program (insns, 100, 3);
-  CHECK (misses (r.path, s));
-  CHECK (store_program (r.path, s, insns, 100));
-  CHECK (finds_program (r.path, s, insns, 100));
+  CHECK (misses (root, s));
+  CHECK (store_program (root, s, insns, 100));
+  CHECK (finds_program (root, s, insns, 100));
 
   /* Private to its owner: the programs decide what containers may do. */
-  _cleanup_free_ char *dir = NULL, *entry = entry_path (r.path, s);
-  CHECK (asprintf (&dir, "%s/%s", r.path, SPC_SECCOMP_CACHE_DIR) > 0);
+  _cleanup_free_ char *dir = NULL, *entry = entry_path (root, s);
+  CHECK (asprintf (&dir, "%s/%s", root, SPC_SECCOMP_CACHE_DIR) > 0);
   struct stat st;
   CHECK (stat (dir, &st) == 0 && (st.st_mode & 07777) == 0700);
   CHECK (stat (entry, &st) == 0 && (st.st_mode & 07777) == 0600);
@@ -333,18 +331,17 @@ stored_program_is_found (void)
 static bool
 other_profile_misses (void)
 {
-  _cleanup_cache_root_ struct cache_root r = { "" };
-  _cleanup_free_ char *json = dequote (BASE_PROFILE);
-  _cleanup_config_ struct spc_config *c = load (json);
+  _cleanup_fixture_ struct fixture f = { 0 };
+  CHECK (fixture_setup (&f));
   _cleanup_config_ struct spc_config *other
       = load ("{\"defaultAction\": \"SCMP_ACT_ALLOW\","
               " \"syscalls\": [{\"names\": [\"acct\"], \"action\": \"SCMP_ACT_ERRNO\"}]}");
-  CHECK (c != NULL && other != NULL && make_cache_root (&r));
+  CHECK (other != NULL);
   struct sock_filter insns[10];
   fill_program (insns, 10, 1);
-  CHECK (store_program (r.path, c->linux_.seccomp, insns, 10));
-  CHECK (misses (r.path, other->linux_.seccomp));
-  CHECK (finds_program (r.path, c->linux_.seccomp, insns, 10));
+  CHECK (store_program (f.root, f.s, insns, 10));
+  CHECK (misses (f.root, other->linux_.seccomp));
+  CHECK (finds_program (f.root, f.s, insns, 10));
   return true;
 }
 
@@ -361,38 +358,37 @@ patch_entry (const char *path, off_t offset, const void *data, size_t len)
 static bool
 damaged_entries_miss (void)
 {
-  _cleanup_cache_root_ struct cache_root r = { "" };
-  _cleanup_free_ char *json = dequote (BASE_PROFILE);
-  _cleanup_config_ struct spc_config *c = load (json);
-  CHECK (c != NULL && make_cache_root (&r));
-  const struct spc_seccomp *s = c->linux_.seccomp;
-  _cleanup_free_ char *entry = entry_path (r.path, s);
+  _cleanup_fixture_ struct fixture f = { 0 };
+  CHECK (fixture_setup (&f));
+  const char *root = f.root;
+  const struct spc_seccomp *s = f.s;
+  _cleanup_free_ char *entry = entry_path (root, s);
   struct sock_filter insns[64];
   fill_program (insns, 64, 5);
 
-  CHECK (store_program (r.path, s, insns, 64));
+  CHECK (store_program (root, s, insns, 64));
   CHECK (truncate (entry, 24 + 63 * 8) == 0);
-  CHECK (misses (r.path, s));
+  CHECK (misses (root, s));
 
-  CHECK (store_program (r.path, s, insns, 64));
+  CHECK (store_program (root, s, insns, 64));
   CHECK (patch_entry (entry, 24 + 100, "\x55", 1));
-  CHECK (misses (r.path, s));
+  CHECK (misses (root, s));
 
-  CHECK (store_program (r.path, s, insns, 64));
+  CHECK (store_program (root, s, insns, 64));
   CHECK (patch_entry (entry, 6, "2", 1));
-  CHECK (misses (r.path, s));
+  CHECK (misses (root, s));
 
-  CHECK (store_program (r.path, s, insns, 64));
+  CHECK (store_program (root, s, insns, 64));
   CHECK (truncate (entry, 0) == 0);
-  CHECK (misses (r.path, s));
+  CHECK (misses (root, s));
 
-  CHECK (store_program (r.path, s, insns, 64));
+  CHECK (store_program (root, s, insns, 64));
   CHECK (chmod (entry, 0620) == 0);
-  CHECK (misses (r.path, s));
+  CHECK (misses (root, s));
 
   /* and after all that, a sound entry is found again */
-  CHECK (store_program (r.path, s, insns, 64));
-  CHECK (finds_program (r.path, s, insns, 64));
+  CHECK (store_program (root, s, insns, 64));
+  CHECK (finds_program (root, s, insns, 64));
   return true;
 }
 
@@ -401,17 +397,16 @@ damaged_entries_miss (void)
 static bool
 unusable_exports_are_not_stored (void)
 {
-  _cleanup_cache_root_ struct cache_root r = { "" };
-  _cleanup_free_ char *json = dequote (BASE_PROFILE);
-  _cleanup_config_ struct spc_config *c = load (json);
-  CHECK (c != NULL && make_cache_root (&r));
-  const struct spc_seccomp *s = c->linux_.seccomp;
-  _cleanup_free_ char *entry = entry_path (r.path, s);
+  _cleanup_fixture_ struct fixture f = { 0 };
+  CHECK (fixture_setup (&f));
+  const char *root = f.root;
+  const struct spc_seccomp *s = f.s;
+  _cleanup_free_ char *entry = entry_path (root, s);
   const size_t sizes[] = { 0, 13, (BPF_MAXINSNS + 1) * sizeof (struct sock_filter) };
   for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
     {
       _cleanup_seccomp_cache_ struct spc_seccomp_cache cache = SPC_SECCOMP_CACHE_INIT;
-      spc_seccomp_cache_lookup (r.path, s, &cache);
+      spc_seccomp_cache_lookup (root, s, &cache);
       CHECK (cache.export_fd >= 0);
       CHECK (ftruncate (cache.export_fd, (off_t) sizes[i]) == 0);
       spc_seccomp_cache_store (&cache);
@@ -424,16 +419,14 @@ unusable_exports_are_not_stored (void)
 static bool
 no_cache_directory_no_caching (void)
 {
-  _cleanup_cache_root_ struct cache_root r = { "" };
-  _cleanup_free_ char *json = dequote (BASE_PROFILE);
-  _cleanup_config_ struct spc_config *c = load (json);
-  CHECK (c != NULL && make_cache_root (&r));
+  _cleanup_fixture_ struct fixture f = { 0 };
+  CHECK (fixture_setup (&f));
   _cleanup_free_ char *dir = NULL;
-  CHECK (asprintf (&dir, "%s/%s", r.path, SPC_SECCOMP_CACHE_DIR) > 0);
+  CHECK (asprintf (&dir, "%s/%s", f.root, SPC_SECCOMP_CACHE_DIR) > 0);
   _cleanup_close_ int fd = open (dir, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   CHECK (fd >= 0);
   _cleanup_seccomp_cache_ struct spc_seccomp_cache cache = SPC_SECCOMP_CACHE_INIT;
-  spc_seccomp_cache_lookup (r.path, c->linux_.seccomp, &cache);
+  spc_seccomp_cache_lookup (f.root, f.s, &cache);
   CHECK (cache.dirfd < 0 && cache.export_fd < 0 && cache.program.n_insns == 0);
   spc_seccomp_cache_store (&cache);
   return true;

@@ -7,7 +7,10 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define CHECK(cond)                                                                           \
   do                                                                                          \
@@ -76,6 +79,42 @@ unit_summary (void)
     printf ("# %d skipped\n", tests_skipped);
   printf ("%d passed, %d failed\n", tests_passed, tests_failed);
   return tests_failed ? 1 : 0;
+}
+
+/* JSON written with single quotes, to keep C literals readable, with the
+ * quotes made double (caller frees). */
+static inline char *
+unit_dequote (const char *tmpl)
+{
+  char *s = strdup (tmpl);
+  if (s == NULL)
+    abort ();
+  for (char *c = s; *c; c++)
+    if (*c == '\'')
+      *c = '"';
+  return s;
+}
+
+/* Runs fn with stderr redirected into a memfd and returns what was written
+ * there (spc_warn output; caller frees). */
+static inline char *
+unit_capture_stderr (void (*fn) (void *), void *arg)
+{
+  int mem = memfd_create ("stderr", 0);
+  int saved = dup (STDERR_FILENO);
+  if (mem < 0 || saved < 0)
+    abort ();
+  fflush (stderr);
+  dup2 (mem, STDERR_FILENO);
+  fn (arg);
+  dup2 (saved, STDERR_FILENO);
+  close (saved);
+  off_t size = lseek (mem, 0, SEEK_END);
+  char *text = calloc (1, (size_t) size + 1);
+  if (text == NULL || pread (mem, text, (size_t) size, 0) != size)
+    abort ();
+  close (mem);
+  return text;
 }
 
 #endif
