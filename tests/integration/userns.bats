@@ -419,6 +419,24 @@ rootless_wait_for_status() {
   [ -z "$(state_left)" ]
 }
 
+@test "rootless: limits without a cgroup the user may make are skipped with one warning, and the container runs" {
+  rootless_setup
+  rootless_spec
+  update_config '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
+  set_args sh -c 'cat /proc/self/cgroup'
+  capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
+  assert_ok
+  [ "$(grep -c . <<<"$stderr")" -eq 1 ]
+  [[ $stderr == "spacer: warning: rootless: no cgroup, linux.resources are not applied"* ]]
+  # The program stayed in the cgroups of the user's shell.
+  [[ $stdout != *spacer-c1* ]]
+  # Without resources nothing is said.
+  update_config 'del(.linux.resources)'
+  capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c2
+  assert_ok
+  [ -z "$stderr" ]
+}
+
 @test "rootless: setgroups is denied in the container's user namespace" {
   rootless_setup
   rootless_spec
