@@ -20,7 +20,7 @@ setup() {
   setup_bundle
   BG_PIDS=()
   SYN=""
-  CG_HASH=$(root_hash "$ROOT")
+  CG_HASH=$(fnv1a "$ROOT")
   CG_REMEMBERED=$BATS_TEST_TMPDIR/cgroups.remembered
   : >"$CG_REMEMBERED"
 }
@@ -83,17 +83,6 @@ teardown() {
 
 # ---- helpers of this file ----
 
-# root_hash DIR: the 8 hex digits (FNV-1a, 32 bits) of a state directory
-# that name the default cgroups of its containers: spacer-ID.HASH.
-root_hash() {
-  local s=$1 h=2166136261 i c
-  for ((i = 0; i < ${#s}; i++)); do
-    printf -v c '%d' "'${s:i:1}"
-    h=$(((h ^ c) * 16777619 & 0xffffffff))
-  done
-  printf '%08x\n' "$h"
-}
-
 # remember_cgroups ID: note every directory of the container's cgroup (its
 # own, and the highest one spacer made) for teardown to check they are gone.
 remember_cgroups() {
@@ -125,24 +114,6 @@ running_container() {
   set_args "$@"
   created_container "$id"
   spacer start "$id"
-}
-
-# bind_host_dir HOST_DIR DEST: bind-mount a host directory into the container.
-bind_host_dir() {
-  mkdir -p "$1"
-  update_config '.mounts += [{"destination": $dst, "type": "bind", "source": $src,
-                              "options": ["rbind", "rw"]}]' --arg src "$1" --arg dst "$2"
-}
-
-# wait_for_log ID TEXT: poll up to 5 s for TEXT in the container's output.
-wait_for_log() {
-  local i
-  for i in $(seq 100); do
-    grep -qF -- "$2" "$BATS_TEST_TMPDIR/$1.log" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "\"$2\" not in the output of $1: $(container_log "$1")" >&2
-  return 1
 }
 
 # wait_gone PID...: poll up to 5 s until no PID is alive.

@@ -34,11 +34,6 @@ teardown() {
   teardown_containers
 }
 
-# ere_quote TEXT: TEXT as an extended regex matching itself.
-ere_quote() {
-  sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$1"
-}
-
 # with_config JQ_FILTER [jq options...]: config.json is the pristine spec
 # config edited by JQ_FILTER (each call starts again from the original).
 with_config() {

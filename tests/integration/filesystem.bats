@@ -22,13 +22,6 @@ teardown() {
 
 # ---- helpers of this file ----
 
-# host_mount ARGS... TARGET: mount on the host for this test; teardown
-# unmounts it. TARGET must be below $BATS_TEST_TMPDIR.
-host_mount() {
-  mount "$@"
-  HOST_MOUNTS+=("${!#}")
-}
-
 # Unmount what host_mount made, after failing on any other mount below the
 # test directory (one the runtime leaked), which is unmounted too.
 unmount_host_mounts() {

@@ -183,11 +183,6 @@ assert_order() {
   fi
 }
 
-# ere_quote TEXT: TEXT as an extended regex matching itself.
-ere_quote() {
-  sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$1"
-}
-
 # assert_stderr_lines PATTERN...: $stderr (from capture) is exactly one line
 # per PATTERN, each matching its extended regex.
 assert_stderr_lines() {

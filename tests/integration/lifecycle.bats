@@ -23,29 +23,6 @@ teardown() {
 
 # ---- helpers of this file ----
 
-# spacer with a time limit, for commands that must return on their own.
-spacer_timed() {
-  timeout 20 "$SPACER" --root "$ROOT" "$@"
-}
-
-# bind_host_dir HOST_DIR DEST: bind-mount a host directory into the container.
-bind_host_dir() {
-  mkdir -p "$1"
-  update_config '.mounts += [{"destination": $dst, "type": "bind", "source": $src,
-                              "options": ["rbind", "rw"]}]' --arg src "$1" --arg dst "$2"
-}
-
-# wait_for_log ID TEXT: poll up to 5 s for TEXT in the container's output.
-wait_for_log() {
-  local i
-  for i in $(seq 100); do
-    grep -qF -- "$2" "$BATS_TEST_TMPDIR/$1.log" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "\"$2\" not in the output of $1: $(container_log "$1")" >&2
-  return 1
-}
-
 # running_container ID [create flags...]: a started container running
 # `sleep 100`.
 running_container() {

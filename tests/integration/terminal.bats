@@ -41,11 +41,6 @@ no_cr() {
   tr -d '\r'
 }
 
-# spacer with a time limit, for commands that must return on their own.
-spacer_timed() {
-  timeout 20 "$SPACER" --root "$ROOT" "$@"
-}
-
 # set_sh_terminal SCRIPT: the program is `sh -c SCRIPT`, with a terminal.
 set_sh_terminal() {
   update_config '.process.terminal = true'

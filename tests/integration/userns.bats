@@ -111,12 +111,6 @@ bind() {
     --arg s "$src" --arg d "$dst" --argjson o "$opts" --argjson x "$extra"
 }
 
-# host_mount ARGS... TARGET: a mount on the host that teardown undoes.
-host_mount() {
-  mount "$@"
-  HOST_MOUNTS+=("${!#}")
-}
-
 # run_container SCRIPT: `spacer run` a container running `sh -c SCRIPT`, as
 # capture does (stdout in $stdout, etc.), with a time limit.
 run_container() {
@@ -133,22 +127,6 @@ maps() {
 # as the host sees them.
 proc_ids() {
   awk -v k="$2:" '$1 == k { print $2, $3, $4, $5 }' "/proc/$1/status"
-}
-
-# wait_for_log ID TEXT: poll up to 5 s for TEXT in the container's output.
-wait_for_log() {
-  local i
-  for i in $(seq 100); do
-    grep -qF -- "$2" "$BATS_TEST_TMPDIR/$1.log" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "\"$2\" not in the output of $1: $(container_log "$1")" >&2
-  return 1
-}
-
-# ere_quote TEXT: TEXT as an extended regex matching itself.
-ere_quote() {
-  sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$1"
 }
 
 # config_refused WHERE WHAT: `spacer create` and `spacer run` of the bundle

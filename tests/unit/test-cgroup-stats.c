@@ -129,6 +129,18 @@ stats_of (const struct spc_cgroup *cg, char **msg)
   return v;
 }
 
+/* stats_of for cases that expect success: the error, if any, goes to the
+ * TAP output as a comment. */
+static spc_json *
+stats_or_say_why (const struct spc_cgroup *cg)
+{
+  _cleanup_free_ char *msg = NULL;
+  spc_json *s = stats_of (cg, &msg);
+  if (s == NULL)
+    printf ("#   %s\n", msg);
+  return s;
+}
+
 /* ---- synthetic trees ----------------------------------------------------- */
 
 struct tree
@@ -276,10 +288,7 @@ static bool
 v1_stats (struct tree *t)
 {
   CHECK (put_all (t, v1_files));
-  _cleanup_free_ char *msg = NULL;
-  _cleanup_json_ spc_json *s = stats_of (&t->cg, &msg);
-  if (s == NULL)
-    printf ("#   %s\n", msg);
+  _cleanup_json_ spc_json *s = stats_or_say_why (&t->cg);
   CHECK (s != NULL);
   CHECK (members (s) == 5);
   /* cpu: nanoseconds; cpuacct.stat's ticks converted */
@@ -363,10 +372,7 @@ static bool
 v2_stats (struct tree *t)
 {
   CHECK (put_all (t, v2_files));
-  _cleanup_free_ char *msg = NULL;
-  _cleanup_json_ spc_json *s = stats_of (&t->cg, &msg);
-  if (s == NULL)
-    printf ("#   %s\n", msg);
+  _cleanup_json_ spc_json *s = stats_or_say_why (&t->cg);
   CHECK (s != NULL);
   CHECK (members (s) == 5);
   /* cpu: microseconds to nanoseconds; no per-cpu numbers in v2 */
@@ -431,10 +437,7 @@ v2_uses_only_enabled_controllers (struct tree *t)
     { NULL, NULL, NULL },
   };
   CHECK (put_all (t, files));
-  _cleanup_free_ char *msg = NULL;
-  _cleanup_json_ spc_json *s = stats_of (&t->cg, &msg);
-  if (s == NULL)
-    printf ("#   %s\n", msg);
+  _cleanup_json_ spc_json *s = stats_or_say_why (&t->cg);
   CHECK (s != NULL);
   CHECK (members (s) == 2);
   CHECK_U64 (s, "cpu/usage/total", 7000);
@@ -472,10 +475,7 @@ hybrid_stats (struct tree *t)
   };
   CHECK (put_all (t, files));
   CHECK (spc_cgroup_find (&t->cg, "hugetlb")->v2);
-  _cleanup_free_ char *msg = NULL;
-  _cleanup_json_ spc_json *s = stats_of (&t->cg, &msg);
-  if (s == NULL)
-    printf ("#   %s\n", msg);
+  _cleanup_json_ spc_json *s = stats_or_say_why (&t->cg);
   CHECK (s != NULL);
   CHECK (members (s) == 3);
   CHECK_U64 (s, "cpu/usage/total", 5);
@@ -501,10 +501,7 @@ absent_controllers_are_left_out (struct tree *t)
     { NULL, NULL, NULL },
   };
   CHECK (put_all (t, files));
-  _cleanup_free_ char *msg = NULL;
-  _cleanup_json_ spc_json *s = stats_of (&t->cg, &msg);
-  if (s == NULL)
-    printf ("#   %s\n", msg);
+  _cleanup_json_ spc_json *s = stats_or_say_why (&t->cg);
   CHECK (s != NULL);
   CHECK (members (s) == 1 && at (s, "memory") != NULL);
   /* The usage objects are always there, as in runc. */
@@ -549,8 +546,7 @@ malformed_values_are_errors (struct tree *t)
   CHECK (stats_fail (&t->cg, "`pids.max`: `12 13` is not a number"));
   /* v1 shows some unset values as -1, which runc reports as 0. */
   CHECK (put (t, "pids", "pids.max", "-1\n"));
-  _cleanup_free_ char *msg = NULL;
-  _cleanup_json_ spc_json *s = stats_of (&t->cg, &msg);
+  _cleanup_json_ spc_json *s = stats_or_say_why (&t->cg);
   CHECK (s != NULL);
   CHECK_ABSENT (s, "pids/limit");
   return true;
@@ -771,10 +767,7 @@ host_stats_checks (struct host *h)
 {
   CHECK (spawn_user (h, 16));
   CHECK (wait_ready (h));
-  _cleanup_free_ char *msg = NULL;
-  _cleanup_json_ spc_json *s = stats_of (&h->cg, &msg);
-  if (s == NULL)
-    printf ("#   %s\n", msg);
+  _cleanup_json_ spc_json *s = stats_or_say_why (&h->cg);
   CHECK (s != NULL);
   uint64_t usage = 0, cpu = 0, pids = 0;
   CHECK (spc_json_to_uint64 (at (s, "memory/usage/usage"), &usage) == 0);
