@@ -23,6 +23,11 @@ int spc_error_make (spc_err_t *err, int errno_, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 int spc_error_makev (spc_err_t *err, int errno_, const char *fmt, va_list ap);
 
+/* An error classed by errno_ for callers (ENOENT: missing) whose message
+ * already says it in words: nothing is appended. */
+int spc_error_classed (spc_err_t *err, int errno_, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 /* Convenience: errno at the time of the call. */
 #define spc_error_errno(err, ...) spc_error_make ((err), errno, __VA_ARGS__)
 

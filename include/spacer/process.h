@@ -34,4 +34,8 @@ int spc_process_build_env (const struct spc_process *p, unsigned listen_fds, cha
 int spc_process_find_executable (const struct spc_process *p, char *const env[], char **path,
                                  spc_err_t *err);
 
+/* execve the program; returns only on failure, with the reason in *err. */
+int spc_process_exec (const struct spc_process *p, const char *exe, char *const env[],
+                      spc_err_t *err);
+
 #endif

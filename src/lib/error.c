@@ -49,6 +49,20 @@ spc_error_make (spc_err_t *err, int errno_, const char *fmt, ...)
 }
 
 int
+spc_error_classed (spc_err_t *err, int errno_, const char *fmt, ...)
+{
+  if (err == NULL || *err != NULL)
+    return -1; /* keep the first (innermost) error */
+  va_list ap;
+  va_start (ap, fmt);
+  spc_error_makev (err, 0, fmt, ap);
+  va_end (ap);
+  if (*err)
+    (*err)->errno_ = errno_;
+  return -1;
+}
+
+int
 spc_error_prefix (spc_err_t *err, const char *fmt, ...)
 {
   if (err == NULL || *err == NULL)

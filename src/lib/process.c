@@ -252,15 +252,48 @@ spc_process_build_env (const struct spc_process *p, unsigned listen_fds, char **
   return 0;
 }
 
+/* Words a user can act on, and that engines sort by: podman turns "permission
+ * denied" into exit status 126 (found, cannot be run) and "no such file or
+ * directory" or "executable file not found in" into 127 (missing), as a shell
+ * would. "not found" is said only of files that are missing. */
 int
 spc_process_find_executable (const struct spc_process *p, char *const env[], char **path,
                              spc_err_t *err)
 {
-  *path = spc_find_executable (p->args[0], env);
-  if (*path == NULL)
-    return spc_error_errno (err, "process.args[0]: executable `%s` not found in the container",
-                            p->args[0]);
-  return 0;
+  const char *name = p->args[0];
+  *path = spc_find_executable (name, env);
+  if (*path)
+    return 0;
+  bool searched = strchr (name, '/') == NULL;
+  switch (errno)
+    {
+    case ENOENT:
+      if (searched)
+        return spc_error_classed (err, ENOENT,
+                                  "process.args[0]: `%s`: executable file not found in $PATH",
+                                  name);
+      return spc_error_errno (err, "process.args[0]: executable `%s` not found in the container",
+                              name);
+    case EISDIR:
+      return spc_error_make (err, EACCES, "process.args[0]: cannot execute `%s`: it is a directory",
+                             name);
+    default:
+      return spc_error_errno (err, "process.args[0]: cannot execute `%s`%s", name,
+                              searched ? " (found in $PATH)" : "");
+    }
+}
+
+int
+spc_process_exec (const struct spc_process *p, const char *exe, char *const env[], spc_err_t *err)
+{
+  execve (exe, p->args, env);
+  /* The file was there a moment ago: ENOENT now means what it names
+   * cannot be loaded. */
+  if (errno == ENOENT)
+    return spc_error_errno (err, "process.args[0]: exec `%s`: its #! interpreter or dynamic "
+                                 "loader is missing",
+                            exe);
+  return spc_error_errno (err, "process.args[0]: exec `%s`", exe);
 }
 
 /* glibc has no wrapper for sched_setattr(2). */

@@ -50,7 +50,7 @@ spc_state_root_open (const char *root, bool create, spc_err_t *err)
   if (fd >= 0 || errno != ENOENT || !create)
     {
       if (fd < 0 && errno == ENOENT)
-        return spc_error_make (err, ENOENT, "state directory `%s` does not exist", root);
+        return spc_error_classed (err, ENOENT, "state directory `%s` does not exist", root);
       if (fd < 0)
         return spc_error_errno (err, "open state directory `%s`", root);
       return fd;
@@ -101,7 +101,7 @@ spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err)
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return spc_error_make (err, ENOENT, "container `%s` does not exist", id);
+        return spc_error_classed (err, ENOENT, "container `%s` does not exist", id);
       return spc_error_errno (err, "open state directory for `%s`", id);
     }
   if (lock_dir (fd, lock_op, id, err) < 0)
@@ -109,7 +109,7 @@ spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err)
   /* A create that failed, or a delete that ran while we waited for the lock,
    * leaves no state file: the container does not exist. */
   if (faccessat (fd, SPC_STATE_FILE, F_OK, 0) < 0)
-    return spc_error_make (err, ENOENT, "container `%s` does not exist", id);
+    return spc_error_classed (err, ENOENT, "container `%s` does not exist", id);
   return spc_steal_fd (&fd);
 }
 

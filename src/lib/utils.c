@@ -243,21 +243,41 @@ spc_process_start_time (pid_t pid)
   return strtoull (p + 1, NULL, 10);
 }
 
+/* 0 if path names a file the caller may execute; else -1 with errno
+ * ENOENT (missing), EISDIR (a directory) or EACCES (anything else that
+ * cannot be executed). */
+static int
+check_executable (const char *path)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    return -1;
+  if (S_ISDIR (st.st_mode))
+    {
+      errno = EISDIR;
+      return -1;
+    }
+  if (!S_ISREG (st.st_mode) || access (path, X_OK) < 0)
+    {
+      errno = EACCES;
+      return -1;
+    }
+  return 0;
+}
+
 char *
 spc_find_executable (const char *name, char *const env[])
 {
   if (strchr (name, '/'))
-    {
-      if (access (name, X_OK) < 0)
-        return NULL;
-      return strdup (name);
-    }
+    return check_executable (name) == 0 ? strdup (name) : NULL;
 
   const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   for (char *const *e = env; e && *e; e++)
     if (strncmp (*e, "PATH=", 5) == 0)
       path = *e + 5;
 
+  /* As execvp(3): a file found but not executable is reported only when
+   * no later directory has one that is. */
   int last_errno = ENOENT;
   const char *p = path;
   for (;;)
@@ -267,13 +287,10 @@ spc_find_executable (const char *name, char *const env[])
       _cleanup_free_ char *candidate = NULL;
       if (asprintf (&candidate, "%.*s%s%s", (int) dirlen, p, dirlen ? "/" : "", name) < 0)
         return NULL;
-      struct stat st;
-      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode))
-        {
-          if (access (candidate, X_OK) == 0)
-            return steal_pointer (&candidate);
-          last_errno = EACCES;
-        }
+      if (check_executable (candidate) == 0)
+        return steal_pointer (&candidate);
+      if (errno == EACCES)
+        last_errno = EACCES;
       if (*end == '\0')
         break;
       p = end + 1;

@@ -686,23 +686,89 @@ root:x:0:0:root:/root:/bin/sh'
 
 # ---- errors from the init ----
 
-@test "init errors: run with a missing executable fails with one line naming it and errno" {
+# The words matter beyond the reader: podman makes exit status 126 (cannot
+# be invoked) of "permission denied" and 127 (not found) of "no such file
+# or directory" and "executable file not found in", as a shell would.
+
+@test "init errors: a program missing from \$PATH is an executable file not found in \$PATH" {
   set_args no-such-program arg
   run spacer run --bundle "$BUNDLE" c1
-  assert_error 'process\.args\[0\].*`no-such-program`.*No such file or directory'
+  assert_error 'process\.args\[0\]: `no-such-program`: executable file not found in \$PATH$'
   assert_nothing_left
 }
 
-@test "init errors: create with a missing executable fails and leaves nothing behind" {
+@test "init errors: create with a missing executable fails, naming it, and leaves nothing behind" {
   set_args /bin/no-such-program
   capture spacer create --bundle "$BUNDLE" c1
-  assert_error '`/bin/no-such-program`.*No such file or directory'
+  assert_error 'executable `/bin/no-such-program` not found in the container: No such file or directory$'
   assert_nothing_left
 }
 
-@test "init errors: a program that is not executable fails naming it and errno" {
+@test "init errors: a program that is not executable is permission denied, not \"not found\"" {
   set_args /etc/passwd
   run spacer run --bundle "$BUNDLE" c1
-  assert_error '`/etc/passwd`.*Permission denied'
+  assert_error 'process\.args\[0\]: cannot execute `/etc/passwd`: Permission denied$'
+  [[ $output != *"not found"* ]]
   assert_nothing_left
+}
+
+@test "init errors: a directory as the program says it is one, and permission denied" {
+  set_args /etc
+  run spacer run --bundle "$BUNDLE" c1
+  assert_error 'process\.args\[0\]: cannot execute `/etc`: it is a directory: Permission denied$'
+  [[ $output != *"not found"* ]]
+  assert_nothing_left
+}
+
+@test "init errors: a file in \$PATH that is not executable is permission denied" {
+  printf 'not a program\n' >"$BUNDLE/rootfs/bin/notes"
+  chmod 644 "$BUNDLE/rootfs/bin/notes"
+  set_args notes
+  run spacer run --bundle "$BUNDLE" c1
+  assert_error 'cannot execute `notes` \(found in \$PATH\): Permission denied$'
+  assert_nothing_left
+}
+
+@test "init errors: they name the config file first, as parse errors do" {
+  set_args /bin/no-such-program
+  run spacer run --bundle "$BUNDLE" c1
+  assert_error "^spacer: $(ere_quote "$BUNDLE/config.json"): container init: process\.args\[0\]: "
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error "^spacer: $(ere_quote "$BUNDLE/config.json"): container init: process\.args\[0\]: "
+  assert_nothing_left
+}
+
+@test "init errors: a script whose interpreter is missing fails start, naming the config and the cause" {
+  # Found and executable at create; only the exec at start can tell.
+  printf '#!/no/such/interpreter\n' >"$BUNDLE/rootfs/script"
+  chmod +x "$BUNDLE/rootfs/script"
+  set_args /script
+  create_container c1
+  capture spacer start c1
+  assert_error "^spacer: $(ere_quote "$(realpath "$BUNDLE")/config.json"): container init: process\.args\[0\]: exec \`/script\`: its #! interpreter or dynamic loader is missing: No such file or directory$"
+  capture spacer_timed run --bundle "$BUNDLE" c2
+  assert_error "^spacer: $(ere_quote "$BUNDLE/config.json"): container init: process\.args\[0\]: exec \`/script\`: its #! interpreter"
+  [ "$(spacer list -q)" = c1 ]
+}
+
+# ---- the session keyring ----
+
+# keyrings_inside [run flags...]: the names of the keyrings the program
+# possesses, from /proc/keys (which the default config masks).
+keyrings_inside() {
+  [ -e /proc/keys ] || skip "the kernel has no keys (no /proc/keys)"
+  update_config '.linux.maskedPaths -= ["/proc/keys"]'
+  set_args sh -c 'awk "\$8 == \"keyring\" { sub(/:.*/, \"\", \$9); print \$9 }" /proc/keys'
+  run spacer_timed run --bundle "$BUNDLE" "$@" c1
+  assert_ok
+}
+
+@test "session keyring: the container joins a new one of its own, named _ses.ID, as with runc" {
+  keyrings_inside
+  grep -qx '_ses\.c1' <<<"$output" || { echo "keyrings inside: $output" >&2; false; }
+}
+
+@test "run --no-new-keyring: the container keeps the caller's session keyring" {
+  keyrings_inside --no-new-keyring
+  ! grep -q '_ses\.c1' <<<"$output"
 }
