@@ -9,7 +9,7 @@ packages=(
   build-essential autoconf automake pkg-config          # the build
   libyajl-dev libcap-dev libseccomp-dev libarchive-dev  # spacer's dependencies
   busybox-static                                        # test and example root filesystems
-  bats jq iproute2 util-linux procps                    # the test suite
+  bats jq iproute2 util-linux procps strace             # the test suite
   runc                                                  # `runc spec` bundles in the tests
 )
 missing=()

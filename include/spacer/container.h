@@ -11,6 +11,14 @@
 #include "spacer/error.h"
 #include "spacer/status.h"
 
+/* Whether cgroup permission errors are tolerated (runc's --rootless). */
+enum spc_rootless
+{
+  SPC_ROOTLESS_AUTO = 0, /* tolerated when not root, or root of a user namespace */
+  SPC_ROOTLESS_TRUE,
+  SPC_ROOTLESS_FALSE,
+};
+
 struct spc_create_options
 {
   const char *bundle;         /* NULL: the current directory */
@@ -19,14 +27,24 @@ struct spc_create_options
   unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
   bool systemd_cgroup;        /* cgroupsPath is systemd's slice:prefix:name */
   char **argv;                /* the runtime's own, to re-execute itself (sealed.h) */
+  enum spc_rootless rootless;
+  bool no_pivot;              /* MS_MOVE + chroot instead of pivot_root (ramfs roots) */
+  bool no_new_keyring;        /* keep the caller's session keyring */
   bool detach;                /* run only: return once the program runs */
+  bool keep;                  /* run only: keep the stopped container's state */
+  bool no_subreaper;          /* run only: do not reap what the container orphans */
 };
 
 int spc_container_create (const char *root, const char *id, const struct spc_create_options *o,
                           spc_err_t *err);
 
 /* create + start. In the foreground it forwards signals, waits, deletes the
- * container and sets *exit_code (128+N for a signal), like `runc run`. */
+ * container (unless keep) and sets *exit_code (128+N for a signal), like
+ * `runc run`. A stop request (INT, TERM, HUP, QUIT) that the container's
+ * init would never see (the init of a pid namespace with no handler for it)
+ * ends the container with SIGKILL, and the container dies with the runtime.
+ * Unless no_subreaper, the calling process is a child subreaper while it
+ * waits and reaps every child of its own that ends meanwhile. */
 int spc_container_run (const char *root, const char *id, const struct spc_create_options *o,
                        int *exit_code, spc_err_t *err);
 

@@ -27,6 +27,10 @@ struct spc_init_args
   bool await_cgroup;         /* the runtime says SPC_SYNC_CGROUP_PLACED */
   const struct spc_seccomp_program *seccomp_cached; /* from the runtime's cache; may be NULL */
   int seccomp_export_fd;     /* compile into this for the cache; -1: none */
+  const char *id;            /* the container's, names its session keyring */
+  bool new_keyring;          /* join a session keyring of the container's own */
+  bool no_pivot;             /* MS_MOVE + chroot instead of pivot_root */
+  bool die_with_runtime;     /* a foreground run: SIGKILL when the runtime dies */
   /* Filled in by the init itself: */
   bool cgroup_done;
   int fifo_fd;        /* exec.fifo once start released us; -1 before */

@@ -20,8 +20,10 @@ int spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, cons
 bool spc_mount_is_cgroup (const struct spc_mount *m);
 
 /* Make rootfs the new "/" and detach the old root: nothing of the host stays
- * reachable. */
-int spc_mounts_pivot_root (const struct spc_config *c, const char *rootfs, spc_err_t *err);
+ * reachable. no_pivot (runc's --no-pivot, for roots pivot_root refuses):
+ * move the rootfs onto "/" and chroot into it instead, which is weaker. */
+int spc_mounts_enter_root (const struct spc_config *c, const char *rootfs, bool no_pivot,
+                           spc_err_t *err);
 
 /* After pivot_root: masked paths, read-only paths, a read-only root. */
 int spc_mounts_finalize (const struct spc_config *c, spc_err_t *err);

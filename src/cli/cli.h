@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "spacer/container.h"
 #include "spacer/error.h"
 
 struct spc_global
@@ -15,6 +16,7 @@ struct spc_global
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
+  enum spc_rootless rootless;
   char **argv; /* spacer's own, for a re-exec */
 };
 

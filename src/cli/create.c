@@ -22,36 +22,43 @@ parse_fd_count (const char *text, unsigned *out)
   return 0;
 }
 
-/* Flags shared by create and run; run adds --detach. */
+/* Flags shared by create and run; run adds --detach, --keep and
+ * --no-subreaper, as with runc. */
 int
 spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_create_options *o,
-                            bool allow_detach, spc_err_t *err)
+                            bool is_run, spc_err_t *err)
 {
   enum
   {
     OPT_PID_FILE = 256,
     OPT_CONSOLE_SOCKET,
     OPT_PRESERVE_FDS,
-    OPT_IGNORED,
-    OPT_IGNORED_VALUE,
+    OPT_NO_PIVOT,
+    OPT_NO_NEW_KEYRING,
+    OPT_KEEP,
+    OPT_NO_SUBREAPER,
   };
+  /* One table: --detach, --keep and --no-subreaper are refused for create
+   * below, by name. */
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },
     { "pid-file", required_argument, NULL, OPT_PID_FILE },
-    { "detach", no_argument, NULL, 'd' },
     { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
     { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
-    /* runc flags with no meaning for spacer: pivot_root is always used and
-     * no session keyring is created. */
-    { "no-pivot", no_argument, NULL, OPT_IGNORED },
-    { "no-new-keyring", no_argument, NULL, OPT_IGNORED },
-    { "no-subreaper", no_argument, NULL, OPT_IGNORED },
-    { "keep", no_argument, NULL, OPT_IGNORED },
+    { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
+    { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
+    { "detach", no_argument, NULL, 'd' },
+    { "keep", no_argument, NULL, OPT_KEEP },
+    { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
     { 0 },
   };
   int c;
-  while ((c = spc_cli_getopt (argc, argv, allow_detach ? "b:d" : "b:", opts, cmd, usage, err)) != -1)
-    switch (c)
+  while ((c = spc_cli_getopt (argc, argv, "b:d", opts, cmd, usage, err)) != -1)
+    {
+      if (!is_run && (c == 'd' || c == OPT_KEEP || c == OPT_NO_SUBREAPER))
+        return spc_error_make (err, 0, "%s: option `%s` belongs to run only (usage: spacer %s %s)",
+                               cmd, argv[optind - 1], cmd, usage);
+      switch (c)
       {
       case 'b':
         o->bundle = optarg;
@@ -60,8 +67,6 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
         o->pid_file = optarg;
         break;
       case 'd':
-        if (!allow_detach)
-          return spc_cli_usage_error (err, cmd, usage);
         o->detach = true;
         break;
       case OPT_CONSOLE_SOCKET:
@@ -72,18 +77,33 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
           return spc_error_make (err, 0, "%s: --preserve-fds: `%s` is not a count of fds", cmd,
                                  optarg);
         break;
-      case OPT_IGNORED:
+      case OPT_NO_PIVOT:
+        o->no_pivot = true;
+        break;
+      case OPT_NO_NEW_KEYRING:
+        o->no_new_keyring = true;
+        break;
+      case OPT_KEEP:
+        o->keep = true;
+        break;
+      case OPT_NO_SUBREAPER:
+        o->no_subreaper = true;
         break;
       default:
         return spc_cli_usage_error (err, cmd, usage);
       }
+    }
   return 0;
 }
 
 int
 spc_cmd_create (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
-  struct spc_create_options o = { .systemd_cgroup = g->systemd_cgroup, .argv = g->argv };
+  struct spc_create_options o = {
+    .systemd_cgroup = g->systemd_cgroup,
+    .rootless = g->rootless,
+    .argv = g->argv,
+  };
   const char *id;
   if (spc_cli_parse_create_flags (argc, argv, "create", &o, false, err) < 0
       || spc_cli_take_id (argc, argv, "create", usage, &id, err) < 0)

@@ -58,8 +58,24 @@ enum
   OPT_LOG_FORMAT,
   OPT_DEBUG,
   OPT_SYSTEMD_CGROUP,
+  OPT_ROOTLESS,
   OPT_IGNORED_VALUE,
 };
+
+/* runc's --rootless true|false|auto. */
+static int
+parse_rootless (const char *text, enum spc_rootless *out, spc_err_t *err)
+{
+  if (strcmp (text, "auto") == 0)
+    *out = SPC_ROOTLESS_AUTO;
+  else if (strcmp (text, "true") == 0)
+    *out = SPC_ROOTLESS_TRUE;
+  else if (strcmp (text, "false") == 0)
+    *out = SPC_ROOTLESS_FALSE;
+  else
+    return spc_error_make (err, 0, "--rootless: `%s` is not true, false or auto", text);
+  return 0;
+}
 
 static int
 parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
@@ -72,7 +88,7 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
     { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
     /* runc flags engines may pass that change nothing for us */
     { "criu", required_argument, NULL, OPT_IGNORED_VALUE },
-    { "rootless", required_argument, NULL, OPT_IGNORED_VALUE },
+    { "rootless", required_argument, NULL, OPT_ROOTLESS },
     { "version", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { 0 },
@@ -96,6 +112,10 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
         break;
       case OPT_SYSTEMD_CGROUP:
         g->systemd_cgroup = true;
+        break;
+      case OPT_ROOTLESS:
+        if (parse_rootless (optarg, &g->rootless, err) < 0)
+          return -1;
         break;
       case OPT_IGNORED_VALUE:
         break;

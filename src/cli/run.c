@@ -8,7 +8,11 @@
 int
 spc_cmd_run (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
-  struct spc_create_options o = { .systemd_cgroup = g->systemd_cgroup, .argv = g->argv };
+  struct spc_create_options o = {
+    .systemd_cgroup = g->systemd_cgroup,
+    .rootless = g->rootless,
+    .argv = g->argv,
+  };
   const char *id;
   if (spc_cli_parse_create_flags (argc, argv, "run", &o, true, err) < 0
       || spc_cli_take_id (argc, argv, "run", "[--bundle DIR] [--detach] [--pid-file FILE] ID", &id,

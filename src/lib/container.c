@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -75,6 +76,8 @@ struct created
   int terminal_fd;        /* run in the foreground: where the pty master arrives */
   struct spc_state state; /* as in state.json */
   bool hooks_ran;         /* a create hook ran: tearing down owes poststop */
+  bool pid_ns_init;       /* the init is a new pid namespace's: see forward_signal */
+  char *config_name;      /* config.json as the user named it, for the init's errors */
 };
 
 /* Everything create needs from the bundle, loaded and checked before any
@@ -154,6 +157,12 @@ prepare_init_io (const struct spc_config *c, const struct spc_create_options *o,
   if (!foreground)
     return spc_error_make (err, 0, "process.terminal: a detached container needs "
                                    "--console-socket to receive its pty");
+  /* The pty would be proxied to a stdin that is no terminal: a shell in the
+   * container would wait for input that never comes. */
+  if (!isatty (STDIN_FILENO))
+    return spc_error_make (err, 0, "process.terminal: standard input is not a terminal (run "
+                                   "from one, pass --console-socket, or set process.terminal "
+                                   "to false)");
   int pair[2];
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
     return spc_error_errno (err, "socketpair");
@@ -341,6 +350,33 @@ default_cgroup_name (const char *root, const char *id, char **name)
   return asprintf (name, "spacer-%s.%08x", id, h);
 }
 
+/* Root of a user namespace other than the host's: uid 0 maps elsewhere. */
+static bool
+in_user_namespace (void)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/uid_map", "re");
+  unsigned long inside, outside, count;
+  if (f == NULL || fscanf (f, "%lu %lu %lu", &inside, &outside, &count) != 3)
+    return false;
+  return !(inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
+/* runc's --rootless: a runtime that is not the host's root usually may not
+ * make cgroups, and then runs the container without one. */
+static bool
+tolerates_cgroup_denial (enum spc_rootless rootless)
+{
+  switch (rootless)
+    {
+    case SPC_ROOTLESS_TRUE:
+      return true;
+    case SPC_ROOTLESS_FALSE:
+      return false;
+    default:
+      return geteuid () != 0 || in_user_namespace ();
+    }
+}
+
 static int
 make_cgroup (const struct spc_config *c, const char *root, const char *id,
              const struct spc_create_options *o, struct spc_cgroup *cg, spc_err_t *err)
@@ -352,8 +388,8 @@ make_cgroup (const struct spc_config *c, const char *root, const char *id,
     return -1;
   if (spc_cgroup_create (cg, err) == 0)
     return 0;
-  if (geteuid () == 0 || !(*err) || ((*err)->errno_ != EACCES && (*err)->errno_ != EPERM
-                                     && (*err)->errno_ != EROFS))
+  if (!tolerates_cgroup_denial (o->rootless) || !(*err)
+      || ((*err)->errno_ != EACCES && (*err)->errno_ != EPERM && (*err)->errno_ != EROFS))
     return -1;
   /* Said only when it costs the container something, as runc does. */
   if (c->linux_.resources.present)
@@ -420,7 +456,8 @@ init_setup_steps (const struct spc_config *c, struct created *cr,
  * may hold an init the caller must still kill. */
 static int
 spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
-                 const struct init_io *io, struct created *cr, spc_err_t *err)
+                 const struct spc_create_options *o, const struct init_io *io,
+                 struct created *cr, spc_err_t *err)
 {
   const struct spc_config *c = b->config;
   int pair[2];
@@ -448,6 +485,10 @@ spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
     .pass_fds = io->pass_fds,
     .listen_fds = io->listen_fds,
     .seccomp_export_fd = -1,
+    .id = cr->state.id,
+    .new_keyring = !o->no_new_keyring,
+    .no_pivot = o->no_pivot,
+    .die_with_runtime = for_run && !o->detach,
   };
   _cleanup_seccomp_cache_ struct spc_seccomp_cache seccomp_cache = SPC_SECCOMP_CACHE_INIT;
   if (c->linux_.seccomp)
@@ -496,6 +537,7 @@ abandon_created (int rootfd, const char *id, struct created *cr)
     close (cr->sync_fd);
   if (cr->terminal_fd >= 0)
     close (cr->terminal_fd);
+  free (cr->config_name);
   spc_err_t ignored = NULL;
   spc_status_remove (rootfd, id, &ignored);
   spc_error_free (&ignored);
@@ -517,9 +559,10 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   _cleanup_bundle_ struct bundle b = { 0 };
   _cleanup_init_io_ struct init_io io = { .console_fd = -1, .terminal_fd = -1 };
   _cleanup_free_ char *pid_file = NULL;
-  if (load_bundle (o, &b, err) < 0
-      || prepare_init_io (b.config, o, for_run && !o->detach, &io, err) < 0)
+  if (load_bundle (o, &b, err) < 0)
     return -1;
+  if (prepare_init_io (b.config, o, for_run && !o->detach, &io, err) < 0)
+    return spc_error_prefix (err, "%s", b.name);
   spc_debug ("%s: bundle `%s`, rootfs `%s`", id, b.dir, b.rootfs);
   /* The pid file is relative to where we were called from, not the bundle. */
   if (o->pid_file && o->pid_file[0] != '/')
@@ -539,9 +582,15 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     return -1;
 
   /* From here on a failure must take ROOT/ID away again. */
-  *cr = (struct created){ .pid = -1, .sync_fd = -1, .terminal_fd = spc_steal_fd (&io.terminal_fd) };
-  int ret = 0;
-  if (!for_run && (mkfifoat (dirfd, SPC_EXEC_FIFO, 0622) < 0
+  *cr = (struct created){
+    .pid = -1,
+    .sync_fd = -1,
+    .terminal_fd = spc_steal_fd (&io.terminal_fd),
+    .pid_ns_init = spc_namespaces_creates (b.config, SPC_NS_PID),
+    .config_name = strdup (b.name),
+  };
+  int ret = cr->config_name ? 0 : spc_error_errno (err, "strdup");
+  if (ret == 0 && !for_run && (mkfifoat (dirfd, SPC_EXEC_FIFO, 0622) < 0
                    || fchmodat (dirfd, SPC_EXEC_FIFO, 0622, 0) < 0))
     ret = spc_error_errno (err, "create exec.fifo");
   /* Relative paths in the config (bind sources) are the bundle's. */
@@ -555,8 +604,9 @@ create_container (const char *root, const char *id, const struct spc_create_opti
    * killed now, `delete` still finds the cgroup to remove. */
   if (ret == 0)
     ret = spc_status_write (dirfd, &cr->state, false, err);
-  if (ret == 0)
-    ret = spawn_and_setup (root, &b, dirfd, for_run, &io, cr, err);
+  /* What the init reports is about the config: name it, as parse errors do. */
+  if (ret == 0 && (ret = spawn_and_setup (root, &b, dirfd, for_run, o, &io, cr, err)) < 0)
+    spc_error_prefix (err, "%s", b.name);
   if (ret == 0)
     ret = spc_status_write (dirfd, &cr->state, true, err);
   if (ret == 0 && pid_file)
@@ -574,6 +624,7 @@ spc_container_create (const char *root, const char *id, const struct spc_create_
   if (create_container (root, id, o, false, &cr, err) < 0)
     return -1;
   close (cr.sync_fd);
+  free (cr.config_name);
   spc_state_clear (&cr.state);
   return 0;
 }
@@ -581,23 +632,121 @@ spc_container_create (const char *root, const char *id, const struct spc_create_
 /* ---- run ---- */
 
 static volatile sig_atomic_t forward_pid;
+static volatile sig_atomic_t forward_to_ns_init;
 
+/* The hex mask after `key` in a /proc/PID/status text has sig; true when
+ * the line is missing (when in doubt, the process handles it). */
+static bool
+status_mask_has (const char *status, const char *key, int sig)
+{
+  const char *p = strstr (status, key);
+  if (p == NULL)
+    return true;
+  unsigned long long mask = 0;
+  for (p += strlen (key); *p == '\t' || *p == ' '; p++)
+    ;
+  for (; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+    mask = (mask << 4) | (unsigned) (*p <= '9' ? *p - '0' : *p - 'a' + 10);
+  return (mask >> (sig - 1)) & 1;
+}
+
+/* pid catches or ignores sig. Async-signal-safe: no stdio, no malloc. */
+static bool
+handles_signal (pid_t pid, int sig)
+{
+  char path[32] = "/proc/", digits[12], status[4096];
+  char *p = path + 6;
+  int n = 0;
+  for (unsigned v = (unsigned) pid; v || n == 0; v /= 10)
+    digits[n++] = (char) ('0' + v % 10);
+  while (n)
+    *p++ = digits[--n];
+  memcpy (p, "/status", sizeof "/status");
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return true;
+  ssize_t len = read (fd, status, sizeof status - 1);
+  close (fd);
+  if (len <= 0)
+    return true;
+  status[len] = '\0';
+  return status_mask_has (status, "SigIgn:", sig) || status_mask_has (status, "SigCgt:", sig);
+}
+
+/* Signals to a foreground run are the container's, as with runc. The
+ * kernel drops a signal to a pid namespace's init that has no handler for
+ * it, so a stop request to `sleep` run as that init would go unheard and
+ * `timeout spacer run ...` would never end: such a request ends the
+ * container with SIGKILL instead. An init that ignores the signal on
+ * purpose (an interactive shell ignores TERM) keeps that choice. */
 static void
 forward_signal (int sig)
 {
-  if (forward_pid > 0)
-    kill ((pid_t) forward_pid, sig);
+  int saved = errno;
+  pid_t pid = (pid_t) forward_pid;
+  if (pid > 0 && kill (pid, sig) == 0 && forward_to_ns_init
+      && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+      && !handles_signal (pid, sig))
+    kill (pid, SIGKILL);
+  errno = saved;
 }
 
 static void
-install_forwarding (pid_t pid)
+install_forwarding (pid_t pid, bool ns_init)
 {
   static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
   forward_pid = pid;
+  forward_to_ns_init = ns_init;
   struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
   sigemptyset (&sa.sa_mask);
   for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
     sigaction (sigs[i], &sa, NULL);
+}
+
+/* A foreground run takes in what the container orphans when it has no pid
+ * namespace of its own to reap them (runc's subreaper). The setting is the
+ * calling process's: it is put back afterwards for programs that embed
+ * libspacer. */
+struct subreaper
+{
+  bool set;
+  int before;
+};
+
+static void
+subreaper_restore (struct subreaper *sr)
+{
+  if (!sr->set)
+    return;
+  /* Orphans that ended meanwhile are ours to reap. */
+  while (waitpid (-1, NULL, WNOHANG) > 0)
+    ;
+  prctl (PR_SET_CHILD_SUBREAPER, sr->before, 0, 0, 0);
+}
+#define _cleanup_subreaper_ __attribute__ ((cleanup (subreaper_restore)))
+
+static int
+subreaper_enable (struct subreaper *sr, spc_err_t *err)
+{
+  if (prctl (PR_GET_CHILD_SUBREAPER, &sr->before, 0, 0, 0) < 0
+      || prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return spc_error_errno (err, "prctl PR_SET_CHILD_SUBREAPER");
+  sr->set = true;
+  return 0;
+}
+
+/* Wait for the init; as a subreaper, reap the orphans that end first. */
+static int
+wait_for_init (pid_t pid, bool reap_all, int *status, spc_err_t *err)
+{
+  for (;;)
+    {
+      pid_t r = waitpid (reap_all ? -1 : pid, status, 0);
+      if (r == pid)
+        return 0;
+      if (r < 0 && errno != EINTR)
+        return spc_error_errno (err, "wait for container init");
+    }
 }
 
 static int
@@ -636,31 +785,47 @@ run_poststart (const struct spc_state *st)
   spc_hooks_run_warn (&st->hooks, SPC_HOOK_POSTSTART, state);
 }
 
+/* Release the init and see it exec the program; on failure the container
+ * is stopped and, unless kept, deleted. */
+static int
+start_for_run (const char *root, const struct spc_create_options *o, struct created *cr,
+               int master, spc_err_t *err)
+{
+  if ((cr->terminal_fd < 0 || master >= 0) && spc_sync_send (cr->sync_fd, SPC_SYNC_START, err) == 0
+      && spc_sync_wait_exec (cr->sync_fd, err) == 0)
+    return 0;
+  spc_error_prefix (err, "%s", cr->config_name);
+  kill_and_reap (cr->pid);
+  if (o->keep)
+    return -1;
+  spc_err_t ignored = NULL;
+  destroy_container (root, &cr->state, &ignored);
+  spc_error_free (&ignored);
+  return -1;
+}
+
 int
 spc_container_run (const char *root, const char *id, const struct spc_create_options *o,
                    int *exit_code, spc_err_t *err)
 {
+  _cleanup_subreaper_ struct subreaper sr = { 0 };
+  if (!o->detach && !o->no_subreaper && subreaper_enable (&sr, err) < 0)
+    return -1;
   struct created cr;
   if (create_container (root, id, o, true, &cr, err) < 0)
     return -1;
   _cleanup_state_ struct spc_state st = cr.state;
   _cleanup_close_ int sync_fd = cr.sync_fd;
   _cleanup_close_ int terminal_fd = cr.terminal_fd;
+  _cleanup_free_ char *config_name = cr.config_name;
   _cleanup_close_ int master = -1;
 
   if (!o->detach)
-    install_forwarding (cr.pid);
+    install_forwarding (cr.pid, cr.pid_ns_init);
   if (terminal_fd >= 0 && (master = spc_terminal_receive (terminal_fd, err)) >= 0)
     spc_terminal_copy_size (master);
-  if ((terminal_fd >= 0 && master < 0) || spc_sync_send (sync_fd, SPC_SYNC_START, err) < 0
-      || spc_sync_wait_exec (sync_fd, err) < 0)
-    {
-      kill_and_reap (cr.pid);
-      spc_err_t ignored = NULL;
-      destroy_container (root, &st, &ignored);
-      spc_error_free (&ignored);
-      return -1;
-    }
+  if (start_for_run (root, o, &cr, master, err) < 0)
+    return -1;
   run_poststart (&st);
   if (o->detach)
     {
@@ -675,11 +840,12 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
     }
 
   int status;
-  while (waitpid (cr.pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return spc_error_errno (err, "wait for container init");
+  if (wait_for_init (cr.pid, sr.set, &status, err) < 0)
+    return -1;
   forward_pid = 0;
   *exit_code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
+  if (o->keep)
+    return 0;
   return destroy_container (root, &st, err);
 }
 
@@ -697,7 +863,7 @@ spc_container_open_locked (const char *root, const char *id, int lock_op, struct
       if (*err && (*err)->errno_ == ENOENT)
         {
           spc_error_free (err);
-          return spc_error_make (err, ENOENT, "container `%s` does not exist", id);
+          return spc_error_classed (err, ENOENT, "container `%s` does not exist", id);
         }
       return -1;
     }
@@ -713,7 +879,7 @@ spc_container_open_locked (const char *root, const char *id, int lock_op, struct
  * end-of-file means the user program runs; anything written first is why
  * it could not (a startContainer hook, the exec itself). */
 static int
-wait_for_exec (int fd, spc_err_t *err)
+wait_for_exec (int fd, const struct spc_state *st, spc_err_t *err)
 {
   char msg[4096];
   size_t len = 0;
@@ -732,7 +898,8 @@ wait_for_exec (int fd, spc_err_t *err)
   if (len == 0)
     return 0;
   msg[len] = '\0';
-  return spc_error_make (err, 0, "container init: %s", msg);
+  /* Named as create names the config in the init's errors. */
+  return spc_error_make (err, 0, "%s/config.json: container init: %s", st->bundle, msg);
 }
 
 static int
@@ -760,7 +927,7 @@ release_fifo (int dirfd, const struct spc_state *st, spc_err_t *err)
     }
   if (unlinkat (dirfd, SPC_EXEC_FIFO, 0) < 0)
     return spc_error_errno (err, "remove exec.fifo");
-  return wait_for_exec (fd, err);
+  return wait_for_exec (fd, st, err);
 }
 
 int

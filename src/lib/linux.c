@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +29,10 @@
 #include "spacer/sync.h"
 #include "spacer/terminal.h"
 #include "spacer/utils.h"
+
+/* Key permission bits (keyutils.h; the kernel's uapi headers lack them). */
+#define KEY_USR_SEARCH 0x00080000
+#define KEY_OTH_SEARCH 0x00000008
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -282,7 +288,7 @@ setup_filesystem (struct spc_init_args *a, spc_err_t *err)
   if (spc_devices_setup (c, rootfd, err) < 0 || make_cwd (&c->process, rootfd, err) < 0
       || run_create_hooks (a, err) < 0)
     return -1;
-  return spc_mounts_pivot_root (c, a->rootfs, err);
+  return spc_mounts_enter_root (c, a->rootfs, a->no_pivot, err);
 }
 
 static int
@@ -347,6 +353,59 @@ install_notifying_seccomp (struct spc_init_args *a, spc_err_t *err)
   return r;
 }
 
+/* Keys are not namespaced: without a session keyring of its own the
+ * container would share the caller's and see its keys. Named, as runc
+ * names it, so that tools joining the container find it; searchable for
+ * the user the container runs as (or, across a user namespace, for
+ * others), as runc makes it. A kernel without keys has nothing to share. */
+static int
+join_session_keyring (const struct spc_init_args *a, spc_err_t *err)
+{
+  if (!a->new_keyring)
+    return 0;
+  _cleanup_free_ char *name = NULL;
+  if (asprintf (&name, "_ses.%s", a->id) < 0)
+    return spc_error_errno (err, "asprintf");
+  long ring = syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+  if (ring < 0 && errno == ENOSYS)
+    return 0;
+  if (ring < 0)
+    return spc_error_errno (err, "join a new session keyring");
+  char desc[512];
+  long len = syscall (SYS_keyctl, KEYCTL_DESCRIBE, ring, desc, sizeof desc - 1, 0);
+  if (len < 0)
+    return spc_error_errno (err, "describe the session keyring");
+  desc[len < (long) sizeof desc ? len : (long) sizeof desc - 1] = '\0';
+  /* "type;uid;gid;perm;description", perm in hex */
+  const char *perm_text = desc;
+  for (int field = 0; field < 3 && perm_text; field++)
+    if ((perm_text = strchr (perm_text, ';')))
+      perm_text++;
+  if (perm_text == NULL)
+    return spc_error_make (err, EPROTO, "session keyring: unexpected description `%s`", desc);
+  unsigned long perm = strtoul (perm_text, NULL, 16);
+  perm |= spc_namespaces_creates (a->config, SPC_NS_USER) ? KEY_OTH_SEARCH : KEY_USR_SEARCH;
+  if (syscall (SYS_keyctl, KEYCTL_SETPERM, ring, perm, 0, 0) < 0)
+    return spc_error_errno (err, "set the session keyring's permissions");
+  return 0;
+}
+
+/* A foreground `run` is the container's only handle: should the runtime be
+ * killed (`timeout -k`, say), the container must not live on unseen. Set
+ * after the identity change, which clears it. The runtime may have died
+ * before: its end of the sync socket, open until the exec, tells. */
+static void
+die_with_runtime (const struct spc_init_args *a)
+{
+  if (!a->die_with_runtime)
+    return;
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return; /* a seccomp profile may refuse prctl: the container runs on */
+  struct pollfd p = { .fd = a->sync_fd, .events = POLLIN };
+  if (poll (&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+    _exit (1);
+}
+
 static int
 init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
 {
@@ -367,6 +426,8 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
   spc_namespaces_close (a->ns_fds);
   if (setsid () < 0)
     return spc_error_errno (err, "setsid");
+  if (join_session_keyring (a, err) < 0)
+    return -1;
   /* Names first: createContainer hooks already see the container's. */
   if (set_names (c, err) < 0 || spc_process_apply_oom_score_adj (p, err) < 0)
     return -1;
@@ -483,12 +544,12 @@ container_init (struct spc_init_args *a)
     report_and_exit (a, &err);
   if (spc_process_apply_identity (&a->config->process, &err) < 0)
     report_and_exit (a, &err);
+  die_with_runtime (a);
   if (nnp && install_seccomp (a, &err) < 0)
     report_and_exit (a, &err);
 
   reset_signals ();
-  execve (exe, a->config->process.args, env);
-  spc_error_make (&err, errno, "exec `%s`", exe);
+  spc_process_exec (&a->config->process, exe, env, &err);
   report_and_exit (a, &err);
 }
 

@@ -318,8 +318,8 @@ spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, const in
   return 0;
 }
 
-int
-spc_mounts_pivot_root (const struct spc_config *c, const char *rootfs, spc_err_t *err)
+static int
+pivot_root_here (const char *rootfs, spc_err_t *err)
 {
   _cleanup_close_ int oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   _cleanup_close_ int newroot = open (rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -340,6 +340,93 @@ spc_mounts_pivot_root (const struct spc_config *c, const char *rootfs, spc_err_t
     return spc_error_errno (err, "make the old root rslave");
   if (umount2 (".", MNT_DETACH) < 0)
     return spc_error_errno (err, "detach the old root");
+  return 0;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void
+unescape_mountinfo (char *s)
+{
+  char *out = s;
+  for (; *s; s++)
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
+        && s[3] <= '7')
+      {
+        *out++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+        s += 3;
+      }
+    else
+      *out++ = *s;
+  *out = '\0';
+}
+
+/* The host's whole proc and sysfs mounts would stay in the namespace under
+ * a moved root, within reach of a process that climbs out of the chroot.
+ * They are detached first (the tree is rslave: the host keeps its own),
+ * deepest first; what is inside the rootfs is the container's. */
+static int
+detach_host_proc_sys (const char *rootfs, spc_err_t *err)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return spc_error_errno (err, "open /proc/self/mountinfo");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0, len = strlen (rootfs);
+  char *found[256];
+  size_t n = 0;
+  int ret = 0;
+  while (ret == 0 && getline (&line, &cap, f) > 0)
+    {
+      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE ... */
+      char root[4096], point[4096], fstype[64];
+      const char *dash = strstr (line, " - ");
+      if (dash == NULL || sscanf (line, "%*d %*d %*s %4095s %4095s", root, point) != 2
+          || sscanf (dash + 3, "%63s", fstype) != 1)
+        continue;
+      unescape_mountinfo (point);
+      bool inside = strncmp (point, rootfs, len) == 0 && (point[len] == '/' || point[len] == '\0');
+      if (strcmp (root, "/") != 0 || inside
+          || (strcmp (fstype, "proc") != 0 && strcmp (fstype, "sysfs") != 0))
+        continue;
+      if (n == sizeof found / sizeof *found || (found[n] = strdup (point)) == NULL)
+        ret = spc_error_make (err, ENOMEM, "--no-pivot: too many proc and sysfs mounts");
+      else
+        n++;
+    }
+  while (n > 0)
+    {
+      _cleanup_free_ char *point = found[--n];
+      /* EINVAL: gone already, with a mount above it. */
+      if (ret == 0 && umount2 (point, MNT_DETACH) < 0 && errno != EINVAL)
+        ret = spc_error_errno (err, "--no-pivot: detach the host's `%s`", point);
+    }
+  return ret;
+}
+
+/* runc's --no-pivot, for a root pivot_root refuses (ramfs): the rootfs is
+ * moved onto "/" and the init chroots into it. The host's root stays in the
+ * namespace below it, so this is weaker than pivot_root: a process with
+ * CAP_SYS_CHROOT can climb out of a chroot. */
+static int
+move_root_here (const char *rootfs, spc_err_t *err)
+{
+  if (detach_host_proc_sys (rootfs, err) < 0)
+    return -1;
+  if (chdir (rootfs) < 0)
+    return spc_error_errno (err, "chdir to rootfs");
+  if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+    return spc_error_errno (err, "--no-pivot: move the rootfs onto /");
+  if (chroot (".") < 0)
+    return spc_error_errno (err, "--no-pivot: chroot");
+  return 0;
+}
+
+int
+spc_mounts_enter_root (const struct spc_config *c, const char *rootfs, bool no_pivot,
+                       spc_err_t *err)
+{
+  if ((no_pivot ? move_root_here (rootfs, err) : pivot_root_here (rootfs, err)) < 0)
+    return -1;
   if (chdir ("/") < 0)
     return spc_error_errno (err, "chdir /");
   unsigned long prop = c->linux_.rootfs_propagation;

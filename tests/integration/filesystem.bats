@@ -211,6 +211,41 @@ $(ls -a "$BUNDLE/rootfs" | sort)"
   [ "$(awk '$5 == "/"' <<<"$output" | wc -l)" -eq 1 ]
 }
 
+# ---- --no-pivot ----
+# For roots pivot_root refuses (ramfs): the rootfs is moved onto / and the
+# init chroots into it.
+
+@test "run --no-pivot: the container's / is its rootfs, host-only paths are not visible" {
+  echo "marker $$" >"$BUNDLE/rootfs/marker"
+  local p paths=("$BATS_TEST_TMPDIR" "$BUNDLE" "$BATS_TEST_DIRNAME" "$SPACER")
+  set_args sh -c 'cat /marker; for p; do [ ! -e "$p" ] || echo "visible: $p"; done; echo done' \
+    sh "${paths[@]}"
+  run spacer_timed run --no-pivot --bundle "$BUNDLE" c1
+  assert_ok
+  assert_output "marker $$
+done"
+  assert_nothing_left
+}
+
+@test "run --no-pivot: no pivot_root; the host's proc and sysfs are detached, the rootfs moved onto / and chrooted into" {
+  # The system calls are the difference: inside, both ways look alike.
+  local trace=$BATS_TEST_TMPDIR/trace
+  strace -f -qq -e trace=pivot_root,chroot,mount,umount2 -o "$trace" \
+    "$SPACER" --root "$ROOT" run --no-pivot --bundle "$BUNDLE" c1 </dev/null
+  ! grep -q 'pivot_root(' "$trace"
+  # strace pads the result to a column: " += 0".
+  grep -qE "mount\($(ere_quote "\"$(realpath "$BUNDLE/rootfs")\""), \"/\", NULL, MS_MOVE, NULL\) += 0" "$trace"
+  grep -qE 'chroot\("\."\) += 0' "$trace"
+  grep -qE 'umount2\("/proc", MNT_DETACH\) += 0' "$trace"
+  grep -qE 'umount2\("/sys", MNT_DETACH\) += 0' "$trace"
+  # Without the flag: pivot_root, no chroot.
+  strace -f -qq -e trace=pivot_root,chroot -o "$trace" \
+    "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1 </dev/null
+  grep -qE 'pivot_root\("\.", "\."\) += 0' "$trace"
+  ! grep -q 'chroot(' "$trace"
+  assert_nothing_left
+}
+
 # ---- root.readonly ----
 
 @test "root.readonly: true makes writing to / fail with Read-only file system" {

@@ -415,6 +415,27 @@ rootless_wait_for_status() {
   [ -z "$stderr" ]
 }
 
+@test "rootless: --rootless false makes a cgroup the user may not make an error; true and auto tolerate it" {
+  rootless_setup
+  rootless_spec
+  update_config '.linux.resources = {"pids": {"limit": 50}}'
+  set_args true
+  capture as_user timeout 20 "$SPACER" --rootless false run --bundle "$BUNDLE" c1
+  assert_error 'cgroup'
+  [ -z "$(as_user "$SPACER" list -q)" ]
+  local mode
+  for mode in true auto; do
+    capture as_user timeout 20 "$SPACER" --rootless "$mode" run --bundle "$BUNDLE" c1
+    assert_ok
+    [[ $stderr == "spacer: warning: rootless: no cgroup"* ]]
+  done
+}
+
+@test "--rootless takes only true, false or auto" {
+  capture spacer --rootless maybe list
+  assert_error '--rootless: `maybe` is not true, false or auto'
+}
+
 @test "rootless: setgroups is denied in the container's user namespace" {
   rootless_setup
   rootless_spec

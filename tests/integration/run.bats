@@ -1,0 +1,210 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2016 # the programs' scripts are for the container's sh
+# A foreground `spacer run` as runc's: it ends when the program ends, or
+# when it is told to end (signals, `timeout`, its own death), and its flags
+# --keep and --no-subreaper.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+  setup_bundle
+  BG_PIDS=()
+}
+
+teardown() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  teardown_containers
+}
+
+# ---- helpers of this file ----
+
+# run_in_background ID READY [run flags...]: a foreground `spacer run` of
+# $BUNDLE as a background job of the test (under timeout, whose PID is
+# RUNNER), once the program printed READY. RUN_PID is spacer's own PID: the
+# parent of the container's init. Output goes to the container's log.
+run_in_background() {
+  local id=$1 ready=$2
+  shift 2
+  timeout -k 5 60 "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" "$@" "$id" \
+    >"$BATS_TEST_TMPDIR/$id.log" 2>&1 </dev/null &
+  RUNNER=$!
+  BG_PIDS+=("$RUNNER")
+  wait_for_log "$id" "$ready"
+  RUN_PID=$(awk '/^PPid:/ { print $2 }' "/proc/$(state_field "$id" pid)/status")
+  [ -n "$RUN_PID" ]
+}
+
+# wait_for_exit PID: wait up to 5 s for a background job to end; its exit
+# status in EXIT_STATUS.
+wait_for_exit() {
+  local i
+  for i in $(seq 100); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    echo "pid $1 still running after 5 s" >&2
+    return 1
+  fi
+  EXIT_STATUS=0
+  wait "$1" || EXIT_STATUS=$?
+}
+
+# ---- ending a foreground run ----
+
+@test "run: timeout ends a program that has no handler for TERM, though pid 1 of its namespace" {
+  # The kernel drops an unhandled TERM to a namespace's init: spacer kills it.
+  set_args sleep 100
+  local start=$SECONDS
+  run timeout -k 10 1 "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
+  [ "$status" -eq 124 ]
+  [ $((SECONDS - start)) -lt 8 ]
+  assert_nothing_left
+}
+
+@test "run: INT, HUP and QUIT to spacer end such a program too, which exits 137" {
+  set_args sh -c 'echo ready; exec sleep 100'
+  local sig
+  for sig in INT HUP QUIT; do
+    run_in_background "c-$sig" ready
+    kill "-$sig" "$RUN_PID"
+    wait_for_exit "$RUNNER"
+    [ "$EXIT_STATUS" -eq 137 ] || { echo "$sig: exit $EXIT_STATUS" >&2; false; }
+  done
+  assert_nothing_left
+}
+
+@test "run: a program with a handler for TERM gets it and decides; it is not killed" {
+  set_args sh -c 'trap "echo handled; exit 7" TERM; echo ready; while :; do sleep 0.05; done'
+  run_in_background c1 ready
+  kill -TERM "$RUN_PID"
+  wait_for_exit "$RUNNER"
+  [ "$EXIT_STATUS" -eq 7 ]
+  grep -qx handled "$BATS_TEST_TMPDIR/c1.log"
+}
+
+@test "run: a program that ignores TERM keeps running; spacer killed takes the container with it" {
+  set_args sh -c 'trap "" TERM; echo ready; while :; do sleep 0.05; done'
+  run_in_background c1 ready
+  local pid
+  pid=$(state_field c1 pid)
+  kill -TERM "$RUN_PID"
+  sleep 0.3
+  [ "$(state_field c1 status)" = running ]
+  # As `timeout -k` does when TERM was not enough.
+  kill -KILL "$RUN_PID"
+  wait_for_exit "$RUNNER"
+  local i
+  for i in $(seq 100); do
+    process_alive "$pid" || break
+    sleep 0.05
+  done
+  ! process_alive "$pid"
+  [ "$(state_field c1 status)" = stopped ]
+  spacer delete c1
+  assert_nothing_left "$pid"
+}
+
+@test "run: spacer killed while the program runs leaves no process of the container" {
+  set_args sh -c 'sleep 100 & echo ready; wait'
+  run_in_background c1 ready
+  kill -KILL "$RUN_PID"
+  wait_for_exit "$RUNNER"
+  local i
+  for i in $(seq 100); do
+    [ -z "$(test_processes)" ] && break
+    sleep 0.05
+  done
+  [ -z "$(test_processes)" ]
+  spacer delete c1
+  assert_nothing_left
+}
+
+# ---- --keep ----
+
+@test "run --keep: the stopped container stays until delete, which removes it" {
+  set_args sh -c 'echo ran; exit 3'
+  run spacer_timed run --keep --bundle "$BUNDLE" c1
+  [ "$status" -eq 3 ]
+  [ "$output" = ran ]
+  [ "$(state_field c1 status)" = stopped ]
+  [ "$(spacer list -q)" = c1 ]
+  spacer delete c1
+  assert_nothing_left
+}
+
+@test "run --keep: poststop hooks run at the delete, not when the program exits" {
+  local log=$BATS_TEST_TMPDIR/hook.log
+  update_config '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "echo poststop >> \($log)"]}]' \
+    --arg log "$log"
+  run spacer_timed run --keep --bundle "$BUNDLE" c1
+  assert_ok
+  [ ! -e "$log" ]
+  spacer delete c1
+  [ "$(cat "$log")" = poststop ]
+}
+
+@test "run --keep: a program that cannot be executed at start leaves the container stopped" {
+  # Executable at create, its interpreter missing: exec fails after start.
+  printf '#!/no/such/interpreter\n' >"$BUNDLE/rootfs/bad"
+  chmod +x "$BUNDLE/rootfs/bad"
+  set_args /bad
+  run spacer_timed run --keep --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  [ "$(state_field c1 status)" = stopped ]
+  spacer delete c1
+  assert_nothing_left
+}
+
+@test "create --keep, --detach and --no-subreaper are refused: they belong to run" {
+  local flag
+  for flag in --keep --detach -d --no-subreaper; do
+    capture spacer create --bundle "$BUNDLE" "$flag" c1
+    assert_error "create: option \`$flag\` belongs to run only"
+  done
+  assert_nothing_left
+}
+
+# ---- the subreaper ----
+
+# The program (no pid namespace: nobody in the container reaps orphans)
+# leaves an orphan and prints its own parent and the orphan's, then ends it.
+orphan_script='sh -c "sleep 30 </dev/null >/dev/null 2>&1 & echo \$! >/tmp/orphan"
+  sleep 0.3
+  o=$(cat /tmp/orphan)
+  echo "run=$(awk "/^PPid/ {print \$2}" /proc/$$/status)"
+  echo "orphan=$(awk "/^PPid/ {print \$2}" /proc/$o/status)"
+  kill $o'
+
+@test "run: without a pid namespace, what the program orphans is reparented to spacer, a subreaper" {
+  update_config '.linux.namespaces |= map(select(.type != "pid"))
+    | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
+  set_args sh -c "$orphan_script"
+  run spacer_timed run --bundle "$BUNDLE" c1
+  assert_ok
+  local spacer_pid
+  spacer_pid=$(sed -n 's/^run=//p' <<<"$output")
+  [ -n "$spacer_pid" ]
+  [ "$(sed -n 's/^orphan=//p' <<<"$output")" = "$spacer_pid" ]
+  assert_nothing_left
+}
+
+@test "run --no-subreaper: the orphan goes to an ancestor of spacer instead" {
+  update_config '.linux.namespaces |= map(select(.type != "pid"))
+    | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
+  set_args sh -c "$orphan_script"
+  run spacer_timed run --no-subreaper --bundle "$BUNDLE" c1
+  assert_ok
+  local spacer_pid orphan_parent
+  spacer_pid=$(sed -n 's/^run=//p' <<<"$output")
+  orphan_parent=$(sed -n 's/^orphan=//p' <<<"$output")
+  [ -n "$spacer_pid" ] && [ -n "$orphan_parent" ]
+  [ "$orphan_parent" != "$spacer_pid" ]
+  assert_nothing_left
+}
