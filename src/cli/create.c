@@ -22,24 +22,63 @@ parse_fd_count (const char *text, unsigned *out)
   return 0;
 }
 
+enum
+{
+  OPT_PID_FILE = 256,
+  OPT_CONSOLE_SOCKET,
+  OPT_PRESERVE_FDS,
+  OPT_NO_PIVOT,
+  OPT_NO_NEW_KEYRING,
+  OPT_KEEP,
+  OPT_NO_SUBREAPER,
+};
+
+static int
+set_flag (int c, struct spc_create_options *o, const char *cmd, spc_err_t *err)
+{
+  switch (c)
+    {
+    case 'b':
+      o->bundle = optarg;
+      break;
+    case OPT_PID_FILE:
+      o->pid_file = optarg;
+      break;
+    case 'd':
+      o->detach = true;
+      break;
+    case OPT_CONSOLE_SOCKET:
+      o->console_socket = optarg;
+      break;
+    case OPT_PRESERVE_FDS:
+      if (parse_fd_count (optarg, &o->preserve_fds) < 0)
+        return spc_error_make (err, 0, "%s: --preserve-fds: `%s` is not a count of fds", cmd,
+                               optarg);
+      break;
+    case OPT_NO_PIVOT:
+      o->no_pivot = true;
+      break;
+    case OPT_NO_NEW_KEYRING:
+      o->no_new_keyring = true;
+      break;
+    case OPT_KEEP:
+      o->keep = true;
+      break;
+    case OPT_NO_SUBREAPER:
+      o->no_subreaper = true;
+      break;
+    default:
+      return spc_cli_usage_error (err, cmd, usage);
+    }
+  return 0;
+}
+
 /* Flags shared by create and run; run adds --detach, --keep and
- * --no-subreaper, as with runc. */
+ * --no-subreaper, as with runc. One table: create refuses those by name. */
 int
 spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_create_options *o,
                             bool is_run, spc_err_t *err)
 {
-  enum
-  {
-    OPT_PID_FILE = 256,
-    OPT_CONSOLE_SOCKET,
-    OPT_PRESERVE_FDS,
-    OPT_NO_PIVOT,
-    OPT_NO_NEW_KEYRING,
-    OPT_KEEP,
-    OPT_NO_SUBREAPER,
-  };
-  /* One table: --detach, --keep and --no-subreaper are refused for create
-   * below, by name. */
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },
     { "pid-file", required_argument, NULL, OPT_PID_FILE },
@@ -58,40 +97,8 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
       if (!is_run && (c == 'd' || c == OPT_KEEP || c == OPT_NO_SUBREAPER))
         return spc_error_make (err, 0, "%s: option `%s` belongs to run only (usage: spacer %s %s)",
                                cmd, argv[optind - 1], cmd, usage);
-      switch (c)
-      {
-      case 'b':
-        o->bundle = optarg;
-        break;
-      case OPT_PID_FILE:
-        o->pid_file = optarg;
-        break;
-      case 'd':
-        o->detach = true;
-        break;
-      case OPT_CONSOLE_SOCKET:
-        o->console_socket = optarg;
-        break;
-      case OPT_PRESERVE_FDS:
-        if (parse_fd_count (optarg, &o->preserve_fds) < 0)
-          return spc_error_make (err, 0, "%s: --preserve-fds: `%s` is not a count of fds", cmd,
-                                 optarg);
-        break;
-      case OPT_NO_PIVOT:
-        o->no_pivot = true;
-        break;
-      case OPT_NO_NEW_KEYRING:
-        o->no_new_keyring = true;
-        break;
-      case OPT_KEEP:
-        o->keep = true;
-        break;
-      case OPT_NO_SUBREAPER:
-        o->no_subreaper = true;
-        break;
-      default:
-        return spc_cli_usage_error (err, cmd, usage);
-      }
+      if (set_flag (c, o, cmd, err) < 0)
+        return -1;
     }
   return 0;
 }
