@@ -631,6 +631,9 @@ spc_container_create (const char *root, const char *id, const struct spc_create_
 
 /* ---- run ---- */
 
+/* The init of the foreground run, for the signal handler: a pidfd, so a
+ * signal never reaches a process that took a reaped init's pid. */
+static volatile sig_atomic_t forward_pidfd = -1;
 static volatile sig_atomic_t forward_pid;
 static volatile sig_atomic_t forward_to_ns_init;
 
@@ -683,24 +686,55 @@ static void
 forward_signal (int sig)
 {
   int saved = errno;
-  pid_t pid = (pid_t) forward_pid;
-  if (pid > 0 && kill (pid, sig) == 0 && forward_to_ns_init
-      && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
-      && !handles_signal (pid, sig))
-    kill (pid, SIGKILL);
+  int pidfd = forward_pidfd;
+  /* The handler interrupts the only thread that reaps: once the signal
+   * went through the pidfd, the pid is still the init's for /proc. */
+  if (pidfd >= 0 && syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0
+      && forward_to_ns_init && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+      && !handles_signal ((pid_t) forward_pid, sig))
+    syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
   errno = saved;
 }
 
-static void
-install_forwarding (pid_t pid, bool ns_init)
+static const int forwarded_signals[]
+    = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+#define N_FORWARDED (sizeof forwarded_signals / sizeof *forwarded_signals)
+
+/* While a foreground run waits, the caller's handlers of the forwarded
+ * signals are replaced; they come back when it returns. */
+struct forwarding
 {
-  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  int pidfd;
+  struct sigaction saved[N_FORWARDED];
+};
+
+static void
+forwarding_stop (struct forwarding *f)
+{
+  if (f->pidfd < 0)
+    return;
+  for (size_t i = 0; i < N_FORWARDED; i++)
+    sigaction (forwarded_signals[i], &f->saved[i], NULL);
+  forward_pidfd = -1;
+  close (f->pidfd);
+  f->pidfd = -1;
+}
+#define _cleanup_forwarding_ __attribute__ ((cleanup (forwarding_stop)))
+
+static int
+forwarding_start (struct forwarding *f, pid_t pid, bool ns_init, spc_err_t *err)
+{
+  f->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (f->pidfd < 0)
+    return spc_error_errno (err, "pidfd_open container init");
   forward_pid = pid;
   forward_to_ns_init = ns_init;
+  forward_pidfd = f->pidfd;
   struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
   sigemptyset (&sa.sa_mask);
-  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-    sigaction (sigs[i], &sa, NULL);
+  for (size_t i = 0; i < N_FORWARDED; i++)
+    sigaction (forwarded_signals[i], &sa, &f->saved[i]);
+  return 0;
 }
 
 /* A foreground run takes in what the container orphans when it has no pid
@@ -819,9 +853,16 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
   _cleanup_close_ int terminal_fd = cr.terminal_fd;
   _cleanup_free_ char *config_name = cr.config_name;
   _cleanup_close_ int master = -1;
+  _cleanup_forwarding_ struct forwarding fwd = { .pidfd = -1 };
 
-  if (!o->detach)
-    install_forwarding (cr.pid, cr.pid_ns_init);
+  if (!o->detach && forwarding_start (&fwd, cr.pid, cr.pid_ns_init, err) < 0)
+    {
+      kill_and_reap (cr.pid);
+      spc_err_t ignored = NULL;
+      destroy_container (root, &st, &ignored);
+      spc_error_free (&ignored);
+      return -1;
+    }
   if (terminal_fd >= 0 && (master = spc_terminal_receive (terminal_fd, err)) >= 0)
     spc_terminal_copy_size (master);
   if (start_for_run (root, o, &cr, master, err) < 0)
@@ -832,17 +873,13 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
       *exit_code = 0;
       return 0;
     }
-  if (master >= 0)
-    {
-      _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, cr.pid, 0);
-      if (pidfd < 0 || spc_terminal_proxy (master, pidfd, err) < 0)
-        spc_error_free (err); /* the container still runs: wait for it */
-    }
+  if (master >= 0 && spc_terminal_proxy (master, fwd.pidfd, err) < 0)
+    spc_error_free (err); /* the container still runs: wait for it */
 
   int status;
   if (wait_for_init (cr.pid, sr.set, &status, err) < 0)
     return -1;
-  forward_pid = 0;
+  forwarding_stop (&fwd);
   *exit_code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
   if (o->keep)
     return 0;
