@@ -7,9 +7,6 @@
 #include "cli.h"
 #include "spacer/container.h"
 
-static const char usage[]
-    = "[--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--preserve-fds N] ID";
-
 static int
 parse_fd_count (const char *text, unsigned *out)
 {
@@ -50,7 +47,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
     { 0 },
   };
   int c;
-  while ((c = spc_cli_getopt (argc, argv, allow_detach ? "b:d" : "b:", opts, cmd, usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, allow_detach ? "b:d" : "b:", opts, cmd, err)) != -1)
     switch (c)
       {
       case 'b':
@@ -61,7 +58,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
         break;
       case 'd':
         if (!allow_detach)
-          return spc_cli_usage_error (err, cmd, usage);
+          return spc_cli_usage_error (err, cmd);
         o->detach = true;
         break;
       case OPT_CONSOLE_SOCKET:
@@ -75,7 +72,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
       case OPT_IGNORED:
         break;
       default:
-        return spc_cli_usage_error (err, cmd, usage);
+        return spc_cli_usage_error (err, cmd);
       }
   return 0;
 }
@@ -86,7 +83,7 @@ spc_cmd_create (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   struct spc_create_options o = { .systemd_cgroup = g->systemd_cgroup, .argv = g->argv };
   const char *id;
   if (spc_cli_parse_create_flags (argc, argv, "create", &o, false, err) < 0
-      || spc_cli_take_id (argc, argv, "create", usage, &id, err) < 0)
+      || spc_cli_take_id (argc, argv, "create", &id, err) < 0)
     return -1;
   if (spc_container_create (g->root, id, &o, err) < 0)
     return -1;

@@ -11,8 +11,6 @@
 #include "spacer/container.h"
 #include "spacer/json.h"
 
-static const char usage[] = "[--format table|json] [--quiet]";
-
 static const char *
 owner_name (uid_t uid, char buf[32])
 {
@@ -78,7 +76,7 @@ spc_cmd_list (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   const char *format = "table";
   bool quiet = false;
   int c;
-  while ((c = spc_cli_getopt (argc, argv, "f:q", opts, "list", usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "f:q", opts, "list", err)) != -1)
     switch (c)
       {
       case 'f':
@@ -88,10 +86,10 @@ spc_cmd_list (struct spc_global *g, int argc, char **argv, spc_err_t *err)
         quiet = true;
         break;
       default:
-        return spc_cli_usage_error (err, "list", usage);
+        return spc_cli_usage_error (err, "list");
       }
   if (optind != argc)
-    return spc_cli_usage_error (err, "list", usage);
+    return spc_cli_usage_error (err, "list");
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
     return spc_error_make (err, 0, "list: --format: unknown format `%s` (table or json)", format);
 

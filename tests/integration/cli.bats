@@ -25,3 +25,161 @@ setup() {
     return 1
   fi
 }
+
+# ---- help ----
+
+# Every command runc users know, and help.
+COMMANDS=(create start run state kill delete list ps pause resume update events spec unpack help)
+
+# help_of CMD: `spacer help CMD`, checked to succeed quietly.
+help_of() {
+  capture "$SPACER" --root "$ROOT" help "$1"
+  assert_ok
+  [ -z "$stderr" ] || { echo "help $1 wrote to stderr: $stderr" >&2; return 1; }
+  printf '%s\n' "$stdout"
+}
+
+# help_flag_line HELP FLAG: the line of HELP describing --FLAG, whose
+# label is "-x, --FLAG [VALUE]" or "--FLAG [VALUE]" before two spaces.
+help_flag_line() {
+  grep -E -- "^ +(-[a-zA-Z], )?--$2( [^ ]+)?  " <<<"$1"
+}
+
+@test "help: spacer help, --help, -h and -help list every command and the global flags" {
+  local how cmd flag expected
+  expected=$("$SPACER" help)
+  for how in --help -h -help; do
+    capture "$SPACER" $how
+    assert_ok
+    [ "$stdout" = "$expected" ]
+  done
+  [[ ${expected%%$'\n'*} == "Usage: spacer [global options] COMMAND"* ]]
+  for cmd in "${COMMANDS[@]}"; do
+    grep -Eq "^  $cmd +[a-z]" <<<"$expected" || { echo "no $cmd in: $expected" >&2; return 1; }
+  done
+  for flag in root log log-format debug systemd-cgroup rootless criu version help; do
+    help_flag_line "$expected" "$flag" >/dev/null || { echo "no --$flag in: $expected" >&2; return 1; }
+  done
+}
+
+@test "help: every command's help is the same by help CMD, CMD --help, -h and -help, on stdout, exit 0" {
+  local cmd how expected
+  for cmd in "${COMMANDS[@]}"; do
+    expected=$(help_of "$cmd")
+    [[ ${expected%%$'\n'*} == "Usage: spacer $cmd"* ]]
+    grep -q -- "-h, --help" <<<"$expected"
+    for how in --help -h -help; do
+      capture "$SPACER" --root "$ROOT" "$cmd" "$how"
+      if [ "$status" -ne 0 ] || [ "$stdout" != "$expected" ] || [ -n "$stderr" ]; then
+        echo "spacer $cmd $how: status $status, stderr: $stderr, stdout: $stdout" >&2
+        return 1
+      fi
+    done
+  done
+}
+
+@test "help: every long option a command parses has its own help line, with a value where it takes one" {
+  # SPACER_LIST_OPTIONS=CMD makes CMD print the long options of its getopt
+  # table ("--NAME" or "--NAME VALUE") instead of running.
+  local cmd help opt name line
+  for cmd in global "${COMMANDS[@]}"; do
+    if [ "$cmd" = global ]; then
+      help=$("$SPACER" help)
+      run env SPACER_LIST_OPTIONS=global "$SPACER"
+    else
+      help=$(help_of "$cmd")
+      run env SPACER_LIST_OPTIONS="$cmd" "$SPACER" --root "$ROOT" "$cmd"
+    fi
+    assert_ok
+    while read -r opt; do
+      [ -n "$opt" ] || continue
+      name=${opt%% *}
+      name=${name#--}
+      # create parses with run's table: the flags run alone takes are in
+      # run's help.
+      if [ "$cmd" = create ] && ! help_flag_line "$help" "$name" >/dev/null; then
+        help_flag_line "$(help_of run)" "$name" >/dev/null || {
+          echo "create parses --$name, which neither create's nor run's help shows" >&2
+          return 1
+        }
+        continue
+      fi
+      line=$(help_flag_line "$help" "$name") || {
+        echo "spacer $cmd parses --$name, which its help does not show:" >&2
+        echo "$help" >&2
+        return 1
+      }
+      if [[ $opt == *" VALUE" ]] && ! [[ $line =~ --$name\ [^\ ] ]]; then
+        echo "spacer $cmd: --$name takes a value, its help line shows none: $line" >&2
+        return 1
+      elif [[ $opt != *" VALUE" ]] && [[ $line =~ --$name\ [^\ ] ]]; then
+        echo "spacer $cmd: --$name takes no value, its help line shows one: $line" >&2
+        return 1
+      fi
+    done <<<"$output"
+    # And the other way: what the help shows is parsed.
+    while read -r name; do
+      grep -qx -- "--$name\( VALUE\)\?" <<<"$output" || {
+        echo "spacer $cmd: the help shows --$name, which is not parsed" >&2
+        return 1
+      }
+    done < <(grep -Eo -- "^ +(-[a-zA-Z], )?--[a-z-]+" <<<"$help" | sed 's/.*--//' | grep -vx help)
+  done
+}
+
+@test "help: create and run show their flags, and run's alone are run's" {
+  local create run flag
+  create=$(help_of create)
+  run=$(help_of run)
+  for flag in bundle pid-file console-socket preserve-fds no-pivot no-new-keyring; do
+    help_flag_line "$create" "$flag"
+    help_flag_line "$run" "$flag"
+  done
+  help_flag_line "$create" bundle | grep -q -- "-b, --bundle DIR"
+  for flag in detach keep no-subreaper; do
+    help_flag_line "$run" "$flag"
+    ! help_flag_line "$create" "$flag" || false
+  done
+  help_flag_line "$run" detach | grep -q -- "-d, --detach"
+  help_flag_line "$("$SPACER" help)" rootless | grep -q -- "--rootless true|false|auto"
+}
+
+@test "help: a usage error shows the usage line of the command's help" {
+  local cmd usage operands args
+  for cmd in "${COMMANDS[@]}"; do
+    usage=$(help_of "$cmd" | head -1)
+    usage=${usage#Usage: }
+    operands=${usage#spacer "$cmd"}
+    operands=${operands# \[options\]}
+    # A missing operand, or one too many where none is required.
+    args=()
+    [[ $operands == " "[A-Z]* ]] || args=(x y z)
+    capture "$SPACER" --root "$ROOT" "$cmd" "${args[@]}"
+    output=$stderr
+    assert_error "^spacer: $cmd: usage: $(ere_quote "$usage") \(see spacer help $cmd\)$" || {
+      echo "(from spacer $cmd ${args[*]})" >&2
+      return 1
+    }
+  done
+}
+
+@test "help nosuch: one error line, exit 1" {
+  capture "$SPACER" help nosuch
+  [ "$status" -eq 1 ]
+  [ -z "$stdout" ]
+  output=$stderr
+  assert_error "help: unknown command \`nosuch\`"
+}
+
+@test "help: a plain user without a state directory gets a command's help" {
+  local expected
+  expected=$(help_of state)
+  setpriv --reuid 65534 --regid 65534 --clear-groups test -x "$SPACER" ||
+    skip "$SPACER is not executable by nobody"
+  # Without XDG_RUNTIME_DIR and --root, state has no state directory.
+  capture setpriv --reuid 65534 --regid 65534 --clear-groups env -i "$SPACER" state c1
+  assert_error "XDG_RUNTIME_DIR"
+  capture setpriv --reuid 65534 --regid 65534 --clear-groups env -i "$SPACER" state --help
+  assert_ok
+  [ "$stdout" = "$expected" ]
+}
