@@ -17,6 +17,7 @@ enum
   OPT_LOG_FORMAT,
   OPT_DEBUG,
   OPT_SYSTEMD_CGROUP,
+  OPT_CRIU,
   OPT_IGNORED_VALUE,
 };
 
@@ -29,8 +30,10 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
     { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
     { "debug", no_argument, NULL, OPT_DEBUG },
     { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
-    /* runc flags engines may pass that change nothing for us */
-    { "criu", required_argument, NULL, OPT_IGNORED_VALUE },
+    /* runc's path to criu: taken to refuse it with a reason, not as an
+     * unknown option. */
+    { "criu", required_argument, NULL, OPT_CRIU },
+    /* Taken; cgroup permission errors are treated as with auto. */
     { "rootless", required_argument, NULL, OPT_IGNORED_VALUE },
     { "version", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -56,6 +59,10 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
       case OPT_SYSTEMD_CGROUP:
         g->systemd_cgroup = true;
         break;
+      case OPT_CRIU:
+        /* Accepting it would let a caller believe checkpoints work. */
+        return spc_error_make (err, 0, "--criu: spacer has no checkpoint/restore, so it takes "
+                                       "no criu binary");
       case OPT_IGNORED_VALUE:
         break;
       case 'v':

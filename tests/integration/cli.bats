@@ -183,3 +183,18 @@ help_flag_line() {
   assert_ok
   [ "$stdout" = "$expected" ]
 }
+
+# ---- global flags ----
+
+@test "--criu PATH is refused in one line: spacer has no checkpoint/restore, and the command does not run" {
+  local dir=$BATS_TEST_TMPDIR/bundle
+  mkdir "$dir"
+  capture "$SPACER" --root "$ROOT" --criu /usr/sbin/criu spec --bundle "$dir"
+  [ -z "$stdout" ]
+  output=$stderr
+  assert_error "criu.*no checkpoint/restore"
+  [ ! -e "$dir/config.json" ]
+  capture "$SPACER" --root "$ROOT" --criu=/usr/sbin/criu list
+  output=$stderr
+  assert_error "criu.*no checkpoint/restore"
+}
