@@ -8,7 +8,9 @@
 
 #include "cli.h"
 #include "spacer/cleanup.h"
+#include "spacer/config.h"
 #include "spacer/log.h"
+#include "spacer/seccomp.h"
 
 enum
 {
@@ -20,6 +22,17 @@ enum
   OPT_CRIU,
   OPT_IGNORED_VALUE,
 };
+
+/* runc's lines, those that are true of spacer: no commit (a build does not
+ * know it for sure), no go; libseccomp's as it runs. */
+static void
+print_version (void)
+{
+  char seccomp[32];
+  spc_seccomp_library_version (seccomp, sizeof seccomp);
+  printf ("spacer version %s\nspec: %s\nlibseccomp: %s\n", PACKAGE_VERSION,
+          SPC_RUNTIME_SPEC_VERSION, seccomp);
+}
 
 static int
 parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
@@ -66,7 +79,7 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
       case OPT_IGNORED_VALUE:
         break;
       case 'v':
-        printf ("spacer version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+        print_version ();
         exit (EXIT_SUCCESS);
       case 'h':
         spc_cli_print_usage (stdout);

@@ -198,3 +198,25 @@ help_flag_line() {
   output=$stderr
   assert_error "criu.*no checkpoint/restore"
 }
+
+@test "--version: spacer's version, the runtime-spec version spec writes and README claims, libseccomp's" {
+  local spec dir=$BATS_TEST_TMPDIR/bundle
+  capture "$SPACER" --version
+  assert_ok
+  [ "$(wc -l <<<"$stdout")" -eq 3 ]
+  [[ $(sed -n 1p <<<"$stdout") =~ ^spacer\ version\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+  [[ $(sed -n 2p <<<"$stdout") =~ ^spec:\ ([0-9]+\.[0-9]+\.[0-9]+)$ ]]
+  spec=${BASH_REMATCH[1]}
+  [[ $(sed -n 3p <<<"$stdout") =~ ^libseccomp:\ ([0-9]+\.[0-9]+\.[0-9]+)$ ]]
+  # The libseccomp spacer runs with is the installed one.
+  if dpkg-query -W -f='${Version}' libseccomp2 >/dev/null 2>&1; then
+    [[ $(dpkg-query -W -f='${Version}' libseccomp2) == "${BASH_REMATCH[1]}"* ]]
+  fi
+  [ "$(wc -l < <("$SPACER" -v))" -eq 3 ]
+  # What spacer claims is what spacer spec writes, and what the README's
+  # table of what is implemented says.
+  mkdir "$dir"
+  "$SPACER" spec --bundle "$dir"
+  [ "$(jq -r .ociVersion "$dir/config.json")" = "$spec" ]
+  grep -q "^| runtime-spec $spec " "$BATS_TEST_DIRNAME/../../README.md"
+}
