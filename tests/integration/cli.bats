@@ -11,6 +11,10 @@ setup() {
   ROOT=$BATS_TEST_TMPDIR/state
 }
 
+teardown() {
+  teardown_containers
+}
+
 # ---- the build ----
 
 @test "build: archiving libspacer prints nothing but its progress line" {
@@ -219,4 +223,35 @@ help_flag_line() {
   "$SPACER" spec --bundle "$dir"
   [ "$(jq -r .ociVersion "$dir/config.json")" = "$spec" ]
   grep -q "^| runtime-spec $spec " "$BATS_TEST_DIRNAME/../../README.md"
+}
+
+# assert_json_log_line LEVEL PATTERN: $output is one JSON record of LEVEL,
+# {"level", "msg", "time"}, whose msg matches PATTERN.
+assert_json_log_line() {
+  [ "$(wc -l <<<"$output")" -eq 1 ] || { echo "not one line: $output" >&2; return 1; }
+  jq -e --arg level "$1" --arg pattern "$2" \
+    '(keys | sort) == ["level", "msg", "time"] and .level == $level and (.msg | test($pattern))' \
+    <<<"$output" >/dev/null || { echo "not a $1 record matching $2: $output" >&2; return 1; }
+}
+
+@test "--log-format json without --log: the error is one JSON line on stderr, as runc writes it" {
+  capture "$SPACER" --root "$ROOT" --log-format json state nosuch
+  [ "$status" -eq 1 ]
+  [ -z "$stdout" ]
+  output=$stderr
+  assert_json_log_line error "nosuch.*does not exist"
+  # Text, the default, stays the one "spacer: " line.
+  capture "$SPACER" --root "$ROOT" --log-format text state nosuch
+  output=$stderr
+  assert_error "^spacer: .*nosuch.*does not exist"
+}
+
+@test "--log-format json without --log: warnings on stderr are JSON lines too" {
+  setup_bundle
+  set_args true
+  update_config '.ociVersion = "9.9.9"'
+  capture timeout 20 "$SPACER" --root "$ROOT" --log-format json run --bundle "$BUNDLE" c1
+  assert_ok
+  output=$stderr
+  assert_json_log_line warning "ociVersion.*9\\.9\\.9"
 }
