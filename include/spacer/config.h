@@ -429,6 +429,15 @@ int spc_config_parse_hooks (const struct spc_json *v, const char *name, struct s
                             spc_err_t *err);
 void spc_hooks_free (struct spc_hooks *hooks);
 
+/* The runtime-spec version spacer implements, which `spacer spec` writes
+ * as ociVersion and `spacer --version` prints. Everything up to 1.2.1 that
+ * concerns a container is implemented but intelRdt (1.1); 1.2.1's one
+ * Linux addition, execCPUAffinity, is for exec'd processes, and spacer
+ * has no exec. 1.3's additions (netDevices, memoryPolicy, intelRdt
+ * schemata, fatal poststart hooks) are not: configs of 1.3 are accepted
+ * and those fields ignored. */
+#define SPC_RUNTIME_SPEC_VERSION "1.2.1"
+
 /* The document `spacer spec` writes (malloc'd). Rootless: a user namespace
  * mapping root to uid/gid, and no network namespace. */
 char *spc_config_default_spec (bool rootless, uid_t uid, gid_t gid);

@@ -50,7 +50,7 @@ int spc_container_run (const char *root, const char *id, const struct spc_create
 
 int spc_container_start (const char *root, const char *id, spc_err_t *err);
 
-/* The OCI state JSON, pretty-printed. */
+/* The OCI state JSON with runc's "owner", pretty-printed. */
 int spc_container_state (const char *root, const char *id, char **json, spc_err_t *err);
 
 /* all: every process in the container's cgroup, not only its init. */

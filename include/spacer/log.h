@@ -1,7 +1,7 @@
-/* Diagnostics for the runtime. Messages go to stderr, or to the --log file;
- * with --log-format json each record is exactly one line
- * {"level":"...","msg":"...","time":"..."} because conmon and podman read
- * that line back and show it to the user. */
+/* Diagnostics for the runtime. Messages go to the --log file, or without
+ * one to stderr; with --log-format json each record there is exactly one
+ * line {"level":"...","msg":"...","time":"..."} because conmon and podman
+ * read that line back and show it to the user. */
 #ifndef SPACER_LOG_H
 #define SPACER_LOG_H
 
@@ -34,7 +34,8 @@ void spc_log (enum spc_log_level level, const char *fmt, ...)
 bool spc_log_debug_enabled (void);
 
 /* Fatal error report used by the CLI: with a log file it writes the record
- * there (and, in text format, to stderr as well, so a person sees it). */
+ * there and a text line to stderr, so a person sees it; without, the
+ * record goes to stderr in the --log-format asked for. */
 void spc_log_fatal (const char *msg);
 
 #endif

@@ -24,6 +24,10 @@ struct spc_seccomp_program
  * most BPF_MAXINSNS)? */
 bool spc_seccomp_program_size_ok (size_t len);
 
+/* The version of the libseccomp spacer runs with ("2.5.4"), which may be
+ * newer than the one it was built with. */
+void spc_seccomp_library_version (char *buf, size_t size);
+
 /* How spacer drives libseccomp (its attributes), as text for the cache's
  * keys: programs compiled with other options are other programs. */
 const char *spc_seccomp_compile_options (void);

@@ -73,6 +73,15 @@ char *spc_state_to_json (const struct spc_state *st, enum spc_status status, boo
 void spc_state_write_members (spc_json_writer *w, const struct spc_state *st,
                               enum spc_status status);
 
+/* What `state` and `list` print, as runc's do: the OCI state and "owner",
+ * the name of the user who made the container ("#UID" for a uid without
+ * one). Hooks and seccomp listeners get the OCI state alone. */
+char *spc_state_to_runtime_json (const struct spc_state *st, enum spc_status status);
+void spc_state_write_runtime_members (spc_json_writer *w, const struct spc_state *st,
+                                      enum spc_status status);
+/* The owner's name, as above, in buf. */
+const char *spc_state_owner_name (uid_t uid, char *buf, size_t size);
+
 /* Remove ROOT/ID and everything in it. */
 int spc_status_remove (int rootfd, const char *id, spc_err_t *err);
 

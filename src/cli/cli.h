@@ -5,6 +5,7 @@
 #define SPACER_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "spacer/container.h"
 #include "spacer/error.h"
@@ -37,17 +38,57 @@ int spc_cmd_resume (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 int spc_cmd_ps (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_update (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_events (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_help (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+
+/* One flag of a command, as its help shows it. */
+struct spc_cli_flag
+{
+  char short_name; /* 0: none */
+  const char *long_name;
+  const char *value; /* what it takes, "DIR"; NULL: nothing */
+  const char *text;  /* one line */
+};
+
+/* A command: how main runs it and the one description of its flags.
+ * `spacer help CMD`, `spacer CMD --help` and the usage in its error
+ * messages are all made from it, so they cannot disagree. */
+struct spc_cli_command
+{
+  const char *name;
+  spc_command_fn fn;
+  bool stateful;                    /* works on containers in the state directory */
+  const char *summary;              /* one line, for `spacer help` */
+  const char *operands;             /* after the flags in the usage: "ID", "" */
+  const char *details;              /* NULL, or lines printed after the usage */
+  const struct spc_cli_flag *flags; /* ends with { 0 }; --help is every command's */
+};
+
+/* Every command (commands.c), and spacer's own flags. */
+extern const struct spc_cli_command spc_cli_commands[];
+extern const struct spc_cli_flag spc_cli_global_flags[];
+const struct spc_cli_command *spc_cli_find_command (const char *name);
+
+/* "spacer CMD [options] OPERANDS": the usage line of help and of errors. */
+void spc_cli_synopsis (const struct spc_cli_command *c, char *buf, size_t size);
+/* `spacer --help`: the commands and the global flags. */
+void spc_cli_print_usage (FILE *out);
+/* `spacer help CMD`: the usage, details and one line per flag. */
+void spc_cli_print_help (FILE *out, const struct spc_cli_command *c);
 
 /* Shared helpers for the commands. */
 struct option;
 /* getopt_long_only() that turns an unknown option or a missing value into
- * a one-line error in *err and returns '?' for it. cmd NULL: global options. */
+ * a one-line error in *err and returns '?' for it. cmd NULL: global options.
+ * Every command also takes -h/--help/-help, which print its help and exit. */
 int spc_cli_getopt (int argc, char **argv, const char *optstring, const struct option *opts,
-                    const char *cmd, const char *usage, spc_err_t *err);
-int spc_cli_usage_error (spc_err_t *err, const char *cmd, const char *usage);
+                    const char *cmd, spc_err_t *err);
+/* "CMD: usage: spacer CMD [options] OPERANDS (see spacer help CMD)". */
+int spc_cli_usage_error (spc_err_t *err, const char *cmd);
 /* The single positional container ID left after option parsing. */
-int spc_cli_take_id (int argc, char **argv, const char *cmd, const char *usage, const char **id,
-                     spc_err_t *err);
+int spc_cli_take_id (int argc, char **argv, const char *cmd, const char **id, spc_err_t *err);
+/* A command whose one argument is an ID and that has no flags of its own. */
+int spc_cli_parse_id_only (int argc, char **argv, const char *cmd, const char **id,
+                           spc_err_t *err);
 struct spc_create_options;
 /* The flags create and run share (run alone takes --detach). */
 int spc_cli_parse_create_flags (int argc, char **argv, const char *cmd,

@@ -7,9 +7,6 @@
 #include "cli.h"
 #include "spacer/container.h"
 
-static const char usage[]
-    = "[--bundle DIR] [--pid-file FILE] [--console-socket PATH] [--preserve-fds N] ID";
-
 static int
 parse_fd_count (const char *text, unsigned *out)
 {
@@ -68,7 +65,7 @@ set_flag (int c, struct spc_create_options *o, const char *cmd, spc_err_t *err)
       o->no_subreaper = true;
       break;
     default:
-      return spc_cli_usage_error (err, cmd, usage);
+      return spc_cli_usage_error (err, cmd);
     }
   return 0;
 }
@@ -92,11 +89,11 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
     { 0 },
   };
   int c;
-  while ((c = spc_cli_getopt (argc, argv, "b:d", opts, cmd, usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "b:d", opts, cmd, err)) != -1)
     {
       if (!is_run && (c == 'd' || c == OPT_KEEP || c == OPT_NO_SUBREAPER))
-        return spc_error_make (err, 0, "%s: option `%s` belongs to run only (usage: spacer %s %s)",
-                               cmd, argv[optind - 1], cmd, usage);
+        return spc_error_make (err, 0, "%s: option `%s` belongs to run only (see spacer help %s)",
+                               cmd, argv[optind - 1], cmd);
       if (set_flag (c, o, cmd, err) < 0)
         return -1;
     }
@@ -113,7 +110,7 @@ spc_cmd_create (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   };
   const char *id;
   if (spc_cli_parse_create_flags (argc, argv, "create", &o, false, err) < 0
-      || spc_cli_take_id (argc, argv, "create", usage, &id, err) < 0)
+      || spc_cli_take_id (argc, argv, "create", &id, err) < 0)
     return -1;
   if (spc_container_create (g->root, id, &o, err) < 0)
     return -1;

@@ -6,8 +6,6 @@
 #include "cli.h"
 #include "spacer/container.h"
 
-static const char usage[] = "[--force] ID";
-
 int
 spc_cmd_delete (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
@@ -17,14 +15,14 @@ spc_cmd_delete (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   };
   int c;
   bool force = false;
-  while ((c = spc_cli_getopt (argc, argv, "f", opts, "delete", usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "f", opts, "delete", err)) != -1)
     {
       if (c != 'f')
-        return spc_cli_usage_error (err, "delete", usage);
+        return spc_cli_usage_error (err, "delete");
       force = true;
     }
   const char *id;
-  if (spc_cli_take_id (argc, argv, "delete", usage, &id, err) < 0)
+  if (spc_cli_take_id (argc, argv, "delete", &id, err) < 0)
     return -1;
   if (spc_container_delete (g->root, id, force, err) < 0)
     return -1;

@@ -9,8 +9,6 @@
 #include "cli.h"
 #include "spacer/container.h"
 
-static const char usage[] = "[--stats] [--interval DURATION] ID";
-
 /* A Go-style duration as runc takes it: "5s", "500ms", "1m", "2" (s). */
 static int
 parse_duration_ms (const char *text, int *ms)
@@ -51,7 +49,7 @@ spc_cmd_events (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   };
   bool stats = false;
   int interval_ms = 5000, c;
-  while ((c = spc_cli_getopt (argc, argv, "", opts, "events", usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "", opts, "events", err)) != -1)
     switch (c)
       {
       case OPT_STATS:
@@ -63,10 +61,10 @@ spc_cmd_events (struct spc_global *g, int argc, char **argv, spc_err_t *err)
                                  optarg);
         break;
       default:
-        return spc_cli_usage_error (err, "events", usage);
+        return spc_cli_usage_error (err, "events");
       }
   const char *id;
-  if (spc_cli_take_id (argc, argv, "events", usage, &id, err) < 0)
+  if (spc_cli_take_id (argc, argv, "events", &id, err) < 0)
     return -1;
   if (spc_container_events (g->root, id, stats, interval_ms, stdout, err) < 0)
     return -1;

@@ -7,8 +7,6 @@
 #include "cli.h"
 #include "spacer/container.h"
 
-static const char usage[] = "[--all] ID [SIGNAL]";
-
 int
 spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
@@ -18,15 +16,15 @@ spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   };
   int c;
   bool all = false;
-  while ((c = spc_cli_getopt (argc, argv, "a", opts, "kill", usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "a", opts, "kill", err)) != -1)
     {
       if (c != 'a')
-        return spc_cli_usage_error (err, "kill", usage);
+        return spc_cli_usage_error (err, "kill");
       all = true;
     }
   int left = argc - optind;
   if (left < 1 || left > 2)
-    return spc_cli_usage_error (err, "kill", usage);
+    return spc_cli_usage_error (err, "kill");
   const char *id = argv[optind];
   int signo = SIGTERM;
   if (left == 2 && (signo = spc_parse_signal (argv[optind + 1], err)) < 0)

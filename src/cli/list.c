@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +9,6 @@
 #include "spacer/cleanup.h"
 #include "spacer/container.h"
 #include "spacer/json.h"
-
-static const char usage[] = "[--format table|json] [--quiet]";
-
-static const char *
-owner_name (uid_t uid, char buf[32])
-{
-  struct passwd *pw = getpwuid (uid);
-  if (pw)
-    return pw->pw_name;
-  snprintf (buf, 32, "#%u", (unsigned) uid);
-  return buf;
-}
 
 static void
 print_table (const struct spc_container_info *list, size_t n)
@@ -40,11 +27,11 @@ print_table (const struct spc_container_info *list, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       const struct spc_state *s = &list[i].state;
-      char buf[32];
+      char owner[256];
       int pid = list[i].status == SPC_STATUS_STOPPED ? 0 : s->pid;
       printf ("%-*s   %-8d %-10s %-*s   %-30s   %s\n", wid, s->id, pid,
               spc_status_name (list[i].status), wbundle, s->bundle, s->created,
-              owner_name (s->owner, buf));
+              spc_state_owner_name (s->owner, owner, sizeof owner));
     }
 }
 
@@ -55,12 +42,8 @@ print_json (const struct spc_container_info *list, size_t n)
   spc_jw_begin_array (w);
   for (size_t i = 0; i < n; i++)
     {
-      const struct spc_state *s = &list[i].state;
-      char buf[32];
       spc_jw_begin_object (w);
-      spc_state_write_members (w, s, list[i].status);
-      spc_jw_key (w, "owner");
-      spc_jw_string (w, owner_name (s->owner, buf));
+      spc_state_write_runtime_members (w, &list[i].state, list[i].status);
       spc_jw_end_object (w);
     }
   spc_jw_end_array (w);
@@ -78,7 +61,7 @@ spc_cmd_list (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   const char *format = "table";
   bool quiet = false;
   int c;
-  while ((c = spc_cli_getopt (argc, argv, "f:q", opts, "list", usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "f:q", opts, "list", err)) != -1)
     switch (c)
       {
       case 'f':
@@ -88,10 +71,10 @@ spc_cmd_list (struct spc_global *g, int argc, char **argv, spc_err_t *err)
         quiet = true;
         break;
       default:
-        return spc_cli_usage_error (err, "list", usage);
+        return spc_cli_usage_error (err, "list");
       }
   if (optind != argc)
-    return spc_cli_usage_error (err, "list", usage);
+    return spc_cli_usage_error (err, "list");
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
     return spc_error_make (err, 0, "list: --format: unknown format `%s` (table or json)", format);
 

@@ -8,48 +8,9 @@
 
 #include "cli.h"
 #include "spacer/cleanup.h"
+#include "spacer/config.h"
 #include "spacer/log.h"
-
-static const struct
-{
-  const char *name;
-  spc_command_fn fn;
-  bool stateful; /* works on containers in the state directory */
-  const char *summary;
-} commands[] = {
-  { "create", spc_cmd_create, true, "create a container" },
-  { "start", spc_cmd_start, true, "start the user program of a created container" },
-  { "run", spc_cmd_run, true, "create and start a container" },
-  { "state", spc_cmd_state, true, "print the state of a container" },
-  { "kill", spc_cmd_kill, true, "send a signal to the container's init" },
-  { "delete", spc_cmd_delete, true, "delete a container and everything it holds" },
-  { "list", spc_cmd_list, true, "list containers" },
-  { "ps", spc_cmd_ps, true, "list the processes in a container" },
-  { "pause", spc_cmd_pause, true, "freeze every process in a container" },
-  { "resume", spc_cmd_resume, true, "thaw a paused container" },
-  { "update", spc_cmd_update, true, "change a running container's resource limits" },
-  { "events", spc_cmd_events, true, "resource statistics and OOM events of a container" },
-  { "spec", spc_cmd_spec, false, "write a default config.json" },
-  { "unpack", spc_cmd_unpack, false, "extract a rootfs tarball into a directory" },
-};
-
-static void
-print_usage (FILE *out)
-{
-  fprintf (out, "Usage: spacer [global options] COMMAND [options] [arguments]\n\n"
-                "An OCI container runtime with runc's command line.\n\nCommands:\n");
-  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-    fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\nGlobal options:\n"
-                "  --root DIR           state directory (default " SPACER_DEFAULT_ROOT
-                ", or $XDG_RUNTIME_DIR/spacer when not root)\n"
-                "  --log FILE           write diagnostics to FILE\n"
-                "  --log-format FORMAT  text or json\n"
-                "  --debug              verbose diagnostics\n"
-                "  --systemd-cgroup     cgroupsPath is slice:prefix:name (made through cgroupfs)\n"
-                "  -v, --version        print the version\n"
-                "  -h, --help           this help\n");
-}
+#include "spacer/seccomp.h"
 
 enum
 {
@@ -59,7 +20,7 @@ enum
   OPT_DEBUG,
   OPT_SYSTEMD_CGROUP,
   OPT_ROOTLESS,
-  OPT_IGNORED_VALUE,
+  OPT_CRIU,
 };
 
 /* runc's --rootless true|false|auto. */
@@ -77,6 +38,17 @@ parse_rootless (const char *text, enum spc_rootless *out, spc_err_t *err)
   return 0;
 }
 
+/* runc's lines, those that are true of spacer: no commit (a build does not
+ * know it for sure), no go; libseccomp's as it runs. */
+static void
+print_version (void)
+{
+  char seccomp[32];
+  spc_seccomp_library_version (seccomp, sizeof seccomp);
+  printf ("spacer version %s\nspec: %s\nlibseccomp: %s\n", PACKAGE_VERSION,
+          SPC_RUNTIME_SPEC_VERSION, seccomp);
+}
+
 static int
 parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
 {
@@ -86,8 +58,9 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
     { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
     { "debug", no_argument, NULL, OPT_DEBUG },
     { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
-    /* runc flags engines may pass that change nothing for us */
-    { "criu", required_argument, NULL, OPT_IGNORED_VALUE },
+    /* runc's path to criu: taken to refuse it with a reason, not as an
+     * unknown option. */
+    { "criu", required_argument, NULL, OPT_CRIU },
     { "rootless", required_argument, NULL, OPT_ROOTLESS },
     { "version", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
@@ -95,7 +68,7 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
   };
   int c;
   /* '+': stop at the command name; its flags belong to it. */
-  while ((c = spc_cli_getopt (argc, argv, "+vh", opts, NULL, NULL, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "+vh", opts, NULL, err)) != -1)
     switch (c)
       {
       case OPT_ROOT:
@@ -117,13 +90,15 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
         if (parse_rootless (optarg, &g->rootless, err) < 0)
           return -1;
         break;
-      case OPT_IGNORED_VALUE:
-        break;
+      case OPT_CRIU:
+        /* Accepting it would let a caller believe checkpoints work. */
+        return spc_error_make (err, 0, "--criu: spacer has no checkpoint/restore, so it takes "
+                                       "no criu binary");
       case 'v':
-        printf ("spacer version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+        print_version ();
         exit (EXIT_SUCCESS);
       case 'h':
-        print_usage (stdout);
+        spc_cli_print_usage (stdout);
         exit (EXIT_SUCCESS);
       default:
         return -1;
@@ -160,6 +135,18 @@ choose_root (struct spc_global *g, char **owned, spc_err_t *err)
   return 0;
 }
 
+/* -h, --help or -help among a command's arguments (before any "--"): as
+ * spc_cli_getopt would see them, for when the command cannot even start. */
+static bool
+asks_for_help (int argc, char **argv)
+{
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0
+        || strcmp (argv[i], "-help") == 0)
+      return true;
+  return false;
+}
+
 static int
 fail (spc_err_t *err)
 {
@@ -194,23 +181,29 @@ main (int argc, char **argv)
 
   if (first >= argc)
     {
-      print_usage (stderr);
+      spc_cli_print_usage (stderr);
       return EXIT_FAILURE;
     }
-  const char *name = argv[first];
-  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+  const struct spc_cli_command *c = spc_cli_find_command (argv[first]);
+  if (c == NULL)
     {
-      if (strcmp (commands[i].name, name) != 0)
-        continue;
-      if (commands[i].stateful && choose_root (&g, &root, &err) < 0)
-        return fail (&err);
-      /* Commands see argv[0] == their name, like a program of their own. */
-      optind = 0;
-      int r = commands[i].fn (&g, argc - first, argv + first, &err);
-      if (r < 0)
-        return fail (&err);
-      return r;
+      spc_error_make (&err, 0, "unknown command `%s` (see spacer help)", argv[first]);
+      return fail (&err);
     }
-  spc_error_make (&err, 0, "unknown command `%s` (see spacer --help)", name);
-  return fail (&err);
+  if (c->stateful && choose_root (&g, &root, &err) < 0)
+    {
+      /* Help needs no state directory: a plain user without
+       * XDG_RUNTIME_DIR still gets it. */
+      if (!asks_for_help (argc - first, argv + first))
+        return fail (&err);
+      spc_error_free (&err);
+      spc_cli_print_help (stdout, c);
+      return EXIT_SUCCESS;
+    }
+  /* Commands see argv[0] == their name, like a program of their own. */
+  optind = 0;
+  int r = c->fn (&g, argc - first, argv + first, &err);
+  if (r < 0)
+    return fail (&err);
+  return r;
 }

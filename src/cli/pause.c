@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -12,9 +11,8 @@ freeze_command (struct spc_global *g, int argc, char **argv, const char *cmd,
                 int (*op) (const char *, const char *, spc_err_t *), spc_err_t *err)
 {
   const char *id;
-  if (spc_cli_getopt (argc, argv, "", (struct option[]){ { 0 } }, cmd, "ID", err) != -1
-      || spc_cli_take_id (argc, argv, cmd, "ID", &id, err) < 0)
-    return spc_cli_usage_error (err, cmd, "ID");
+  if (spc_cli_parse_id_only (argc, argv, cmd, &id, err) < 0)
+    return -1;
   if (op (g->root, id, err) < 0)
     return -1;
   return EXIT_SUCCESS;

@@ -14,8 +14,6 @@
 #include "spacer/container.h"
 #include "spacer/json.h"
 
-static const char usage[] = "[--format table|json] ID [-- PS-OPTIONS...]";
-
 static bool
 has_pid (const pid_t *pids, size_t n, long pid)
 {
@@ -116,16 +114,16 @@ spc_cmd_ps (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   };
   const char *format = "table";
   int c;
-  while ((c = spc_cli_getopt (argc, argv, "+f:", opts, "ps", usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "+f:", opts, "ps", err)) != -1)
     {
       if (c != 'f')
-        return spc_cli_usage_error (err, "ps", usage);
+        return spc_cli_usage_error (err, "ps");
       format = optarg;
     }
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
     return spc_error_make (err, 0, "ps: --format: unknown format `%s` (table or json)", format);
   if (optind >= argc)
-    return spc_cli_usage_error (err, "ps", usage);
+    return spc_cli_usage_error (err, "ps");
   const char *id = argv[optind++];
   if (optind < argc && strcmp (argv[optind], "--") == 0)
     optind++;

@@ -15,9 +15,7 @@ spc_cmd_run (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   };
   const char *id;
   if (spc_cli_parse_create_flags (argc, argv, "run", &o, true, err) < 0
-      || spc_cli_take_id (argc, argv, "run", "[--bundle DIR] [--detach] [--pid-file FILE] ID", &id,
-                          err)
-             < 0)
+      || spc_cli_take_id (argc, argv, "run", &id, err) < 0)
     return -1;
   int status = 0;
   if (spc_container_run (g->root, id, &o, &status, err) < 0)

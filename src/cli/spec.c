@@ -11,8 +11,6 @@
 #include "spacer/config.h"
 #include "spacer/utils.h"
 
-static const char usage[] = "[--bundle DIR] [--rootless]";
-
 int
 spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
@@ -28,7 +26,7 @@ spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   const char *bundle = ".";
   bool rootless = false;
   int c;
-  while ((c = spc_cli_getopt (argc, argv, "b:", opts, "spec", usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "b:", opts, "spec", err)) != -1)
     switch (c)
       {
       case 'b':
@@ -38,10 +36,10 @@ spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err)
         rootless = true;
         break;
       default:
-        return spc_cli_usage_error (err, "spec", usage);
+        return spc_cli_usage_error (err, "spec");
       }
   if (optind != argc)
-    return spc_cli_usage_error (err, "spec", usage);
+    return spc_cli_usage_error (err, "spec");
 
   _cleanup_close_ int dirfd = open (bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)

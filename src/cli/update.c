@@ -8,11 +8,6 @@
 #include "cli.h"
 #include "spacer/container.h"
 
-static const char usage[]
-    = "[--memory N] [--memory-reservation N] [--memory-swap N] [--cpu-shares N] "
-      "[--cpu-quota N] [--cpu-period N] [--cpuset-cpus LIST] [--cpuset-mems LIST] "
-      "[--pids-limit N] [--blkio-weight N] [-r resources.json] ID";
-
 enum
 {
   OPT_MEMORY = 256,
@@ -147,7 +142,7 @@ update_with (struct spc_global *g, int argc, char **argv, struct spc_resources *
   };
   const char *file = NULL;
   int c;
-  while ((c = spc_cli_getopt (argc, argv, "r:", opts, "update", usage, err)) != -1)
+  while ((c = spc_cli_getopt (argc, argv, "r:", opts, "update", err)) != -1)
     {
       if (c == '?')
         return -1;
@@ -157,7 +152,7 @@ update_with (struct spc_global *g, int argc, char **argv, struct spc_resources *
         return -1;
     }
   const char *id;
-  if (spc_cli_take_id (argc, argv, "update", usage, &id, err) < 0)
+  if (spc_cli_take_id (argc, argv, "update", &id, err) < 0)
     return -1;
   if (file && r->present)
     return spc_error_make (err, 0, "update: -r and the other flags exclude each other");
@@ -165,7 +160,7 @@ update_with (struct spc_global *g, int argc, char **argv, struct spc_resources *
                                          err) < 0)
     return -1;
   if (!file && !r->present)
-    return spc_cli_usage_error (err, "update", usage);
+    return spc_cli_usage_error (err, "update");
   r->present = true;
   return spc_container_update (g->root, id, r, err);
 }

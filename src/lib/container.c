@@ -994,7 +994,7 @@ spc_container_state (const char *root, const char *id, char **json, spc_err_t *e
   _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_SH, &st, err);
   if (dirfd < 0)
     return -1;
-  *json = spc_state_to_json (&st, spc_status_of (dirfd, &st), true);
+  *json = spc_state_to_runtime_json (&st, spc_status_of (dirfd, &st));
   return 0;
 }
 

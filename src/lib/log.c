@@ -77,9 +77,9 @@ one_line (const char *msg)
 /* One write(2) per record so records from concurrent processes never
  * interleave inside a line. */
 static void
-write_record (int fd, enum spc_log_level level, const char *msg)
+write_record (int fd, enum spc_log_format format, enum spc_log_level level, const char *msg)
 {
-  if (log_format == SPC_LOG_FORMAT_JSON)
+  if (format == SPC_LOG_FORMAT_JSON)
     {
       char when[64];
       spc_rfc3339_now (when, sizeof when);
@@ -131,14 +131,9 @@ spc_log (enum spc_log_level level, const char *fmt, ...)
   if (r >= 0)
     {
       if (log_fd >= 0)
-        write_record (log_fd, level, msg);
+        write_record (log_fd, log_format, level, msg);
       else if (level <= SPC_LOG_WARNING || log_debug)
-        {
-          enum spc_log_format f = log_format;
-          log_format = SPC_LOG_FORMAT_TEXT; /* a person reads stderr */
-          write_record (STDERR_FILENO, level, msg);
-          log_format = f;
-        }
+        write_record (STDERR_FILENO, log_format, level, msg);
     }
   errno = saved;
 }
@@ -146,11 +141,14 @@ spc_log (enum spc_log_level level, const char *fmt, ...)
 void
 spc_log_fatal (const char *msg)
 {
-  if (log_fd >= 0)
-    write_record (log_fd, SPC_LOG_ERROR, msg);
+  /* Without --log stderr is the log, as for runc (whose --log defaults
+   * to /dev/stderr): a caller that asked for JSON gets a line it parses. */
+  if (log_fd < 0)
+    {
+      write_record (STDERR_FILENO, log_format, SPC_LOG_ERROR, msg);
+      return;
+    }
+  write_record (log_fd, log_format, SPC_LOG_ERROR, msg);
   /* The caller (an engine, or a person) also sees the error on stderr. */
-  enum spc_log_format f = log_format;
-  log_format = SPC_LOG_FORMAT_TEXT;
-  write_record (STDERR_FILENO, SPC_LOG_ERROR, msg);
-  log_format = f;
+  write_record (STDERR_FILENO, SPC_LOG_FORMAT_TEXT, SPC_LOG_ERROR, msg);
 }

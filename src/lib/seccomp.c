@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,6 +32,16 @@ struct spc_seccomp_filter
 };
 
 /* ---- names into libseccomp's values ---- */
+
+void
+spc_seccomp_library_version (char *buf, size_t size)
+{
+  const struct scmp_version *v = seccomp_version ();
+  if (v == NULL)
+    snprintf (buf, size, "unknown");
+  else
+    snprintf (buf, size, "%u.%u.%u", v->major, v->minor, v->micro);
+}
 
 static bool
 is_action (const char *name, const char *action)

@@ -245,7 +245,7 @@ spc_config_default_spec (bool rootless, uid_t uid, gid_t gid)
   spc_json_writer *w = spc_jw_new (true);
   spc_jw_begin_object (w);
   spc_jw_key (w, "ociVersion");
-  spc_jw_string (w, "1.2.0");
+  spc_jw_string (w, SPC_RUNTIME_SPEC_VERSION);
   write_process (w);
   write_root (w);
   spc_jw_key (w, "hostname");

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,14 +311,49 @@ spc_state_write_members (spc_json_writer *w, const struct spc_state *st, enum sp
   write_annotations (w, st);
 }
 
-char *
-spc_state_to_json (const struct spc_state *st, enum spc_status status, bool pretty)
+const char *
+spc_state_owner_name (uid_t uid, char *buf, size_t size)
+{
+  struct passwd *pw = getpwuid (uid);
+  if (pw)
+    snprintf (buf, size, "%s", pw->pw_name);
+  else
+    snprintf (buf, size, "#%u", (unsigned) uid);
+  return buf;
+}
+
+void
+spc_state_write_runtime_members (spc_json_writer *w, const struct spc_state *st,
+                                 enum spc_status status)
+{
+  char owner[256];
+  spc_state_write_members (w, st, status);
+  spc_jw_key (w, "owner");
+  spc_jw_string (w, spc_state_owner_name (st->owner, owner, sizeof owner));
+}
+
+typedef void (*members_fn) (spc_json_writer *, const struct spc_state *, enum spc_status);
+
+static char *
+state_json (const struct spc_state *st, enum spc_status status, bool pretty, members_fn members)
 {
   _cleanup_jw_ spc_json_writer *w = spc_jw_new (pretty);
   spc_jw_begin_object (w);
-  spc_state_write_members (w, st, status);
+  members (w, st, status);
   spc_jw_end_object (w);
   return spc_jw_steal (w, NULL);
+}
+
+char *
+spc_state_to_json (const struct spc_state *st, enum spc_status status, bool pretty)
+{
+  return state_json (st, status, pretty, spc_state_write_members);
+}
+
+char *
+spc_state_to_runtime_json (const struct spc_state *st, enum spc_status status)
+{
+  return state_json (st, status, true, spc_state_write_runtime_members);
 }
 
 int

@@ -294,6 +294,22 @@ HOST_DIR_IN=/mnt/host
   jq -e '.status == "stopped" and .pid == 0 and .id == "c1"' <<<"$output"
 }
 
+@test "state: owner names the user who created the container, and list --format json says the same" {
+  set_args sleep 100
+  create_container c1
+  run spacer state c1
+  assert_ok
+  jq -e --arg me "$(id -un)" '.owner == $me' <<<"$output"
+  local state=$output
+  # runc's list prints objects of state's fields, owner included.
+  run spacer list --format json
+  assert_ok
+  jq -e --argjson s "$state" '.[0] == $s' <<<"$output"
+  run spacer list
+  assert_ok
+  [ "$(awk 'NR == 2 { print $NF }' <<<"$output")" = "$(id -un)" ]
+}
+
 @test "state: an unknown container is an error" {
   run spacer state nosuch
   assert_error "nosuch.*does not exist"

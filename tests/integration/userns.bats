@@ -476,6 +476,20 @@ rootless_wait_for_status() {
   assert_nothing_left "$pid"
 }
 
+@test "rootless: state and list name the plain user as the container's owner" {
+  rootless_setup
+  rootless_spec
+  set_args sleep 100
+  rootless_create c1
+  run as_user "$SPACER" state c1
+  assert_ok
+  jq -e --arg u "$RL_USER" '.owner == $u' <<<"$output"
+  run as_user "$SPACER" list --format json
+  assert_ok
+  jq -e --arg u "$RL_USER" '.[0].owner == $u' <<<"$output"
+  as_user "$SPACER" delete --force c1
+}
+
 @test "rootless: --root overrides XDG_RUNTIME_DIR" {
   rootless_setup
   rootless_spec

@@ -814,7 +814,7 @@ default_spec_round_trips (void)
   _cleanup_config_ struct spc_config *c = call.config;
   CHECK_STR (msg, NULL);
   CHECK_STR (warnings, "");
-  CHECK_STR (c->oci_version, "1.2.0");
+  CHECK_STR (c->oci_version, SPC_RUNTIME_SPEC_VERSION);
   CHECK (c->process.terminal && c->process.no_new_privileges && c->process.n_args == 1);
   CHECK_STR (c->process.args[0], "sh");
   CHECK_STR (c->process.env[0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -862,7 +862,9 @@ static bool
 default_spec_is_pretty (void)
 {
   _cleanup_free_ char *spec = spc_config_default_spec (false, 0, 0);
-  CHECK (strncmp (spec, "{\n  \"ociVersion\": \"1.2.0\",\n  \"process\": {\n    \"terminal\": true,", 60) == 0);
+  const char *start = "{\n  \"ociVersion\": \"" SPC_RUNTIME_SPEC_VERSION "\",\n  \"process\": {\n"
+                      "    \"terminal\": true,";
+  CHECK (strncmp (spec, start, strlen (start)) == 0);
   CHECK (spec[strlen (spec) - 1] == '}');
   return true;
 }

@@ -1,0 +1,142 @@
+/* Every command: its function, and the one description of its flags that
+ * its help and the usage in its errors are made from. The flags' parsing
+ * stays in each command's file; cli.bats checks that every long option a
+ * command parses is described here. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cli.h"
+
+const struct spc_cli_flag spc_cli_global_flags[] = {
+  { 0, "root", "DIR",
+    "state directory (default " SPACER_DEFAULT_ROOT ", or $XDG_RUNTIME_DIR/spacer when not root)" },
+  { 0, "log", "FILE", "write diagnostics to FILE instead of stderr" },
+  { 0, "log-format", "text|json", "diagnostics as text (default) or one JSON object a line" },
+  { 0, "debug", NULL, "verbose diagnostics" },
+  { 0, "systemd-cgroup", NULL, "cgroupsPath is slice:prefix:name (made through cgroupfs)" },
+  { 0, "rootless", "true|false|auto",
+    "cgroup permission errors: true tolerates them, false makes them fatal, auto (default) "
+    "tolerates them when not root" },
+  { 0, "criu", "PATH", "refused: spacer has no checkpoint/restore" },
+  { 'v', "version", NULL, "print the version" },
+  { 'h', "help", NULL, "print this help" },
+  { 0 },
+};
+
+/* What create and run both take. */
+#define CREATE_FLAGS                                                                        \
+  { 'b', "bundle", "DIR", "the bundle: config.json and rootfs (default: the current directory)" }, \
+  { 0, "pid-file", "FILE", "write the container init's pid to FILE" },                       \
+  { 0, "console-socket", "PATH",                                                            \
+    "send the terminal's pty master over the unix socket PATH (process.terminal)" },        \
+  { 0, "preserve-fds", "N", "pass N more fds (from 3, after LISTEN_FDS ones) to the program" }, \
+  { 0, "no-pivot", NULL,                                                                    \
+    "move the rootfs onto / with MS_MOVE and chroot instead of pivot_root (ramfs roots)" }, \
+  { 0, "no-new-keyring", NULL,                                                              \
+    "keep the caller's session keyring instead of a new one named after the container" }
+
+static const struct spc_cli_flag create_flags[] = { CREATE_FLAGS, { 0 } };
+
+static const struct spc_cli_flag run_flags[] = {
+  CREATE_FLAGS,
+  { 'd', "detach", NULL, "return once the program runs instead of waiting for it to exit" },
+  { 0, "keep", NULL, "keep the stopped container's state after it exits in the foreground" },
+  { 0, "no-subreaper", NULL, "do not make spacer a child subreaper while it waits" },
+  { 0 },
+};
+
+static const struct spc_cli_flag no_flags[] = { { 0 } };
+
+static const struct spc_cli_flag kill_flags[] = {
+  { 'a', "all", NULL, "signal every process in the container's cgroup, not only its init" },
+  { 0 },
+};
+
+static const struct spc_cli_flag delete_flags[] = {
+  { 'f', "force", NULL, "kill a running container first; an unknown ID is not an error" },
+  { 0 },
+};
+
+static const struct spc_cli_flag list_flags[] = {
+  { 'f', "format", "table|json", "output format (default table)" },
+  { 'q', "quiet", NULL, "print only the IDs" },
+  { 0 },
+};
+
+static const struct spc_cli_flag ps_flags[] = {
+  { 'f', "format", "table|json", "ps(1)'s lines (default) or a JSON array of pids" },
+  { 0 },
+};
+
+static const struct spc_cli_flag update_flags[] = {
+  { 0, "memory", "N", "memory limit in bytes (k, m, g, t suffixes; -1: none)" },
+  { 0, "memory-reservation", "N", "memory soft limit in bytes" },
+  { 0, "memory-swap", "N", "memory plus swap limit in bytes (-1: unlimited swap)" },
+  { 0, "cpu-shares", "N", "relative CPU weight" },
+  { 0, "cpu-share", "N", "the same, as runc spells it" },
+  { 0, "cpu-quota", "N", "CPU time in microseconds allowed per period" },
+  { 0, "cpu-period", "N", "CFS period in microseconds" },
+  { 0, "cpuset-cpus", "LIST", "CPUs to run on, e.g. 0-3,7" },
+  { 0, "cpuset-mems", "LIST", "memory nodes to use, e.g. 0-1" },
+  { 0, "pids-limit", "N", "most processes the container may have (-1: none)" },
+  { 0, "blkio-weight", "N", "block I/O weight, 10 to 1000" },
+  { 'r', "resources", "FILE",
+    "linux.resources as JSON from FILE (- for stdin) instead of the other flags" },
+  { 0 },
+};
+
+static const struct spc_cli_flag events_flags[] = {
+  { 0, "stats", NULL, "print one statistics record and exit" },
+  { 0, "interval", "DURATION", "time between statistics records, e.g. 5s or 500ms (default 5s)" },
+  { 0 },
+};
+
+static const struct spc_cli_flag spec_flags[] = {
+  { 'b', "bundle", "DIR", "write DIR/config.json (default: the current directory)" },
+  { 0, "rootless", NULL,
+    "for a plain user: a user namespace mapping root to you, no network namespace" },
+  { 0 },
+};
+
+const struct spc_cli_command spc_cli_commands[] = {
+  { "create", spc_cmd_create, true, "create a container", "ID",
+    "The container's program waits until `spacer start ID`.", create_flags },
+  { "start", spc_cmd_start, true, "start the user program of a created container", "ID", NULL,
+    no_flags },
+  { "run", spc_cmd_run, true, "create and start a container", "ID",
+    "In the foreground spacer forwards signals to the program, exits with its status\n"
+    "(128+N when signal N ended it) and deletes the container.",
+    run_flags },
+  { "state", spc_cmd_state, true, "print the state of a container", "ID", NULL, no_flags },
+  { "kill", spc_cmd_kill, true, "send a signal to the container's init", "ID [SIGNAL]",
+    "SIGNAL is a name (TERM, SIGTERM, term) or a number; the default is TERM.", kill_flags },
+  { "delete", spc_cmd_delete, true, "delete a container and everything it holds", "ID", NULL,
+    delete_flags },
+  { "list", spc_cmd_list, true, "list containers", "", NULL, list_flags },
+  { "ps", spc_cmd_ps, true, "list the processes in a container", "ID [-- PS-OPTIONS...]",
+    "The table is ps(1)'s, -ef unless PS-OPTIONS are given.", ps_flags },
+  { "pause", spc_cmd_pause, true, "freeze every process in a container", "ID", NULL, no_flags },
+  { "resume", spc_cmd_resume, true, "thaw a paused container", "ID", NULL, no_flags },
+  { "update", spc_cmd_update, true, "change a running container's resource limits", "ID", NULL,
+    update_flags },
+  { "events", spc_cmd_events, true, "resource statistics and OOM events of a container", "ID",
+    "Without --stats: a statistics record every interval and one for each OOM kill,\n"
+    "one JSON object a line, until the container stops.",
+    events_flags },
+  { "spec", spc_cmd_spec, false, "write a default config.json", "", NULL, spec_flags },
+  { "unpack", spc_cmd_unpack, false, "extract a rootfs tarball into a directory", "ARCHIVE DIR",
+    "ARCHIVE is any tarball libarchive reads; DIR is made if missing.", no_flags },
+  { "help", spc_cmd_help, false, "print the help of spacer or of a command", "[COMMAND]", NULL,
+    no_flags },
+  { 0 },
+};
+
+const struct spc_cli_command *
+spc_cli_find_command (const char *name)
+{
+  for (const struct spc_cli_command *c = spc_cli_commands; c->name; c++)
+    if (strcmp (c->name, name) == 0)
+      return c;
+  return NULL;
+}
