@@ -425,7 +425,7 @@ json_pid() {
 
 @test "paths: a createContainer hook's path is not looked up in the rootfs" {
   add_hook createContainer /record record createContainer
-  create_fails_cleanly '^spacer: (container init: )?hooks\.createContainer\[0\] `/record`: .*exec: No such file or directory$'
+  create_fails_cleanly '^spacer: [^ ]*/config\.json: (container init: )?hooks\.createContainer\[0\] `/record`: .*exec: No such file or directory$'
   [ ! -e "$SHARED/order" ]
 }
 
@@ -542,13 +542,29 @@ EOF
   start=$(now)
   capture spacer create --bundle "$BUNDLE" c1
   elapsed_below "$start" 5
-  assert_error '^spacer: hooks\.createRuntime\[0\] `/bin/sh`: timed out after 1 s, killed: going to sleep$'
+  assert_error '^spacer: [^ ]*/config\.json: hooks\.createRuntime\[0\] `/bin/sh`: timed out after 1 s, killed: going to sleep$'
   local sleeper
   sleeper=$(cat "$SHARED/sleeper.pid")
   BG_PIDS+=("$sleeper")
   ! process_alive "$sleeper" || false
   assert_nothing_left "$sleeper"
   assert_order poststop
+}
+
+@test "timeout: a hook that started a child and then outlives its timeout is killed with the child" {
+  shell_hook -t 1 createRuntime "sleep 30 & echo \$! >$SHARED/child.pid; wait"
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'hooks\.createRuntime\[0\] `/bin/sh`: timed out after 1 s, killed$'
+  local child
+  child=$(cat "$SHARED/child.pid")
+  BG_PIDS+=("$child")
+  local i
+  for i in $(seq 100); do
+    process_alive "$child" || break
+    sleep 0.05
+  done
+  ! process_alive "$child"
+  assert_nothing_left "$child"
 }
 
 @test "timeout: a createContainer hook, run in the container, is killed the same way" {
@@ -558,7 +574,7 @@ EOF
   start=$(now)
   capture spacer create --bundle "$BUNDLE" c1
   elapsed_below "$start" 5
-  assert_error '^spacer: (container init: )?hooks\.createContainer\[0\] `/bin/sh`: timed out after 1 s, killed$'
+  assert_error '^spacer: [^ ]*/config\.json: (container init: )?hooks\.createContainer\[0\] `/bin/sh`: timed out after 1 s, killed$'
   local sleeper
   sleeper=$(cat "$SHARED/sleeper.pid")
   BG_PIDS+=("$sleeper")
@@ -607,7 +623,7 @@ failing_create_hook() {
     --arg script "cat >$SHARED/failing.json; echo some output; echo 'the last words' >&2; exit 3"
   set_args sh -c 'echo ran >/shared/program'
   capture spacer create --bundle "$BUNDLE" c1
-  assert_error "^spacer: (container init: )?hooks\\.$kind\\[1\\] \`/bin/sh\`: exit status 3: .*the last words\$"
+  assert_error "^spacer: [^ ]*/config\.json: (container init: )?hooks\\.$kind\\[1\\] \`/bin/sh\`: exit status 3: .*the last words\$"
   local pid
   pid=$(json_pid "$SHARED/failing.json")
   [ "$pid" -gt 0 ]
@@ -643,7 +659,7 @@ failing_create_hook() {
   shell_hook createRuntime 'echo "no way" >&2; exit 9'
   set_args sh -c 'echo ran >/shared/program'
   capture spacer run --bundle "$BUNDLE" c1
-  assert_error '^spacer: hooks\.createRuntime\[1\] `/bin/sh`: exit status 9: no way$'
+  assert_error '^spacer: [^ ]*/config\.json: hooks\.createRuntime\[1\] `/bin/sh`: exit status 9: no way$'
   assert_nothing_left
   assert_order prestart createRuntime poststop
   [ ! -e "$SHARED/program" ]
@@ -651,14 +667,14 @@ failing_create_hook() {
 
 @test "a hook killed by a signal fails create, naming the signal" {
   shell_hook createRuntime 'echo about to die; kill -KILL $$'
-  create_fails_cleanly '^spacer: hooks\.createRuntime\[0\] `/bin/sh`: killed by signal 9: about to die$'
+  create_fails_cleanly '^spacer: [^ ]*/config\.json: hooks\.createRuntime\[0\] `/bin/sh`: killed by signal 9: about to die$'
 }
 
 @test "a hook whose path does not exist fails create with one line naming it" {
   record_hook poststop
   local missing=$BATS_TEST_TMPDIR/no-such-hook
   add_hook createRuntime "$missing" no-such-hook
-  create_fails_cleanly "^spacer: hooks\\.createRuntime\\[0\\] \`$(ere_quote "$missing")\`: .*exec: No such file or directory\$"
+  create_fails_cleanly "^spacer: [^ ]*/config\.json: hooks\\.createRuntime\\[0\\] \`$(ere_quote "$missing")\`: .*exec: No such file or directory\$"
   assert_order poststop
 }
 
@@ -687,7 +703,7 @@ failing_create_hook() {
   status=0
   wait "$runner" || status=$?
   output=$(cat "$BATS_TEST_TMPDIR/create.out")
-  assert_error '^spacer: hooks\.createRuntime\[0\] `/bin/sh`: exit status 1: .*noise-\\x0athe real problem$'
+  assert_error '^spacer: [^ ]*/config\.json: hooks\.createRuntime\[0\] `/bin/sh`: exit status 1: .*noise-\\x0athe real problem$'
   # The last output, not all of it.
   [ "${#output}" -lt 4096 ]
   [[ $output != *first* ]]
