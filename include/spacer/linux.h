@@ -17,7 +17,7 @@ struct spc_init_args
   const char *rootfs;        /* absolute path on the host */
   int sync_fd;               /* the init's end of the sync socket */
   int runtime_sync_fd;       /* the runtime's end, closed in the init */
-  int state_dirfd;           /* ROOT/ID for exec.fifo; -1: start arrives on sync_fd */
+  int fifo_path_fd;          /* exec.fifo, O_PATH; -1: start arrives on sync_fd */
   int ns_fds[SPC_NS_COUNT];  /* namespaces to join; -1 where none */
   int console_fd;            /* where to send the pty master; -1: no terminal */
   const int *idmap_fds;      /* per mount: a detached idmapped mount, or -1; may be NULL */
@@ -34,6 +34,7 @@ struct spc_init_args
   /* Filled in by the init itself: */
   bool cgroup_done;
   int fifo_fd;        /* exec.fifo once start released us; -1 before */
+  int own_fds_dirfd;  /* the init's /proc/self/fd, to reopen fifo_path_fd */
   char *hook_states;  /* state documents for createContainer and startContainer */
   struct spc_seccomp_filter *seccomp; /* built, not yet loaded */
 };

@@ -466,20 +466,22 @@ spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
   _cleanup_close_ int runtime_fd = pair[0];
   _cleanup_close_ int init_fd = pair[1];
 
-  /* The init waits on exec.fifo through a descriptor of its own: the flock
-   * belongs to dirfd's open file, and an init holding that would keep the
-   * container locked for as long as it lives. */
-  _cleanup_close_ int fifo_dirfd = -1;
-  if (!for_run && (fifo_dirfd = openat (dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-    return spc_error_errno (err, "open state directory");
+  /* The init reopens exec.fifo through this O_PATH fd: ROOT/ID is private
+   * to the runtime's user, whom the init (root of a user namespace, say)
+   * need not be. */
+  _cleanup_close_ int fifo_fd = -1;
+  if (!for_run
+      && (fifo_fd = openat (dirfd, SPC_EXEC_FIFO, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    return spc_error_errno (err, "open exec.fifo");
 
   struct spc_init_args args = {
     .config = c,
     .rootfs = b->rootfs,
     .sync_fd = init_fd,
     .runtime_sync_fd = runtime_fd,
-    .state_dirfd = fifo_dirfd,
+    .fifo_path_fd = fifo_fd,
     .fifo_fd = -1,
+    .own_fds_dirfd = -1,
     .console_fd = io->console_fd,
     .idmap_fds = b->idmap_fds,
     .pass_fds = io->pass_fds,
@@ -549,6 +551,37 @@ abandon_created (int rootfd, const char *id, struct created *cr)
   spc_state_clear (&cr->state);
 }
 
+/* The host id that id of the container's user namespace maps to; id
+ * itself without a new user namespace. */
+static uint32_t
+host_id (const struct spc_config *c, const struct spc_id_mapping *m, size_t n, uint32_t id)
+{
+  if (!spc_namespaces_creates (c, SPC_NS_USER))
+    return id;
+  for (size_t i = 0; i < n; i++)
+    if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+      return m[i].host_id + (id - m[i].container_id);
+  return (uint32_t) -1;
+}
+
+/* exec.fifo is written by the init, as the container's root, and read by
+ * `start`: nobody else may open it (one holding it open would make start
+ * hang). Made inside the fresh, private ROOT/ID, so no name can be swapped. */
+static int
+make_exec_fifo (int dirfd, const struct spc_config *c, spc_err_t *err)
+{
+  uid_t uid = host_id (c, c->linux_.uid_mappings, c->linux_.n_uid_mappings, 0);
+  gid_t gid = host_id (c, c->linux_.gid_mappings, c->linux_.n_gid_mappings, 0);
+  if (mkfifoat (dirfd, SPC_EXEC_FIFO, 0600) < 0
+      || fchmodat (dirfd, SPC_EXEC_FIFO, 0600, 0) < 0)
+    return spc_error_errno (err, "create exec.fifo");
+  if ((uid != geteuid () || gid != getegid ())
+      && fchownat (dirfd, SPC_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return spc_error_errno (err, "give exec.fifo to the container's root (%u:%u)", (unsigned) uid,
+                            (unsigned) gid);
+  return 0;
+}
+
 static int
 create_container (const char *root, const char *id, const struct spc_create_options *o,
                   bool for_run, struct created *cr, spc_err_t *err)
@@ -590,9 +623,8 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     .config_name = strdup (b.name),
   };
   int ret = cr->config_name ? 0 : spc_error_errno (err, "strdup");
-  if (ret == 0 && !for_run && (mkfifoat (dirfd, SPC_EXEC_FIFO, 0622) < 0
-                   || fchmodat (dirfd, SPC_EXEC_FIFO, 0622, 0) < 0))
-    ret = spc_error_errno (err, "create exec.fifo");
+  if (ret == 0 && !for_run)
+    ret = make_exec_fifo (dirfd, b.config, err);
   /* Relative paths in the config (bind sources) are the bundle's. */
   if (ret == 0 && chdir (b.dir) < 0)
     ret = spc_error_errno (err, "chdir to bundle `%s`", b.dir);
@@ -810,6 +842,27 @@ destroy_container (const char *root, struct spc_state *st, spc_err_t *err)
   return r;
 }
 
+/* A foreground run's container may be deleted meanwhile (delete --force
+ * from another shell) and its ID taken by a new container: the run tears
+ * down only what is still its own, under the container's lock, so nothing
+ * of the new one is touched and poststop runs once. */
+static int
+destroy_own_container (const char *root, struct spc_state *mine, spc_err_t *err)
+{
+  _cleanup_state_ struct spc_state now = { 0 };
+  _cleanup_close_ int dirfd = spc_container_open_locked (root, mine->id, LOCK_EX, &now, err);
+  if (dirfd < 0 && (*err)->errno_ == ENOENT)
+    {
+      spc_error_free (err);
+      return 0;
+    }
+  if (dirfd < 0)
+    return -1;
+  if (now.pid != mine->pid || now.start_time != mine->start_time)
+    return 0;
+  return destroy_container (root, mine, err);
+}
+
 static void
 run_poststart (const struct spc_state *st)
 {
@@ -833,7 +886,7 @@ start_for_run (const char *root, const struct spc_create_options *o, struct crea
   if (o->keep)
     return -1;
   spc_err_t ignored = NULL;
-  destroy_container (root, &cr->state, &ignored);
+  destroy_own_container (root, &cr->state, &ignored);
   spc_error_free (&ignored);
   return -1;
 }
@@ -859,7 +912,7 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
     {
       kill_and_reap (cr.pid);
       spc_err_t ignored = NULL;
-      destroy_container (root, &st, &ignored);
+      destroy_own_container (root, &st, &ignored);
       spc_error_free (&ignored);
       return -1;
     }
@@ -883,7 +936,7 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
   *exit_code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
   if (o->keep)
     return 0;
-  return destroy_container (root, &st, err);
+  return destroy_own_container (root, &st, err);
 }
 
 /* ---- start ---- */
@@ -1100,6 +1153,8 @@ spc_container_list (const char *root, struct spc_container_info **out, size_t *n
 {
   *out = NULL;
   *n = 0;
+  /* Only read: listing another user's containers (root looking at a
+   * rootless user's) needs no trust in their state directory. */
   int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return errno == ENOENT ? 0 : spc_error_errno (err, "open state directory `%s`", root);

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -159,17 +161,17 @@ compare_fds (const void *a, const void *b)
  * fds took the numbers (the state directory, say, a way out of the
  * container). They are told apart by close-on-exec: everything the runtime
  * opens has it, and nothing inherited across an exec can. */
-static void
-close_inherited_fds (const struct spc_init_args *a)
+static int
+close_inherited_fds (const struct spc_init_args *a, spc_err_t *err)
 {
   size_t cap = SPC_NS_COUNT + 4 + (a->idmap_fds ? a->config->n_mounts : 0);
   int *own = malloc (cap * sizeof *own);
   size_t n = 0;
   if (own == NULL)
-    return; /* leave them: better a leaked fd than a dead container init */
+    return spc_error_errno (err, "close inherited fds: malloc"); /* never leak one */
   own[n++] = a->sync_fd;
-  if (a->state_dirfd >= 0)
-    own[n++] = a->state_dirfd;
+  if (a->fifo_path_fd >= 0)
+    own[n++] = a->fifo_path_fd;
   if (a->console_fd >= 0)
     own[n++] = a->console_fd;
   if (a->seccomp_export_fd >= 0)
@@ -201,6 +203,7 @@ close_inherited_fds (const struct spc_init_args *a)
         close (fd);
     }
   free (own);
+  return 0;
 }
 
 static int
@@ -465,16 +468,36 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
 static int
 wait_for_start (struct spc_init_args *a, spc_err_t *err)
 {
-  if (a->state_dirfd < 0)
+  if (a->fifo_path_fd < 0)
     return spc_sync_expect (a->sync_fd, SPC_SYNC_START, err);
 
-  a->fifo_fd = openat (a->state_dirfd, SPC_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+  char name[16];
+  snprintf (name, sizeof name, "%d", a->fifo_path_fd);
+  a->fifo_fd = openat (a->own_fds_dirfd, name, O_WRONLY | O_CLOEXEC);
   if (a->fifo_fd < 0)
     return spc_error_errno (err, "open exec.fifo");
   if (spc_write_all (a->fifo_fd, "0", 1) < 0)
     return spc_error_errno (err, "write exec.fifo");
-  close (a->state_dirfd);
-  a->state_dirfd = -1;
+  close (spc_steal_fd (&a->fifo_path_fd));
+  close (spc_steal_fd (&a->own_fds_dirfd));
+  return 0;
+}
+
+/* exec.fifo comes as an O_PATH fd: the init may not search the runtime's
+ * private ROOT/ID, and the fifo is made its own. It is reopened for
+ * writing through the init's /proc/self/fd, taken here from the host's
+ * procfs before any mount of the container's can stand in for it. */
+static int
+open_own_fds_dir (struct spc_init_args *a, spc_err_t *err)
+{
+  if (a->fifo_path_fd < 0)
+    return 0;
+  a->own_fds_dirfd = open ("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (a->own_fds_dirfd < 0)
+    return spc_error_errno (err, "open /proc/self/fd");
+  struct statfs sf;
+  if (fstatfs (a->own_fds_dirfd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+    return spc_error_make (err, EXDEV, "/proc/self/fd is not on procfs");
   return 0;
 }
 
@@ -518,8 +541,8 @@ container_init (struct spc_init_args *a)
   char *exe = NULL;
 
   close (a->runtime_sync_fd);
-  close_inherited_fds (a);
-  if (init_setup (a, &env, &exe, &err) < 0)
+  if (close_inherited_fds (a, &err) < 0 || open_own_fds_dir (a, &err) < 0
+      || init_setup (a, &env, &exe, &err) < 0)
     {
       spc_sync_send_error (a->sync_fd, err);
       _exit (1);

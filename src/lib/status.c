@@ -44,24 +44,44 @@ spc_validate_id (const char *id, spc_err_t *err)
   return spc_error_make (err, 0, "invalid container ID `%s`: %s", id, why);
 }
 
+/* Its state.json files name hooks that delete runs and cgroups it kills
+ * and removes: a state directory is trusted only when it is the caller's
+ * own and nobody else may write to it. Checked on the fd that is used. */
+static int
+check_state_root (int fd, const char *root, spc_err_t *err)
+{
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return spc_error_errno (err, "stat state directory `%s`", root);
+  if (st.st_uid != geteuid ())
+    return spc_error_make (err, EPERM,
+                           "state directory `%s` belongs to uid %u, not to the caller (uid %u): "
+                           "refused",
+                           root, (unsigned) st.st_uid, (unsigned) geteuid ());
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return spc_error_make (err, EPERM,
+                           "state directory `%s` is writable by others (mode %04o): refused", root,
+                           (unsigned) (st.st_mode & 07777));
+  return 0;
+}
+
 int
 spc_state_root_open (const char *root, bool create, spc_err_t *err)
 {
-  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0 || errno != ENOENT || !create)
+  _cleanup_close_ int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create)
     {
-      if (fd < 0 && errno == ENOENT)
-        return spc_error_classed (err, ENOENT, "state directory `%s` does not exist", root);
-      if (fd < 0)
-        return spc_error_errno (err, "open state directory `%s`", root);
-      return fd;
+      if (spc_mkdir_p (root, 0700, err) < 0)
+        return -1;
+      fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
-  if (spc_mkdir_p (root, 0700, err) < 0)
-    return -1;
-  fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return spc_error_classed (err, ENOENT, "state directory `%s` does not exist", root);
   if (fd < 0)
     return spc_error_errno (err, "open state directory `%s`", root);
-  return fd;
+  if (check_state_root (fd, root, err) < 0)
+    return -1;
+  return spc_steal_fd (&fd);
 }
 
 static int
@@ -76,9 +96,9 @@ lock_dir (int dirfd, int lock_op, const char *id, spc_err_t *err)
 int
 spc_status_create_dir (int rootfd, const char *id, spc_err_t *err)
 {
-  /* 0711: a container init that is not host root (user namespaces) must
-   * still reach exec.fifo inside; listing stays private. */
-  if (mkdirat (rootfd, id, 0711) < 0)
+  /* Private: the container init reaches exec.fifo through an fd of the
+   * runtime's (see spc_init_args.fifo_path_fd), not through this path. */
+  if (mkdirat (rootfd, id, 0700) < 0)
     {
       if (errno == EEXIST)
         return spc_error_make (err, EEXIST, "container `%s` already exists", id);
