@@ -46,6 +46,7 @@ exec_hook (const struct spc_hook *hook, int stdin_fd, int output_fd)
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
+  setpgid (0, 0);
   execve (hook->path, argv, hook->env);
   dprintf (STDERR_FILENO, "exec: %s", strerror (errno));
   _exit (127);
@@ -69,6 +70,10 @@ spawn (struct hook_run *r, spc_err_t *err)
   if (r->pid == 0)
     exec_hook (r->hook, in[1], out[1]);
   int saved = errno;
+  /* Its own process group, set on both sides so neither order races: a
+   * timeout ends the hook and whatever it started (see finish). */
+  if (r->pid > 0)
+    setpgid (r->pid, r->pid);
   close (in[1]);
   close (out[1]);
   r->stdin_fd = in[0];
@@ -186,8 +191,14 @@ static int
 finish (struct hook_run *r, bool timed_out, const char *label, spc_err_t *err)
 {
   int status = 0;
+  /* The group's id is the hook's pid, which cannot be reused before the
+   * waitpid below: the children it left in its group die with it. One that
+   * made a group or session of its own is not followed. */
   if (timed_out)
-    syscall (SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+    {
+      kill (-r->pid, SIGKILL);
+      syscall (SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+    }
   while (waitpid (r->pid, &status, 0) < 0 && errno == EINTR)
     ;
   /* Whatever the hook wrote before it exited, to the end: its last words
