@@ -7,6 +7,10 @@
 
 #include "spacer/error.h"
 
+/* What *err points to when an error cannot even be allocated: callers
+ * always find a message. Never freed, never changed. */
+static spc_error_t out_of_memory = { .errno_ = ENOMEM, .msg = (char *) "out of memory" };
+
 int
 spc_error_makev (spc_err_t *err, int errno_, const char *fmt, va_list ap)
 {
@@ -26,14 +30,15 @@ spc_error_makev (spc_err_t *err, int errno_, const char *fmt, va_list ap)
         }
     }
 
-  spc_error_t *e = calloc (1, sizeof *e);
+  spc_error_t *e = msg ? calloc (1, sizeof *e) : NULL;
   if (e == NULL)
     {
       free (msg);
+      *err = &out_of_memory;
       return -1;
     }
   e->errno_ = errno_;
-  e->msg = msg ? msg : strdup ("out of memory");
+  e->msg = msg;
   *err = e;
   return -1;
 }
@@ -57,7 +62,7 @@ spc_error_classed (spc_err_t *err, int errno_, const char *fmt, ...)
   va_start (ap, fmt);
   spc_error_makev (err, 0, fmt, ap);
   va_end (ap);
-  if (*err)
+  if (*err && *err != &out_of_memory)
     (*err)->errno_ = errno_;
   return -1;
 }
@@ -65,7 +70,7 @@ spc_error_classed (spc_err_t *err, int errno_, const char *fmt, ...)
 int
 spc_error_prefix (spc_err_t *err, const char *fmt, ...)
 {
-  if (err == NULL || *err == NULL)
+  if (err == NULL || *err == NULL || *err == &out_of_memory)
     return -1;
 
   char *prefix = NULL;
@@ -91,7 +96,10 @@ spc_error_free (spc_err_t *err)
 {
   if (err == NULL || *err == NULL)
     return;
-  free ((*err)->msg);
-  free (*err);
+  if (*err != &out_of_memory)
+    {
+      free ((*err)->msg);
+      free (*err);
+    }
   *err = NULL;
 }

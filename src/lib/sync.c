@@ -147,10 +147,7 @@ static int
 error_from_init (const struct sync_header *h, const char *text, spc_err_t *err)
 {
   /* The text already carries strerror; keep errno for callers. */
-  spc_error_make (err, 0, "container init: %s", text);
-  if (err && *err)
-    (*err)->errno_ = h->errno_;
-  return -1;
+  return spc_error_classed (err, h->errno_, "container init: %s", text);
 }
 
 int
