@@ -327,3 +327,13 @@ bind_host_dir() {
   update_config '.mounts += [{"destination": $dst, "type": "bind", "source": $src,
                               "options": ["rbind", "rw"]}]' --arg src "$1" --arg dst "$2"
 }
+
+# end_background_jobs: KILL the background jobs this test started, listed
+# in BG_PIDS, by PID only, and reap them.
+end_background_jobs() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}

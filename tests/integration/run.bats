@@ -14,11 +14,7 @@ setup() {
 }
 
 teardown() {
-  local pid
-  for pid in "${BG_PIDS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  end_background_jobs
   teardown_containers
 }
 

@@ -16,11 +16,7 @@ setup() {
 }
 
 teardown() {
-  local pid
-  for pid in "${BG_PIDS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  end_background_jobs
   # A root the tests made untrusted is the test's again for the clean-up.
   if [ -d "$ROOT" ]; then
     chown "$(id -u)" "$ROOT"
