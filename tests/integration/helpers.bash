@@ -337,3 +337,20 @@ end_background_jobs() {
     wait "$pid" 2>/dev/null || true
   done
 }
+
+# wait_until CMD...: run CMD every 50 ms, up to 5 s, until it succeeds;
+# fails (saying what it waited for) if it never does.
+wait_until() {
+  local i
+  for i in $(seq 100); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  echo "still not true after 5 s: $*" >&2
+  return 1
+}
+
+# process_gone PID: the process has exited (see process_alive).
+process_gone() {
+  ! process_alive "$1"
+}

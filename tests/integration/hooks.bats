@@ -558,12 +558,7 @@ EOF
   local child
   child=$(cat "$SHARED/child.pid")
   BG_PIDS+=("$child")
-  local i
-  for i in $(seq 100); do
-    process_alive "$child" || break
-    sleep 0.05
-  done
-  ! process_alive "$child"
+  wait_until process_gone "$child"
   assert_nothing_left "$child"
 }
 

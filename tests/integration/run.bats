@@ -39,17 +39,14 @@ run_in_background() {
 # wait_for_exit PID: wait up to 5 s for a background job to end; its exit
 # status in EXIT_STATUS.
 wait_for_exit() {
-  local i
-  for i in $(seq 100); do
-    kill -0 "$1" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$1" 2>/dev/null; then
-    echo "pid $1 still running after 5 s" >&2
-    return 1
-  fi
+  wait_until process_gone "$1"
   EXIT_STATUS=0
   wait "$1" || EXIT_STATUS=$?
+}
+
+# no_test_processes: no live process carries this test's mark.
+no_test_processes() {
+  [ -z "$(test_processes)" ]
 }
 
 # ---- ending a foreground run ----
@@ -96,12 +93,7 @@ wait_for_exit() {
   # As `timeout -k` does when TERM was not enough.
   kill -KILL "$RUN_PID"
   wait_for_exit "$RUNNER"
-  local i
-  for i in $(seq 100); do
-    process_alive "$pid" || break
-    sleep 0.05
-  done
-  ! process_alive "$pid"
+  wait_until process_gone "$pid"
   [ "$(state_field c1 status)" = stopped ]
   spacer delete c1
   assert_nothing_left "$pid"
@@ -112,12 +104,7 @@ wait_for_exit() {
   run_in_background c1 ready
   kill -KILL "$RUN_PID"
   wait_for_exit "$RUNNER"
-  local i
-  for i in $(seq 100); do
-    [ -z "$(test_processes)" ] && break
-    sleep 0.05
-  done
-  [ -z "$(test_processes)" ]
+  wait_until no_test_processes
   spacer delete c1
   assert_nothing_left
 }
