@@ -310,15 +310,15 @@ assert_file() {
   assert_nothing_left $procs
 }
 
-# writable_cgroup_mount: the container may make cgroups below its own (as a
-# nested runtime or systemd inside would).
-# CONTAINER_CGROUPS: a container shell's $cgroups, its own cgroup in every
-# hierarchy, each with a slash: /sys/fs/cgroup/ itself where that is
-# cgroup2 (a pure v2 host), its subdirectories that are hierarchies where
-# it is a tmpfs of v1 ones (and cgroup2's "unified").
+# CONTAINER_CGROUPS: sets a container shell's $cgroups to its own cgroup
+# in every hierarchy, each with a slash: /sys/fs/cgroup/ itself where that
+# is cgroup2 (a pure v2 host), its subdirectories that are hierarchies
+# where it is a tmpfs of v1 ones (and cgroup2's "unified").
 CONTAINER_CGROUPS='cgroups=; for d in /sys/fs/cgroup/ /sys/fs/cgroup/*/; do
   [ -e "${d}cgroup.procs" ] && cgroups="$cgroups $d"; done'
 
+# writable_cgroup_mount: the container may make cgroups below its own (as a
+# nested runtime or systemd inside would).
 writable_cgroup_mount() {
   update_config '.mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)'
 }
