@@ -379,6 +379,15 @@ require_capability() {
   done
 }
 
+# without_capability NAME CMD...: CMD (spacer, say) as on a host whose
+# bounding set lacks NAME: root's permitted set follows the bounding set
+# at exec, so tests of what a runtime without NAME may not do run anywhere.
+without_capability() {
+  local cap=${1#CAP_}
+  shift
+  setpriv --bounding-set "-${cap,,}" "$@"
+}
+
 # require_hard_rlimit RESOURCE HARD: a container may get a hard RLIMIT_RESOURCE
 # of HARD: setrlimit(2) raises a hard limit above the runtime's own only
 # with CAP_SYS_RESOURCE.

@@ -37,12 +37,6 @@ join_namespace() {
     --arg t "$1" --arg p "$2"
 }
 
-# skip_with_cap_sys_resource WHAT: skip the test if the runtime (this
-# shell's effective set) holds CAP_SYS_RESOURCE, which lets it WHAT.
-skip_with_cap_sys_resource() {
-  ! has_capability Eff CAP_SYS_RESOURCE || skip "the runtime holds CAP_SYS_RESOURCE and may $1"
-}
-
 # ns_inside NAME: run a container printing its /proc/self/ns/NAME link.
 ns_inside() {
   set_args readlink "/proc/self/ns/$1"
@@ -496,12 +490,12 @@ root:x:0:0:root:/root:/bin/sh'
 
 @test "rlimits: a hard limit above the runtime's own is refused naming process.rlimits" {
   local hard
-  skip_with_cap_sys_resource "raise hard limits"
   hard=$(ulimit -Hn)
   [ "$hard" != unlimited ] || skip "RLIMIT_NOFILE is unlimited here"
   update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 64, "hard": ($h | tonumber)}]' \
     --arg h "$((hard + 1))"
-  run spacer run --bundle "$BUNDLE" c1
+  # CAP_SYS_RESOURCE would let it raise the limit.
+  run without_capability CAP_SYS_RESOURCE "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
   assert_error "process\\.rlimits\\[0\\].*RLIMIT_NOFILE.*$((hard + 1)).*Operation not permitted"
   assert_nothing_left
 }
@@ -608,14 +602,13 @@ root:x:0:0:root:/root:/bin/sh'
 }
 
 @test "process.oomScoreAdj the runtime may not set is a one-line error naming it" {
-  skip_with_cap_sys_resource "lower oom_score_adj"
   # Below the lowest value a privileged process gave the runtime (its
   # oom_score_adj_min, not shown in /proc) it may not go without
   # CAP_SYS_RESOURCE: -1000, the lowest there is, is below that but where
   # the runtime runs at -1000 already.
   [ "$(cat /proc/self/oom_score_adj)" -gt -1000 ] || skip "the runtime runs at oom_score_adj -1000"
   update_config '.process.oomScoreAdj = -1000'
-  run spacer run --bundle "$BUNDLE" c1
+  run without_capability CAP_SYS_RESOURCE "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
   assert_error 'process\.oomScoreAdj.*Permission denied'
   assert_nothing_left
 }
