@@ -186,17 +186,20 @@ $(ls -a "$BUNDLE/rootfs" | sort)"
 }
 
 @test "pivot_root: no mount inside comes from the host's root or the host's own mounts" {
-  local rootfs rootdev bad
+  local rootfs fsdev fsroot target infs bad
   rootfs=$(realpath "$BUNDLE/rootfs")
-  rootdev=$(awk '$5 == "/" { d = $3 } END { print d }' /proc/self/mountinfo)
+  # The host filesystem holding the rootfs (the root one, or a tmpfs /tmp,
+  # say) and the rootfs's path in it, as mountinfo shows a mount's root.
+  read -r fsdev fsroot target < <(findmnt -n -o MAJ:MIN,FSROOT,TARGET --target "$rootfs")
+  infs=${fsroot%/}${rootfs#"${target%/}"}
   mountinfo_inside
   assert_ok
-  # A mount of the host's root filesystem must show the rootfs or below it.
-  bad=$(awk -v dev="$rootdev" -v r="$rootfs" '$3 == dev && $4 != r && index($4, r "/") != 1' <<<"$output")
+  # A mount of that filesystem must show the rootfs or below it.
+  bad=$(awk -v dev="$fsdev" -v r="$infs" '$3 == dev && $4 != r && index($4, r "/") != 1' <<<"$output")
   [ -z "$bad" ] || { echo "host filesystem visible outside the rootfs: $bad" >&2; return 1; }
   # No other host mount (but cgroup v1 hierarchies, shared by design) is seen.
   local hostdevs
-  hostdevs=$(awk -v dev="$rootdev" '{ split($0, s, " - "); split(s[2], t, " ") }
+  hostdevs=$(awk -v dev="$fsdev" '{ split($0, s, " - "); split(s[2], t, " ") }
     $3 != dev && t[1] != "cgroup" && t[1] != "cgroup2" { print $3 }' /proc/self/mountinfo)
   bad=$(awk 'NR == FNR { host[$1] = 1; next } $3 in host' <(echo "$hostdevs") - <<<"$output")
   [ -z "$bad" ] || { echo "host mounts visible inside: $bad" >&2; return 1; }

@@ -354,3 +354,227 @@ wait_until() {
 process_gone() {
   ! process_alive "$1"
 }
+
+# ---- what the host offers ----
+#
+# A test of a feature some supported hosts lack calls one of these first,
+# before it creates anything, and is skipped with the reason where the
+# feature is missing. They look at the host (the kernel's files, this
+# shell's own limits and capabilities), never at what spacer says: a spacer
+# that broke a feature must fail its test, not skip it.
+
+# CAP_NAMES[N]: the name of capability N (linux/capability.h).
+CAP_NAMES=(CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL
+  CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE
+  CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE
+  CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT CAP_SYS_ADMIN CAP_SYS_BOOT
+  CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD CAP_LEASE
+  CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG
+  CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE)
+
+# cap_mask NAME...: the mask /proc/PID/status shows for these capabilities.
+cap_mask() {
+  local mask=0 name i found
+  for name in "$@"; do
+    found=
+    for i in "${!CAP_NAMES[@]}"; do
+      [ "${CAP_NAMES[$i]}" = "$name" ] && found=$i
+    done
+    [ -n "$found" ] || {
+      echo "cap_mask: unknown $name" >&2
+      return 1
+    }
+    mask=$((mask | (1 << found)))
+  done
+  printf '%016x\n' "$mask"
+}
+
+# has_capability SET NAME: this shell's SET (Bnd, Eff, Prm...) holds NAME.
+# spacer runs with this shell's sets.
+has_capability() {
+  local set
+  set=$(awk -v f="Cap$1:" '$1 == f { print $2 }' /proc/self/status)
+  (((16#$set & 16#$(cap_mask "$2")) != 0))
+}
+
+# require_capability NAME...: spacer drops (with a warning) a capability
+# its own bounding set lacks, so a container asking for it cannot get it.
+require_capability() {
+  local name
+  for name in "$@"; do
+    has_capability Bnd "$name" || skip "the runtime's bounding set lacks $name"
+  done
+}
+
+# without_capability NAME CMD...: CMD (spacer, say) as on a host whose
+# bounding set lacks NAME: root's permitted set follows the bounding set
+# at exec, so tests of what a runtime without NAME may not do run anywhere.
+without_capability() {
+  local cap=${1#CAP_}
+  shift
+  setpriv --bounding-set "-${cap,,}" "$@"
+}
+
+# require_hard_rlimit RESOURCE HARD: a container may get a hard RLIMIT_RESOURCE
+# of HARD: setrlimit(2) raises a hard limit above the runtime's own only
+# with CAP_SYS_RESOURCE.
+require_hard_rlimit() {
+  local own
+  own=$(prlimit --pid $$ --raw --noheadings --output RESOURCE,HARD | awk -v r="$1" '$1 == r { print $2 }')
+  [ "$own" = unlimited ] || [ "$own" -ge "$2" ] || has_capability Eff CAP_SYS_RESOURCE ||
+    skip "the runtime's hard RLIMIT_$1 is $own, below $2, and it lacks CAP_SYS_RESOURCE to raise it"
+}
+
+# require_oom_score_adj VALUE: a container may get oom_score_adj VALUE:
+# going below the runtime's own needs CAP_SYS_RESOURCE.
+require_oom_score_adj() {
+  local own
+  own=$(cat /proc/self/oom_score_adj)
+  [ "$1" -ge "$own" ] || has_capability Eff CAP_SYS_RESOURCE ||
+    skip "oom_score_adj $1 is below the runtime's own ($own) and it lacks CAP_SYS_RESOURCE"
+}
+
+# require_arch MACHINE: the test's syscall numbers or assembly are MACHINE's.
+require_arch() {
+  [ "$(uname -m)" = "$1" ] || skip "syscall numbers and code of $1, this host is $(uname -m)"
+}
+
+# require_time_namespace: time namespaces came in Linux 5.6.
+require_time_namespace() {
+  [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"
+}
+
+# require_user_namespaces: user.max_user_namespaces 0 forbids them to all.
+require_user_namespaces() {
+  [ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] ||
+    skip "user namespaces are off (user.max_user_namespaces = 0)"
+}
+
+# require_unprivileged_user_namespaces: a plain user may make a user
+# namespace (Debian's kernel.unprivileged_userns_clone and Ubuntu's AppArmor
+# restriction can forbid it).
+require_unprivileged_user_namespaces() {
+  require_user_namespaces
+  [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
+    skip "unprivileged user namespaces are off (kernel.unprivileged_userns_clone = 0)"
+  [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)" = 0 ] ||
+    skip "AppArmor restricts unprivileged user namespaces"
+}
+
+# require_idmapped_mounts DIR: DIR's filesystem can be idmapped (Linux
+# 5.12; ext4, xfs, btrfs from then on, tmpfs only from 6.3), as probed by
+# tests/tools/idmap-probe outside spacer.
+require_idmapped_mounts() {
+  local why
+  why=$("$IDMAP_PROBE" "$1" 2>&1) || skip "no idmapped mount of $1 here: $why"
+}
+
+# cgroup_v1_mountpoint CONTROLLER: where a cgroup v1 hierarchy holding
+# CONTROLLER is mounted; fails where none is. The kernel lists hierarchies
+# in /proc/self/cgroup that nothing mounts; spacer uses mounted ones only.
+cgroup_v1_mountpoint() {
+  awk -v c="$1" '{ split($0, halves, " - "); split(halves[2], f, " ") }
+    f[1] == "cgroup" && index("," f[3] ",", "," c ",") { print $5; found = 1; exit }
+    END { exit !found }' /proc/self/mountinfo
+}
+
+# cgroup2_mountpoint: where the cgroup2 hierarchy is mounted; fails where
+# it is not.
+cgroup2_mountpoint() {
+  awk '{ split($0, halves, " - "); split(halves[2], f, " ") }
+    f[1] == "cgroup2" { print $5; found = 1; exit }
+    END { exit !found }' /proc/self/mountinfo
+}
+
+# cgroup2_own_dir: our own cgroup in the mounted cgroup2 hierarchy; fails
+# where cgroup2 is not mounted.
+cgroup2_own_dir() {
+  local mnt own
+  mnt=$(cgroup2_mountpoint) || return 1
+  own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+  [ -n "$own" ] && echo "$mnt${own%/}"
+}
+
+# mounted_cgroup_lines [FILE]: the lines of FILE (a /proc/PID/cgroup,
+# default ours) whose hierarchy is mounted here, which are the ones
+# spacer makes a cgroup in.
+mounted_cgroup_lines() {
+  local line ctrls c all
+  while IFS= read -r line; do
+    ctrls=${line#*:}
+    ctrls=${ctrls%%:*}
+    if [ -z "$ctrls" ]; then
+      cgroup2_own_dir >/dev/null && echo "$line"
+      continue
+    fi
+    all=1
+    for c in ${ctrls//,/ }; do
+      cgroup_v1_mountpoint "$c" >/dev/null || all=0
+    done
+    [ "$all" = 0 ] || echo "$line"
+  done <"${1:-/proc/self/cgroup}"
+}
+
+# require_cgroup_v1 CONTROLLER: for tests that read CONTROLLER's cgroup v1
+# files (a pure cgroup v2 host has none).
+require_cgroup_v1() {
+  cgroup_v1_mountpoint "$1" >/dev/null || skip "no cgroup v1 $1 hierarchy (the test reads its v1 files)"
+}
+
+# require_cgroup_controller CONTROLLER: the containers' cgroups get
+# CONTROLLER: from a v1 hierarchy, or on cgroup2 where our own cgroup
+# enables it for its children (spacer makes its cgroups below ours and
+# does not touch a subtree_control it did not make).
+require_cgroup_controller() {
+  local dir
+  cgroup_v1_mountpoint "$1" >/dev/null && return 0
+  dir=$(cgroup2_own_dir) && grep -qw -- "$1" "$dir/cgroup.subtree_control" 2>/dev/null && return 0
+  skip "no $1 cgroup controller for the containers (no v1 hierarchy, not enabled in our cgroup2 cgroup)"
+}
+
+# require_cgroup_freezer: pause needs v1's freezer or cgroup2's
+# cgroup.freeze (Linux 5.2, in every cgroup2 cgroup).
+require_cgroup_freezer() {
+  cgroup_v1_mountpoint freezer >/dev/null || cgroup2_own_dir >/dev/null ||
+    skip "no freezer: neither a cgroup v1 freezer hierarchy nor cgroup2"
+}
+
+# require_blkio_weight: v1's blkio.weight was CFQ's (gone in Linux 5.0);
+# blkio.bfq.weight exists while BFQ is registered, and the kernel then
+# lists bfq among the schedulers of every disk.
+require_blkio_weight() {
+  grep -qsw bfq /sys/block/*/queue/scheduler ||
+    skip "no I/O scheduler with weights (BFQ) here: no blkio.weight or blkio.bfq.weight"
+}
+
+# require_memory_limit_binds: with swap on, a memory limit holds a hog only
+# where the kernel also limits its swap (v1's memory.memsw files, present
+# when swap is accounted); otherwise the hog swaps instead of being killed.
+require_memory_limit_binds() {
+  local mnt
+  mnt=$(cgroup_v1_mountpoint memory) || return 0
+  [ -e "$mnt/memory.memsw.limit_in_bytes" ] || [ "$(wc -l </proc/swaps)" -le 1 ] ||
+    skip "swap is on and not accounted (no memory.memsw files): a hog would swap, not meet its limit"
+}
+
+# require_cpus N...: the runtime may run on each CPU N (its own cpuset).
+require_cpus() {
+  local n
+  for n in "$@"; do
+    cpus_allowed "$n" || skip "the runtime may not run on CPU $n (Cpus_allowed_list $(own_cpus))"
+  done
+}
+
+# own_cpus: this shell's Cpus_allowed_list ("0-3,6").
+own_cpus() {
+  awk '$1 == "Cpus_allowed_list:" { print $2 }' /proc/self/status
+}
+
+# cpus_allowed N: CPU N is in own_cpus.
+cpus_allowed() {
+  local range
+  for range in $(own_cpus | tr , ' '); do
+    [ "$1" -ge "${range%-*}" ] && [ "$1" -le "${range#*-}" ] && return 0
+  done
+  return 1
+}

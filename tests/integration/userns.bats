@@ -214,6 +214,7 @@ rootless_wait_for_status() {
 # ---- id maps ----
 
 @test "userns: the container's uid_map and gid_map are linux.uidMappings and gidMappings" {
+  require_user_namespaces
   userns
   run_container 'cat /proc/self/uid_map; cat /proc/self/gid_map'
   assert_ok
@@ -222,6 +223,7 @@ rootless_wait_for_status() {
 }
 
 @test "userns: the program is root inside and host uid 100000 outside" {
+  require_user_namespaces
   userns
   run_container 'id -u; id -g'
   assert_ok
@@ -247,6 +249,7 @@ rootless_wait_for_status() {
 }
 
 @test "userns: a file the container's root creates in a plain bind mount is 100000:100000 on the host" {
+  require_user_namespaces
   local dir=$HOST/shared
   mkdir "$dir"
   chown 100000:100000 "$dir"
@@ -261,6 +264,7 @@ rootless_wait_for_status() {
 }
 
 @test "userns: several ranges are all written and a program as uid 1500 is host uid 200500" {
+  require_user_namespaces
   local two='[{"containerID": 0, "hostID": 100000, "size": 1000},
               {"containerID": 1000, "hostID": 200000, "size": 1000}]'
   userns "$two"
@@ -284,6 +288,7 @@ rootless_wait_for_status() {
 }
 
 @test "userns: gid maps may differ from the uid maps" {
+  require_user_namespaces
   userns "$MAP_0_100000" '[{"containerID": 0, "hostID": 300000, "size": 65536}]'
   set_args sleep 100
   create_container c1
@@ -296,6 +301,7 @@ rootless_wait_for_status() {
 }
 
 @test "userns: a runtime run by root leaves setgroups allowed" {
+  require_user_namespaces
   userns
   run_container 'cat /proc/self/setgroups'
   assert_ok
@@ -376,6 +382,7 @@ rootless_wait_for_status() {
 # ---- rootless ----
 
 @test "rootless: spec --rootless and run work for a plain user, as root of a one-id namespace" {
+  require_unprivileged_user_namespaces
   rootless_setup
   rootless_spec
   # The rootless spec: a user namespace, no network namespace, /sys bound.
@@ -398,6 +405,7 @@ rootless_wait_for_status() {
 }
 
 @test "rootless: limits without a cgroup the user may make are skipped with one warning, and the container runs" {
+  require_unprivileged_user_namespaces
   rootless_setup
   rootless_spec
   update_config '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
@@ -437,6 +445,7 @@ rootless_wait_for_status() {
 }
 
 @test "rootless: setgroups is denied in the container's user namespace" {
+  require_unprivileged_user_namespaces
   rootless_setup
   rootless_spec
   set_args sh -c 'cat /proc/self/setgroups; exec sleep 100'
@@ -450,6 +459,7 @@ rootless_wait_for_status() {
 }
 
 @test "rootless: create, start, state, kill and delete keep the state in \$XDG_RUNTIME_DIR/spacer" {
+  require_unprivileged_user_namespaces
   rootless_setup
   rootless_spec
   set_args sleep 100
@@ -491,6 +501,7 @@ rootless_wait_for_status() {
 }
 
 @test "rootless: --root overrides XDG_RUNTIME_DIR" {
+  require_unprivileged_user_namespaces
   rootless_setup
   rootless_spec
   set_args sleep 100
@@ -536,6 +547,7 @@ rootless_wait_for_status() {
 }
 
 @test "rootless: a map of ids the user does not own fails with one error line and nothing left" {
+  require_unprivileged_user_namespaces
   rootless_setup
   rootless_spec
   # A plain user may map its own uid only (no newuidmap here).
@@ -548,6 +560,7 @@ rootless_wait_for_status() {
 # ---- idmapped mounts ----
 
 @test "idmap: a root-owned host file shows as container root through idmap, as nobody without" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/data
   mkdir "$dir"
   echo content >"$dir/file"
@@ -563,6 +576,7 @@ content"
 }
 
 @test "idmap: a file the container's root creates through an idmapped mount is 0:0 on the host" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/data
   mkdir "$dir"
   userns
@@ -576,6 +590,7 @@ content"
 }
 
 @test "idmap: the mount's own uidMappings/gidMappings map on-disk ids, without the idmap option" {
+  require_idmapped_mounts "$HOST"
   # On-disk id N shows as the mount map's hostID for containerID N, which the
   # container's namespace (0 -> 100000) then shows as N' = hostID - 100000:
   # on-disk 1000 -> 100000 -> container root.
@@ -600,6 +615,7 @@ content"
 }
 
 @test "idmap: a mount's own maps take precedence over the container's with the idmap option" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/data
   mkdir "$dir"
   echo x >"$dir/owned-0"
@@ -615,6 +631,7 @@ content"
 }
 
 @test "idmap: a mount with its own maps needs no user namespace" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/data
   mkdir "$dir"
   echo x >"$dir/file"
@@ -628,6 +645,7 @@ content"
 }
 
 @test "idmap: an idmapped mount with ro is read-only and still mapped" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/data
   mkdir "$dir"
   echo x >"$dir/file"
@@ -642,6 +660,7 @@ content"
 }
 
 @test "idmap: idmap on a bind mount of a single file" {
+  require_idmapped_mounts "$HOST"
   local file=$HOST/file
   echo x >"$file"
   userns
@@ -655,6 +674,7 @@ x"
 }
 
 @test "idmap: ridmap idmaps the submounts of the tree too" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/tree sub=$HOST/subsrc
   mkdir -p "$dir/sub" "$sub"
   echo top >"$dir/top"
@@ -669,6 +689,7 @@ x"
 }
 
 @test "idmap: idmap with rbind keeps the submounts but idmaps only the top" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/tree sub=$HOST/subsrc
   mkdir -p "$dir/sub" "$sub"
   echo top >"$dir/top"
@@ -685,6 +706,7 @@ sub"
 }
 
 @test "idmap: the idmapped mount is in the container's mount table and never in the host's" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/data
   mkdir "$dir"
   userns
@@ -703,6 +725,7 @@ sub"
 }
 
 @test "idmap: the program gets no descriptor of the idmapped trees" {
+  require_idmapped_mounts "$HOST"
   local dir=$HOST/data
   mkdir "$dir"
   userns
@@ -715,6 +738,7 @@ sub"
 }
 
 @test "idmap: a source whose filesystem cannot be idmapped fails with one error line and nothing left" {
+  require_user_namespaces
   userns
   # procfs does not support idmapped mounts.
   bind /proc/sys /mnt/procsys '["bind", "idmap"]'
@@ -726,6 +750,7 @@ sub"
 }
 
 @test "idmap: a missing source fails with one error line and nothing left" {
+  require_user_namespaces
   userns
   bind "$HOST/missing" /mnt/missing '["bind", "idmap"]'
   local n
