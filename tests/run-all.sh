@@ -21,7 +21,7 @@ bash tests/bootstrap.sh
 [ ${#builds[@]} -eq 1 ] || bash tests/bootstrap.sh --asan
 for b in "${builds[@]}"; do
   make -s -C "$b" -j"$(nproc)" tests/unit/test-config tests/unit/test-cgroup tests/unit/test-cgroup-stats \
-    tests/unit/test-cgroup-devices tests/fuzz/fuzz-config-replay tests/tools/recvtty
+    tests/unit/test-cgroup-devices tests/unit/test-procfs tests/fuzz/fuzz-config-replay tests/tools/recvtty
 done
 
 # Sanitizer reports go to files: a test that expects spacer to fail would
@@ -40,7 +40,7 @@ run_pass() {
   local b=$1 tag="" unit
   [ "$b" = build ] || tag="[${b#build-}] "
   {
-    for unit in test-config test-cgroup test-cgroup-stats test-cgroup-devices; do
+    for unit in test-config test-cgroup test-cgroup-stats test-cgroup-devices test-procfs; do
       "$b/tests/unit/$unit" | sed "s/^\([0-9]* passed\)/# $unit: \1/" || true
     done
     if top_srcdir=. top_builddir=$b tests/fuzz/run-corpus.sh >/dev/null; then

@@ -1002,3 +1002,30 @@ hostname'
   [ "$(cat /proc/sys/kernel/printk_ratelimit_burst)" = "$burst" ]
   [ "$(cat /proc/sys/kernel/hostname)" = "$host_name" ]
 }
+
+# ---- CVE-2025-31133, CVE-2025-52881: masks and /proc writes that cannot
+# be redirected ----
+#
+# Every file these tests offer as the target of a redirected write or mount
+# is the test's own, in its directory or its copy of the rootfs.
+
+@test "CVE-2025-52881: a file a createContainer hook mounts over a sysctl does not get the write; the sysctl does" {
+  # The host has no LSM, so of the writes to /proc the init makes after the
+  # container's mounts exist, the sysctls are the ones within reach.
+  local file=$BATS_TEST_TMPDIR/domainname rootfs mount_bin pid cmd
+  echo original >"$file"
+  rootfs=$(realpath "$BUNDLE/rootfs")
+  mount_bin=$(command -v mount)
+  cmd=$(printf '%q --bind %q %q' "$mount_bin" "$file" "$rootfs/proc/sys/kernel/domainname")
+  update_config '.linux.sysctl = {"kernel.domainname": "spacer-test"}
+    | .hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", $cmd]}]' --arg cmd "$cmd"
+  set_args sleep 100
+  create_container c1
+  pid=$(state_field c1 pid)
+  [ "$(cat "$file")" = original ]
+  # Read in the container's uts namespace through the host's /proc, which
+  # no mount of the container covers.
+  [ "$(nsenter -t "$pid" -u cat /proc/sys/kernel/domainname)" = spacer-test ]
+  spacer delete --force c1
+  assert_nothing_left
+}
