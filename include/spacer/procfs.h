@@ -4,12 +4,16 @@
  * over the knob, or through a /proc that is not procfs at all
  * (CVE-2025-52881). Every such write here goes through a handle on a
  * procfs the container's mounts do not cover, to a file opened below it
- * that crosses no symlink and no mount, and is checked to be on procfs. */
+ * that crosses no symlink and no mount, and is checked to be on procfs.
+ *
+ * Also the rule for the config's mounts inside the container's /proc. */
 #ifndef SPACER_PROCFS_H
 #define SPACER_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "spacer/config.h"
 #include "spacer/error.h"
 
 /* An O_PATH fd of the root of a procfs, checked to be one: a new procfs
@@ -28,5 +32,24 @@ int spc_procfs_open_file (int procfd, const char *path, int flags, spc_err_t *er
 /* Write data to that file, opened write-only. */
 int spc_procfs_write (int procfd, const char *path, const char *data, size_t len,
                       spc_err_t *err);
+
+/* Why the config may not mount m at `dest` (absolute, no ".", ".." or
+ * symlinks), or NULL when it may: nothing may be mounted inside /proc but
+ * procfs at /proc itself and the few files lxcfs emulates. A bind at /proc
+ * needs a procfs source; `check_source` says whether m->source can be
+ * looked at now (relative sources are the bundle's). */
+const char *spc_procfs_mount_refusal (const struct spc_mount *m, const char *dest,
+                                      bool check_source);
+
+/* At mount time, on the target `dest` resolved to (fd): a procfs mounted
+ * elsewhere than /proc holds the same knobs, and is refused as /proc is.
+ * NULL when the target is not on one, or is /proc's (checked above). */
+const char *spc_procfs_target_refusal (const char *dest, int fd);
+
+/* That rule for every mount of the config, on each destination as written
+ * (lexically cleaned), before anything is made. A symlink in the rootfs
+ * can still lead a destination into /proc: mounts.c checks again where it
+ * really leads. */
+int spc_procfs_check_mounts (const struct spc_config *c, spc_err_t *err);
 
 #endif

@@ -80,6 +80,8 @@ spc_linux_validate (const struct spc_config *c, spc_err_t *err)
                                        "needs a new user namespace",
                                i);
     }
+  if (spc_procfs_check_mounts (c, err) < 0)
+    return -1;
   for (size_t i = 0; i < c->linux_.n_sysctl; i++)
     {
       const char *key = c->linux_.sysctl[i].key;

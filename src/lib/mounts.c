@@ -17,6 +17,7 @@
 #include "spacer/mounts.h"
 #include "spacer/namespaces.h"
 #include "spacer/path.h"
+#include "spacer/procfs.h"
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
 
@@ -273,12 +274,30 @@ is_cgroup_type (const char *type)
   return type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0);
 }
 
+/* The rule for mounts inside /proc (procfs.h) once more, on where the
+ * destination really leads: a symlink in the rootfs can take one the
+ * config check passed into /proc. Before anything is made. */
+static int
+check_proc_destination (const struct spc_mount *m, const char *canonical, spc_err_t *err)
+{
+  const char *why = spc_procfs_mount_refusal (m, canonical, true);
+  if (why == NULL)
+    return 0;
+  if (strcmp (canonical, m->destination) == 0)
+    return spc_error_make (err, 0, "`%s`: %s", m->destination, why);
+  return spc_error_make (err, 0, "`%s` is `%s` in the container: %s", m->destination, canonical,
+                         why);
+}
+
 static int
 mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, int idmapped,
              spc_err_t *err)
 {
   enum spc_path_create kind;
-  if (target_kind (m, &kind, err) < 0)
+  _cleanup_free_ char *canonical = NULL;
+  if (target_kind (m, &kind, err) < 0
+      || spc_root_canonical (rootfd, m->destination, &canonical, err) < 0
+      || check_proc_destination (m, canonical, err) < 0)
     return -1;
   /* A /proc that is a symlink elsewhere would leave the container's view
    * of /proc, and the masks on it, somewhere else: refused, as in runc. */
@@ -288,6 +307,9 @@ mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, 
   _cleanup_close_ int fd = spc_root_open (rootfd, m->destination, kind, err);
   if (fd < 0)
     return -1;
+  const char *why = spc_procfs_target_refusal (canonical, fd);
+  if (why)
+    return spc_error_make (err, 0, "`%s`: %s", m->destination, why);
 
   int r;
   if (m->flags & MS_BIND)

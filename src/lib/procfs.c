@@ -148,3 +148,108 @@ spc_procfs_write (int procfd, const char *path, const char *data, size_t len, sp
     return spc_error_errno (err, "write /proc/%s", path);
   return 0;
 }
+
+/* ---- what the config may mount inside /proc ---- */
+
+/* What tools like lxcfs mount over /proc to show a container its own
+ * view: runc's list (libcontainer/rootfs_linux.go, checkProcMount). */
+static const char *const lxcfs_files[] = {
+  "/proc/cpuinfo", "/proc/diskstats",           "/proc/meminfo",
+  "/proc/stat",    "/proc/swaps",               "/proc/uptime",
+  "/proc/loadavg", "/proc/slabinfo",            "/proc/sys/kernel/ns_last_pid",
+  "/proc/sys/crypto/fips_enabled",
+};
+
+static bool
+is_under (const char *dir, const char *path)
+{
+  size_t n = strlen (dir);
+  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool
+source_is_procfs (const struct spc_mount *m)
+{
+  struct statfs sfs;
+  return m->source && statfs (m->source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+const char *
+spc_procfs_mount_refusal (const struct spc_mount *m, const char *dest, bool check_source)
+{
+  if (!is_under ("/proc", dest))
+    return NULL;
+  if (strcmp (dest, "/proc") == 0)
+    {
+      bool bind = m->flags & MS_BIND;
+      if ((!bind && m->type && strcmp (m->type, "proc") == 0)
+          || (bind && (!check_source || source_is_procfs (m))))
+        return NULL;
+      return "only procfs may be mounted at /proc";
+    }
+  for (size_t i = 0; i < sizeof lxcfs_files / sizeof *lxcfs_files; i++)
+    if (strcmp (dest, lxcfs_files[i]) == 0)
+      return NULL;
+  return "inside /proc, where nothing may be mounted but procfs at /proc and the files lxcfs "
+         "emulates (/proc/cpuinfo, /proc/meminfo, ...)";
+}
+
+const char *
+spc_procfs_target_refusal (const char *dest, int fd)
+{
+  struct statfs sfs;
+  if (is_under ("/proc", dest))
+    return NULL;
+  if (fstatfs (fd, &sfs) < 0)
+    return "statfs failed, so it may be on a procfs";
+  if (sfs.f_type != PROC_SUPER_MAGIC)
+    return NULL;
+  return "on a procfs mounted outside /proc, where nothing may be mounted either";
+}
+
+/* `path` as an absolute path without empty, "." or ".." components, read
+ * as text: "/proc//sys/./fs/../kernel" is "/proc/sys/kernel". */
+static char *
+lexically_clean (const char *path)
+{
+  char *out = malloc (strlen (path) + 2);
+  size_t len = 0;
+  if (out == NULL)
+    return NULL;
+  for (const char *p = path; *p;)
+    {
+      size_t n = strcspn (p, "/");
+      if (n == 2 && p[0] == '.' && p[1] == '.')
+        while (len > 0 && out[--len] != '/')
+          ;
+      else if (n > 0 && !(n == 1 && p[0] == '.'))
+        {
+          out[len++] = '/';
+          memcpy (out + len, p, n);
+          len += n;
+        }
+      p += n + (p[n] == '/');
+    }
+  if (len == 0)
+    out[len++] = '/';
+  out[len] = '\0';
+  return out;
+}
+
+int
+spc_procfs_check_mounts (const struct spc_config *c, spc_err_t *err)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const struct spc_mount *m = &c->mounts[i];
+      _cleanup_free_ char *dest = lexically_clean (m->destination);
+      if (dest == NULL)
+        return spc_error_errno (err, "malloc");
+      bool absolute_source = m->source && m->source[0] == '/';
+      const char *why = spc_procfs_mount_refusal (m, dest, absolute_source);
+      if (why)
+        return spc_error_make (err, 0, "mounts[%zu].destination: `%s`: %s", i, m->destination,
+                               why);
+    }
+  return 0;
+}

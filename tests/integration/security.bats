@@ -1009,6 +1009,59 @@ hostname'
 # Every file these tests offer as the target of a redirected write or mount
 # is the test's own, in its directory or its copy of the rootfs.
 
+# refused_bind_with_sysctl DEST PATTERN: with kernel.domainname set and a
+# file of the test's own bind-mounted at DEST, create fails with one line
+# matching PATTERN, leaves nothing, and the file keeps its content.
+refused_bind_with_sysctl() {
+  local file=$BATS_TEST_TMPDIR/domainname
+  echo original >"$file"
+  update_config '.mounts += [{"destination": $d, "type": "bind", "source": $f, "options": ["bind"]}]
+    | .linux.sysctl = {"kernel.domainname": "pwned"}' --arg d "$1" --arg f "$file"
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error "$2"
+  assert_nothing_left
+  [ "$(cat "$file")" = original ]
+}
+
+@test "CVE-2025-52881: a bind mount over a sysctl file is refused before anything is created; the file keeps its content" {
+  refused_bind_with_sysctl /proc/sys/kernel/domainname \
+    'config\.json: mounts\[[0-9]+\]\.destination: `/proc/sys/kernel/domainname`: .*inside /proc'
+}
+
+@test "mounts inside /proc are refused but for the few lxcfs needs; procfs alone may cover /proc" {
+  local dest
+  for dest in /proc/self/attr/exec /proc/1/oom_score_adj /proc//sys/./fs/../kernel/core_pattern \
+    /proc/sys /proc/net/dev; do
+    cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.saved"
+    refused_bind_with_sysctl "$dest" \
+      "config\\.json: mounts\\[[0-9]+\\]\\.destination: \`$(ere_quote "$dest")\`: .*inside /proc"
+    mv "$BATS_TEST_TMPDIR/config.saved" "$BUNDLE/config.json"
+  done
+  update_config '.mounts += [{"destination": "/proc", "type": "tmpfs", "source": "tmpfs"}]'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'config\.json: mounts\[[0-9]+\]\.destination: `/proc`: only procfs'
+  assert_nothing_left
+}
+
+@test "mounts over /proc files lxcfs emulates (/proc/uptime, /proc/meminfo) are taken" {
+  echo "4242.00 1.00" >"$BATS_TEST_TMPDIR/uptime"
+  echo "MemTotal: 4242 kB" >"$BATS_TEST_TMPDIR/meminfo"
+  update_config '.mounts += [{"destination": "/proc/uptime", "type": "bind", "source": $u, "options": ["bind", "ro"]},
+                             {"destination": "/proc/meminfo", "type": "bind", "source": $m, "options": ["bind", "ro"]}]' \
+    --arg u "$BATS_TEST_TMPDIR/uptime" --arg m "$BATS_TEST_TMPDIR/meminfo"
+  set_args sh -c 'cat /proc/uptime /proc/meminfo'
+  run_container c1
+  assert_ok
+  assert_output "4242.00 1.00
+MemTotal: 4242 kB"
+}
+
+@test "CVE-2025-52881: a mount reaching into /proc through a symlink in the rootfs is refused; the file keeps its content" {
+  ln -s /proc/sys/kernel "$BUNDLE/rootfs/etc/kernel-knobs"
+  refused_bind_with_sysctl /etc/kernel-knobs/domainname \
+    'mounts\[[0-9]+\]: `/etc/kernel-knobs/domainname`.*/proc/sys/kernel/domainname.*inside /proc'
+}
+
 @test "CVE-2025-52881: a file a createContainer hook mounts over a sysctl does not get the write; the sysctl does" {
   # The host has no LSM, so of the writes to /proc the init makes after the
   # container's mounts exist, the sysctls are the ones within reach.

@@ -1,5 +1,5 @@
-/* Unit tests for procfs.c: the handle every write to /proc goes through.
- * The cases that mount run in a
+/* Unit tests for procfs.c: the handle every write to /proc goes through,
+ * and the rule for mounts inside /proc. The cases that mount run in a
  * private mount namespace of this process (root only, else skipped): a
  * file of the test's own is bind-mounted over a /proc file, and must never
  * be what spacer opens or writes. No host sysctl is written: knobs are
@@ -180,6 +180,69 @@ the_exec_label_never_lands_in_a_file_over_attr_exec (void)
   return true;
 }
 
+/* ---- what may be mounted inside /proc ---- */
+
+static bool
+only_procfs_and_lxcfs_files_inside_proc (void)
+{
+  struct spc_mount bind = { .flags = MS_BIND, .source = (char *) "/tmp" };
+  struct spc_mount proc = { .type = (char *) "proc" };
+  struct spc_mount tmpfs = { .type = (char *) "tmpfs" };
+  CHECK (spc_procfs_mount_refusal (&bind, "/proc/cpuinfo", true) == NULL);
+  CHECK (spc_procfs_mount_refusal (&bind, "/proc/sys/kernel/ns_last_pid", true) == NULL);
+  CHECK (spc_procfs_mount_refusal (&bind, "/procfs", true) == NULL);
+  CHECK (spc_procfs_mount_refusal (&bind, "/etc", true) == NULL);
+  CHECK (spc_procfs_mount_refusal (&proc, "/proc", true) == NULL);
+  CHECK_CONTAINS (spc_procfs_mount_refusal (&bind, "/proc/sys/kernel/domainname", true),
+                  "inside /proc");
+  CHECK_CONTAINS (spc_procfs_mount_refusal (&bind, "/proc/self", true), "inside /proc");
+  CHECK_CONTAINS (spc_procfs_mount_refusal (&tmpfs, "/proc", true), "only procfs");
+  /* A bind at /proc needs a procfs source, when it can be looked at. */
+  CHECK_CONTAINS (spc_procfs_mount_refusal (&bind, "/proc", true), "only procfs");
+  CHECK (spc_procfs_mount_refusal (&bind, "/proc", false) == NULL);
+  bind.source = (char *) "/proc";
+  CHECK (spc_procfs_mount_refusal (&bind, "/proc", true) == NULL);
+  return true;
+}
+
+static bool
+config_destinations_are_read_without_dots (void)
+{
+  spc_err_t err = NULL;
+  struct spc_mount m = { .flags = MS_BIND, .source = (char *) "/tmp" };
+  struct spc_config c = { .mounts = &m, .n_mounts = 1 };
+  const char *refused[] = { "/proc//sys/./fs/../kernel/core_pattern", "/etc/../proc/sys",
+                            "/proc/sys/", "//proc/1/attr/exec" };
+  const char *taken[] = { "/proc/sys/../../etc", "/proc/./cpuinfo", "/proc/../procfs/x" };
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+    {
+      m.destination = (char *) refused[i];
+      CHECK (spc_procfs_check_mounts (&c, &err) < 0);
+      CHECK_CONTAINS (err->msg, "mounts[0].destination: `");
+      CHECK_CONTAINS (err->msg, refused[i]);
+      spc_error_free (&err);
+    }
+  for (size_t i = 0; i < sizeof taken / sizeof *taken; i++)
+    {
+      m.destination = (char *) taken[i];
+      CHECK (spc_procfs_check_mounts (&c, &err) == 0);
+    }
+  return true;
+}
+
+static bool
+a_target_on_a_procfs_outside_proc_is_refused (void)
+{
+  spc_err_t err = NULL;
+  _cleanup_close_ int h = spc_procfs_open (&err);
+  _cleanup_close_ int dir = open (tmpdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  CHECK (h >= 0 && dir >= 0);
+  CHECK_CONTAINS (spc_procfs_target_refusal ("/mnt/sys/kernel/domainname", h), "procfs");
+  CHECK (spc_procfs_target_refusal ("/proc/cpuinfo", h) == NULL);
+  CHECK (spc_procfs_target_refusal ("/mnt", dir) == NULL);
+  return true;
+}
+
 static bool
 private_mount_namespace (void)
 {
@@ -206,6 +269,9 @@ main (void)
   RUN (self_is_this_process);
   RUN (a_symlink_or_dotdot_on_the_way_is_refused);
   RUN (a_directory_that_is_not_procfs_is_refused);
+  RUN (only_procfs_and_lxcfs_files_inside_proc);
+  RUN (config_destinations_are_read_without_dots);
+  RUN (a_target_on_a_procfs_outside_proc_is_refused);
   bool mounting = private_mount_namespace ();
   RUN_MOUNTING (a_file_over_a_knob_is_refused_through_plain_proc);
   RUN_MOUNTING (the_handle_reaches_the_knob_under_a_file_mounted_over_it);
