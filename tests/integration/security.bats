@@ -933,14 +933,22 @@ exit 0'
   echo more >>"$host_dir/data"
 }
 
-@test "maskedPaths through a symlink inside the rootfs mask the target inside the container" {
+@test "maskedPaths and readonlyPaths through a symlink inside the rootfs are refused; the target keeps its content" {
+  # Each path is resolved once, to a file descriptor, following no symlink:
+  # the mask or the read-only bind lands on the path named or nowhere.
   echo inside-secret >"$BUNDLE/rootfs/secret-target"
+  mkdir "$BUNDLE/rootfs/rw-target"
   ln -s ../secret-target "$BUNDLE/rootfs/etc/secret"
+  ln -s /rw-target "$BUNDLE/rootfs/etc/rodir"
   update_config '.linux.maskedPaths += ["/etc/secret"]'
-  set_args sh -c 'cat /etc/secret /secret-target; echo "cat=$?"'
+  set_args sh -c 'cat /etc/secret; echo written >/secret-target'
   run_container c1
-  assert_ok
-  assert_output "cat=0"
+  assert_error 'maskedPaths\[[0-9]+\]: `/etc/secret`.*symlink'
+  assert_nothing_left
+  update_config '.linux.maskedPaths -= ["/etc/secret"] | .linux.readonlyPaths += ["/etc/rodir"]'
+  run_container c1
+  assert_error 'readonlyPaths\[[0-9]+\]: `/etc/rodir`.*symlink'
+  assert_nothing_left
   [ "$(cat "$BUNDLE/rootfs/secret-target")" = inside-secret ]
 }
 
@@ -1009,6 +1017,14 @@ hostname'
 # Every file these tests offer as the target of a redirected write or mount
 # is the test's own, in its directory or its copy of the rootfs.
 
+# dev_from_dir DIR: the container's /dev is DIR bind-mounted (nothing else
+# under /dev), as a config may have it.
+dev_from_dir() {
+  update_config '.mounts |= map(select(.destination | startswith("/dev") | not))
+    | .mounts += [{"destination": "/dev", "type": "bind", "source": $dir, "options": ["rbind", "rw"]}]' \
+    --arg dir "$1"
+}
+
 # refused_bind_with_sysctl DEST PATTERN: with kernel.domainname set and a
 # file of the test's own bind-mounted at DEST, create fails with one line
 # matching PATTERN, leaves nothing, and the file keeps its content.
@@ -1021,6 +1037,37 @@ refused_bind_with_sysctl() {
   assert_error "$2"
   assert_nothing_left
   [ "$(cat "$file")" = original ]
+}
+
+@test "CVE-2025-31133: a /dev/null that is a symlink to a file is refused for maskedPaths; the file is untouched" {
+  local dev=$BATS_TEST_TMPDIR/dev
+  mkdir "$dev"
+  echo original >"$dev/target"
+  ln -s target "$dev/null"
+  dev_from_dir "$dev"
+  echo secret >"$BUNDLE/rootfs/etc/masked"
+  update_config '.linux.maskedPaths = ["/etc/masked"]'
+  set_args sh -c 'cat /etc/masked; echo written >/etc/masked'
+  run_container c1
+  assert_error 'maskedPaths.*/dev/null.*not the null device'
+  assert_nothing_left
+  [ "$(cat "$dev/target")" = original ]
+  [ "$(cat "$BUNDLE/rootfs/etc/masked")" = secret ]
+}
+
+@test "a masked file below a read-only path reads empty, writes to it go to /dev/null, the rest stays read-only" {
+  mkdir "$BUNDLE/rootfs/rodir"
+  echo secret >"$BUNDLE/rootfs/rodir/masked"
+  update_config '.root.readonly = false
+    | .linux.maskedPaths += ["/rodir/masked"] | .linux.readonlyPaths += ["/rodir"]'
+  set_args sh -c 'wc -c </rodir/masked; echo x >/rodir/masked && echo into-null; touch /rodir/new 2>&1; true'
+  run_container c1
+  assert_ok
+  assert_output "0
+into-null
+touch: /rodir/new: Read-only file system"
+  [ "$(cat "$BUNDLE/rootfs/rodir/masked")" = secret ]
+  [ ! -e "$BUNDLE/rootfs/rodir/new" ]
 }
 
 @test "CVE-2025-52881: a bind mount over a sysctl file is refused before anything is created; the file keeps its content" {
