@@ -451,8 +451,10 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
     return -1;
   if (spc_namespaces_creates (c, SPC_NS_NETWORK) && spc_namespaces_loopback_up (err) < 0)
     return -1;
-  if (apply_sysctls (c, a->proc_fd, err) < 0 || spc_mounts_finalize (c, err) < 0
-      || setup_terminal (a, err) < 0 || await_cgroup (a, err) < 0)
+  /* The terminal before the masks and read-only paths: /dev/console is
+   * made in /dev, which they may cover or make read-only. */
+  if (apply_sysctls (c, a->proc_fd, err) < 0 || setup_terminal (a, err) < 0
+      || spc_mounts_finalize (c, err) < 0 || await_cgroup (a, err) < 0)
     return -1;
   if (spc_process_apply_rlimits (p, err) < 0)
     return -1;
