@@ -57,7 +57,7 @@ file_is (const char *path, const char *text)
 static bool
 handle_is_the_root_of_a_procfs (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   _cleanup_close_ int h = spc_procfs_open (&err);
   struct statfs sfs;
   struct stat st;
@@ -70,7 +70,7 @@ handle_is_the_root_of_a_procfs (void)
 static bool
 self_is_this_process (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   _cleanup_close_ int h = spc_procfs_open (&err);
   CHECK (h >= 0);
   _cleanup_close_ int fd = spc_procfs_open_file (h, "self/stat", O_RDONLY, &err);
@@ -85,7 +85,7 @@ self_is_this_process (void)
 static bool
 a_symlink_or_dotdot_on_the_way_is_refused (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   _cleanup_close_ int h = spc_procfs_open (&err);
   CHECK (h >= 0);
   /* /proc/net is a symlink to self/net. */
@@ -101,7 +101,7 @@ a_symlink_or_dotdot_on_the_way_is_refused (void)
 static bool
 a_directory_that_is_not_procfs_is_refused (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   char path[128];
   CHECK (own_file ("oom_score_adj", "0", path, sizeof path));
   _cleanup_close_ int fake = open (tmpdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -129,7 +129,7 @@ cover (const char *target, char path[PATH_SIZE])
 static bool
 a_file_over_a_knob_is_refused_through_plain_proc (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   char path[PATH_SIZE];
   CHECK (cover ("/proc/sys/kernel/domainname", path));
   _cleanup_close_ int plain = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -146,7 +146,7 @@ a_file_over_a_knob_is_refused_through_plain_proc (void)
 static bool
 the_handle_reaches_the_knob_under_a_file_mounted_over_it (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   char path[PATH_SIZE];
   CHECK (cover ("/proc/sys/kernel/hostname", path));
   _cleanup_close_ int h = spc_procfs_open (&err);
@@ -166,7 +166,7 @@ the_handle_reaches_the_knob_under_a_file_mounted_over_it (void)
 static bool
 the_exec_label_never_lands_in_a_file_over_attr_exec (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   char path[PATH_SIZE];
   CHECK (cover ("/proc/thread-self/attr/exec", path));
   struct spc_process p = { .apparmor_profile = (char *) "spacer-unit-test" };
@@ -208,7 +208,7 @@ only_procfs_and_lxcfs_files_inside_proc (void)
 static bool
 config_destinations_are_read_without_dots (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   struct spc_mount m = { .flags = MS_BIND, .source = (char *) "/tmp" };
   struct spc_config c = { .mounts = &m, .n_mounts = 1 };
   const char *refused[] = { "/proc//sys/./fs/../kernel/core_pattern", "/etc/../proc/sys",
@@ -233,7 +233,7 @@ config_destinations_are_read_without_dots (void)
 static bool
 a_target_on_a_procfs_outside_proc_is_refused (void)
 {
-  spc_err_t err = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
   _cleanup_close_ int h = spc_procfs_open (&err);
   _cleanup_close_ int dir = open (tmpdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   CHECK (h >= 0 && dir >= 0);
