@@ -37,6 +37,13 @@ int spc_error_prefix (spc_err_t *err, const char *fmt, ...)
 
 void spc_error_free (spc_err_t *err);
 
+/* Did the failure in *err come with errno e (ENOENT: something missing)? */
+static inline bool
+spc_error_is (const spc_err_t *err, int e)
+{
+  return err && *err && (*err)->errno_ == e;
+}
+
 /* Release an error that is deliberately ignored (best-effort paths). */
 static inline void spc_error_ignore (spc_err_t *err) { spc_error_free (err); }
 

@@ -33,6 +33,7 @@ struct spc_init_args
   bool die_with_runtime;     /* a foreground run: SIGKILL when the runtime dies */
   /* Filled in by the init itself: */
   bool cgroup_done;
+  int proc_fd;        /* procfs handle (procfs.h), opened once the namespaces are joined */
   int fifo_fd;        /* exec.fifo once start released us; -1 before */
   int own_fds_dirfd;  /* the init's /proc/self/fd, to reopen fifo_path_fd */
   char *hook_states;  /* state documents for createContainer and startContainer */

@@ -10,7 +10,8 @@
 
 int spc_lsm_check (const struct spc_config *c, spc_err_t *err);
 
-/* In the init, before exec: the label the program gets when it runs. */
-int spc_lsm_set_exec_label (const struct spc_process *p, spc_err_t *err);
+/* In the init, before exec: the label the program gets when it runs,
+ * written through the procfs handle procfd (procfs.h). */
+int spc_lsm_set_exec_label (const struct spc_process *p, int procfd, spc_err_t *err);
 
 #endif

@@ -25,8 +25,17 @@ bool spc_mount_is_cgroup (const struct spc_mount *m);
 int spc_mounts_enter_root (const struct spc_config *c, const char *rootfs, bool no_pivot,
                            spc_err_t *err);
 
-/* After pivot_root: masked paths, read-only paths, a read-only root. */
+/* After pivot_root: masked paths, read-only paths, a read-only root. Each
+ * listed path is resolved once, through no symlink (refused), and mounted
+ * on by fd; files are masked with the container's /dev/null, which must
+ * be the null device. */
 int spc_mounts_finalize (const struct spc_config *c, spc_err_t *err);
+
+/* Mounts made by file descriptor, nothing resolved by path at the mount:
+ * attach the detached mount `tree` (fsmount, open_tree) onto `target`;
+ * bind what the fd `source` is (any open file, O_PATH too) onto it. */
+int spc_mounts_attach (int tree, int target, spc_err_t *err);
+int spc_mounts_bind_fd (int source, int target, spc_err_t *err);
 
 /* Is there a config mount at `destination`? */
 const struct spc_mount *spc_mounts_find (const struct spc_config *c, const char *destination);

@@ -36,11 +36,13 @@ int spc_namespaces_restore_parent (const struct spc_config *c, int fds[SPC_NS_CO
 /* In the init: join the namespaces given by path, user namespace first. */
 int spc_namespaces_join (const struct spc_config *c, int fds[SPC_NS_COUNT], spc_err_t *err);
 
-/* Write /proc/PID/FILE (uid_map or gid_map) from n mappings; none: no-op. */
-int spc_namespaces_write_map (pid_t pid, const char *file, const struct spc_id_mapping *m,
-                              size_t n, spc_err_t *err);
+/* Write /proc/PID/FILE (uid_map or gid_map) from n mappings, through the
+ * procfs handle procfd (procfs.h); none: no-op. */
+int spc_namespaces_write_map (int procfd, pid_t pid, const char *file,
+                              const struct spc_id_mapping *m, size_t n, spc_err_t *err);
 
-/* Runtime side: write /proc/PID/{uid_map,gid_map} from the config. */
+/* Runtime side: write /proc/PID/{uid_map,gid_map} from the config (and
+ * setgroups, for a plain user), through a procfs handle of its own. */
 int spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *err);
 
 /* Bring up "lo" in the current network namespace. */

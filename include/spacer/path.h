@@ -30,6 +30,13 @@ int spc_root_canonical (int rootfd, const char *path, char **out, spc_err_t *err
  * symlinks kept inside, /proc's magic links refused. */
 int spc_root_open_dir_strict (int rootfd, const char *path, spc_err_t *err);
 
+/* An O_PATH fd of `path` below the root, resolved by the kernel in one
+ * go and through no symlink at all (ELOOP, "goes through a symlink"): the
+ * file that was at exactly that path. Whatever is renamed or swapped in
+ * there afterwards, the fd stays that file. A missing path fails with
+ * ENOENT. */
+int spc_root_open_no_symlinks (int rootfd, const char *path, spc_err_t *err);
+
 /* Fails (ELOOP) when `path` below the root goes through a symlink; a path
  * that does not exist yet passes. For proc and sysfs, which must land
  * where the container expects them (CVE-2019-16884). */

@@ -7,7 +7,8 @@
 #include "spacer/error.h"
 
 int spc_process_apply_rlimits (const struct spc_process *p, spc_err_t *err);
-int spc_process_apply_oom_score_adj (const struct spc_process *p, spc_err_t *err);
+/* Written through the procfs handle procfd (procfs.h). */
+int spc_process_apply_oom_score_adj (const struct spc_process *p, int procfd, spc_err_t *err);
 
 /* Warn about each configured capability that the kernel lacks or that the
  * runtime itself does not hold (this host's bounding set, say): it cannot

@@ -17,8 +17,8 @@
 int spc_terminal_connect (const char *path, spc_err_t *err);
 
 /* In the init, after pivot_root: open a pty through /dev/ptmx, size it
- * (0x0: leave it), send the master over sock and make the slave the
- * controlling terminal and stdio. */
+ * (0x0: leave it), mount the slave on /dev/console, send the master over
+ * sock and make the slave the controlling terminal and stdio. */
 int spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *err);
 
 /* Receive the master sent by spc_terminal_setup. */

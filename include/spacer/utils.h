@@ -13,11 +13,6 @@
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int spc_write_all (int fd, const void *buf, size_t len);
 
-/* Write a whole file at dirfd/name (O_TRUNC). Used for /proc and sysfs knobs,
- * so no fsync. */
-int spc_write_file_at (int dirfd, const char *name, const char *data, size_t len,
-                       spc_err_t *err);
-
 /* Replace dirfd/name atomically: write a temporary file beside it, fsync,
  * rename over the target, so readers see the old or the new file, never a
  * torn one, even across a crash. */

@@ -15,6 +15,7 @@
 #include "spacer/cleanup.h"
 #include "spacer/idmap.h"
 #include "spacer/namespaces.h"
+#include "spacer/procfs.h"
 
 /* A user namespace holding the given maps, as an fd: a child is born in a
  * new one, waits while we write its maps and open its namespace, and is
@@ -34,8 +35,9 @@ userns_with_maps (const struct spc_id_mapping *uids, size_t n_uids,
   int fd = -1;
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/ns/user", (int) pid);
-  if (spc_namespaces_write_map (pid, "uid_map", uids, n_uids, err) == 0
-      && spc_namespaces_write_map (pid, "gid_map", gids, n_gids, err) == 0
+  _cleanup_close_ int procfd = spc_procfs_open (err);
+  if (procfd >= 0 && spc_namespaces_write_map (procfd, pid, "uid_map", uids, n_uids, err) == 0
+      && spc_namespaces_write_map (procfd, pid, "gid_map", gids, n_gids, err) == 0
       && (fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
     spc_error_errno (err, "open `%s`", path);
   kill (pid, SIGKILL);

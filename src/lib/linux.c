@@ -26,6 +26,7 @@
 #include "spacer/path.h"
 #include "spacer/namespaces.h"
 #include "spacer/process.h"
+#include "spacer/procfs.h"
 #include "spacer/seccomp.h"
 #include "spacer/status.h"
 #include "spacer/sync.h"
@@ -81,6 +82,8 @@ spc_linux_validate (const struct spc_config *c, spc_err_t *err)
                                        "needs a new user namespace",
                                i);
     }
+  if (spc_procfs_check_mounts (c, err) < 0)
+    return -1;
   for (size_t i = 0; i < c->linux_.n_sysctl; i++)
     {
       const char *key = c->linux_.sysctl[i].key;
@@ -126,20 +129,22 @@ spc_linux_check_joined (const struct spc_config *c, const int ns_fds[SPC_NS_COUN
   return 0;
 }
 
+/* Through the init's procfs handle: a file the container mounted over
+ * the knob, or a /proc that is not procfs, never gets the value. */
 static int
-apply_sysctls (const struct spc_config *c, spc_err_t *err)
+apply_sysctls (const struct spc_config *c, int procfd, spc_err_t *err)
 {
   for (size_t i = 0; i < c->linux_.n_sysctl; i++)
     {
       const struct spc_sysctl *s = &c->linux_.sysctl[i];
       char path[512];
-      int n = snprintf (path, sizeof path, "/proc/sys/%s", s->key);
+      int n = snprintf (path, sizeof path, "sys/%s", s->key);
       if (n < 0 || (size_t) n >= sizeof path)
         return spc_error_make (err, ENAMETOOLONG, "linux.sysctl[\"%s\"]", s->key);
-      for (char *p = path + 10; *p; p++)
+      for (char *p = path + 4; *p; p++)
         if (*p == '.')
           *p = '/';
-      if (spc_write_file_at (AT_FDCWD, path, s->value, strlen (s->value), err) < 0)
+      if (spc_procfs_write (procfd, path, s->value, strlen (s->value), err) < 0)
         return spc_error_prefix (err, "linux.sysctl[\"%s\"]", s->key);
     }
   return 0;
@@ -427,12 +432,16 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
   if (spc_namespaces_join (c, a->ns_fds, err) < 0)
     return -1;
   spc_namespaces_close (a->ns_fds);
+  /* Before the container's mounts: every write to /proc from here on
+   * goes through it (procfs.h). */
+  if ((a->proc_fd = spc_procfs_open (err)) < 0)
+    return -1;
   if (setsid () < 0)
     return spc_error_errno (err, "setsid");
   if (join_session_keyring (a, err) < 0)
     return -1;
   /* Names first: createContainer hooks already see the container's. */
-  if (set_names (c, err) < 0 || spc_process_apply_oom_score_adj (p, err) < 0)
+  if (set_names (c, err) < 0 || spc_process_apply_oom_score_adj (p, a->proc_fd, err) < 0)
     return -1;
   /* Built now, while the runtime still moves the init into its cgroups. */
   if (c->linux_.seccomp
@@ -445,8 +454,10 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
     return -1;
   if (spc_namespaces_creates (c, SPC_NS_NETWORK) && spc_namespaces_loopback_up (err) < 0)
     return -1;
-  if (apply_sysctls (c, err) < 0 || spc_mounts_finalize (c, err) < 0
-      || setup_terminal (a, err) < 0 || await_cgroup (a, err) < 0)
+  /* The terminal before the masks and read-only paths: /dev/console is
+   * made in /dev, which they may cover or make read-only. */
+  if (apply_sysctls (c, a->proc_fd, err) < 0 || setup_terminal (a, err) < 0
+      || spc_mounts_finalize (c, err) < 0 || await_cgroup (a, err) < 0)
     return -1;
   if (spc_process_apply_rlimits (p, err) < 0)
     return -1;
@@ -555,7 +566,7 @@ container_init (struct spc_init_args *a)
       && spc_hooks_run (&a->config->hooks, SPC_HOOK_START_CONTAINER, start_hook_state (a), &err)
              < 0)
     report_and_exit (a, &err);
-  if (spc_lsm_set_exec_label (&a->config->process, &err) < 0
+  if (spc_lsm_set_exec_label (&a->config->process, a->proc_fd, &err) < 0
       || spc_process_apply_scheduling (&a->config->process, &err) < 0
       || spc_process_apply_personality (&a->config->linux_, &err) < 0)
     report_and_exit (a, &err);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/lsm.h"
+#include "spacer/procfs.h"
 #include "spacer/utils.h"
 
 static bool
@@ -38,33 +40,41 @@ spc_lsm_check (const struct spc_config *c, spc_err_t *err)
   return 0;
 }
 
-/* /proc/self/attr/<module>/exec where the kernel has the per-module files,
- * else the shared /proc/self/attr/exec. */
+/* The calling thread's attr/<module>/exec where the kernel has the
+ * per-module files, else the shared attr/exec; through the procfs handle,
+ * so that nothing the container mounted over it takes the label instead. */
 static int
-write_exec_attr (const char *module, const char *value, const char *what, spc_err_t *err)
+write_exec_attr (int procfd, const char *module, const char *value, const char *what,
+                 spc_err_t *err)
 {
   char path[64];
-  snprintf (path, sizeof path, "/proc/self/attr/%s/exec", module);
-  if (access (path, F_OK) < 0)
-    snprintf (path, sizeof path, "/proc/self/attr/exec");
-  if (spc_write_file_at (AT_FDCWD, path, value, strlen (value), err) < 0)
+  snprintf (path, sizeof path, "thread-self/attr/%s/exec", module);
+  _cleanup_close_ int fd = spc_procfs_open_file (procfd, path, O_WRONLY, err);
+  if (fd < 0 && spc_error_is (err, ENOENT))
+    {
+      spc_error_free (err);
+      fd = spc_procfs_open_file (procfd, "thread-self/attr/exec", O_WRONLY, err);
+    }
+  if (fd < 0)
     return spc_error_prefix (err, "%s", what);
+  if (spc_write_all (fd, value, strlen (value)) < 0)
+    return spc_error_errno (err, "%s: write the exec label", what);
   return 0;
 }
 
 int
-spc_lsm_set_exec_label (const struct spc_process *p, spc_err_t *err)
+spc_lsm_set_exec_label (const struct spc_process *p, int procfd, spc_err_t *err)
 {
   if (p->apparmor_profile && p->apparmor_profile[0])
     {
       _cleanup_free_ char *value = NULL;
       if (asprintf (&value, "exec %s", p->apparmor_profile) < 0)
         return spc_error_errno (err, "asprintf");
-      if (write_exec_attr ("apparmor", value, "process.apparmorProfile", err) < 0)
+      if (write_exec_attr (procfd, "apparmor", value, "process.apparmorProfile", err) < 0)
         return -1;
     }
   if (p->selinux_label && p->selinux_label[0]
-      && write_exec_attr ("selinux", p->selinux_label, "process.selinuxLabel", err) < 0)
+      && write_exec_attr (procfd, "selinux", p->selinux_label, "process.selinuxLabel", err) < 0)
     return -1;
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "spacer/mounts.h"
 #include "spacer/namespaces.h"
 #include "spacer/path.h"
+#include "spacer/procfs.h"
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
 
@@ -273,12 +275,30 @@ is_cgroup_type (const char *type)
   return type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0);
 }
 
+/* The rule for mounts inside /proc (procfs.h) once more, on where the
+ * destination really leads: a symlink in the rootfs can take one the
+ * config check passed into /proc. Before anything is made. */
+static int
+check_proc_destination (const struct spc_mount *m, const char *canonical, spc_err_t *err)
+{
+  const char *why = spc_procfs_mount_refusal (m, canonical, true);
+  if (why == NULL)
+    return 0;
+  if (strcmp (canonical, m->destination) == 0)
+    return spc_error_make (err, 0, "`%s`: %s", m->destination, why);
+  return spc_error_make (err, 0, "`%s` is `%s` in the container: %s", m->destination, canonical,
+                         why);
+}
+
 static int
 mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, int idmapped,
              spc_err_t *err)
 {
   enum spc_path_create kind;
-  if (target_kind (m, &kind, err) < 0)
+  _cleanup_free_ char *canonical = NULL;
+  if (target_kind (m, &kind, err) < 0
+      || spc_root_canonical (rootfd, m->destination, &canonical, err) < 0
+      || check_proc_destination (m, canonical, err) < 0)
     return -1;
   /* A /proc that is a symlink elsewhere would leave the container's view
    * of /proc, and the masks on it, somewhere else: refused, as in runc. */
@@ -288,6 +308,9 @@ mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, 
   _cleanup_close_ int fd = spc_root_open (rootfd, m->destination, kind, err);
   if (fd < 0)
     return -1;
+  const char *why = spc_procfs_target_refusal (canonical, fd);
+  if (why)
+    return spc_error_make (err, 0, "`%s`: %s", m->destination, why);
 
   int r;
   if (m->flags & MS_BIND)
@@ -435,49 +458,131 @@ spc_mounts_enter_root (const struct spc_config *c, const char *rootfs, bool no_p
   return 0;
 }
 
-static int
-mask_path (const char *path, spc_err_t *err)
+/* ---- mounts by file descriptor ----
+ * Source and target are files already open: nothing is resolved by path
+ * at the mount, so a symlink swapped in there meanwhile redirects
+ * nothing. */
+
+int
+spc_mounts_attach (int tree, int target, spc_err_t *err)
 {
-  struct stat st;
-  if (lstat (path, &st) < 0)
-    {
-      if (errno == ENOENT)
-        return 0; /* nothing to hide */
-      return spc_error_errno (err, "maskedPaths: stat `%s`", path);
-    }
-  if (S_ISDIR (st.st_mode))
-    {
-      if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
-        return spc_error_errno (err, "maskedPaths: mount tmpfs on `%s`", path);
-      return 0;
-    }
-  if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0)
-    return spc_error_errno (err, "maskedPaths: bind /dev/null on `%s`", path);
+  if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return spc_error_errno (err, "move_mount");
   return 0;
 }
 
-static int
-readonly_path (const char *path, spc_err_t *err)
+int
+spc_mounts_bind_fd (int source, int target, spc_err_t *err)
 {
-  if (mount (path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+  _cleanup_close_ int tree = open_tree (source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0)
+    return spc_error_errno (err, "open_tree");
+  return spc_mounts_attach (tree, target, err);
+}
+
+/* ---- masked and read-only paths ---- */
+
+/* The container's /dev/null, which masks bind over files. It must be the
+ * null device: a /dev/null that is a symlink or a file would put that
+ * file, say a /proc knob, writable at the masked path (CVE-2025-31133).
+ * Symlinks inside the container are followed: what counts is the device
+ * the fd is, and that fd is what gets mounted. */
+static int
+open_dev_null (int rootfd, spc_err_t *err)
+{
+  _cleanup_close_ int fd = spc_root_open (rootfd, "/dev/null", SPC_PATH_NO_CREATE, err);
+  struct stat st;
+  if (fd < 0)
+    return spc_error_prefix (err, "maskedPaths");
+  if (fstat (fd, &st) < 0)
+    return spc_error_errno (err, "maskedPaths: stat /dev/null");
+  if (!S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
+    return spc_error_make (err, 0, "maskedPaths: /dev/null in the container is not the null "
+                                   "device (1:3), refused");
+  return spc_steal_fd (&fd);
+}
+
+/* The path's own file, resolved once and through no symlink: a link there
+ * (planted, or swapped in) cannot move the mask or the read-only bind onto
+ * something else. 0 with *fd = -1 when it is missing. */
+static int
+open_listed_path (int rootfd, const char *list, size_t i, const char *path, int *fd,
+                  spc_err_t *err)
+{
+  *fd = spc_root_open_no_symlinks (rootfd, path, err);
+  if (*fd >= 0)
+    return 0;
+  if (spc_error_is (err, ENOENT))
     {
-      if (errno == ENOENT)
-        return 0;
-      return spc_error_errno (err, "readonlyPaths: bind `%s`", path);
+      spc_error_free (err);
+      return 0; /* nothing to hide or protect */
     }
-  if (mount (NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags (path), NULL) < 0)
-    return spc_error_errno (err, "readonlyPaths: remount `%s` read-only", path);
+  return spc_error_prefix (err, "%s[%zu]", list, i);
+}
+
+/* An empty read-only tmpfs over a directory. */
+static int
+mask_dir (int target, spc_err_t *err)
+{
+  _cleanup_close_ int fs = fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  _cleanup_close_ int tree = -1;
+  if (fs < 0 || fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0
+      || (tree = fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY)) < 0)
+    return spc_error_errno (err, "mount an empty tmpfs");
+  return spc_mounts_attach (tree, target, err);
+}
+
+static int
+mask_path (int rootfd, int devnull, size_t i, const char *path, spc_err_t *err)
+{
+  _cleanup_close_ int target = -1;
+  struct stat st;
+  if (open_listed_path (rootfd, "maskedPaths", i, path, &target, err) < 0)
+    return -1;
+  if (target < 0)
+    return 0;
+  if (fstat (target, &st) < 0)
+    return spc_error_errno (err, "maskedPaths[%zu]: stat `%s`", i, path);
+  if ((S_ISDIR (st.st_mode) ? mask_dir (target, err) : spc_mounts_bind_fd (devnull, target, err))
+      < 0)
+    return spc_error_prefix (err, "maskedPaths[%zu]: mask `%s`", i, path);
+  return 0;
+}
+
+/* A read-only bind of the path onto itself, with what is mounted below
+ * it; only its top mount turns read-only, as in runc. */
+static int
+readonly_path (int rootfd, size_t i, const char *path, spc_err_t *err)
+{
+  _cleanup_close_ int target = -1, tree = -1;
+  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+  if (open_listed_path (rootfd, "readonlyPaths", i, path, &target, err) < 0)
+    return -1;
+  if (target < 0)
+    return 0;
+  tree = open_tree (target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0 || mount_setattr (tree, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
+    return spc_error_errno (err, "readonlyPaths[%zu]: bind `%s` read-only", i, path);
+  if (spc_mounts_attach (tree, target, err) < 0)
+    return spc_error_prefix (err, "readonlyPaths[%zu]: `%s`", i, path);
   return 0;
 }
 
 int
 spc_mounts_finalize (const struct spc_config *c, spc_err_t *err)
 {
-  for (size_t i = 0; i < c->linux_.n_masked_paths; i++)
-    if (mask_path (c->linux_.masked_paths[i], err) < 0)
+  const struct spc_linux *l = &c->linux_;
+  _cleanup_close_ int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int devnull = -1;
+  if (rootfd < 0)
+    return spc_error_errno (err, "open /");
+  if (l->n_masked_paths && (devnull = open_dev_null (rootfd, err)) < 0)
+    return -1;
+  for (size_t i = 0; i < l->n_masked_paths; i++)
+    if (mask_path (rootfd, devnull, i, l->masked_paths[i], err) < 0)
       return -1;
-  for (size_t i = 0; i < c->linux_.n_readonly_paths; i++)
-    if (readonly_path (c->linux_.readonly_paths[i], err) < 0)
+  for (size_t i = 0; i < l->n_readonly_paths; i++)
+    if (readonly_path (rootfd, i, l->readonly_paths[i], err) < 0)
       return -1;
   if (c->root.readonly
       && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags ("/"), NULL) < 0)

@@ -13,6 +13,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/namespaces.h"
+#include "spacer/procfs.h"
 #include "spacer/utils.h"
 
 #ifndef NS_GET_NSTYPE
@@ -105,7 +106,9 @@ write_time_offsets (const struct spc_config *c, spc_err_t *err)
                      (long long) boot->secs, boot->nanosecs);
   if (len == 0)
     return 0;
-  if (spc_write_file_at (AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t) len, err) < 0)
+  _cleanup_close_ int procfd = spc_procfs_open (err);
+  if (procfd < 0
+      || spc_procfs_write (procfd, "self/timens_offsets", buf, (size_t) len, err) < 0)
     return spc_error_prefix (err, "linux.timeOffsets");
   return 0;
 }
@@ -186,8 +189,8 @@ format_id_map (const struct spc_id_mapping *m, size_t n, char **out)
 }
 
 int
-spc_namespaces_write_map (pid_t pid, const char *file, const struct spc_id_mapping *m, size_t n,
-                          spc_err_t *err)
+spc_namespaces_write_map (int procfd, pid_t pid, const char *file,
+                          const struct spc_id_mapping *m, size_t n, spc_err_t *err)
 {
   if (n == 0)
     return 0;
@@ -196,13 +199,17 @@ spc_namespaces_write_map (pid_t pid, const char *file, const struct spc_id_mappi
   if (len < 0)
     return spc_error_errno (err, "format %s", file);
   char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
-  return spc_write_file_at (AT_FDCWD, path, text, (size_t) len, err);
+  snprintf (path, sizeof path, "%d/%s", (int) pid, file);
+  return spc_procfs_write (procfd, path, text, (size_t) len, err);
 }
 
 int
 spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *err)
 {
+  const struct spc_linux *l = &c->linux_;
+  _cleanup_close_ int procfd = spc_procfs_open (err);
+  if (procfd < 0)
+    return spc_error_prefix (err, "linux.uidMappings");
   /* Without CAP_SETGID over the parent namespace (a runtime run by a plain
    * user) the kernel takes a gid_map only once setgroups(2) is disabled in
    * the child: otherwise the container could drop a group the user's
@@ -210,13 +217,15 @@ spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *
   if (geteuid () != 0)
     {
       char path[64];
-      snprintf (path, sizeof path, "/proc/%d/setgroups", (int) pid);
-      if (spc_write_file_at (AT_FDCWD, path, "deny", 4, err) < 0)
+      snprintf (path, sizeof path, "%d/setgroups", (int) pid);
+      if (spc_procfs_write (procfd, path, "deny", 4, err) < 0)
         return spc_error_prefix (err, "linux.gidMappings");
     }
-  if (spc_namespaces_write_map (pid, "uid_map", c->linux_.uid_mappings, c->linux_.n_uid_mappings, err) < 0)
+  if (spc_namespaces_write_map (procfd, pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err)
+      < 0)
     return spc_error_prefix (err, "linux.uidMappings");
-  if (spc_namespaces_write_map (pid, "gid_map", c->linux_.gid_mappings, c->linux_.n_gid_mappings, err) < 0)
+  if (spc_namespaces_write_map (procfd, pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err)
+      < 0)
     return spc_error_prefix (err, "linux.gidMappings");
   return 0;
 }

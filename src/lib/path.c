@@ -27,14 +27,16 @@ spc_fd_path (int fd, char buf[SPC_FD_PATH_MAX])
   return buf;
 }
 
+/* openat2 below rootfd, as if rootfd were "/", /proc's magic links
+ * refused, with `resolve` flags besides. An empty or "/" path means the
+ * root itself. */
 static int
-openat2_in_root (int rootfd, const char *path, int flags)
+openat2_below (int rootfd, const char *path, int flags, uint64_t resolve)
 {
   struct open_how how = {
     .flags = (uint64_t) flags | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
   };
-  /* An empty or "/" path means the root itself. */
   while (*path == '/')
     path++;
   if (*path == '\0')
@@ -44,6 +46,12 @@ openat2_in_root (int rootfd, const char *path, int flags)
     fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
   while (fd < 0 && errno == EAGAIN);
   return fd;
+}
+
+static int
+openat2_in_root (int rootfd, const char *path, int flags)
+{
+  return openat2_below (rootfd, path, flags, 0);
 }
 
 /* Append one component to a canonical path held in buf. */
@@ -233,41 +241,34 @@ spc_root_open (int rootfd, const char *path, enum spc_path_create create, spc_er
 int
 spc_root_open_dir_strict (int rootfd, const char *path, spc_err_t *err)
 {
-  struct open_how how = {
-    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  while (*path == '/')
-    path++;
-  int fd;
-  do
-    fd = (int) syscall (SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
-  while (fd < 0 && errno == EAGAIN);
+  int fd = openat2_below (rootfd, path, O_PATH | O_DIRECTORY, 0);
   if (fd < 0)
-    return spc_error_errno (err, "`/%s`", path);
+    return spc_error_errno (err, "`/%s`", path + strspn (path, "/"));
   return fd;
+}
+
+int
+spc_root_open_no_symlinks (int rootfd, const char *path, spc_err_t *err)
+{
+  int fd = openat2_below (rootfd, path, O_PATH, RESOLVE_NO_SYMLINKS);
+  if (fd >= 0)
+    return fd;
+  path += strspn (path, "/");
+  if (errno == ELOOP)
+    return spc_error_make (err, ELOOP, "`/%s` goes through a symlink", path);
+  return spc_error_errno (err, "`/%s`", path);
 }
 
 int
 spc_root_check_no_symlinks (int rootfd, const char *path, spc_err_t *err)
 {
-  struct open_how how = {
-    .flags = O_PATH | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-  };
-  while (*path == '/')
-    path++;
-  int fd = (int) syscall (SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
-  if (fd >= 0)
+  _cleanup_close_ int fd = spc_root_open_no_symlinks (rootfd, path, err);
+  if (fd < 0 && spc_error_is (err, ENOENT))
     {
-      close (fd);
+      spc_error_free (err);
       return 0;
     }
-  if (errno == ENOENT)
-    return 0;
-  if (errno == ELOOP)
-    return spc_error_make (err, ELOOP, "`/%s` goes through a symlink", path);
-  return spc_error_errno (err, "`/%s`", path);
+  return fd < 0 ? -1 : 0;
 }
 
 int

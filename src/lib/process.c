@@ -16,6 +16,7 @@
 #include "spacer/cleanup.h"
 #include "spacer/log.h"
 #include "spacer/process.h"
+#include "spacer/procfs.h"
 #include "spacer/utils.h"
 
 int
@@ -34,13 +35,13 @@ spc_process_apply_rlimits (const struct spc_process *p, spc_err_t *err)
 }
 
 int
-spc_process_apply_oom_score_adj (const struct spc_process *p, spc_err_t *err)
+spc_process_apply_oom_score_adj (const struct spc_process *p, int procfd, spc_err_t *err)
 {
   if (!p->has_oom_score_adj)
     return 0;
   char buf[16];
   int len = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
-  if (spc_write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) len, err) < 0)
+  if (spc_procfs_write (procfd, "self/oom_score_adj", buf, (size_t) len, err) < 0)
     return spc_error_prefix (err, "process.oomScoreAdj");
   return 0;
 }

@@ -9,11 +9,14 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
+#include "spacer/mounts.h"
+#include "spacer/path.h"
 #include "spacer/terminal.h"
 #include "spacer/utils.h"
 
@@ -61,11 +64,52 @@ open_pty (int *master, int *slave, spc_err_t *err)
   return 0;
 }
 
+/* The file at /dev/console to mount the pty on: made here, or a file or
+ * device already there. Never a symlink, which would take the mount
+ * elsewhere (CVE-2025-52565): refused. */
+static int
+open_console_target (int dev, spc_err_t *err)
+{
+  int fd = openat (dev, "console", O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+                   0600);
+  if (fd >= 0 || errno != EEXIST)
+    return fd >= 0 ? fd : spc_error_errno (err, "process.terminal: create /dev/console");
+  _cleanup_close_ int existing = openat (dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (existing < 0 || fstat (existing, &st) < 0)
+    return spc_error_errno (err, "process.terminal: open /dev/console");
+  if (S_ISLNK (st.st_mode))
+    return spc_error_make (err, ELOOP, "process.terminal: /dev/console is a symlink: refused, "
+                                       "not followed");
+  if (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode))
+    return spc_error_make (err, EINVAL, "process.terminal: /dev/console is neither a file nor a "
+                                        "device");
+  return spc_steal_fd (&existing);
+}
+
+/* /dev/console is the pty, as the runtime-spec asks of process.terminal:
+ * the slave bind-mounted by fd onto the file open_console_target gives. */
+static int
+mount_console (int slave, spc_err_t *err)
+{
+  _cleanup_close_ int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int dev = -1, console = -1;
+  if (root < 0)
+    return spc_error_errno (err, "process.terminal: open /");
+  if ((dev = spc_root_open_dir_strict (root, "/dev", err)) < 0)
+    return spc_error_prefix (err, "process.terminal");
+  if ((console = open_console_target (dev, err)) < 0)
+    return -1;
+  if (spc_mounts_bind_fd (slave, console, err) < 0)
+    return spc_error_prefix (err, "process.terminal: mount the pty on /dev/console");
+  return 0;
+}
+
 int
 spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *err)
 {
   _cleanup_close_ int master = -1, slave = -1;
-  if (open_pty (&master, &slave, err) < 0)
+  if (open_pty (&master, &slave, err) < 0 || mount_console (slave, err) < 0)
     return -1;
   if (height || width)
     {

@@ -35,17 +35,6 @@ spc_write_all (int fd, const void *buf, size_t len)
 }
 
 int
-spc_write_file_at (int dirfd, const char *name, const char *data, size_t len, spc_err_t *err)
-{
-  _cleanup_close_ int fd = openat (dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0)
-    return spc_error_errno (err, "open `%s`", name);
-  if (spc_write_all (fd, data, len) < 0)
-    return spc_error_errno (err, "write `%s`", name);
-  return 0;
-}
-
-int
 spc_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
                           mode_t mode, spc_err_t *err)
 {

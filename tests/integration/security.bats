@@ -923,14 +923,22 @@ exit 0'
   echo more >>"$host_dir/data"
 }
 
-@test "maskedPaths through a symlink inside the rootfs mask the target inside the container" {
+@test "maskedPaths and readonlyPaths through a symlink inside the rootfs are refused; the target keeps its content" {
+  # Each path is resolved once, to a file descriptor, following no symlink:
+  # the mask or the read-only bind lands on the path named or nowhere.
   echo inside-secret >"$BUNDLE/rootfs/secret-target"
+  mkdir "$BUNDLE/rootfs/rw-target"
   ln -s ../secret-target "$BUNDLE/rootfs/etc/secret"
+  ln -s /rw-target "$BUNDLE/rootfs/etc/rodir"
   update_config '.linux.maskedPaths += ["/etc/secret"]'
-  set_args sh -c 'cat /etc/secret /secret-target; echo "cat=$?"'
+  set_args sh -c 'cat /etc/secret; echo written >/secret-target'
   run_container c1
-  assert_ok
-  assert_output "cat=0"
+  assert_error 'maskedPaths\[[0-9]+\]: `/etc/secret`.*symlink'
+  assert_nothing_left
+  update_config '.linux.maskedPaths -= ["/etc/secret"] | .linux.readonlyPaths += ["/etc/rodir"]'
+  run_container c1
+  assert_error 'readonlyPaths\[[0-9]+\]: `/etc/rodir`.*symlink'
+  assert_nothing_left
   [ "$(cat "$BUNDLE/rootfs/secret-target")" = inside-secret ]
 }
 
@@ -991,4 +999,123 @@ hostname'
   [ "$(tail -n1 <<<"$output")" != evil-name ]
   [ "$(cat /proc/sys/kernel/printk_ratelimit_burst)" = "$burst" ]
   [ "$(cat /proc/sys/kernel/hostname)" = "$host_name" ]
+}
+
+# ---- CVE-2025-31133, CVE-2025-52881: masks and /proc writes that cannot
+# be redirected ----
+#
+# Every file these tests offer as the target of a redirected write or mount
+# is the test's own, in its directory or its copy of the rootfs.
+
+# dev_from_dir DIR: the container's /dev is DIR bind-mounted (nothing else
+# under /dev), as a config may have it.
+dev_from_dir() {
+  update_config '.mounts |= map(select(.destination | startswith("/dev") | not))
+    | .mounts += [{"destination": "/dev", "type": "bind", "source": $dir, "options": ["rbind", "rw"]}]' \
+    --arg dir "$1"
+}
+
+# refused_bind_with_sysctl DEST PATTERN: with kernel.domainname set and a
+# file of the test's own bind-mounted at DEST, create fails with one line
+# matching PATTERN, leaves nothing, and the file keeps its content.
+refused_bind_with_sysctl() {
+  local file=$BATS_TEST_TMPDIR/domainname
+  echo original >"$file"
+  update_config '.mounts += [{"destination": $d, "type": "bind", "source": $f, "options": ["bind"]}]
+    | .linux.sysctl = {"kernel.domainname": "pwned"}' --arg d "$1" --arg f "$file"
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error "$2"
+  assert_nothing_left
+  [ "$(cat "$file")" = original ]
+}
+
+@test "CVE-2025-31133: a /dev/null that is a symlink to a file is refused for maskedPaths; the file is untouched" {
+  local dev=$BATS_TEST_TMPDIR/dev
+  mkdir "$dev"
+  echo original >"$dev/target"
+  ln -s target "$dev/null"
+  dev_from_dir "$dev"
+  echo secret >"$BUNDLE/rootfs/etc/masked"
+  update_config '.linux.maskedPaths = ["/etc/masked"]'
+  set_args sh -c 'cat /etc/masked; echo written >/etc/masked'
+  run_container c1
+  assert_error 'maskedPaths.*/dev/null.*not the null device'
+  assert_nothing_left
+  [ "$(cat "$dev/target")" = original ]
+  [ "$(cat "$BUNDLE/rootfs/etc/masked")" = secret ]
+}
+
+@test "a masked file below a read-only path reads empty, writes to it go to /dev/null, the rest stays read-only" {
+  mkdir "$BUNDLE/rootfs/rodir"
+  echo secret >"$BUNDLE/rootfs/rodir/masked"
+  update_config '.root.readonly = false
+    | .linux.maskedPaths += ["/rodir/masked"] | .linux.readonlyPaths += ["/rodir"]'
+  set_args sh -c 'wc -c </rodir/masked; echo x >/rodir/masked && echo into-null; touch /rodir/new 2>&1; true'
+  run_container c1
+  assert_ok
+  assert_output "0
+into-null
+touch: /rodir/new: Read-only file system"
+  [ "$(cat "$BUNDLE/rootfs/rodir/masked")" = secret ]
+  [ ! -e "$BUNDLE/rootfs/rodir/new" ]
+}
+
+@test "CVE-2025-52881: a bind mount over a sysctl file is refused before anything is created; the file keeps its content" {
+  refused_bind_with_sysctl /proc/sys/kernel/domainname \
+    'config\.json: mounts\[[0-9]+\]\.destination: `/proc/sys/kernel/domainname`: .*inside /proc'
+}
+
+@test "mounts inside /proc are refused but for the few lxcfs needs; procfs alone may cover /proc" {
+  local dest
+  for dest in /proc/self/attr/exec /proc/1/oom_score_adj /proc//sys/./fs/../kernel/core_pattern \
+    /proc/sys /proc/net/dev; do
+    cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.saved"
+    refused_bind_with_sysctl "$dest" \
+      "config\\.json: mounts\\[[0-9]+\\]\\.destination: \`$(ere_quote "$dest")\`: .*inside /proc"
+    mv "$BATS_TEST_TMPDIR/config.saved" "$BUNDLE/config.json"
+  done
+  update_config '.mounts += [{"destination": "/proc", "type": "tmpfs", "source": "tmpfs"}]'
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'config\.json: mounts\[[0-9]+\]\.destination: `/proc`: only procfs'
+  assert_nothing_left
+}
+
+@test "mounts over /proc files lxcfs emulates (/proc/uptime, /proc/meminfo) are taken" {
+  echo "4242.00 1.00" >"$BATS_TEST_TMPDIR/uptime"
+  echo "MemTotal: 4242 kB" >"$BATS_TEST_TMPDIR/meminfo"
+  update_config '.mounts += [{"destination": "/proc/uptime", "type": "bind", "source": $u, "options": ["bind", "ro"]},
+                             {"destination": "/proc/meminfo", "type": "bind", "source": $m, "options": ["bind", "ro"]}]' \
+    --arg u "$BATS_TEST_TMPDIR/uptime" --arg m "$BATS_TEST_TMPDIR/meminfo"
+  set_args sh -c 'cat /proc/uptime /proc/meminfo'
+  run_container c1
+  assert_ok
+  assert_output "4242.00 1.00
+MemTotal: 4242 kB"
+}
+
+@test "CVE-2025-52881: a mount reaching into /proc through a symlink in the rootfs is refused; the file keeps its content" {
+  ln -s /proc/sys/kernel "$BUNDLE/rootfs/etc/kernel-knobs"
+  refused_bind_with_sysctl /etc/kernel-knobs/domainname \
+    'mounts\[[0-9]+\]: `/etc/kernel-knobs/domainname`.*/proc/sys/kernel/domainname.*inside /proc'
+}
+
+@test "CVE-2025-52881: a file a createContainer hook mounts over a sysctl does not get the write; the sysctl does" {
+  # The host has no LSM, so of the writes to /proc the init makes after the
+  # container's mounts exist, the sysctls are the ones within reach.
+  local file=$BATS_TEST_TMPDIR/domainname rootfs mount_bin pid cmd
+  echo original >"$file"
+  rootfs=$(realpath "$BUNDLE/rootfs")
+  mount_bin=$(command -v mount)
+  cmd=$(printf '%q --bind %q %q' "$mount_bin" "$file" "$rootfs/proc/sys/kernel/domainname")
+  update_config '.linux.sysctl = {"kernel.domainname": "spacer-test"}
+    | .hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", $cmd]}]' --arg cmd "$cmd"
+  set_args sleep 100
+  create_container c1
+  pid=$(state_field c1 pid)
+  [ "$(cat "$file")" = original ]
+  # Read in the container's uts namespace through the host's /proc, which
+  # no mount of the container covers.
+  [ "$(nsenter -t "$pid" -u cat /proc/sys/kernel/domainname)" = spacer-test ]
+  spacer delete --force c1
+  assert_nothing_left
 }

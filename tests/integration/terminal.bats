@@ -272,6 +272,32 @@ dev-tty-opens" ]
   [ "$tty_output" = "37 111" ]
 }
 
+@test "console socket: /dev/console is the program's pty, as the runtime-spec asks of process.terminal" {
+  # pts majors are 136 (0x88); /dev/console is the pty itself, bind-mounted.
+  set_sh_terminal 'stat -c "%F %t" /dev/console
+    [ "$(stat -c %d:%i /dev/console)" = "$(stat -c %d:%i "$(tty)")" ] && echo same-as-tty
+    echo through-console >/dev/console'
+  console_run c1
+  [ "$tty_output" = "character special file 88
+same-as-tty
+through-console" ]
+}
+
+@test "console socket: a /dev/console symlink in the rootfs is refused, not followed (CVE-2025-52565)" {
+  # /dev from the rootfs, not a tmpfs: the image's /dev/console is what
+  # spacer finds there.
+  update_config '.mounts |= map(select(.destination != "/dev"))'
+  echo original >"$BUNDLE/rootfs/console-target"
+  ln -s /console-target "$BUNDLE/rootfs/dev/console"
+  set_sh_terminal 'echo written >/dev/console'
+  start_recvtty
+  capture spacer_timed create --console-socket "$SOCK" --bundle "$BUNDLE" c1
+  assert_error 'process\.terminal: /dev/console.*symlink'
+  assert_nothing_left
+  [ "$(cat "$BUNDLE/rootfs/console-target")" = original ]
+  [ -L "$BUNDLE/rootfs/dev/console" ]
+}
+
 @test "console socket: the program's exit closes the pty: the receiver reads to its end" {
   set_sh_terminal 'echo first; sleep 0.2; echo last'
   console_run c1
