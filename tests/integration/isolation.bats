@@ -745,22 +745,25 @@ root:x:0:0:root:/root:/bin/sh'
 
 # ---- the session keyring ----
 
-# keyrings_inside [run flags...]: the names of the keyrings the program
-# possesses, from /proc/keys (which the default config masks).
+# keyrings_inside [run flags...]: the names of the keyrings /proc/keys (which
+# the default config masks) shows the program, run as container KEYRING_ID:
+# an ID of this test's own, since a keyring outlives its container for a
+# while and stays visible to root.
 keyrings_inside() {
   [ -e /proc/keys ] || skip "the kernel has no keys (no /proc/keys)"
+  KEYRING_ID=keys-$BATS_TEST_NUMBER-$$-$RANDOM
   update_config '.linux.maskedPaths -= ["/proc/keys"]'
   set_args sh -c 'awk "\$8 == \"keyring\" { sub(/:.*/, \"\", \$9); print \$9 }" /proc/keys'
-  run spacer_timed run --bundle "$BUNDLE" "$@" c1
+  run spacer_timed run --bundle "$BUNDLE" "$@" "$KEYRING_ID"
   assert_ok
 }
 
 @test "session keyring: the container joins a new one of its own, named _ses.ID, as with runc" {
   keyrings_inside
-  grep -qx '_ses\.c1' <<<"$output" || { echo "keyrings inside: $output" >&2; false; }
+  grep -qxF "_ses.$KEYRING_ID" <<<"$output" || { echo "keyrings inside: $output" >&2; false; }
 }
 
 @test "run --no-new-keyring: the container keeps the caller's session keyring" {
   keyrings_inside --no-new-keyring
-  ! grep -q '_ses\.c1' <<<"$output"
+  ! grep -qF "_ses.$KEYRING_ID" <<<"$output"
 }
