@@ -31,12 +31,6 @@ drop_namespace() {
   fi
 }
 
-# join_namespace TYPE PATH: the config's TYPE namespace is the one at PATH.
-join_namespace() {
-  update_config '(.linux.namespaces[] | select(.type == $t)) |= {type: $t, path: $p}' \
-    --arg t "$1" --arg p "$2"
-}
-
 # require_time_namespace: skip the test on a kernel without time namespaces.
 require_time_namespace() {
   [ -e /proc/self/ns/time ] || skip "the kernel has no time namespaces"

@@ -115,18 +115,6 @@ write_script() {
   chmod 755 "$1"
 }
 
-# A copy of spacer for tests where the container tries to reach the binary
-# that made it: should one of them get through, it writes to the copy, not
-# to the build others use.
-spacer_copy() {
-  SPACER_COPY=$BATS_TEST_TMPDIR/spacer-copy
-  cp "$SPACER" "$SPACER_COPY"
-}
-
-copy_spacer() {
-  "$SPACER_COPY" --root "$ROOT" "$@"
-}
-
 # ---- capabilities ----
 
 @test "capabilities: root gets the five sets exactly as configured" {

@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# CVE-2019-5736: the runtime's binary is never reachable from a container.
+# Every process spacer puts into a container's namespaces must run from an
+# image that cannot be written through /proc/PID/exe, however it got there:
+# the init of a default config running a program that turns out to be
+# spacer itself, `/proc/self/exe` as the program, an init in a pid
+# namespace another container shares, and an in-container hook.
+#
+# Each test runs a copy of spacer made for it (spacer_copy) and attacks
+# that copy with fixtures/exe/exe-attack.c: open the image through
+# /proc/PID/exe for writing; open it for reading, keep the descriptor and
+# write through it once no runtime runs (the kernel refuses writes to a
+# running binary); against a read-only mount, clear its flag or clone it.
+# The test then checks what the attacker reported and that the copy's
+# SHA-256 did not change.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+  mkdir "$BATS_FILE_TMPDIR/no-rootfs"
+  cp -a "$SPACER_TEST_ROOTFS" "$BATS_FILE_TMPDIR/rootfs"
+  gcc -static -O2 -Wall -o "$BATS_FILE_TMPDIR/rootfs/bin/exe-attack" \
+    "$BATS_TEST_DIRNAME/fixtures/exe/exe-attack.c"
+}
+
+setup() {
+  # As in security.bats: the bundle hardlinks this file's rootfs; tests
+  # replace files, never write to them.
+  SPACER_TEST_ROOTFS=$BATS_FILE_TMPDIR/no-rootfs setup_bundle
+  rmdir "$BUNDLE/rootfs"
+  cp -al "$BATS_FILE_TMPDIR/rootfs" "$BUNDLE/rootfs"
+  BG_PIDS=()
+  # The attacker's report (and the tests' fifos) live here, bound at /out.
+  OUT=$BATS_TEST_TMPDIR/out
+  bind_host_dir "$OUT" /out
+  REPORT=$OUT/report
+  spacer_copy
+  COPY_HASH=$(sha256sum <"$SPACER_COPY")
+}
+
+teardown() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  teardown_containers
+}
+
+# ---- helpers of this file ----
+
+# attack_from_mount_ns PID TARGET: the attacker (exe-attack --enter, see
+# there) in the mount namespace and root of the container whose init is
+# PID, with the capabilities of the process it attacks there, TARGET: an
+# ordinary container process, but one that outlives the container's pid 1,
+# which is what makes the attack work once the runtime is gone.
+attack_from_mount_ns() {
+  "$BUNDLE/rootfs/bin/exe-attack" --enter "$1" "$2" /out/report </dev/null >/dev/null 2>&1 &
+  BG_PIDS+=("$!")
+}
+
+# wait_for_report [LINE]: poll up to 30 s for a report line starting with
+# LINE (default: "done", the attacker's last word).
+wait_for_report() {
+  local i
+  for i in $(seq 600); do
+    grep -q "^${1:-done}" "$REPORT" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "no \"${1:-done}\" in the attacker's report: $(cat "$REPORT" 2>&1)" >&2
+  return 1
+}
+
+# assert_not_written: the attacker finished, nothing it opened took a
+# write, and the copy of spacer is byte for byte what it was.
+assert_not_written() {
+  wait_for_report
+  echo "attacker: $(cat "$REPORT")" >&2
+  ! grep -q '^written' "$REPORT"
+  [ "$(sha256sum <"$SPACER_COPY")" = "$COPY_HASH" ]
+}
+
+# hold_spacer_on_fifo: the container's pid 1 becomes spacer (how, the test
+# says), which opens its --log /out/log first: a fifo, so it blocks there
+# until release_spacer, still spacer, for the attacker to take its exe.
+hold_spacer_on_fifo() {
+  mkfifo "$OUT/log"
+}
+
+release_spacer() {
+  timeout -k 5 10 cat "$OUT/log" >/dev/null
+}
+
+# image_with_spacer_libs: the rootfs gets the dynamic loader and libraries
+# spacer links (any Debian image has most of them): a hostile image
+# carries what the runtime's binary needs to run in it.
+image_with_spacer_libs() {
+  local lib
+  for lib in $(ldd "$SPACER_COPY" | grep -o '/[^ ]*'); do
+    mkdir -p "$BUNDLE/rootfs$(dirname "$lib")"
+    cp -L "$lib" "$BUNDLE/rootfs$lib"
+  done
+}
+
+# ---- the attacks ----
+
+@test "CVE-2019-5736: an image whose program is #!/proc/self/exe cannot write spacer through /proc/1/exe" {
+  # A default config, a hostile image: its `true` runs spacer, the image
+  # the init executes from, as the container's pid 1.
+  hold_spacer_on_fifo
+  image_with_spacer_libs
+  rm "$BUNDLE/rootfs/bin/true"
+  printf '#!/proc/self/exe --log=/out/log\n' >"$BUNDLE/rootfs/bin/true"
+  chmod 755 "$BUNDLE/rootfs/bin/true"
+  copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
+  copy_spacer start c1
+  attack_from_mount_ns "$(state_field c1 pid)" 1
+  wait_for_report "open /proc/1/exe for reading"
+  release_spacer
+  wait_for_status c1 stopped
+  assert_not_written
+}
+
+@test "CVE-2019-5736: /proc/self/exe as the program cannot write spacer through /proc/1/exe" {
+  hold_spacer_on_fifo
+  image_with_spacer_libs
+  set_args /proc/self/exe --log=/out/log state c1
+  copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
+  copy_spacer start c1
+  attack_from_mount_ns "$(state_field c1 pid)" 1
+  wait_for_report "open /proc/1/exe for reading"
+  release_spacer
+  wait_for_status c1 stopped
+  assert_not_written
+}
+
+@test "CVE-2019-5736: a container sharing its pid namespace cannot write spacer through the init's exe" {
+  # The attacker is pid 1 of container a, with CAP_SYS_PTRACE (the init
+  # being undumpable stops no one else). Container b joins a's pid
+  # namespace; its init is spacer until start.
+  update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
+  set_args /bin/exe-attack scan /out/report
+  spacer run --detach --bundle "$BUNDLE" a </dev/null >"$BATS_TEST_TMPDIR/a.log" 2>&1
+  update_config '.process.capabilities |= with_entries(.value -= ["CAP_SYS_PTRACE"])'
+  join_namespace pid "/proc/$(state_field a pid)/ns/pid"
+  set_args true
+  copy_spacer create --bundle "$BUNDLE" b >"$BATS_TEST_TMPDIR/b.log" 2>&1 </dev/null
+  wait_for_report "open /proc/"
+  copy_spacer start b
+  copy_spacer delete b
+  assert_not_written
+}
+
+@test "CVE-2019-5736: an in-container hook cannot write spacer through /proc/1/exe, nor unwrap it" {
+  # startContainer runs in the container with the runtime's capabilities,
+  # CAP_SYS_ADMIN included, while pid 1 is still spacer: it may also try
+  # to make a read-only mount writable again.
+  update_config '.hooks.startContainer = [{"path": "/bin/exe-attack",
+    "args": ["exe-attack", "--daemon", "1", "/out/report"]}]'
+  set_args sleep 100
+  copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
+  # start returns once the init executed sleep: no spacer runs now.
+  copy_spacer start c1
+  assert_not_written
+}
