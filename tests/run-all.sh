@@ -21,7 +21,7 @@ bash tests/bootstrap.sh
 [ ${#builds[@]} -eq 1 ] || bash tests/bootstrap.sh --asan
 for b in "${builds[@]}"; do
   make -s -C "$b" -j"$(nproc)" tests/unit/test-config tests/unit/test-cgroup tests/unit/test-cgroup-stats \
-    tests/unit/test-cgroup-devices tests/fuzz/fuzz-config-replay tests/tools/recvtty
+    tests/unit/test-cgroup-devices tests/fuzz/fuzz-config-replay tests/tools/recvtty tests/tools/lib-create
 done
 
 # Sanitizer reports go to files: a test that expects spacer to fail would

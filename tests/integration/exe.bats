@@ -149,6 +149,7 @@ image_with_spacer_libs() {
   copy_spacer create --bundle "$BUNDLE" b >"$BATS_TEST_TMPDIR/b.log" 2>&1 </dev/null
   wait_for_report "open /proc/"
   copy_spacer start b
+  wait_for_status b stopped
   copy_spacer delete b
   assert_not_written
 }
@@ -163,5 +164,20 @@ image_with_spacer_libs() {
   copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
   # start returns once the init executed sleep: no spacer runs now.
   copy_spacer start c1
+  assert_not_written
+}
+
+@test "CVE-2019-5736: a program embedding libspacer cannot be written by an in-container hook" {
+  # What the container could reach is the embedding program's own binary
+  # (a copy of tests/tools/lib-create), which gives the library no argv:
+  # the library re-executes it from a protected image all the same.
+  SPACER_COPY=$BATS_TEST_TMPDIR/lib-create-copy
+  cp "$LIB_CREATE" "$SPACER_COPY"
+  COPY_HASH=$(sha256sum <"$SPACER_COPY")
+  update_config '.hooks.startContainer = [{"path": "/bin/exe-attack",
+    "args": ["exe-attack", "--daemon", "1", "/out/report"]}]'
+  set_args sleep 100
+  "$SPACER_COPY" "$ROOT" "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
+  spacer start c1
   assert_not_written
 }
