@@ -24,8 +24,10 @@
 
 extern char **environ;
 
-/* Set across the re-execution only: which image the new one must find
- * itself running from, the mount id of a read-only clone or "memfd". */
+/* Set across the re-execution only: "PID:IMAGE", the process re-executed
+ * (an exec keeps the pid) and the image it must find itself running from,
+ * the mount id of a read-only clone or "memfd". A child of the re-executed
+ * program that inherits it is not PID, and ignores it. */
 #define SEALED_ENV "_SPACER_SEALED_IMAGE"
 #define MEMFD_MARK "memfd"
 
@@ -174,6 +176,18 @@ read_cmdline (char **text, spc_err_t *err)
   return argv;
 }
 
+/* The image a re-execution of this very process was told to run from,
+ * or NULL. */
+static const char *
+own_mark (void)
+{
+  const char *mark = getenv (SEALED_ENV);
+  char *end;
+  if (mark == NULL || strtol (mark, &end, 10) != (long) getpid () || *end != ':')
+    return NULL;
+  return end + 1;
+}
+
 static int
 reexec_protected (int exe, spc_err_t *err)
 {
@@ -185,7 +199,9 @@ reexec_protected (int exe, spc_err_t *err)
   _cleanup_close_ int image = protected_copy_of (exe, mark, sizeof mark, err);
   if (image < 0)
     return spc_error_prefix (err, "CVE-2019-5736: a protected image of spacer");
-  if (setenv (SEALED_ENV, mark, 1) < 0)
+  char value[64];
+  snprintf (value, sizeof value, "%ld:%s", (long) getpid (), mark);
+  if (setenv (SEALED_ENV, value, 1) < 0)
     return spc_error_errno (err, "setenv");
   execveat (image, "", argv, environ, AT_EMPTY_PATH);
   int saved = errno;
@@ -201,7 +217,7 @@ spc_sealed_ensure (spc_err_t *err)
   _cleanup_close_ int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (exe < 0)
     return spc_error_errno (err, "open /proc/self/exe");
-  const char *mark = getenv (SEALED_ENV);
+  const char *mark = own_mark ();
   if (protected_image (exe, mark))
     {
       running_protected = true;
