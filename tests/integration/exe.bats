@@ -41,12 +41,7 @@ setup() {
 }
 
 teardown() {
-  local pid
-  for pid in "${BG_PIDS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  teardown_containers
+  teardown_background_and_containers
 }
 
 # ---- helpers of this file ----
@@ -82,26 +77,30 @@ assert_not_written() {
   [ "$(sha256sum <"$SPACER_COPY")" = "$COPY_HASH" ]
 }
 
-# hold_spacer_on_fifo: the container's pid 1 becomes spacer (how, the test
-# says), which opens its --log /out/log first: a fifo, so it blocks there
-# until release_spacer, still spacer, for the attacker to take its exe.
-hold_spacer_on_fifo() {
-  mkfifo "$OUT/log"
-}
-
-release_spacer() {
-  timeout -k 5 10 cat "$OUT/log" >/dev/null
-}
-
-# image_with_spacer_libs: the rootfs gets the dynamic loader and libraries
-# spacer links (any Debian image has most of them): a hostile image
-# carries what the runtime's binary needs to run in it.
-image_with_spacer_libs() {
+# spacer_may_run_in_image: the rootfs gets the dynamic loader and
+# libraries spacer links (any Debian image has most of them), as a hostile
+# image would, and /out/log is a fifo: spacer run as the container's pid 1
+# with --log=/out/log blocks opening it, still spacer, until
+# attack_spacer_as_pid1 lets it go on.
+spacer_may_run_in_image() {
   local lib
   for lib in $(ldd "$SPACER_COPY" | grep -o '/[^ ]*'); do
     mkdir -p "$BUNDLE/rootfs$(dirname "$lib")"
     cp -L "$lib" "$BUNDLE/rootfs$lib"
   done
+  mkfifo "$OUT/log"
+}
+
+# attack_spacer_as_pid1: container c1, made and started by the copy,
+# whose program turns out to be spacer (how, the test says); the attacker
+# takes the exe of its pid 1, which then goes on and ends the container.
+attack_spacer_as_pid1() {
+  copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
+  copy_spacer start c1
+  attack_from_mount_ns "$(state_field c1 pid)" 1
+  wait_for_report "open /proc/1/exe for reading"
+  timeout -k 5 10 cat "$OUT/log" >/dev/null
+  wait_for_status c1 stopped
 }
 
 # ---- the image ----
@@ -123,30 +122,18 @@ image_with_spacer_libs() {
 @test "CVE-2019-5736: an image whose program is #!/proc/self/exe cannot write spacer through /proc/1/exe" {
   # A default config, a hostile image: its `true` runs spacer, the image
   # the init executes from, as the container's pid 1.
-  hold_spacer_on_fifo
-  image_with_spacer_libs
+  spacer_may_run_in_image
   rm "$BUNDLE/rootfs/bin/true"
   printf '#!/proc/self/exe --log=/out/log\n' >"$BUNDLE/rootfs/bin/true"
   chmod 755 "$BUNDLE/rootfs/bin/true"
-  copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
-  copy_spacer start c1
-  attack_from_mount_ns "$(state_field c1 pid)" 1
-  wait_for_report "open /proc/1/exe for reading"
-  release_spacer
-  wait_for_status c1 stopped
+  attack_spacer_as_pid1
   assert_not_written
 }
 
 @test "CVE-2019-5736: /proc/self/exe as the program cannot write spacer through /proc/1/exe" {
-  hold_spacer_on_fifo
-  image_with_spacer_libs
+  spacer_may_run_in_image
   set_args /proc/self/exe --log=/out/log state c1
-  copy_spacer create --bundle "$BUNDLE" c1 >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null
-  copy_spacer start c1
-  attack_from_mount_ns "$(state_field c1 pid)" 1
-  wait_for_report "open /proc/1/exe for reading"
-  release_spacer
-  wait_for_status c1 stopped
+  attack_spacer_as_pid1
   assert_not_written
 }
 

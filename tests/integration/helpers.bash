@@ -270,6 +270,17 @@ teardown_containers() {
   return "$leaked"
 }
 
+# teardown_background_and_containers: kill the background processes the
+# test started ($BG_PIDS, by PID only), then teardown_containers.
+teardown_background_and_containers() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  teardown_containers
+}
+
 # fnv1a TEXT: the 32-bit FNV-1a hash spacer puts in default cgroup names
 # (spacer-ID.HASH, the hash of the state directory).
 fnv1a() {

@@ -14,12 +14,7 @@ setup() {
 }
 
 teardown() {
-  local pid
-  for pid in "${BG_PIDS[@]}"; do
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  teardown_containers
+  teardown_background_and_containers
 }
 
 # ---- helpers of this file ----
