@@ -82,9 +82,10 @@ protected_image (int exe, const char *mark)
  * anonymous mount namespace of its own that lives as long as the returned
  * descriptor, which only this process holds, close-on-exec. The exec
  * closes it, so the namespace is gone before the new image runs, and the
- * mount is then in no namespace at all: mount_setattr, a remount and
- * open_tree all refuse a mount that is not mounted in the caller's
- * namespace (or an anonymous one), whatever the caller's capabilities.
+ * mount is then in no namespace at all: mount_setattr, a remount,
+ * move_mount and open_tree all refuse a mount that is not mounted in the
+ * caller's namespace (or an anonymous one), whatever the caller's
+ * capabilities.
  * The read-only flag stays, and every path to the file through the mount,
  * /proc/PID/exe and /proc/self/fd/N included, opens it for reading only. */
 static int
