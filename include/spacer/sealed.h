@@ -10,7 +10,8 @@
  * (`/proc/self/exe`, a `#!/proc/self/exe` script) is that image executed
  * again. So before it makes any of them the runtime process itself must run
  * from an image nothing can write: spc_sealed_ensure, the first step of
- * create and run, re-executes the calling program from one unless it
+ * create and run (and of whatever else comes to put a process into a
+ * container, exec), re-executes the calling program from one unless it
  * already runs from one. That costs one exec per create or run, always:
  * whether something of the container can reach the init, or will turn out
  * to be spacer, is not known in advance.
