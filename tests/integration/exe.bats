@@ -182,3 +182,17 @@ attack_spacer_as_pid1() {
   spacer start c1
   assert_not_written
 }
+
+@test "CVE-2019-5736: spacer not running from the image made for it fails, and creates nothing" {
+  # The mark a re-execution leaves for the new image (sealed.c) names the
+  # process and the image: here this very process, and an image it does
+  # not run from. It must fail closed, not start a container.
+  capture sh -c 'export _SPACER_SEALED_IMAGE=$$:memfd; exec "$0" --root "$1" run --bundle "$2" c1' \
+    "$SPACER_COPY" "$ROOT" "$BUNDLE"
+  assert_error 'CVE-2019-5736: the re-executed spacer does not run from its protected image'
+  assert_nothing_left
+  # A mark for another process (inherited from a re-executed parent, say)
+  # is not this one's business: it protects itself and runs.
+  _SPACER_SEALED_IMAGE=1:memfd capture copy_spacer run --bundle "$BUNDLE" c2
+  assert_ok
+}
