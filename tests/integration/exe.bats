@@ -10,9 +10,10 @@
 # that copy with fixtures/exe/exe-attack.c: open the image through
 # /proc/PID/exe for writing; open it for reading, keep the descriptor and
 # write through it once no runtime runs (the kernel refuses writes to a
-# running binary); against a read-only mount, clear its flag or clone it.
-# The test then checks what the attacker reported and that the copy's
-# SHA-256 did not change.
+# running binary); against a read-only mount, clear its flag, clone it or
+# move it into its own namespace. The test then checks what the attacker
+# reported and that the copy's SHA-256 did not change. A control shows the
+# same attack writing where a read-only mount is left open to it.
 
 load helpers
 
@@ -23,6 +24,7 @@ setup_file() {
   cp -a "$SPACER_TEST_ROOTFS" "$BATS_FILE_TMPDIR/rootfs"
   gcc -static -O2 -Wall -o "$BATS_FILE_TMPDIR/rootfs/bin/exe-attack" \
     "$BATS_TEST_DIRNAME/fixtures/exe/exe-attack.c"
+  gcc -O2 -Wall -o "$BATS_FILE_TMPDIR/ro-exec" "$BATS_TEST_DIRNAME/fixtures/exe/ro-exec.c"
 }
 
 setup() {
@@ -101,6 +103,27 @@ attack_spacer_as_pid1() {
   wait_for_report "open /proc/1/exe for reading"
   timeout -k 5 10 cat "$OUT/log" >/dev/null
   wait_for_status c1 stopped
+}
+
+# ---- the control ----
+
+@test "control: the attacker writes through a read-only clone whose namespace still lives" {
+  # What the exec spares spacer: while a descriptor from open_tree keeps
+  # the clone's anonymous mount namespace, CAP_SYS_ADMIN makes it writable
+  # again (exe-attack's unwrap): the attack of the tests below works where
+  # it can. The victim is a copy of sleep; the attacker
+  # runs in a mount namespace of its own, where its move_mount dies with it.
+  local victim=$BATS_TEST_TMPDIR/victim before
+  cp "$(command -v sleep)" "$victim"
+  before=$(sha256sum <"$victim")
+  "$BATS_FILE_TMPDIR/ro-exec" "$victim" 2 >"$BATS_TEST_TMPDIR/victim.pid" &
+  BG_PIDS+=("$!")
+  wait_for_file "$BATS_TEST_TMPDIR/victim.pid"
+  unshare -m --propagation private "$BUNDLE/rootfs/bin/exe-attack" \
+    "$(cat "$BATS_TEST_TMPDIR/victim.pid")" "$REPORT"
+  cat "$REPORT" >&2
+  grep -q '^written' "$REPORT"
+  [ "$(sha256sum <"$victim")" != "$before" ]
 }
 
 # ---- the image ----
