@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# CVE-2019-5736: the runtime's binary is never reachable from a container.
+# CVE-2019-5736: no container can write the runtime's binary through /proc/PID/exe.
 # Every process spacer puts into a container's namespaces must run from an
 # image that cannot be written through /proc/PID/exe, however it got there:
 # the init of a default config running a program that turns out to be
