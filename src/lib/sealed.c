@@ -62,10 +62,25 @@ on_read_only_mount (int fd)
   return fstatvfs (fd, &st) == 0 && (st.f_flag & ST_RDONLY);
 }
 
+/* Is the mount of fd, the root of a mount of its own, mounted in no
+ * namespace? mount_setattr refuses such a mount with EINVAL, and nothing
+ * else does once the caller may change mounts; where it may not (EPERM),
+ * there is no telling. Setting read-only changes nothing on a mount that
+ * is read-only already. */
+static bool
+in_no_namespace (int fd)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  return mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0 && errno == EINVAL;
+}
+
 /* Is exe a sealed memfd, or the read-only clone made by the re-execution
- * that set `mark` (read_only_clone)? A read-only mount of the host's is not
- * enough: its owner may make it writable while a container holds the file
- * open. */
+ * that set `mark` (read_only_clone), now in no mount namespace? A
+ * read-only mount of the host's is not enough: its owner may make it
+ * writable while a container holds the file open. Nor is the clone while
+ * its anonymous namespace lives, as it would if a thread of a program
+ * embedding libspacer forked between open_tree and the exec: its child
+ * would hold the descriptor. */
 static bool
 protected_image (int exe, const char *mark)
 {
@@ -73,7 +88,7 @@ protected_image (int exe, const char *mark)
   if (sealed_memfd (exe))
     return true;
   return mark && mount_id (exe, id, sizeof id) == 0 && strcmp (id, mark) == 0
-         && on_read_only_mount (exe);
+         && on_read_only_mount (exe) && in_no_namespace (exe);
 }
 
 /* A read-only mount of the binary alone, as a descriptor to execute, and
@@ -81,8 +96,8 @@ protected_image (int exe, const char *mark)
  * executed, by anyone: open_tree(OPEN_TREE_CLONE) puts the clone in an
  * anonymous mount namespace of its own that lives as long as the returned
  * descriptor, which only this process holds, close-on-exec. The exec
- * closes it, so the namespace is gone before the new image runs, and the
- * mount is then in no namespace at all: mount_setattr, a remount,
+ * closes it, so the namespace is gone before the new image runs (which
+ * checks, in_no_namespace), and the mount is then in no namespace at all: mount_setattr, a remount,
  * move_mount and open_tree all refuse a mount that is not mounted in the
  * caller's namespace (or an anonymous one), whatever the caller's
  * capabilities.
