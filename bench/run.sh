@@ -4,7 +4,9 @@
 #   bench/run.sh [-n N] [-s]   (N also from BENCH_N; default 100; needs root)
 # -s adds the seccomp profile `spacer spec` writes to the config, for all
 # three runtimes alike.
-# Env: SPACER, RUNC, CRUN override the binaries.
+# Env: SPACER, RUNC, CRUN override the binaries. SPACER_BEFORE=BINARY times
+# another spacer build too ("before"), interleaved with the rest, and prints
+# the difference of the medians: what a change costs per run.
 set -euo pipefail
 export LC_ALL=C # EPOCHREALTIME uses the locale's decimal point
 
@@ -30,6 +32,10 @@ fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 declare -A bin=([spacer]=${SPACER:-$repo/build/spacer} [runc]=${RUNC:-runc} [crun]=${CRUN:-crun})
 runtimes=(spacer runc crun)
+if [[ -n ${SPACER_BEFORE:-} ]]; then
+  bin[before]=$SPACER_BEFORE
+  runtimes+=(before)
+fi
 n=${BENCH_N:-100}
 warmup=3
 seccomp=0
@@ -171,6 +177,10 @@ done
 echo "(baseline: unshare -fpmuin --mount-proc chroot ROOTFS /bin/true, the floor without a runtime)"
 awk -v s="${med[spacer]}" -v r="${med[runc]}" -v c="${med[crun]}" \
   'BEGIN { printf "\nspacer is %.2fx runc, %.2fx crun (median/median; lower is faster)\n", s / r, s / c }'
+if [[ -n ${bin[before]:-} ]]; then
+  awk -v s="${med[spacer]}" -v b="${med[before]}" \
+    'BEGIN { printf "spacer is %+.2f ms a run against before (%.2fx)\n", s - b, s / b }'
+fi
 
 # Anything left after a successful `run` is the runtime's leak; report it
 # (cleanup removes it).

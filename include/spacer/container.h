@@ -26,7 +26,6 @@ struct spc_create_options
   const char *console_socket; /* where the pty master goes (process.terminal) */
   unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
   bool systemd_cgroup;        /* cgroupsPath is systemd's slice:prefix:name */
-  char **argv;                /* the runtime's own, to re-execute itself (sealed.h) */
   enum spc_rootless rootless;
   bool no_pivot;              /* MS_MOVE + chroot instead of pivot_root (ramfs roots) */
   bool no_new_keyring;        /* keep the caller's session keyring */
@@ -35,6 +34,9 @@ struct spc_create_options
   bool no_subreaper;          /* run only: do not reap what the container orphans */
 };
 
+/* Create and run first make sure that the calling process runs from an
+ * image a container cannot write (sealed.h): the first call in a process
+ * may re-execute it. */
 int spc_container_create (const char *root, const char *id, const struct spc_create_options *o,
                           spc_err_t *err);
 

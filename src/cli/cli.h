@@ -18,7 +18,6 @@ struct spc_global
   bool debug;
   bool systemd_cgroup;
   enum spc_rootless rootless;
-  char **argv; /* spacer's own, for a re-exec */
 };
 
 /* A command returns its exit status, or < 0 with *err set (exit 1). */

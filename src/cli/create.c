@@ -106,7 +106,6 @@ spc_cmd_create (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   struct spc_create_options o = {
     .systemd_cgroup = g->systemd_cgroup,
     .rootless = g->rootless,
-    .argv = g->argv,
   };
   const char *id;
   if (spc_cli_parse_create_flags (argc, argv, "create", &o, false, err) < 0

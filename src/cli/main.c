@@ -158,7 +158,7 @@ fail (spc_err_t *err)
 int
 main (int argc, char **argv)
 {
-  struct spc_global g = { .argv = argv };
+  struct spc_global g = { 0 };
   _cleanup_free_ char *root = NULL;
   spc_err_t err = NULL;
   int first = parse_global (argc, argv, &g, &err);

@@ -11,7 +11,6 @@ spc_cmd_run (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   struct spc_create_options o = {
     .systemd_cgroup = g->systemd_cgroup,
     .rootless = g->rootless,
-    .argv = g->argv,
   };
   const char *id;
   if (spc_cli_parse_create_flags (argc, argv, "run", &o, true, err) < 0

@@ -196,8 +196,6 @@ check_bundle (struct bundle *b, const struct spc_create_options *o, spc_err_t *e
 {
   if (!b->config->has_process)
     return spc_error_make (err, 0, "process: required to create a container");
-  if (o->argv && spc_sealed_needed (b->config) && spc_sealed_reexec (o->argv, err) < 0)
-    return -1;
   spc_process_check_capabilities (&b->config->process);
   if (spc_lsm_check (b->config, err) < 0)
     return -1;
@@ -653,6 +651,8 @@ spc_container_create (const char *root, const char *id, const struct spc_create_
                       spc_err_t *err)
 {
   struct created cr;
+  if (spc_sealed_ensure (err) < 0)
+    return -1;
   if (create_container (root, id, o, false, &cr, err) < 0)
     return -1;
   close (cr.sync_fd);
@@ -895,6 +895,8 @@ int
 spc_container_run (const char *root, const char *id, const struct spc_create_options *o,
                    int *exit_code, spc_err_t *err)
 {
+  if (spc_sealed_ensure (err) < 0)
+    return -1;
   _cleanup_subreaper_ struct subreaper sr = { 0 };
   if (!o->detach && !o->no_subreaper && subreaper_enable (&sr, err) < 0)
     return -1;

@@ -422,9 +422,10 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
 
   if (spc_namespaces_creates (c, SPC_NS_USER) && become_root_in_userns (a, err) < 0)
     return -1;
-  /* Until it execs the program the init is spacer: nothing in the
-   * container may open its /proc/PID/exe (the host's binary: the
-   * CVE-2019-5736 way out) or its memory. The exec makes it dumpable again.
+  /* Until it execs the program the init is spacer, holding the runtime's
+   * descriptors and memory: nothing in the container without
+   * CAP_SYS_PTRACE may open its /proc/PID entries. Its exe is a protected
+   * image (sealed.h) whoever opens it. The exec makes it dumpable again.
    * Not before the id maps are written: a runtime run by a plain user
    * writes them through /proc/PID, which this makes root's. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

@@ -577,4 +577,22 @@ cpus_allowed() {
     [ "$1" -ge "${range%-*}" ] && [ "$1" -le "${range#*-}" ] && return 0
   done
   return 1
+
+# join_namespace TYPE PATH: the config's TYPE namespace is the one at PATH.
+join_namespace() {
+  update_config '(.linux.namespaces[] | select(.type == $t)) |= {type: $t, path: $p}' \
+    --arg t "$1" --arg p "$2"
+}
+
+# A copy of spacer for tests where the container tries to reach the binary
+# that made it: should one of them get through, it writes to the copy, not
+# to the build others use. spacer_copy makes it ($SPACER_COPY), copy_spacer
+# runs it with this test's state directory.
+spacer_copy() {
+  SPACER_COPY=$BATS_TEST_TMPDIR/spacer-copy
+  cp "$SPACER" "$SPACER_COPY"
+}
+
+copy_spacer() {
+  "$SPACER_COPY" --root "$ROOT" "$@"
 }

@@ -31,10 +31,6 @@ drop_namespace() {
   fi
 }
 
-# join_namespace TYPE PATH: the config's TYPE namespace is the one at PATH.
-join_namespace() {
-  update_config '(.linux.namespaces[] | select(.type == $t)) |= {type: $t, path: $p}' \
-    --arg t "$1" --arg p "$2"
 }
 
 # ns_inside NAME: run a container printing its /proc/self/ns/NAME link.

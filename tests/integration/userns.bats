@@ -444,6 +444,22 @@ rootless_wait_for_status() {
   assert_error '--rootless: `maybe` is not true, false or auto'
 }
 
+@test "rootless: the init runs from a sealed copy of spacer, which no one can write" {
+  # A plain user may not clone a mount of the host's: the runtime falls
+  # back to a sealed memfd copy of itself (CVE-2019-5736, see exe.bats).
+  rootless_setup
+  rootless_spec
+  set_args sleep 100
+  rootless_create c1
+  local pid
+  pid=$(as_user "$SPACER" state c1 | jq .pid)
+  [ "$(readlink "/proc/$pid/exe")" = "/memfd:spacer (deleted)" ]
+  # Not even the host's root: the seals hold for everyone.
+  run sh -c "printf x >>/proc/$pid/exe"
+  [ "$status" -ne 0 ]
+  as_user "$SPACER" delete --force c1
+}
+
 @test "rootless: setgroups is denied in the container's user namespace" {
   require_unprivileged_user_namespaces
   rootless_setup
