@@ -577,6 +577,7 @@ cpus_allowed() {
     [ "$1" -ge "${range%-*}" ] && [ "$1" -le "${range#*-}" ] && return 0
   done
   return 1
+}
 
 # join_namespace TYPE PATH: the config's TYPE namespace is the one at PATH.
 join_namespace() {
