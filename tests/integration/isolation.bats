@@ -31,8 +31,6 @@ drop_namespace() {
   fi
 }
 
-}
-
 # ns_inside NAME: run a container printing its /proc/self/ns/NAME link.
 ns_inside() {
   set_args readlink "/proc/self/ns/$1"
