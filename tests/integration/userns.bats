@@ -315,6 +315,28 @@ rootless_wait_for_status() {
 
 # ---- invalid maps: refused at load time, naming the JSON path ----
 
+@test "userns: devices are the host's nodes bound in, since no node can be made" {
+  require_user_namespaces
+  userns
+  update_config '.linux.devices = [{"path": "/dev/zero", "type": "c", "major": 1, "minor": 5}]'
+  run_container 'stat -c "%n %F %t:%T" /dev/null /dev/zero; grep -c " /dev/null " /proc/self/mountinfo'
+  assert_ok
+  assert_output "/dev/null character special file 1:3
+/dev/zero character special file 1:5
+1"
+}
+
+@test "userns: a device whose host path is another device is refused, nothing created" {
+  require_user_namespaces
+  userns
+  # The host's /dev/null is 1:3, not the 1:5 asked for: binding it would
+  # give the container a different device than its config names.
+  update_config '.linux.devices = [{"path": "/dev/null", "type": "c", "major": 1, "minor": 5}]'
+  run timeout 20 "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
+  assert_error "config.json: container init: linux.devices\\[0\\]: the host.s ./dev/null. is not the device c 1:5, refused"
+  assert_nothing_left
+}
+
 @test "userns: a mapping of size 0 is refused" {
   userns '[{"containerID": 0, "hostID": 100000, "size": 0}]' "$MAP_0_100000"
   config_refused 'linux.uidMappings[0].size' '.*(greater than|positive|zero|at least)'
