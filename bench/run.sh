@@ -36,6 +36,17 @@ if [[ -n ${SPACER_BEFORE:-} ]]; then
   bin[before]=$SPACER_BEFORE
   runtimes+=(before)
 fi
+# `sealed`: the same spacer, started from a sealed copy (sealed-copy.py), so
+# it skips its re-execution from a protected image: spacer minus sealed is
+# the cost of the CVE-2019-5736 protection.
+if command -v python3 >/dev/null; then
+  # It holds the copy until this script exits and closes its pipe.
+  coproc holder { exec python3 "$repo/bench/sealed-copy.py" "${bin[spacer]}"; }
+  read -r -u "${holder[0]}" bin[sealed] || die "sealed-copy.py failed"
+  runtimes+=(sealed)
+else
+  echo "bench: no python3: the protection's cost (runtime 'sealed') is not measured" >&2
+fi
 n=${BENCH_N:-100}
 warmup=3
 seccomp=0
@@ -177,6 +188,10 @@ done
 echo "(baseline: unshare -fpmuin --mount-proc chroot ROOTFS /bin/true, the floor without a runtime)"
 awk -v s="${med[spacer]}" -v r="${med[runc]}" -v c="${med[crun]}" \
   'BEGIN { printf "\nspacer is %.2fx runc, %.2fx crun (median/median; lower is faster)\n", s / r, s / c }'
+if [[ -n ${bin[sealed]:-} ]]; then
+  awk -v s="${med[spacer]}" -v b="${med[sealed]}" \
+    'BEGIN { printf "the protected image (re-execution) costs %+.2f ms a run (%.2fx)\n", s - b, s / b }'
+fi
 if [[ -n ${bin[before]:-} ]]; then
   awk -v s="${med[spacer]}" -v b="${med[before]}" \
     'BEGIN { printf "spacer is %+.2f ms a run against before (%.2fx)\n", s - b, s / b }'
