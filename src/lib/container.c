@@ -375,17 +375,24 @@ tolerates_cgroup_denial (enum spc_rootless rootless)
     }
 }
 
+/* The container's cgroup is what spacer made: plan refuses paths that
+ * would take in processes not the container's, create refuses one that
+ * exists. Either is about the config, and says which file. */
 static int
-make_cgroup (const struct spc_config *c, const char *root, const char *id,
-             const struct spc_create_options *o, struct spc_cgroup *cg, spc_err_t *err)
+make_cgroup (const struct spc_config *c, const char *config_name, const char *root,
+             const char *id, const struct spc_create_options *o, struct spc_cgroup *cg,
+             spc_err_t *err)
 {
   _cleanup_free_ char *name = NULL;
   if (default_cgroup_name (root, id, &name) < 0)
     return spc_error_errno (err, "asprintf");
   if (spc_cgroup_plan (c->linux_.cgroups_path, name, o->systemd_cgroup, cg, err) < 0)
-    return -1;
+    return spc_error_prefix (err, "%s", config_name);
   if (spc_cgroup_create (cg, err) == 0)
     return 0;
+  if (spc_error_is (err, EEXIST))
+    return c->linux_.cgroups_path ? spc_error_prefix (err, "%s: linux.cgroupsPath", config_name)
+                                  : spc_error_prefix (err, "%s", config_name);
   if (!tolerates_cgroup_denial (o->rootless) || !(*err)
       || ((*err)->errno_ != EACCES && (*err)->errno_ != EPERM && (*err)->errno_ != EROFS))
     return -1;
@@ -629,7 +636,7 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (ret == 0)
     ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
   if (ret == 0)
-    ret = make_cgroup (b.config, root, id, o, &cr->state.cgroup, err);
+    ret = make_cgroup (b.config, b.name, root, id, o, &cr->state.cgroup, err);
   /* Provisional (no init yet: status stopped): should this create be
    * killed now, `delete` still finds the cgroup to remove. */
   if (ret == 0)
