@@ -1185,7 +1185,11 @@ spc_container_list (const char *root, struct spc_container_info **out, size_t *n
       struct spc_state st = { 0 };
       if (dirfd < 0 || spc_status_read (dirfd, de->d_name, &st, &ignored) < 0)
         {
-          /* Half-created or half-deleted entries are not containers. */
+          /* Half-created or half-deleted entries are not containers; one
+           * whose state cannot be read (or is refused) is said, and the
+           * rest are still listed. */
+          if (!spc_error_is (&ignored, ENOENT))
+            spc_warn ("%s", ignored->msg);
           spc_error_free (&ignored);
           spc_state_clear (&st);
           continue;
