@@ -456,6 +456,55 @@ init_setup_steps (const struct spc_config *c, struct created *cr,
   return 0;
 }
 
+/* The init ended during set-up without saying why (it was killed, or
+ * died before it could report): the runtime saw only the socket close or
+ * reset. Say how it ended, and when the kernel's OOM killer ended it under
+ * the config's memory limit, that the limit is too low. The init stays
+ * unreaped (WNOWAIT) for abandon_created. */
+static void
+explain_init_end (const struct spc_config *c, const struct created *cr, spc_err_t *err)
+{
+  if (*err == NULL || cr->pid <= 0
+      || !(strstr ((*err)->msg, "exited before finishing set-up")
+           || (*err)->errno_ == ECONNRESET || (*err)->errno_ == EPIPE))
+    return;
+  siginfo_t si = { 0 };
+  /* Its end is on the way once the socket closed: a short wait. */
+  for (int i = 0; i < 100; i++)
+    {
+      si.si_pid = 0;
+      if (waitid (P_PID, (id_t) cr->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid)
+        break;
+      nanosleep (&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+    }
+  if (si.si_pid != cr->pid)
+    return;
+  char how[160];
+  const struct spc_resources *r = &c->linux_.resources;
+  uint64_t ooms = 0;
+  spc_err_t ignored = NULL;
+  if (si.si_code == CLD_EXITED)
+    snprintf (how, sizeof how, "it exited with status %d", si.si_status);
+  else if (si.si_status == SIGKILL && r->memory.has_limit && r->memory.limit > 0
+           && spc_cgroup_oom_kills (&cr->state.cgroup, &ooms, &ignored) == 0 && ooms > 0)
+    snprintf (how, sizeof how,
+              "the OOM killer ended it: linux.resources.memory.limit (%lld bytes) is below what "
+              "the container's init needs to set up",
+              (long long) r->memory.limit);
+  else
+    snprintf (how, sizeof how, "it was killed by signal %d (SIG%s)", si.si_status,
+              sigabbrev_np (si.si_status) ? sigabbrev_np (si.si_status) : "?");
+  spc_error_free (&ignored);
+  spc_err_t explained = NULL;
+  if (strstr ((*err)->msg, "container init"))
+    spc_error_classed (&explained, (*err)->errno_, "%s: %s", (*err)->msg, how);
+  else
+    spc_error_classed (&explained, (*err)->errno_, "container init ended during set-up (%s): %s",
+                       (*err)->msg, how);
+  spc_error_free (err);
+  *err = explained;
+}
+
 /* Spawn the init and take it through set-up. On success the init waits for
  * start (on the fifo, or on the sync socket for run). On failure cr->pid
  * may hold an init the caller must still kill. */
@@ -521,6 +570,7 @@ spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
   if (init_setup_steps (c, cr, &args, runtime_fd, err) < 0)
     {
       spc_sync_prefer_init_error (runtime_fd, err);
+      explain_init_end (c, cr, err);
       return -1;
     }
   spc_debug ("container init is pid %d, set up", (int) pid);

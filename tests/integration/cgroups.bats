@@ -740,6 +740,15 @@ hog_config() {
   assert_file "$dir" "$file" 300
 }
 
+@test "limits: a memory limit below what the init needs to set up says so" {
+  require_cgroup_controller memory
+  update_config '.linux.resources.memory = {"limit": 65536}'
+  set_args sleep 100
+  capture timeout -k 5 60 "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" c1
+  assert_error "config.json: container init .*: the OOM killer ended it: linux\.resources\.memory\.limit \(65536 bytes\) is below what the container's init needs"
+  assert_nothing_left
+}
+
 # ---- update ----
 
 @test "update: memory, pids and cpu flags change the running container's files" {
