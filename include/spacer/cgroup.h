@@ -4,7 +4,10 @@
  * each, and uses every controller where it actually lives.
  *
  * Only directories spacer made itself are ever written to or removed; the
- * one exception is entering a process into a cgroup (cgroup.procs). */
+ * one exception is entering a process into a cgroup (cgroup.procs). Only
+ * the processes of a directory spacer made are ever killed: never those of
+ * a cgroup that existed before, of a hierarchy's root, or of an ancestor
+ * of the runtime's own cgroup. */
 #ifndef SPACER_CGROUP_H
 #define SPACER_CGROUP_H
 
@@ -48,7 +51,11 @@ struct spc_cgroup_dir
                         controllers it offers, space-separated */
   char *path;        /* the container's directory, absolute */
   char *top;         /* the highest directory spacer made for it (all
-                        between top and path are spacer's too) */
+                        between top and path are spacer's too); NULL
+                        unless made */
+  bool made;         /* spacer's mkdir made path itself: only then is the
+                        directory spacer's to kill in and remove. Recorded
+                        in state.json before any process enters it. */
 };
 
 struct spc_cgroup
@@ -74,14 +81,19 @@ enum spc_cgroup_mode
  * cgroupsPath absolute (from each hierarchy's root), relative (to the
  * runtime's own cgroup in it), or absent (`name` below the runtime's own).
  * With systemd, "slice:prefix:name" (falling back to cgroupfs with a
- * warning when systemd does not run). Nothing is created yet. */
+ * warning when systemd does not run). Nothing is created yet. A path that
+ * names a hierarchy's root or an ancestor of (or) the runtime's own cgroup
+ * in any hierarchy is refused: the container's cgroup is one spacer makes,
+ * kills in and removes. */
 int spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd,
                      struct spc_cgroup *cg, spc_err_t *err);
 
 enum spc_cgroup_mode spc_cgroup_mode (const struct spc_cgroup *cg);
 
 /* mkdir every directory (and the parents spacer needs), remembering which
- * were made; on failure everything made is removed again. */
+ * were made; on failure everything made is removed again, and nothing
+ * else is touched. A directory that already exists is an error (EEXIST):
+ * spacer does not adopt a cgroup it did not make. */
 int spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err);
 
 /* An fd of the container's cgroup2 directory, for clone3's
@@ -102,11 +114,16 @@ int spc_cgroup_enter (const struct spc_cgroup *cg, pid_t pid, bool in_v2, spc_er
 int spc_cgroup_apply (const struct spc_cgroup *cg, const struct spc_resources *r,
                       const struct spc_config *c, spc_err_t *err);
 
-/* Kill whatever still runs in the cgroup, wait for it to empty, and remove
- * the directories spacer made. */
+/* Kill whatever still runs in the directories spacer made (in every
+ * hierarchy), wait for them to empty, and remove them. Directories it did
+ * not make, and any that is a hierarchy's root, an ancestor of the
+ * runtime's own cgroup or outside every cgroup hierarchy (a state file
+ * that says otherwise is wrong), are left alone. Calling it again is
+ * harmless: what was removed is no longer counted as made. */
 int spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err);
 
-/* The pids in the container's cgroup (in the runtime's pid namespace). */
+/* The pids in the container's cgroup (in the runtime's pid namespace):
+ * those of the first directory spacer made; none when it made none. */
 int spc_cgroup_pids (const struct spc_cgroup *cg, pid_t **pids, size_t *n, spc_err_t *err);
 
 /* Freeze (pause) or thaw (resume) every process, waiting until done. */

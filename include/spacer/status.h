@@ -41,6 +41,9 @@ struct spc_state
 };
 
 #define SPC_STATE_FILE "state.json"
+/* The largest state.json spacer writes or reads: far above what a real
+ * container's takes (annotations and hooks are most of it). */
+#define SPC_STATE_MAX (16 * 1024 * 1024)
 #define SPC_EXEC_FIFO "exec.fifo"
 
 /* Container IDs become directory names: letters, digits and "_+-.", not

@@ -27,6 +27,12 @@ int spc_write_file_replace_at (int dirfd, const char *name, const char *data, si
 /* Read a whole file (NUL-terminated). */
 int spc_read_file_at (int dirfd, const char *name, char **out, size_t *len, spc_err_t *err);
 
+/* The same for a file spacer keeps itself (state.json): it must be a
+ * regular file, not a symlink, of at most max bytes. A FIFO or device in
+ * its place is refused at once, never read nor waited on. */
+int spc_read_regular_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
+                              spc_err_t *err);
+
 /* mkdir -p (absolute or relative to cwd); existing directories are fine. */
 int spc_mkdir_p (const char *path, mode_t mode, spc_err_t *err);
 

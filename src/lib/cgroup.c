@@ -87,11 +87,17 @@ own_cgroup_for (const char *super_opts, bool v2, char **controllers, char **path
   return -1;
 }
 
+static char *normalize_path (const char *path);
+
 static int
 append_mount (struct spc_cgroup_mount **out, size_t *n, struct spc_cgroup_mount *m,
               spc_err_t *err)
 {
-  struct spc_cgroup_mount *grown = realloc (*out, (*n + 1) * sizeof **out);
+  /* Directories are told apart as strings (see path_within). */
+  char *mountpoint = m->mountpoint ? normalize_path (m->mountpoint) : NULL;
+  free (m->mountpoint);
+  m->mountpoint = mountpoint;
+  struct spc_cgroup_mount *grown = mountpoint ? realloc (*out, (*n + 1) * sizeof **out) : NULL;
   if (grown == NULL)
     {
       free (m->mountpoint);
@@ -306,6 +312,51 @@ check_cgroups_path (const char *path, spc_err_t *err)
   return 0;
 }
 
+/* "a//b/" as "a/b", "/" as "": paths are compared as strings below. */
+static char *
+normalize_path (const char *path)
+{
+  char *out = strdup (path ? path : ""), *o = out;
+  if (out == NULL)
+    return NULL;
+  for (const char *p = path ? path : ""; *p; p++)
+    if (!(*p == '/' && (p[1] == '/' || p[1] == '\0')))
+      *o++ = *p;
+  *o = '\0';
+  return out;
+}
+
+/* dir is base itself, or below it. */
+static bool
+path_within (const char *dir, const char *base)
+{
+  size_t len = strlen (base);
+  return strncmp (dir, base, len) == 0 && (dir[len] == '\0' || dir[len] == '/');
+}
+
+/* The container's cgroup is killed in and removed when it ends: a
+ * hierarchy's root or an ancestor of our own cgroup holds processes that
+ * are not the container's (all of the host's, for the root). rel is the
+ * path inside the hierarchy, "" for its root. */
+static int
+refuse_foreign (const struct spc_cgroup_mount *m, const char *rel, const char *given,
+                spc_err_t *err)
+{
+  const char *own = strcmp (m->own, "/") == 0 ? "" : m->own;
+  if (rel[0] == '\0')
+    return spc_error_make (err, 0,
+                           "linux.cgroupsPath: `%s` is the root of the cgroup hierarchy at `%s`: "
+                           "refused (spacer kills every process in the container's cgroup)",
+                           given, m->mountpoint);
+  if (path_within (own, rel))
+    return spc_error_make (err, 0,
+                           "linux.cgroupsPath: `%s` is %sthe runtime's own cgroup `%s` in `%s`: "
+                           "refused (spacer kills every process in the container's cgroup)",
+                           given, strcmp (own, rel) == 0 ? "" : "an ancestor of ", m->own,
+                           m->mountpoint);
+  return 0;
+}
+
 int
 spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd, struct spc_cgroup *cg,
                  spc_err_t *err)
@@ -324,6 +375,19 @@ spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd, struc
     }
   if (check_cgroups_path (cgroups_path, err) < 0)
     return -1;
+  const char *given = cgroups_path;
+  _cleanup_free_ char *normal = normalize_path (cgroups_path);
+  if (normal == NULL)
+    return spc_error_errno (err, "strdup");
+  /* "/" is the root: absolute, normalized to "". */
+  if (cgroups_path && cgroups_path[0] == '/' && normal[0] == '\0')
+    {
+      free (normal);
+      if ((normal = strdup ("/")) == NULL)
+        return spc_error_errno (err, "strdup");
+    }
+  if (cgroups_path)
+    cgroups_path = normal;
 
   struct spc_cgroup_mount *m = NULL;
   size_t n = 0;
@@ -344,6 +408,20 @@ spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd, struc
         {
           spc_cgroup_mounts_free (m, n);
           return spc_error_errno (err, "asprintf");
+        }
+      _cleanup_free_ char *path = normalize_path (d->path);
+      if (path == NULL)
+        {
+          spc_cgroup_mounts_free (m, n);
+          return spc_error_errno (err, "strdup");
+        }
+      free (d->path);
+      d->path = steal_pointer (&path);
+      if (refuse_foreign (&m[i], d->path + strlen (m[i].mountpoint), given, err) < 0)
+        {
+          spc_cgroup_mounts_free (m, n);
+          spc_cgroup_clear (cg);
+          return -1;
         }
     }
   spc_cgroup_mounts_free (m, n);
@@ -480,6 +558,37 @@ enable_controllers (const struct spc_cgroup *cg, const char *parent, const char 
   return spc_cgroup_write (cg, dir, "cgroup.subtree_control", enable, err);
 }
 
+/* rmdir from `from` up to `top` (both made by spacer), stopping quietly at
+ * a level still in use: a shared level of ours that another container's
+ * cgroup sits below. */
+static void
+remove_levels (const char *from, const char *top)
+{
+  _cleanup_free_ char *path = strdup (from);
+  size_t top_len = strlen (top);
+  while (path && strlen (path) >= top_len && path_within (path, top))
+    {
+      if (rmdir (path) < 0 && errno != ENOENT)
+        return;
+      if (strlen (path) == top_len)
+        return;
+      *strrchr (path, '/') = '\0';
+    }
+}
+
+/* make_dir failed before the container's directory itself was made: the
+ * levels above it that it made (down to deepest) are no use, and nothing
+ * later would find them (destroy works on made directories only). Once
+ * the directory is made, destroy removes it all. */
+static void
+abandon_levels (struct spc_cgroup_dir *d, const char *deepest)
+{
+  if (d->top == NULL || d->made)
+    return;
+  remove_levels (deepest, d->top);
+  free (steal_pointer (&d->top));
+}
+
 static int
 make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
 {
@@ -496,24 +605,40 @@ make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
       *slash = '\0';
     }
   if (slash == path + strlen (d->path))
-    return spc_error_make (err, EEXIST, "cgroup `%s` already exists", d->path);
+    return spc_error_classed (err, EEXIST,
+                              "cgroup `%s` already exists, and spacer uses only a cgroup it "
+                              "makes itself",
+                              d->path);
   for (;;)
     {
       _cleanup_free_ char *parent = strdup (path);
       *slash = '/';
       if (parent == NULL)
         return spc_error_errno (err, "strdup");
-      if (mkdir (path, 0755) < 0)
-        return spc_error_errno (err, "create cgroup `%s`", path);
-      if (d->top == NULL && (d->top = strdup (path)) == NULL)
-        return spc_error_errno (err, "strdup");
-      if (!d->v2 && controller_listed (d->controllers, "cpuset") && init_cpuset (cg, path, err) < 0)
-        return -1;
       bool leaf = strlen (path) == strlen (d->path);
-      /* The parent of an intermediate level of ours is ours too, or our own
-       * cgroup, whose subtree_control we only read. */
-      if (d->v2 && !leaf && enable_controllers (cg, parent, path, err) < 0)
-        return -1;
+      /* EEXIST here is a race with another maker: then it is theirs. */
+      if (mkdir (path, 0755) < 0)
+        {
+          int e = errno;
+          abandon_levels (d, parent);
+          return spc_error_make (err, e, "create cgroup `%s`", path);
+        }
+      d->made = leaf;
+      if (d->top == NULL && (d->top = strdup (path)) == NULL)
+        {
+          /* Without top the level could never be found again. */
+          rmdir (path);
+          d->made = false;
+          return spc_error_errno (err, "strdup");
+        }
+      if ((!d->v2 && controller_listed (d->controllers, "cpuset") && init_cpuset (cg, path, err) < 0)
+          /* The parent of an intermediate level of ours is ours too, or our
+           * own cgroup, whose subtree_control we only read. */
+          || (d->v2 && !leaf && enable_controllers (cg, parent, path, err) < 0))
+        {
+          abandon_levels (d, path);
+          return -1;
+        }
       if (leaf && d->v2 && !cg->synthetic)
         {
           /* What the container's directory really offers is what its parent
@@ -607,14 +732,19 @@ spc_cgroup_pids (const struct spc_cgroup *cg, pid_t **pids, size_t *n, spc_err_t
   *pids = NULL;
   *n = 0;
   size_t cap = 0;
-  /* Every process is in one cgroup of each hierarchy: one tree tells all. */
-  if (cg->n_dirs == 0)
-    return 0;
-  if (collect_pids (cg->dirs[0].path, pids, n, &cap, err) < 0)
+  /* Every process is in one cgroup of each hierarchy: one tree tells all.
+   * A directory spacer did not make holds processes not the container's. */
+  for (size_t i = 0; i < cg->n_dirs; i++)
     {
-      free (steal_pointer (pids));
-      *n = 0;
-      return -1;
+      if (!cg->dirs[i].made)
+        continue;
+      if (collect_pids (cg->dirs[i].path, pids, n, &cap, err) < 0)
+        {
+          free (steal_pointer (pids));
+          *n = 0;
+          return -1;
+        }
+      break;
     }
   return 0;
 }
@@ -688,22 +818,95 @@ spc_cgroup_freeze (const struct spc_cgroup *cg, bool frozen, spc_err_t *err)
 
 /* ---- destroy ---- */
 
-static void
-kill_all (const struct spc_cgroup *cg)
+/* What destroy may touch: a directory spacer made, strictly below a
+ * hierarchy's root, that is not our own cgroup nor an ancestor of it. The
+ * state file says what spacer made; this holds even when it is wrong. A
+ * synthetic tree holds no processes: only its files and directories go. */
+static bool
+destroyable (const struct spc_cgroup_dir *d, const struct spc_cgroup_mount *m, size_t n,
+             bool synthetic)
 {
+  if (!d->made || d->path == NULL || d->path[0] != '/')
+    return false;
+  if (synthetic)
+    return true;
+  _cleanup_free_ char *path = normalize_path (d->path);
+  if (path == NULL)
+    return false;
+  /* No "." or ".." either: the string comparisons below would be fooled. */
+  for (const char *p = path; *p; p++)
+    if (p[0] == '/' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'
+                                       || (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+      return false;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (!path_within (path, m[i].mountpoint) || strcmp (path, m[i].mountpoint) == 0)
+        continue;
+      _cleanup_free_ char *own = NULL;
+      if (asprintf (&own, "%s%s", m[i].mountpoint, strcmp (m[i].own, "/") ? m[i].own : "") < 0)
+        return false;
+      return !path_within (own, path);
+    }
+  return false;
+}
+
+/* cgroup2's cgroup.kill (Linux 5.14) kills the whole subtree at once,
+ * also what forks meanwhile; the loop below still covers v1 and older
+ * kernels. */
+static void
+kill_v2 (const struct spc_cgroup_dir *d)
+{
+  _cleanup_free_ char *path = NULL;
+  if (asprintf (&path, "%s/cgroup.kill", d->path) < 0)
+    return;
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0)
+    spc_write_all (fd, "1", 1);
+}
+
+/* Every process of every hierarchy's directory: one that left (or was
+ * never put in) one hierarchy's directory is still in another's. */
+static void
+kill_all (const struct spc_cgroup *cg, const bool *mine)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (mine[i] && cg->dirs[i].v2)
+      kill_v2 (&cg->dirs[i]);
   for (int round = 0; round < 1000; round++)
     {
-      _cleanup_free_ pid_t *pids = NULL;
-      size_t n = 0;
-      spc_err_t ignored = NULL;
-      if (spc_cgroup_pids (cg, &pids, &n, &ignored) < 0 || n == 0)
+      size_t total = 0;
+      for (size_t i = 0; i < cg->n_dirs; i++)
         {
-          spc_error_free (&ignored);
-          return;
+          _cleanup_free_ pid_t *pids = NULL;
+          size_t n = 0, cap = 0;
+          spc_err_t ignored = NULL;
+          if (!mine[i] || collect_pids (cg->dirs[i].path, &pids, &n, &cap, &ignored) < 0)
+            {
+              spc_error_free (&ignored);
+              continue;
+            }
+          for (size_t j = 0; j < n; j++)
+            kill (pids[j], SIGKILL);
+          total += n;
         }
-      for (size_t i = 0; i < n; i++)
-        kill (pids[i], SIGKILL);
+      if (total == 0)
+        return;
       nanosleep (&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+    }
+}
+
+/* An emptied cgroup may still be busy for a moment (its last tasks are
+ * still exiting): rmdir then fails with EBUSY. */
+static int
+rmdir_retry (const char *path)
+{
+  for (int i = 0;; i++)
+    {
+      if (rmdir (path) == 0)
+        return 0;
+      if (errno != EBUSY || i == 100)
+        return -1;
+      nanosleep (&(struct timespec){ .tv_nsec = 10000000 }, NULL);
     }
 }
 
@@ -722,37 +925,33 @@ remove_subtree (const char *dir, spc_err_t *err)
         return spc_error_errno (err, "asprintf");
       if (remove_subtree (child, err) < 0)
         return -1;
-      if (rmdir (child) < 0 && errno != ENOENT)
+      if (rmdir_retry (child) < 0 && errno != ENOENT)
         return spc_error_errno (err, "remove cgroup `%s`", child);
     }
   return 0;
 }
 
-/* rmdir from the container's directory up to the highest one spacer made. */
+/* rmdir from the container's directory up to the highest one spacer made.
+ * Once the container's own is gone it is no longer spacer's: a second
+ * destroy must not touch a directory someone made again by that name. */
 static int
 remove_dirs (struct spc_cgroup_dir *d, bool synthetic, spc_err_t *err)
 {
-  if (d->top == NULL)
-    return 0;
   if (!synthetic && remove_subtree (d->path, err) < 0)
     return -1;
-  _cleanup_free_ char *path = strdup (d->path);
-  if (path == NULL)
-    return spc_error_errno (err, "strdup");
-  size_t top_len = strlen (d->top);
-  for (;;)
+  if (rmdir_retry (d->path) < 0 && errno != ENOENT)
+    return spc_error_errno (err, "remove cgroup `%s`", d->path);
+  d->made = false;
+  if (d->top && strlen (d->top) < strlen (d->path))
     {
-      if (rmdir (path) < 0 && errno != ENOENT)
-        {
-          /* A shared level of ours still used by another container. */
-          if ((errno == EBUSY || errno == ENOTEMPTY) && strlen (path) < strlen (d->path))
-            return 0;
-          return spc_error_errno (err, "remove cgroup `%s`", path);
-        }
-      if (strlen (path) <= top_len)
-        return 0;
-      *strrchr (path, '/') = '\0';
+      _cleanup_free_ char *parent = strdup (d->path);
+      if (parent == NULL)
+        return spc_error_errno (err, "strdup");
+      *strrchr (parent, '/') = '\0';
+      remove_levels (parent, d->top);
     }
+  free (steal_pointer (&d->top));
+  return 0;
 }
 
 /* A synthetic tree holds the files spacer wrote, in every directory from
@@ -779,19 +978,47 @@ remove_synthetic_files (const struct spc_cgroup_dir *d)
 int
 spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err)
 {
+  bool any = false;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    any |= cg->dirs[i].made;
+  if (!any)
+    return 0;
+  struct spc_cgroup_mount *m = NULL;
+  size_t n = 0;
+  if (!cg->synthetic && spc_cgroup_mounts (&m, &n, NULL, err) < 0)
+    return spc_error_prefix (err, "remove the container's cgroup");
+  _cleanup_free_ bool *mine = calloc (cg->n_dirs, sizeof *mine);
+  if (mine == NULL)
+    {
+      spc_cgroup_mounts_free (m, n);
+      return spc_error_errno (err, "calloc");
+    }
+  int ret = 0;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      mine[i] = destroyable (&cg->dirs[i], m, n, cg->synthetic);
+      if (cg->dirs[i].made && !mine[i] && ret == 0)
+        ret = spc_error_make (err, EPERM,
+                              "cgroup `%s`: a hierarchy's root, the runtime's own cgroup or an "
+                              "ancestor of it, or no cgroup at all: not killed in nor removed",
+                              cg->dirs[i].path);
+    }
+  spc_cgroup_mounts_free (m, n);
   if (!cg->synthetic)
     {
-      if (spc_cgroup_frozen (cg))
+      const struct spc_cgroup_dir *f = freezer_dir (cg);
+      if (f && mine[f - cg->dirs] && spc_cgroup_frozen (cg))
         {
           spc_err_t ignored = NULL;
           spc_cgroup_freeze (cg, false, &ignored);
           spc_error_free (&ignored);
         }
-      kill_all (cg);
+      kill_all (cg, mine);
     }
-  int ret = 0;
   for (size_t i = 0; i < cg->n_dirs; i++)
     {
+      if (!mine[i])
+        continue;
       if (cg->synthetic)
         remove_synthetic_files (&cg->dirs[i]);
       if (remove_dirs (&cg->dirs[i], cg->synthetic, err) < 0)
@@ -822,6 +1049,8 @@ spc_cgroup_write_json (struct spc_json_writer *w, const struct spc_cgroup *cg)
       spc_jw_string (w, d->path);
       spc_jw_key (w, "top");
       spc_jw_string (w, d->top);
+      spc_jw_key (w, "made");
+      spc_jw_bool (w, d->made);
       spc_jw_end_object (w);
     }
   spc_jw_end_array (w);
@@ -856,6 +1085,10 @@ spc_cgroup_read_json (const spc_json *v, struct spc_cgroup *cg, spc_err_t *err)
       d->controllers = dup_member (o, "controllers");
       d->path = dup_member (o, "path");
       d->top = dup_member (o, "top");
+      /* Before "made" was recorded, top was set only once the container's
+       * directory itself was made. */
+      const spc_json *made = spc_json_get (o, "made");
+      d->made = made ? made->type == SPC_JSON_BOOL && made->u.boolean : d->top != NULL;
       if (d->controllers == NULL || d->path == NULL)
         return spc_error_make (err, 0, "state.json: cgroup: dirs[%zu] incomplete", i);
     }

@@ -813,9 +813,17 @@ int
 spc_config_load_file (const char *path, const char *name, struct spc_config **out,
                       spc_err_t *err)
 {
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO in the file's place must not block the open (a
+   * regular file reads the same either way). */
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
     return spc_error_make (err, errno, "%s: open", name);
+  /* A FIFO would block the read forever, a device never end. */
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return spc_error_make (err, errno, "%s: stat", name);
+  if (!S_ISREG (st.st_mode))
+    return spc_error_make (err, 0, "%s: not a regular file: refused", name);
   _cleanup_free_ char *buf = NULL;
   size_t len = 0;
   if (read_whole_fd (fd, name, &buf, &len, err) < 0)

@@ -375,17 +375,24 @@ tolerates_cgroup_denial (enum spc_rootless rootless)
     }
 }
 
+/* The container's cgroup is what spacer made: plan refuses paths that
+ * would take in processes not the container's, create refuses one that
+ * exists. Either is about the config, and says which file. */
 static int
-make_cgroup (const struct spc_config *c, const char *root, const char *id,
-             const struct spc_create_options *o, struct spc_cgroup *cg, spc_err_t *err)
+make_cgroup (const struct spc_config *c, const char *config_name, const char *root,
+             const char *id, const struct spc_create_options *o, struct spc_cgroup *cg,
+             spc_err_t *err)
 {
   _cleanup_free_ char *name = NULL;
   if (default_cgroup_name (root, id, &name) < 0)
     return spc_error_errno (err, "asprintf");
   if (spc_cgroup_plan (c->linux_.cgroups_path, name, o->systemd_cgroup, cg, err) < 0)
-    return -1;
+    return spc_error_prefix (err, "%s", config_name);
   if (spc_cgroup_create (cg, err) == 0)
     return 0;
+  if (spc_error_is (err, EEXIST))
+    return c->linux_.cgroups_path ? spc_error_prefix (err, "%s: linux.cgroupsPath", config_name)
+                                  : spc_error_prefix (err, "%s", config_name);
   if (!tolerates_cgroup_denial (o->rootless) || !(*err)
       || ((*err)->errno_ != EACCES && (*err)->errno_ != EPERM && (*err)->errno_ != EROFS))
     return -1;
@@ -447,6 +454,55 @@ init_setup_steps (const struct spc_config *c, struct created *cr,
       || spc_sync_expect (runtime_fd, SPC_SYNC_CREATED, err) < 0)
     return -1;
   return 0;
+}
+
+/* The init ended during set-up without saying why (it was killed, or
+ * died before it could report): the runtime saw only the socket close or
+ * reset. Say how it ended, and when the kernel's OOM killer ended it under
+ * the config's memory limit, that the limit is too low. The init stays
+ * unreaped (WNOWAIT) for abandon_created. */
+static void
+explain_init_end (const struct spc_config *c, const struct created *cr, spc_err_t *err)
+{
+  if (*err == NULL || cr->pid <= 0
+      || !(strstr ((*err)->msg, "exited before finishing set-up")
+           || (*err)->errno_ == ECONNRESET || (*err)->errno_ == EPIPE))
+    return;
+  siginfo_t si = { 0 };
+  /* Its end is on the way once the socket closed: a short wait. */
+  for (int i = 0; i < 100; i++)
+    {
+      si.si_pid = 0;
+      if (waitid (P_PID, (id_t) cr->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid)
+        break;
+      nanosleep (&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+    }
+  if (si.si_pid != cr->pid)
+    return;
+  char how[160];
+  const struct spc_resources *r = &c->linux_.resources;
+  uint64_t ooms = 0;
+  spc_err_t ignored = NULL;
+  if (si.si_code == CLD_EXITED)
+    snprintf (how, sizeof how, "it exited with status %d", si.si_status);
+  else if (si.si_status == SIGKILL && r->memory.has_limit && r->memory.limit > 0
+           && spc_cgroup_oom_kills (&cr->state.cgroup, &ooms, &ignored) == 0 && ooms > 0)
+    snprintf (how, sizeof how,
+              "the OOM killer ended it: linux.resources.memory.limit (%lld bytes) is below what "
+              "the container's init needs to set up",
+              (long long) r->memory.limit);
+  else
+    snprintf (how, sizeof how, "it was killed by signal %d (SIG%s)", si.si_status,
+              sigabbrev_np (si.si_status) ? sigabbrev_np (si.si_status) : "?");
+  spc_error_free (&ignored);
+  spc_err_t explained = NULL;
+  if (strstr ((*err)->msg, "container init"))
+    spc_error_classed (&explained, (*err)->errno_, "%s: %s", (*err)->msg, how);
+  else
+    spc_error_classed (&explained, (*err)->errno_, "container init ended during set-up (%s): %s",
+                       (*err)->msg, how);
+  spc_error_free (err);
+  *err = explained;
 }
 
 /* Spawn the init and take it through set-up. On success the init waits for
@@ -514,6 +570,7 @@ spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
   if (init_setup_steps (c, cr, &args, runtime_fd, err) < 0)
     {
       spc_sync_prefer_init_error (runtime_fd, err);
+      explain_init_end (c, cr, err);
       return -1;
     }
   spc_debug ("container init is pid %d, set up", (int) pid);
@@ -629,7 +686,7 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   if (ret == 0)
     ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
   if (ret == 0)
-    ret = make_cgroup (b.config, root, id, o, &cr->state.cgroup, err);
+    ret = make_cgroup (b.config, b.name, root, id, o, &cr->state.cgroup, err);
   /* Provisional (no init yet: status stopped): should this create be
    * killed now, `delete` still finds the cgroup to remove. */
   if (ret == 0)
@@ -1178,7 +1235,11 @@ spc_container_list (const char *root, struct spc_container_info **out, size_t *n
       struct spc_state st = { 0 };
       if (dirfd < 0 || spc_status_read (dirfd, de->d_name, &st, &ignored) < 0)
         {
-          /* Half-created or half-deleted entries are not containers. */
+          /* Half-created or half-deleted entries are not containers; one
+           * whose state cannot be read (or is refused) is said, and the
+           * rest are still listed. */
+          if (!spc_error_is (&ignored, ENOENT))
+            spc_warn ("%s", ignored->msg);
           spc_error_free (&ignored);
           spc_state_clear (&st);
           continue;

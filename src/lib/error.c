@@ -11,6 +11,38 @@
  * always find a message. Never freed, never changed. */
 static spc_error_t out_of_memory = { .errno_ = ENOMEM, .msg = (char *) "out of memory" };
 
+/* Messages echo input (a value from the config, a path): one of 10 MB
+ * would be printed whole. The middle of a long message goes, and the
+ * message says how much: its start names the step, its end the errno. */
+#define MSG_MAX 1024
+#define MSG_HEAD 640
+#define MSG_TAIL 256
+
+static char *
+bounded (char *msg)
+{
+  size_t len = strlen (msg);
+  if (len <= MSG_MAX)
+    return msg;
+  size_t head = MSG_HEAD, tail = len - MSG_TAIL;
+  /* Whole UTF-8 characters only: no cut between a lead byte and the
+   * continuation bytes (10xxxxxx) after it. */
+  while (head > 0 && ((unsigned char) msg[head] & 0xc0) == 0x80)
+    head--;
+  while (tail < len && ((unsigned char) msg[tail] & 0xc0) == 0x80)
+    tail++;
+  char *out = NULL;
+  if (asprintf (&out, "%.*s[... %zu bytes left out ...]%s", (int) head, msg, tail - head,
+                msg + tail)
+      < 0)
+    {
+      msg[MSG_MAX] = '\0';
+      return msg;
+    }
+  free (msg);
+  return out;
+}
+
 int
 spc_error_makev (spc_err_t *err, int errno_, const char *fmt, va_list ap)
 {
@@ -30,6 +62,8 @@ spc_error_makev (spc_err_t *err, int errno_, const char *fmt, va_list ap)
         }
     }
 
+  if (msg)
+    msg = bounded (msg);
   spc_error_t *e = msg ? calloc (1, sizeof *e) : NULL;
   if (e == NULL)
     {
@@ -85,7 +119,7 @@ spc_error_prefix (spc_err_t *err, const char *fmt, ...)
   if (asprintf (&full, "%s: %s", prefix, (*err)->msg ? (*err)->msg : "") >= 0)
     {
       free ((*err)->msg);
-      (*err)->msg = full;
+      (*err)->msg = bounded (full);
     }
   free (prefix);
   return -1;

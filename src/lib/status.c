@@ -129,7 +129,8 @@ spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err)
     return -1;
   /* A create that failed, or a delete that ran while we waited for the lock,
    * leaves no state file: the container does not exist. */
-  if (faccessat (fd, SPC_STATE_FILE, F_OK, 0) < 0)
+  struct stat st;
+  if (fstatat (fd, SPC_STATE_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return spc_error_classed (err, ENOENT, "container `%s` does not exist", id);
   return spc_steal_fd (&fd);
 }
@@ -184,6 +185,13 @@ spc_status_write (int dirfd, const struct spc_state *st, bool durable, spc_err_t
 
   size_t len;
   const char *text = spc_jw_buffer (w, &len);
+  /* A state file no command could read back would leave the container
+   * beyond delete's reach. */
+  if (len > SPC_STATE_MAX)
+    return spc_error_make (err, EFBIG,
+                           "state.json would be %zu bytes, more than the %d spacer reads back "
+                           "(annotations or hooks too large)",
+                           len, SPC_STATE_MAX);
   return spc_write_file_replace_at (dirfd, SPC_STATE_FILE, text, len, 0600, durable, err);
 }
 
@@ -225,7 +233,7 @@ spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err
 {
   _cleanup_free_ char *text = NULL;
   size_t len;
-  if (spc_read_file_at (dirfd, SPC_STATE_FILE, &text, &len, err) < 0)
+  if (spc_read_regular_file_at (dirfd, SPC_STATE_FILE, SPC_STATE_MAX, &text, &len, err) < 0)
     return spc_error_prefix (err, "container `%s`", id);
 
   _cleanup_json_ spc_json *doc = NULL;
@@ -252,6 +260,14 @@ spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err
       || dup_string_field (doc, "created", &st->created, err) < 0
       || read_annotations (doc, st, err) < 0)
     return -1;
+  /* The directory's name is the ID. A state file naming another container
+   * (copied, or edited) would have delete kill that one's processes and
+   * leave its state behind, untracked: nothing in it is trusted. */
+  if (strcmp (st->id, id) != 0)
+    return spc_error_make (err, 0,
+                           "container `%s`: state.json names container `%.64s%s`: refused (the "
+                           "directory's name is the ID; the file was copied or edited)",
+                           id, st->id, strlen (st->id) > 64 ? "..." : "");
   if ((v = spc_json_get (doc, "cgroup")) && spc_cgroup_read_json (v, &st->cgroup, err) < 0)
     return spc_error_prefix (err, "container `%s`", id);
   if ((v = spc_json_get (doc, "hooks"))

@@ -108,6 +108,63 @@ spc_read_file_at (int dirfd, const char *name, char **out, size_t *len, spc_err_
 }
 
 int
+spc_read_regular_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
+                          spc_err_t *err)
+{
+  /* O_NONBLOCK: opening a FIFO put in the file's place must not wait for a
+   * writer; O_NOFOLLOW: nor may a symlink lead to /dev/zero. */
+  _cleanup_close_ int fd
+      = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0 && errno == ELOOP)
+    return spc_error_make (err, ELOOP, "`%s` is a symbolic link, not a file: refused", name);
+  if (fd < 0)
+    return spc_error_errno (err, "open `%s`", name);
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return spc_error_errno (err, "stat `%s`", name);
+  if (!S_ISREG (st.st_mode))
+    return spc_error_make (err, EINVAL, "`%s` is not a regular file: refused", name);
+  if ((uint64_t) st.st_size > max)
+    return spc_error_make (err, EFBIG, "`%s` is %llu bytes, more than the %zu spacer reads", name,
+                           (unsigned long long) st.st_size, max);
+  /* One byte more than allowed tells a file that grew meanwhile. */
+  size_t cap = (size_t) st.st_size + 2, used = 0;
+  _cleanup_free_ char *buf = malloc (cap);
+  if (buf == NULL)
+    return spc_error_errno (err, "malloc");
+  for (;;)
+    {
+      if (used + 1 >= cap)
+        {
+          if (cap > max + 1)
+            return spc_error_make (err, EFBIG, "`%s`: more than the %zu bytes spacer reads",
+                                   name, max);
+          size_t bigger = cap * 2 > max + 2 ? max + 2 : cap * 2;
+          char *n = realloc (buf, bigger);
+          if (n == NULL)
+            return spc_error_errno (err, "realloc");
+          buf = n;
+          cap = bigger;
+        }
+      ssize_t r = read (fd, buf + used, cap - used - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return spc_error_errno (err, "read `%s`", name);
+      if (r == 0)
+        break;
+      used += (size_t) r;
+    }
+  if (used > max)
+    return spc_error_make (err, EFBIG, "`%s`: more than the %zu bytes spacer reads", name, max);
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+int
 spc_mkdir_p (const char *path, mode_t mode, spc_err_t *err)
 {
   _cleanup_free_ char *copy = strdup (path);

@@ -364,6 +364,135 @@ writable_cgroup_mount() {
   assert_nothing_left "$pid" "$child"
 }
 
+# ---- ownership: spacer kills in and removes only what it made ----
+
+# victim_cgroup NAME: a cgroup of the test's own, NAME below the test's
+# cgroup in every mounted hierarchy (VICTIM_DIRS), holding a `sleep` the
+# test started (VICTIM_PID): what a container must never take for its own.
+victim_cgroup() {
+  local ctrls own mnt dir
+  VICTIM_DIRS=()
+  while IFS=: read -r _ ctrls own; do
+    if [ -z "$ctrls" ]; then
+      mnt=$(cgroup2_mountpoint)
+    else
+      mnt=$(cgroup_v1_mountpoint "${ctrls%%,*}")
+    fi
+    [ "$own" != / ] || own=""
+    dir=$mnt$own/$1
+    mkdir "$dir"
+    VICTIM_DIRS+=("$dir")
+    if [[ ,$ctrls, == *,cpuset,* ]]; then
+      cat "$mnt$own/cpuset.cpus" >"$dir/cpuset.cpus"
+      cat "$mnt$own/cpuset.mems" >"$dir/cpuset.mems"
+    fi
+  done < <(mounted_cgroup_lines)
+  sleep 1000 </dev/null >/dev/null 2>&1 &
+  VICTIM_PID=$!
+  BG_PIDS+=("$VICTIM_PID")
+  for dir in "${VICTIM_DIRS[@]}"; do
+    echo "$VICTIM_PID" >"$dir/cgroup.procs"
+  done
+}
+
+# victim_intact: the sleep lives, in every one of its cgroups.
+victim_intact() {
+  local dir
+  process_alive "$VICTIM_PID" || { echo "the victim's sleep $VICTIM_PID was killed" >&2; return 1; }
+  for dir in "${VICTIM_DIRS[@]}"; do
+    [ -d "$dir" ] || { echo "the victim's cgroup $dir was removed" >&2; return 1; }
+    grep -qx "$VICTIM_PID" "$dir/cgroup.procs" || {
+      echo "the victim's sleep is no longer in $dir" >&2
+      return 1
+    }
+  done
+}
+
+# remove_victim: the sleep ended (by its PID) and its cgroups removed.
+remove_victim() {
+  local dir i
+  kill -KILL "$VICTIM_PID" 2>/dev/null || true
+  wait "$VICTIM_PID" 2>/dev/null || true
+  for dir in "${VICTIM_DIRS[@]}"; do
+    for i in $(seq 50); do
+      rmdir "$dir" 2>/dev/null && break
+      sleep 0.05
+    done
+    [ ! -d "$dir" ] || { echo "could not remove $dir" >&2; return 1; }
+  done
+}
+
+@test "ownership: create with a cgroupsPath that exists fails, and kills nothing in it nor removes it" {
+  victim_cgroup "victim.$CG_HASH"
+  update_config '.linux.cgroupsPath = $p' --arg p "victim.$CG_HASH"
+  set_args sleep 100
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error "config.json: linux.cgroupsPath: cgroup \`[^\`]*/victim\.$CG_HASH\` already exists"
+  victim_intact
+  [ -z "$(state_left)" ]
+  remove_victim
+  assert_nothing_left
+}
+
+@test "ownership: a second container's failed create with the first's cgroupsPath leaves the first running" {
+  update_config '.linux.cgroupsPath = $p' --arg p "shared.$CG_HASH"
+  running_container c1 sleep 100
+  local pid
+  pid=$(state_field c1 pid)
+  capture spacer create --bundle "$BUNDLE" c2
+  assert_error "config.json: linux.cgroupsPath: cgroup \`[^\`]*/shared\.$CG_HASH\` already exists"
+  [ "$(state_field c1 status)" = running ]
+  process_alive "$pid"
+  local dir
+  while read -r dir; do
+    [ -d "$dir" ] || { echo "c1's cgroup $dir was removed" >&2; return 1; }
+  done <"$CG_REMEMBERED"
+  grep -qx "$pid" "$(cg_procs_dir c1)/cgroup.procs"
+  [ "$(spacer list -q)" = c1 ]
+  spacer delete --force c1
+  wait_gone "$pid"
+  assert_nothing_left
+}
+
+# refused_before_creating PATH: create with cgroupsPath PATH fails naming
+# the config file and linux.cgroupsPath, and makes no directory anywhere.
+refused_before_creating() {
+  local ctrls own mnt dirs=() dir
+  while IFS=: read -r _ ctrls own; do
+    if [ -z "$ctrls" ]; then mnt=$(cgroup2_mountpoint); else mnt=$(cgroup_v1_mountpoint "${ctrls%%,*}"); fi
+    [ -e "$mnt$1" ] || dirs+=("$mnt$1")
+  done < <(mounted_cgroup_lines)
+  update_config '.linux.cgroupsPath = $p' --arg p "$1"
+  set_args sleep 100
+  capture timeout -k 5 30 "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" c1
+  for dir in "${dirs[@]}"; do
+    if [ -e "$dir" ]; then
+      rmdir "$dir" 2>/dev/null || true
+      echo "create made $dir" >&2
+      return 1
+    fi
+  done
+  assert_error "config.json: linux.cgroupsPath: \`$(ere_quote "$1")\` is $2"
+  [ -z "$(state_left)" ]
+}
+
+@test "ownership: cgroupsPath \"/\", a hierarchy's root, is refused before anything is made" {
+  refused_before_creating / "the root of the cgroup hierarchy at"
+  assert_nothing_left
+}
+
+@test "ownership: a cgroupsPath that is the runtime's own cgroup or an ancestor of it is refused" {
+  local own
+  own=$(mounted_cgroup_lines | awk -F: '$3 != "/" { print $3; exit }')
+  [ -n "$own" ] || skip "the test's cgroup is the root in every hierarchy (covered by \"/\")"
+  refused_before_creating "/${own#/}" "the runtime's own cgroup"
+  local top="/$(cut -d/ -f2 <<<"$own")"
+  if [ "$top" != "$own" ]; then
+    refused_before_creating "$top" "an ancestor of the runtime's own cgroup"
+  fi
+  assert_nothing_left
+}
+
 # ---- cgroup namespace ----
 
 @test "cgroup namespace: the container sees its own cgroup as / and no sibling" {
@@ -609,6 +738,15 @@ hog_config() {
   spacer start c1
   spacer update --blkio-weight 300 c1
   assert_file "$dir" "$file" 300
+}
+
+@test "limits: a memory limit below what the init needs to set up says so" {
+  require_cgroup_controller memory
+  update_config '.linux.resources.memory = {"limit": 65536}'
+  set_args sleep 100
+  capture timeout -k 5 60 "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" c1
+  assert_error "config.json: container init .*: the OOM killer ended it: linux\.resources\.memory\.limit \(65536 bytes\) is below what the container's init needs"
+  assert_nothing_left
 }
 
 # ---- update ----

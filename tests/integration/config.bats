@@ -385,3 +385,23 @@ EOF
   update_config '.mounts += [{"destination": "/mnt", "type": "nosuchfs", "source": "none"}]'
   create_and_run_fail "mounts\[$n\].*nosuchfs"
 }
+
+@test "config.json that is a FIFO fails at once, naming the file" {
+  rm "$CONFIG"
+  mkfifo "$CONFIG"
+  capture timeout -k 2 10 "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" c1
+  [ "$status" -ne 124 ] && [ "$status" -ne 137 ] || { echo "create hung on the FIFO" >&2; return 1; }
+  assert_error "config.json: not a regular file: refused"
+  assert_nothing_left
+}
+
+@test "a 10 MB string in the config gives an error of bounded length that says how much it left out" {
+  local big=$BATS_TEST_TMPDIR/big
+  head -c 10000000 /dev/zero | tr '\0' x >"$big"
+  update_config '.linux.namespaces[2].type = $big' --rawfile big "$big"
+  rm "$big"
+  capture spacer create --bundle "$BUNDLE" c1
+  assert_error 'linux.namespaces\[2\]\.type: .*\[\.\.\. [0-9]+ bytes left out \.\.\.\]'
+  [ "${#output}" -le 1100 ] || { echo "the error is ${#output} bytes long" >&2; return 1; }
+  assert_nothing_left
+}

@@ -102,6 +102,83 @@ as_nobody() {
   wait_for_log c1 started
 }
 
+# ---- the state file is spacer's, and its directory's name is the ID ----
+
+@test "delete --force A whose state.json names container B refuses, and B is untouched" {
+  set_args sleep 100
+  create_container a
+  create_container b
+  spacer start b
+  local a_pid b_pid
+  a_pid=$(state_field a pid)
+  b_pid=$(state_field b pid)
+  cp "$ROOT/a/state.json" "$BATS_TEST_TMPDIR/a.state"
+  # B's state copied over A's: the same id, pid and cgroups as B's.
+  cp "$ROOT/b/state.json" "$ROOT/a/state.json"
+  capture spacer delete --force a
+  assert_error "container \`a\`: state.json names container \`b\`: refused"
+  [ -f "$ROOT/b/state.json" ]
+  [ "$(state_field b status)" = running ]
+  process_alive "$b_pid"
+  process_alive "$a_pid"
+  # `state a` refuses the same way; `list` says so and still lists B.
+  capture spacer state a
+  assert_error "state.json names container \`b\`"
+  capture spacer list -q
+  [ "$stdout" = b ]
+  [[ $stderr == *"state.json names container \`b\`"* ]]
+  cp "$BATS_TEST_TMPDIR/a.state" "$ROOT/a/state.json"
+  spacer delete --force a
+  spacer delete --force b
+  assert_nothing_left "$a_pid" "$b_pid"
+}
+
+# broken_state KIND: c1's state.json replaced by something that is not a
+# state file spacer wrote: a FIFO, a symlink to /dev/zero, a huge (sparse)
+# file or a directory.
+broken_state() {
+  local f=$ROOT/c1/state.json
+  rm "$f"
+  case $1 in
+    fifo) mkfifo "$f" ;;
+    zero) ln -s /dev/zero "$f" ;;
+    huge) truncate -s 1G "$f" ;;
+    dir) mkdir "$f" ;;
+  esac
+}
+
+# `state` fails at once with ERROR; `list` returns at once, says ERROR and
+# lists the others. Then the state file comes back and c1 is deleted.
+@test "state.json that is a FIFO, a symlink to /dev/zero, huge or a directory: state and list return at once with a clear error" {
+  local kind error
+  set_args sleep 100
+  create_container c0
+  for kind in fifo zero huge dir; do
+    create_container c1
+    cp "$ROOT/c1/state.json" "$BATS_TEST_TMPDIR/c1.state"
+    broken_state "$kind"
+    case $kind in
+      fifo | dir) error="\`state.json\` is not a regular file: refused" ;;
+      zero) error="\`state.json\` is a symbolic link, not a file: refused" ;;
+      huge) error="\`state.json\` is 1073741824 bytes, more than the [0-9]+ spacer reads" ;;
+    esac
+    capture timeout -k 2 10 "$SPACER" --root "$ROOT" state c1
+    [ "$status" -ne 124 ] && [ "$status" -ne 137 ] || { echo "$kind: state hung" >&2; return 1; }
+    assert_error "container \`c1\`: $error"
+    capture timeout -k 2 10 "$SPACER" --root "$ROOT" list -q
+    [ "$status" -eq 0 ] || { echo "$kind: list failed ($status): $output" >&2; return 1; }
+    [ "$stdout" = c0 ]
+    grep -Eq -- "$error" <<<"$stderr" || { echo "$kind: list said: $stderr" >&2; return 1; }
+    capture timeout -k 2 10 "$SPACER" --root "$ROOT" delete --force c1
+    assert_error "container \`c1\`: $error"
+    rm -rf "$ROOT/c1/state.json"
+    cp "$BATS_TEST_TMPDIR/c1.state" "$ROOT/c1/state.json"
+    spacer delete --force c1
+  done
+  spacer delete --force c0
+  assert_nothing_left
+}
+
 # ---- commands racing on one ID ----
 
 @test "run, then delete --force and create of the same ID elsewhere: the run leaves the new container alone, poststop runs once" {
