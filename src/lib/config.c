@@ -451,6 +451,36 @@ config_propagation_from_name (const char *name)
   return 0;
 }
 
+/* Options that are neither a flag nor a propagation but mean something to
+ * spacer all the same. */
+enum mount_extension
+{
+  /* A crun extension that engines may pass; spacer has no use for it and
+   * it must not reach the kernel as fs data. */
+  MOUNT_TMPCOPYUP,
+  /* runtime-spec 1.2: an idmapped bind mount, of its top mount or of
+   * every mount below it. */
+  MOUNT_IDMAP,
+  MOUNT_RIDMAP,
+};
+static const char *const mount_extension_options[] = {
+  [MOUNT_TMPCOPYUP] = "tmpcopyup",
+  [MOUNT_IDMAP] = "idmap",
+  [MOUNT_RIDMAP] = "ridmap",
+};
+
+const char *
+spc_config_mount_option_name (size_t i)
+{
+  if (i < N_NAMES (mount_flag_options))
+    return mount_flag_options[i].name;
+  i -= N_NAMES (mount_flag_options);
+  if (i < N_NAMES (propagation_options))
+    return propagation_options[i].name;
+  i -= N_NAMES (propagation_options);
+  return i < N_NAMES (mount_extension_options) ? mount_extension_options[i] : NULL;
+}
+
 static bool
 apply_mount_flag_option (struct spc_mount *m, const char *option)
 {
@@ -499,20 +529,23 @@ derive_mount_flags (struct spc_mount *m, spc_err_t *err)
       if (apply_mount_flag_option (m, option))
         continue;
       if ((propagation = config_propagation_from_name (option)) != 0)
-        m->propagation = propagation;
-      /* A crun extension that engines may pass; spacer has no use for it
-       * and it must not reach the kernel as fs data. */
-      else if (strcmp (option, "tmpcopyup") == 0)
-        continue;
-      /* runtime-spec 1.2: an idmapped bind mount, of its top mount or of
-       * every mount below it. */
-      else if (strcmp (option, "idmap") == 0 || strcmp (option, "ridmap") == 0)
         {
-          m->idmap = true;
-          m->idmap_recursive = option[0] == 'r';
+          m->propagation = propagation;
+          continue;
         }
-      else if (append_mount_data (m, option, err) < 0)
-        return -1;
+      switch (name_value (option, mount_extension_options, N_NAMES (mount_extension_options)))
+        {
+        case MOUNT_TMPCOPYUP:
+          break;
+        case MOUNT_IDMAP:
+        case MOUNT_RIDMAP:
+          m->idmap = true;
+          m->idmap_recursive = strcmp (option, "ridmap") == 0;
+          break;
+        default:
+          if (append_mount_data (m, option, err) < 0)
+            return -1;
+        }
     }
   return 0;
 }
