@@ -402,6 +402,21 @@ const char *spc_config_annotation (const struct spc_config *c, const char *key);
 /* "CAP_KILL" for 5; NULL for a number Linux does not define. */
 const char *spc_capability_name (int cap);
 
+/* The names the parser knows, one at a time, for `spacer features`: the
+ * i-th one, NULL past the last. They are read from the same tables the
+ * parser checks configs against, so what spacer claims is what it takes. */
+/* Every mounts[].options entry with a meaning of its own to spacer (flags,
+ * propagation, idmap, tmpcopyup); anything else is filesystem data. */
+const char *spc_config_mount_option_name (size_t i);
+enum spc_seccomp_vocabulary
+{
+  SPC_SECCOMP_ACTIONS,
+  SPC_SECCOMP_OPERATORS,
+  SPC_SECCOMP_ARCHITECTURES,
+  SPC_SECCOMP_FLAGS,
+};
+const char *spc_config_seccomp_name (enum spc_seccomp_vocabulary v, size_t i);
+
 /* The linux.namespaces entry of type t, or NULL. */
 const struct spc_namespace *spc_config_namespace (const struct spc_config *c,
                                                   enum spc_ns_type t);

@@ -1,7 +1,9 @@
 /* Diagnostics for the runtime. Messages go to the --log file, or without
  * one to stderr; with --log-format json each record there is exactly one
  * line {"level":"...","msg":"...","time":"..."} because conmon and podman
- * read that line back and show it to the user. */
+ * read that line back and show it to the user. In a --log file, text
+ * records are runc's (logrus) lines, time="..." level=... msg="...";
+ * on stderr they are "spacer: ..." for a person. */
 #ifndef SPACER_LOG_H
 #define SPACER_LOG_H
 

@@ -5,10 +5,17 @@
 #ifndef SPACER_LSM_H
 #define SPACER_LSM_H
 
+#include <stdbool.h>
+
 #include "spacer/config.h"
 #include "spacer/error.h"
 
 int spc_lsm_check (const struct spc_config *c, spc_err_t *err);
+
+/* Is the module active on this host, so that a label for it is applied
+ * (and not refused by spc_lsm_check)? */
+bool spc_lsm_apparmor_enabled (void);
+bool spc_lsm_selinux_enabled (void);
 
 /* In the init, before exec: the label the program gets when it runs,
  * written through the procfs handle procfd (procfs.h). */

@@ -41,6 +41,10 @@ struct spc_seccomp_filter;
 int spc_seccomp_build (const struct spc_seccomp *s, const struct spc_seccomp_program *cached,
                        int export_fd, struct spc_seccomp_filter **out, spc_err_t *err);
 
+/* Is linux.seccomp.flags entry NAME one spacer applies, and does the
+ * running kernel take it? Probed each call, without installing anything. */
+bool spc_seccomp_flag_supported (const char *name);
+
 /* Does the profile hand syscalls to a listener (SCMP_ACT_NOTIFY)? */
 bool spc_seccomp_notifies (const struct spc_seccomp *s);
 

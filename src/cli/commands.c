@@ -127,6 +127,11 @@ const struct spc_cli_command spc_cli_commands[] = {
   { "spec", spc_cmd_spec, false, "write a default config.json", "", NULL, spec_flags },
   { "unpack", spc_cmd_unpack, false, "extract a rootfs tarball into a directory", "ARCHIVE DIR",
     "ARCHIVE is any tarball libarchive reads; DIR is made if missing.", no_flags },
+  { "features", spc_cmd_features, false, "print the runtime-spec features spacer implements", "",
+    "One JSON object, the runtime-spec's Features structure (features.md): the\n"
+    "config.json names spacer recognizes, and which seccomp flags and LSMs this\n"
+    "host supports.",
+    no_flags },
   { "help", spc_cmd_help, false, "print the help of spacer or of a command", "[COMMAND]", NULL,
     no_flags },
   { 0 },

@@ -40,6 +40,24 @@ static const char *const seccomp_operators[] = {
   NULL,
 };
 
+const char *
+spc_config_seccomp_name (enum spc_seccomp_vocabulary v, size_t i)
+{
+  static const char *const *const tables[] = {
+    [SPC_SECCOMP_ACTIONS] = seccomp_actions,
+    [SPC_SECCOMP_OPERATORS] = seccomp_operators,
+    [SPC_SECCOMP_ARCHITECTURES] = seccomp_architectures,
+    [SPC_SECCOMP_FLAGS] = seccomp_flags,
+  };
+  if ((unsigned) v >= sizeof tables / sizeof *tables)
+    return NULL;
+  /* Each table ends with NULL: stop there. */
+  for (size_t j = 0; j < i; j++)
+    if (tables[v][j] == NULL)
+      return NULL;
+  return tables[v][i];
+}
+
 /* The kernel passes six syscall arguments. */
 #define SECCOMP_MAX_ARG_INDEX 5
 

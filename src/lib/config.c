@@ -451,6 +451,36 @@ config_propagation_from_name (const char *name)
   return 0;
 }
 
+/* Options that are neither a flag nor a propagation but mean something to
+ * spacer all the same. */
+enum mount_extension
+{
+  /* A crun extension that engines may pass; spacer has no use for it and
+   * it must not reach the kernel as fs data. */
+  MOUNT_TMPCOPYUP,
+  /* runtime-spec 1.2: an idmapped bind mount, of its top mount or of
+   * every mount below it. */
+  MOUNT_IDMAP,
+  MOUNT_RIDMAP,
+};
+static const char *const mount_extension_options[] = {
+  [MOUNT_TMPCOPYUP] = "tmpcopyup",
+  [MOUNT_IDMAP] = "idmap",
+  [MOUNT_RIDMAP] = "ridmap",
+};
+
+const char *
+spc_config_mount_option_name (size_t i)
+{
+  if (i < N_NAMES (mount_flag_options))
+    return mount_flag_options[i].name;
+  i -= N_NAMES (mount_flag_options);
+  if (i < N_NAMES (propagation_options))
+    return propagation_options[i].name;
+  i -= N_NAMES (propagation_options);
+  return i < N_NAMES (mount_extension_options) ? mount_extension_options[i] : NULL;
+}
+
 static bool
 apply_mount_flag_option (struct spc_mount *m, const char *option)
 {
@@ -499,20 +529,23 @@ derive_mount_flags (struct spc_mount *m, spc_err_t *err)
       if (apply_mount_flag_option (m, option))
         continue;
       if ((propagation = config_propagation_from_name (option)) != 0)
-        m->propagation = propagation;
-      /* A crun extension that engines may pass; spacer has no use for it
-       * and it must not reach the kernel as fs data. */
-      else if (strcmp (option, "tmpcopyup") == 0)
-        continue;
-      /* runtime-spec 1.2: an idmapped bind mount, of its top mount or of
-       * every mount below it. */
-      else if (strcmp (option, "idmap") == 0 || strcmp (option, "ridmap") == 0)
         {
-          m->idmap = true;
-          m->idmap_recursive = option[0] == 'r';
+          m->propagation = propagation;
+          continue;
         }
-      else if (append_mount_data (m, option, err) < 0)
-        return -1;
+      switch (name_value (option, mount_extension_options, N_NAMES (mount_extension_options)))
+        {
+        case MOUNT_TMPCOPYUP:
+          break;
+        case MOUNT_IDMAP:
+        case MOUNT_RIDMAP:
+          m->idmap = true;
+          m->idmap_recursive = strcmp (option, "ridmap") == 0;
+          break;
+        default:
+          if (append_mount_data (m, option, err) < 0)
+            return -1;
+        }
     }
   return 0;
 }
@@ -684,23 +717,81 @@ spc_config_write_hooks (spc_json_writer *w, const struct spc_hooks *hooks, unsig
 
 /* ---- top level ---------------------------------------------------------- */
 
-/* Versions are only advisory: newer minor versions add fields we ignore,
- * so refusing them would break engines for nothing. */
-static void
-check_oci_version (const char *version, const struct jpath *p)
+/* SemVer 2.0.0 (semver.org), which the runtime-spec requires of
+ * ociVersion: MAJOR.MINOR.PATCH without leading zeros, then an optional
+ * -PRERELEASE and +BUILD of dot-separated [0-9A-Za-z-] identifiers. */
+static bool
+semver_digit (char c)
 {
+  return c >= '0' && c <= '9';
+}
+
+static bool
+semver_number (const char **s, unsigned long *out)
+{
+  const char *p = *s;
   char *end;
+  if (!semver_digit (p[0]) || (p[0] == '0' && semver_digit (p[1])))
+    return false;
   errno = 0;
-  unsigned long major = strtoul (version, &end, 10);
-  bool ok = end != version && *end == '.' && major == 1 && errno == 0;
-  if (ok)
+  *out = strtoul (p, &end, 10);
+  *s = end;
+  return errno == 0;
+}
+
+/* Numeric prerelease identifiers, unlike build ones, take no leading
+ * zero: they are compared as numbers. */
+static bool
+semver_identifiers (const char **s, bool prerelease)
+{
+  const char *p = *s;
+  for (;;)
     {
-      const char *minor_text = end + 1;
-      unsigned long minor = strtoul (minor_text, &end, 10);
-      ok = end != minor_text && minor <= 3 && (*end == '.' || *end == '\0' || *end == '-');
+      const char *start = p;
+      bool numeric = true;
+      for (; semver_digit (*p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-';
+           p++)
+        numeric &= semver_digit (*p);
+      if (p == start || (prerelease && numeric && start[0] == '0' && p - start > 1))
+        return false;
+      if (*p != '.')
+        break;
+      p++;
     }
-  if (!ok)
+  *s = p;
+  return true;
+}
+
+static bool
+parse_semver (const char *text, unsigned long *major, unsigned long *minor)
+{
+  const char *p = text;
+  unsigned long patch;
+  if (!semver_number (&p, major) || *p++ != '.' || !semver_number (&p, minor) || *p++ != '.'
+      || !semver_number (&p, &patch))
+    return false;
+  if (*p == '-' && (p++, !semver_identifiers (&p, true)))
+    return false;
+  if (*p == '+' && (p++, !semver_identifiers (&p, false)))
+    return false;
+  return *p == '\0';
+}
+
+/* A version that is not SemVer is not a runtime-spec config (or a typo in
+ * one) and is refused. A well-formed version spacer does not know is only
+ * advisory: newer minor versions add fields we ignore, so refusing them
+ * would break engines for nothing. 1.3's additions are ignored (see
+ * SPC_RUNTIME_SPEC_VERSION), so up to 1.3 nothing is said. */
+static int
+check_oci_version (const char *version, const struct jpath *p, spc_err_t *err)
+{
+  unsigned long major, minor;
+  if (!parse_semver (version, &major, &minor))
+    return config_fail (p, err, "\"%s\" is not a SemVer version such as \"%s\"", version,
+                        SPC_RUNTIME_SPEC_VERSION);
+  if (major != 1 || minor > 3)
     config_warn (p, "unsupported version \"%s\", continuing", version);
+  return 0;
 }
 
 /* Setting the host's own names from inside a container would rename the
@@ -724,9 +815,9 @@ parse_config (const spc_json *v, const struct jpath *p, struct spc_config *c, sp
 {
   const spc_json *member;
   if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "ociVersion", p, &c->oci_version, err) < 0)
+      || config_req_string (v, "ociVersion", p, &c->oci_version, err) < 0
+      || check_oci_version (c->oci_version, JPATH_MEMBER_OF (p, "ociVersion"), err) < 0)
     return -1;
-  check_oci_version (c->oci_version, JPATH_MEMBER_OF (p, "ociVersion"));
   if (parse_root (v, p, &c->root, err) < 0)
     return -1;
   if ((member = config_member (v, "process")))

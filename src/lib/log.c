@@ -74,6 +74,45 @@ one_line (const char *msg)
   return out;
 }
 
+/* A logfmt value as Go's %q writes it, which is how logrus's text
+ * formatter (runc's --log-format text) quotes: backslash before '"' and
+ * '\\', \n \r \t for those, \xNN for other control bytes. Always
+ * quoted, so a reader needs one rule for every record. */
+static char *
+logfmt_quote (const char *msg)
+{
+  char *out = malloc (strlen (msg) * 4 + 3), *o = out;
+  if (out == NULL)
+    return NULL;
+  *o++ = '"';
+  for (const unsigned char *p = (const unsigned char *) msg; *p; p++)
+    switch (*p)
+      {
+      case '"':
+      case '\\':
+        *o++ = '\\';
+        *o++ = (char) *p;
+        break;
+      case '\n':
+        o = stpcpy (o, "\\n");
+        break;
+      case '\r':
+        o = stpcpy (o, "\\r");
+        break;
+      case '\t':
+        o = stpcpy (o, "\\t");
+        break;
+      default:
+        if (*p < 0x20 || *p == 0x7f)
+          o += sprintf (o, "\\x%02x", *p);
+        else
+          *o++ = (char) *p;
+      }
+  *o++ = '"';
+  *o = '\0';
+  return out;
+}
+
 /* One write(2) per record so records from concurrent processes never
  * interleave inside a line. */
 static void
@@ -100,18 +139,25 @@ write_record (int fd, enum spc_log_format format, enum spc_log_level level, cons
       return;
     }
 
-  _cleanup_free_ char *line = NULL, *text = one_line (msg);
+  /* On stderr a person reads it: "spacer: ..." as other tools write.
+   * In a --log file an engine does: runc's logrus line,
+   * time="..." level=error msg="...", which engines already parse. */
+  _cleanup_free_ char *line = NULL, *text = NULL;
   int n;
-  if (text == NULL)
-    return;
   if (fd == STDERR_FILENO)
-    n = asprintf (&line, "spacer: %s%s%s\n", level == SPC_LOG_ERROR ? "" : level_name (level),
-                  level == SPC_LOG_ERROR ? "" : ": ", text);
+    {
+      if ((text = one_line (msg)) == NULL)
+        return;
+      n = asprintf (&line, "spacer: %s%s%s\n", level == SPC_LOG_ERROR ? "" : level_name (level),
+                    level == SPC_LOG_ERROR ? "" : ": ", text);
+    }
   else
     {
       char when[64];
+      if ((text = logfmt_quote (msg)) == NULL)
+        return;
       spc_rfc3339_now (when, sizeof when);
-      n = asprintf (&line, "%s %s: %s\n", when, level_name (level), text);
+      n = asprintf (&line, "time=\"%s\" level=%s msg=%s\n", when, level_name (level), text);
     }
   if (n >= 0)
     (void) !write (fd, line, (size_t) n);

@@ -12,16 +12,16 @@
 #include "spacer/procfs.h"
 #include "spacer/utils.h"
 
-static bool
-apparmor_enabled (void)
+bool
+spc_lsm_apparmor_enabled (void)
 {
   char flag = 0;
   _cleanup_close_ int fd = open ("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
   return fd >= 0 && read (fd, &flag, 1) == 1 && flag == 'Y';
 }
 
-static bool
-selinux_enabled (void)
+bool
+spc_lsm_selinux_enabled (void)
 {
   return access ("/sys/fs/selinux/enforce", F_OK) == 0;
 }
@@ -30,11 +30,11 @@ int
 spc_lsm_check (const struct spc_config *c, spc_err_t *err)
 {
   const struct spc_process *p = &c->process;
-  if (p->apparmor_profile && p->apparmor_profile[0] && !apparmor_enabled ())
+  if (p->apparmor_profile && p->apparmor_profile[0] && !spc_lsm_apparmor_enabled ())
     return spc_error_make (err, 0, "process.apparmorProfile: `%s`: AppArmor is not enabled on "
                                    "this host",
                            p->apparmor_profile);
-  if (p->selinux_label && p->selinux_label[0] && !selinux_enabled ())
+  if (p->selinux_label && p->selinux_label[0] && !spc_lsm_selinux_enabled ())
     return spc_error_make (err, 0, "process.selinuxLabel: `%s`: SELinux is not enabled on this host",
                            p->selinux_label);
   return 0;

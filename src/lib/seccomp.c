@@ -117,6 +117,27 @@ spc_seccomp_notifies (const struct spc_seccomp *s)
 
 /* ---- building ---- */
 
+/* The linux.seccomp.flags spacer passes on to seccomp(2); the others the
+ * config knows (config-seccomp.c) are warned about and ignored. */
+static const struct
+{
+  const char *name;
+  unsigned flag;
+} filter_flag_names[] = {
+  { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+  { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+};
+
+static unsigned
+filter_flag_value (const char *name)
+{
+  for (size_t i = 0; i < sizeof filter_flag_names / sizeof *filter_flag_names; i++)
+    if (strcmp (filter_flag_names[i].name, name) == 0)
+      return filter_flag_names[i].flag;
+  return 0;
+}
+
 /* linux.seccomp.flags as seccomp(2) takes them. */
 static unsigned
 filter_flags (const struct spc_seccomp *s)
@@ -124,15 +145,10 @@ filter_flags (const struct spc_seccomp *s)
   unsigned flags = 0;
   for (size_t i = 0; i < s->n_flags; i++)
     {
-      const char *flag = s->flags[i];
-      if (strcmp (flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
-        flags |= SECCOMP_FILTER_FLAG_TSYNC;
-      else if (strcmp (flag, "SECCOMP_FILTER_FLAG_LOG") == 0)
-        flags |= SECCOMP_FILTER_FLAG_LOG;
-      else if (strcmp (flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-        flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-      else
-        spc_warn ("linux.seccomp.flags[%zu]: %s is not supported, ignored", i, flag);
+      unsigned flag = filter_flag_value (s->flags[i]);
+      if (flag == 0)
+        spc_warn ("linux.seccomp.flags[%zu]: %s is not supported, ignored", i, s->flags[i]);
+      flags |= flag;
     }
   if (spc_seccomp_notifies (s))
     {
@@ -144,6 +160,18 @@ filter_flags (const struct spc_seccomp *s)
         flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
     }
   return flags;
+}
+
+bool
+spc_seccomp_flag_supported (const char *name)
+{
+  unsigned flag = filter_flag_value (name);
+  if (flag == 0)
+    return false;
+  /* libseccomp's own probe: the kernel checks the flags before it reads
+   * the program, so a NULL one fails with EFAULT for a flag it knows and
+   * EINVAL for one it does not, and nothing is installed either way. */
+  return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
 }
 
 static int

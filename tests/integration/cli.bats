@@ -33,7 +33,8 @@ teardown() {
 # ---- help ----
 
 # Every command runc users know, and help.
-COMMANDS=(create start run state kill delete list ps pause resume update events spec unpack help)
+COMMANDS=(create start run state kill delete list ps pause resume update events spec unpack features
+  help)
 
 # help_of CMD: `spacer help CMD`, checked to succeed quietly.
 help_of() {
@@ -254,4 +255,61 @@ assert_json_log_line() {
   assert_ok
   output=$stderr
   assert_json_log_line warning "ociVersion.*9\\.9\\.9"
+}
+
+# runc's --log-format text (logrus): time="RFC 3339" level=LEVEL msg="..."
+# with the message quoted as Go's %q quotes it.
+RUNC_TEXT_LOG='^time="[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})" level=(debug|info|warning|error) msg="([^"\\]|\\.)*"$'
+
+@test "--log F --log-format text: a failed create's error is one runc text line in F, and one spacer: line on stderr" {
+  local log=$BATS_TEST_TMPDIR/spacer.log
+  setup_bundle
+  update_config '.linux.namespaces[2].type = "fo\"o\\"'
+  capture spacer --log "$log" --log-format text create --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  output=$stderr
+  assert_error "linux\.namespaces\[2\]\.type: unknown namespace"
+  [ "$(wc -l <"$log")" -eq 1 ]
+  grep -Eq "$RUNC_TEXT_LOG" "$log" || { echo "not runc's text format: $(cat "$log")" >&2; return 1; }
+  # The message, its quotes and backslash escaped as logrus escapes them:
+  # the value "fo"o\ reads \"fo\"o\\\ inside msg="...".
+  local expected="level=error msg=\"$BUNDLE/config.json: linux.namespaces[2].type: unknown namespace "
+  expected+='\"fo\"o\\\""'
+  [[ $(cat "$log") == *" $expected" ]] || { echo "expected ...$expected, got: $(cat "$log")" >&2; return 1; }
+  assert_nothing_left
+}
+
+@test "--log F --log-format text: a newline in a message stays on the record's line as \\n" {
+  local log=$BATS_TEST_TMPDIR/spacer.log
+  setup_bundle
+  update_config '.linux.namespaces[2].type = "fo\no"'
+  capture spacer --log "$log" create --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  [ "$(wc -l <"$log")" -eq 1 ]
+  grep -Eq "$RUNC_TEXT_LOG" "$log"
+  grep -qF 'unknown namespace \"fo\no\""' "$log"
+  assert_nothing_left
+}
+
+@test "--debug --log F: debug records go to F at level=debug, in text and in json" {
+  local log=$BATS_TEST_TMPDIR/spacer.log line
+  setup_bundle
+  capture spacer --debug --log "$log" --log-format text run --bundle "$BUNDLE" c1
+  assert_ok
+  # The log is the place for them: stderr stays quiet.
+  [ -z "$stderr" ]
+  grep -q ' level=debug msg="c1: bundle ' "$log"
+  while IFS= read -r line; do
+    [[ $line =~ $RUNC_TEXT_LOG ]] || { echo "not runc's text format: $line" >&2; return 1; }
+  done <"$log"
+  rm "$log"
+  capture spacer --debug --log "$log" --log-format json run --bundle "$BUNDLE" c2
+  assert_ok
+  jq -se 'all(.[]; (keys | sort) == ["level", "msg", "time"])
+    and any(.[]; .level == "debug" and (.msg | startswith("c2: bundle ")))' "$log" >/dev/null
+  # Without --debug, none.
+  rm "$log"
+  capture spacer --log "$log" --log-format text run --bundle "$BUNDLE" c3
+  assert_ok
+  ! grep -q 'level=debug' "$log" 2>/dev/null || false
 }

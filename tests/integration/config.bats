@@ -4,7 +4,8 @@
 #   spacer: <bundle>/config.json: <JSON path>: <what is wrong>
 # and a non-zero exit, and leave nothing behind: no entry in the state
 # directory, nothing in `spacer list`, no process. Unknown fields are
-# ignored, null reads as absent and an unknown ociVersion only warns.
+# ignored, null reads as absent and an unknown ociVersion only warns (one
+# that is not SemVer at all is an error).
 # (tests/unit/test-config.c covers the parser itself in depth.)
 
 load helpers
@@ -146,6 +147,17 @@ EOF
 
 @test "missing ociVersion is reported at ociVersion" {
   config_error 'del(.ociVersion)' ociVersion "required"
+}
+
+@test "an ociVersion that is not SemVer is refused at ociVersion, and nothing is created" {
+  local version
+  for version in invalid 1.0 "" 1.2 v1.0.0 1.0.0. 01.0.0 "1.0.0 "; do
+    with_config '.ociVersion = $v' --arg v "$version"
+    expect_error ociVersion "$(ere_quote "\"$version\"") is not a SemVer version" || {
+      echo "(ociVersion \"$version\")" >&2
+      return 1
+    }
+  done
 }
 
 @test "missing root is reported at root" {
@@ -320,7 +332,7 @@ EOF
   local version
   set_args echo ok
   cp "$CONFIG" "$BATS_TEST_TMPDIR/config.orig"
-  for version in 1.9.0 2.0.0; do
+  for version in 1.9.0 2.0.0 1.9.0-rc.1; do
     with_config '.ociVersion = $v' --arg v "$version"
     run --separate-stderr spacer run --bundle "$BUNDLE" "c-$version"
     [ "$status" -eq 0 ]
@@ -328,6 +340,14 @@ EOF
     [ "${#stderr_lines[@]}" -eq 1 ]
     [[ $stderr == *ociVersion* ]]
     [[ $stderr == *"$version"* ]]
+  done
+}
+
+@test "a known ociVersion with a pre-release or build part runs silently" {
+  local version
+  for version in 1.0.2-dev 1.1.0-rc.1 1.2.1+dev.5; do
+    with_config '.ociVersion = $v' --arg v "$version"
+    assert_runs_silently
   done
 }
 

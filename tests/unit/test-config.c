@@ -518,9 +518,9 @@ config_unsupported_version_only_warns (void)
     const char *version;
     bool warns;
   } cases[] = {
-    { "1.0.0", false }, { "1.0.2-dev", false }, { "1.3.0", false }, { "1.3", false },
-    { "1.1.0-rc.1", false }, { "1.4.0", true }, { "2.0.0", true }, { "0.9", true },
-    { "", true }, { "v1.0.0", true }, { "1.x", true },
+    { "1.0.0", false },     { "1.0.2-dev", false }, { "1.3.0", false },
+    { "1.1.0-rc.1", false }, { "1.2.1+build.5", false }, { "1.4.0", true },
+    { "2.0.0", true },      { "0.9.0", true },      { "1.9.0-alpha.0a", true },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
@@ -539,6 +539,35 @@ config_unsupported_version_only_warns (void)
       CHECK_STR (msg, NULL);
       CHECK_STR (c->oci_version, cases[i].version);
       CHECK_STR (warnings, cases[i].warns ? expected : "");
+    }
+  return true;
+}
+
+/* The runtime-spec says ociVersion is SemVer: anything else is not a
+ * version at all, and is refused where it is. */
+static bool
+config_version_not_semver_is_an_error (void)
+{
+  static const char *const versions[] = {
+    "",      "invalid", "1.0",     "1",        "1.3",      "v1.0.0",  "1.x.0",  "01.0.0",
+    "1.02.0", "1.0.0-",  "1.0.0+",  "1.0.0-a..b", "1.0.0-01", "1..0",   " 1.0.0", "1.0.0 ",
+    "1.0.0-a_b", "-1.0.0", "1.0.0.0",
+  };
+  for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
+    {
+      _cleanup_free_ char *tmpl = NULL, *expected = NULL;
+      if (asprintf (&tmpl, "{'ociVersion':'%s','root':{'path':'r'}}", versions[i]) < 0
+          || asprintf (&expected,
+                       "config.json: ociVersion: \"%s\" is not a SemVer version such as \"%s\"",
+                       versions[i], SPC_RUNTIME_SPEC_VERSION) < 0)
+        return false;
+      struct load_call call = { .tmpl = tmpl };
+      _cleanup_free_ char *warnings = unit_capture_stderr (do_load, &call);
+      _cleanup_free_ char *msg = call.error;
+      _cleanup_config_ struct spc_config *c = call.config;
+      CHECK (c == NULL);
+      CHECK_STR (msg, expected);
+      CHECK_STR (warnings, "");
     }
   return true;
 }
@@ -1150,6 +1179,7 @@ main (void)
   RUN (config_null_members_are_absent);
   RUN (config_relative_destinations_warn);
   RUN (config_unsupported_version_only_warns);
+  RUN (config_version_not_semver_is_an_error);
   RUN (config_namespace_helpers);
   run_error_cases ();
   run_malformed_cases ();
