@@ -65,8 +65,7 @@ is_cgroup_type (const char *type)
 static bool
 needs_direct_path (const struct spc_mount *m)
 {
-  return !(m->flags & MS_BIND) && m->type
-         && (strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0);
+  return m->type && (strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0);
 }
 
 /* The rule for mounts inside /proc (procfs.h) once more, on where the

@@ -348,7 +348,7 @@ open_existing_prefix (int rootfd, const char *path, uint64_t resolve, size_t *us
           return fd;
         }
       if (errno == ELOOP && (resolve & RESOLVE_NO_SYMLINKS))
-        return spc_error_make (err, ELOOP, "`%s` goes through a symlink", path);
+        return spc_error_make (err, ELOOP, "goes through a symlink");
       if (errno != ENOENT || len == 0)
         return spc_error_errno (err, "open `%s`", len ? prefix : "/");
       len = parent_length (path, len);
@@ -358,8 +358,7 @@ open_existing_prefix (int rootfd, const char *path, uint64_t resolve, size_t *us
 /* Add symlink `target`, met at `dir` (canonical), to the path: refused
  * when its ".." would climb above the root. */
 static int
-follow_link (const char *dir, const char *target, const char *after, char **out,
-             const char *path, spc_err_t *err)
+follow_link (const char *dir, const char *target, const char *after, char **out, spc_err_t *err)
 {
   const char *base = target[0] == '/' ? "" : dir;
   long depth = 0;
@@ -369,7 +368,7 @@ follow_link (const char *dir, const char *target, const char *after, char **out,
     {
       size_t n = strcspn (p, "/");
       if (n == 2 && p[0] == '.' && p[1] == '.' && --depth < 0)
-        return spc_error_make (err, EXDEV, "`%s`: leads outside the container root", path);
+        return spc_error_make (err, EXDEV, "leads outside the container root");
       if (n > 0 && !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.'))
         depth++;
       p += n + (p[n] == '/');
@@ -405,7 +404,7 @@ spc_root_lookup (int rootfd, const char *path, uint64_t resolve, int *fd, char *
       size_t n = strcspn (missing, "/");
       char name[NAME_MAX + 1], target[PATH_MAX];
       if (n > NAME_MAX)
-        return spc_error_make (err, ENAMETOOLONG, "`%s`", path);
+        return spc_error_make (err, ENAMETOOLONG, "a name");
       memcpy (name, missing, n);
       name[n] = '\0';
       ssize_t tlen = readlinkat (dir, name, target, sizeof target - 1);
@@ -419,13 +418,12 @@ spc_root_lookup (int rootfd, const char *path, uint64_t resolve, int *fd, char *
         }
       target[tlen] = '\0';
       if (resolve & RESOLVE_NO_SYMLINKS)
-        return spc_error_make (err, ELOOP, "`%s` goes through a symlink", path);
+        return spc_error_make (err, ELOOP, "goes through a symlink");
       if (links >= MAX_SYMLINKS)
-        return spc_error_make (err, ELOOP, "`%s`", path);
+        return spc_error_make (err, ELOOP, "too many symlinks");
       _cleanup_free_ char *dirpath = NULL, *next = NULL;
       if (spc_root_fd_path (rootfd, dir, &dirpath, err) < 0
-          || follow_link (strcmp (dirpath, "/") == 0 ? "" : dirpath, target, missing + n, &next,
-                          path, err)
+          || follow_link (strcmp (dirpath, "/") == 0 ? "" : dirpath, target, missing + n, &next, err)
                  < 0)
         return -1;
       free (todo);
@@ -433,9 +431,27 @@ spc_root_lookup (int rootfd, const char *path, uint64_t resolve, int *fd, char *
     }
 }
 
+/* Does `rest` have a ".." component? */
+static bool
+has_dotdot (const char *rest)
+{
+  for (const char *p = rest; *p;)
+    {
+      size_t n = strcspn (p, "/");
+      if (n == 2 && p[0] == '.' && p[1] == '.')
+        return true;
+      p += n + (p[n] == '/');
+    }
+  return false;
+}
+
 int
 spc_root_create (int dirfd, const char *rest, enum spc_path_create kind, spc_err_t *err)
 {
+  /* Below a directory still to be made, ".." is only the way back up; it
+   * is refused before anything is made. */
+  if (has_dotdot (rest))
+    return spc_error_make (err, EINVAL, "`..` after the missing `%s`", rest);
   _cleanup_close_ int cur = fcntl (dirfd, F_DUPFD_CLOEXEC, 0);
   if (cur < 0)
     return spc_error_errno (err, "dup");
@@ -451,9 +467,6 @@ spc_root_create (int dirfd, const char *rest, enum spc_path_create kind, spc_err
       p += n;
       if (strcmp (name, ".") == 0)
         continue;
-      /* Below a directory just made, ".." is only the way back up. */
-      if (strcmp (name, "..") == 0)
-        return spc_error_make (err, EINVAL, "`..` after the missing `%s`", rest);
       int next;
       if (last && kind == SPC_PATH_CREATE_FILE)
         {
