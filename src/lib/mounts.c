@@ -284,6 +284,17 @@ mount_cgroup_v1_tree (const struct spc_mount *m, int target, const struct spc_cg
   return 0;
 }
 
+/* Pure v2: the cgroup2 tree is the whole view. */
+static int
+mount_cgroup_v2 (const struct spc_mount *m, int target, const struct spc_cgroup_mount *h,
+                 bool own_namespace, const struct spc_mount_attrs *a, spc_err_t *err)
+{
+  _cleanup_close_ int tree = cgroup_tree (h, own_namespace, a, err);
+  if (tree < 0)
+    return -1;
+  return attach_tree (m, tree, target, err);
+}
+
 static int
 mount_cgroup (const struct spc_mount *m, int rootfd, bool own_namespace, spc_err_t *err)
 {
@@ -293,16 +304,12 @@ mount_cgroup (const struct spc_mount *m, int rootfd, bool own_namespace, spc_err
   spc_mount_attrs_from_flags (m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME),
                               0, &a);
   _cleanup_close_ int target = open_target (m, rootfd, SPC_PATH_CREATE_DIR, err);
-  if (target < 0 || spc_cgroup_mounts (&h, &n, NULL, err) < 0)
+  if (target < 0)
     return -1;
-  int ret;
-  /* Pure v2: the cgroup2 tree is the whole view. */
-  if (n == 1 && h[0].v2)
-    {
-      _cleanup_close_ int tree = cgroup_tree (&h[0], own_namespace, &a, err);
-      ret = tree < 0 ? -1 : attach_tree (m, tree, target, err);
-    }
-  else
+  int ret = spc_cgroup_mounts (&h, &n, NULL, err);
+  if (ret == 0 && n == 1 && h[0].v2)
+    ret = mount_cgroup_v2 (m, target, h, own_namespace, &a, err);
+  else if (ret == 0)
     ret = mount_cgroup_v1_tree (m, target, h, n, own_namespace, &a, err);
   spc_cgroup_mounts_free (h, n);
   return ret;
