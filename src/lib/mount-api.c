@@ -147,8 +147,19 @@ set_option (int fs, char *option, spc_err_t *err)
     r = fsconfig (fs, FSCONFIG_SET_FLAG, option, NULL, 0);
   else
     {
+      /* A quoted value (an SELinux context="a,b") goes without its
+       * quotes, which mount(2)'s parsing of LSM options strips too. */
+      _cleanup_free_ char *value = strdup (eq + 1);
+      size_t n = value ? strlen (value) : 0;
+      if (value == NULL)
+        return spc_error_errno (err, "strdup");
+      if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
+        {
+          memmove (value, value + 1, n - 2);
+          value[n - 2] = '\0';
+        }
       *eq = '\0';
-      r = fsconfig (fs, FSCONFIG_SET_STRING, option, eq + 1, 0);
+      r = fsconfig (fs, FSCONFIG_SET_STRING, option, value, 0);
       *eq = '=';
     }
   if (r < 0)
