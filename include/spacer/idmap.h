@@ -5,8 +5,9 @@
  * The runtime makes them before the init exists: the user namespace that
  * carries a mapping needs its maps written with host ids, which takes
  * privileges the container may not have. Each becomes a detached mount
- * (open_tree + mount_setattr) that the init attaches in place of the
- * ordinary bind mount. */
+ * (open_tree + mount_setattr) that the init takes in place of the
+ * ordinary bind's clone: mounts.c sets the config's flags and propagation
+ * on it and attaches it. */
 #ifndef SPACER_IDMAP_H
 #define SPACER_IDMAP_H
 
@@ -17,8 +18,5 @@
  * NULL when no mount is idmapped. */
 int spc_idmap_prepare (const struct spc_config *c, int **fds, spc_err_t *err);
 void spc_idmap_release (int *fds, size_t n);
-
-/* In the init: put detached mount tree_fd on the O_PATH fd target. */
-int spc_idmap_attach (int tree_fd, int target, const char *label, spc_err_t *err);
 
 #endif

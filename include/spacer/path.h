@@ -6,6 +6,7 @@
 #ifndef SPACER_PATH_H
 #define SPACER_PATH_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "spacer/error.h"
@@ -37,14 +38,28 @@ int spc_root_open_dir_strict (int rootfd, const char *path, spc_err_t *err);
  * ENOENT. */
 int spc_root_open_no_symlinks (int rootfd, const char *path, spc_err_t *err);
 
-/* Fails (ELOOP) when `path` below the root goes through a symlink; a path
- * that does not exist yet passes. For proc and sysfs, which must land
- * where the container expects them (CVE-2019-16884). */
-int spc_root_check_no_symlinks (int rootfd, const char *path, spc_err_t *err);
-
 /* O_PATH fd of the directory that holds `path` (created with its parents if
  * missing); *name receives the last component. For mknodat/symlinkat. */
 int spc_root_open_parent (int rootfd, const char *path, char **name, spc_err_t *err);
+
+/* The one lookup of a mount target: `path` resolved by the kernel once
+ * below rootfd (RESOLVE_IN_ROOT, no magic links, `resolve` flags besides,
+ * RESOLVE_NO_SYMLINKS for proc and sysfs). Found: *fd is it and *rest
+ * NULL. Missing: *fd is the deepest directory that exists on the way and
+ * *rest the names still to make there (spc_root_create). A symlink at the
+ * first missing name is followed inside the root; one whose ".." climbs
+ * above the root is refused (EXDEV). */
+int spc_root_lookup (int rootfd, const char *path, uint64_t resolve, int *fd, char **rest,
+                     spc_err_t *err);
+
+/* Make `rest` below dirfd, directories and then a file or directory as
+ * `kind` says, one name at a time and through no symlink; the fd of what
+ * was made or found at the end. */
+int spc_root_create (int dirfd, const char *rest, enum spc_path_create kind, spc_err_t *err);
+
+/* Where the file fd is, as a path below the root (rootfd): derived from
+ * the fd (/proc/self/fd), not looked up. */
+int spc_root_fd_path (int rootfd, int fd, char **out, spc_err_t *err);
 
 /* "/proc/self/fd/N" for handing an fd to syscalls that take paths (mount). */
 #define SPC_FD_PATH_MAX 32

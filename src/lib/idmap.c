@@ -108,11 +108,3 @@ spc_idmap_prepare (const struct spc_config *c, int **out, spc_err_t *err)
   *out = fds;
   return 0;
 }
-
-int
-spc_idmap_attach (int tree_fd, int target, const char *label, spc_err_t *err)
-{
-  if (move_mount (tree_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return spc_error_errno (err, "attach the idmapped mount on `%s`", label);
-  return 0;
-}

@@ -7,11 +7,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
+#include "mount-api.h"
 #include "spacer/cgroup.h"
 #include "spacer/cleanup.h"
 #include "spacer/idmap.h"
@@ -19,8 +20,6 @@
 #include "spacer/namespaces.h"
 #include "spacer/path.h"
 #include "spacer/procfs.h"
-
-#define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
 
 const struct spc_mount *
 spc_mounts_find (const struct spc_config *c, const char *destination)
@@ -52,97 +51,150 @@ spc_mounts_prepare_rootfs (const char *rootfs, spc_err_t *err)
   return 0;
 }
 
-/* Flags a bind mount takes only through a second, remounting call. */
-static unsigned long
-bind_remount_flags (unsigned long flags)
+/* ---- the target ---- */
+
+static bool
+is_cgroup_type (const char *type)
 {
-  return flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME
-                  | MS_RELATIME | MS_STRICTATIME);
+  return type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0);
 }
 
-/* The vfsmount flags a remount must keep: in a user namespace the kernel
- * refuses to clear nosuid/nodev/noexec that an outer mount locked. */
-static unsigned long
-locked_flags (const char *path)
+/* A /proc or /sys reached through a symlink would put the container's
+ * view of them, and the masks on it, somewhere else: refused, as in runc
+ * (CVE-2019-16884). */
+static bool
+needs_direct_path (const struct spc_mount *m)
 {
-  struct statvfs sv;
-  if (statvfs (path, &sv) < 0)
+  return m->type && (strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0);
+}
+
+/* The rule for mounts inside /proc (procfs.h) once more, on where the
+ * destination really leads: a symlink in the rootfs can take one the
+ * config check passed into /proc. */
+static int
+check_proc_destination (const struct spc_mount *m, const char *canonical, spc_err_t *err)
+{
+  const char *why = spc_procfs_mount_refusal (m, canonical, true);
+  if (why == NULL)
     return 0;
-  unsigned long f = 0;
-  if (sv.f_flag & ST_NOSUID)
-    f |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
-    f |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC)
-    f |= MS_NOEXEC;
-  return f;
+  if (strcmp (canonical, m->destination) == 0)
+    return spc_error_make (err, 0, "%s", why);
+  return spc_error_make (err, 0, "is `%s` in the container: %s", canonical, why);
 }
 
+/* `dir` (canonical) and the names still to make below it, "." left out. */
 static int
-reopen_target (int rootfd, const char *dest, int *fd, spc_err_t *err)
+join_missing (const char *dir, const char *rest, char **out, spc_err_t *err)
 {
-  /* After a mount the old O_PATH fd still names the covered directory; the
-   * new mount is only reached by resolving the path again. */
-  if (*fd >= 0)
-    close (*fd);
-  *fd = spc_root_open (rootfd, dest, SPC_PATH_NO_CREATE, err);
-  return *fd < 0 ? -1 : 0;
-}
-
-static int
-apply_propagation (const struct spc_mount *m, int rootfd, int *fd, spc_err_t *err)
-{
-  if (m->propagation == 0)
-    return 0;
-  if (reopen_target (rootfd, m->destination, fd, err) < 0)
-    return -1;
-  char buf[SPC_FD_PATH_MAX];
-  if (mount (NULL, spc_fd_path (*fd, buf), NULL, m->propagation, NULL) < 0)
-    return spc_error_errno (err, "set propagation of `%s`", m->destination);
-  return 0;
-}
-
-/* Change the flags of the bind mount at fd: a bind mount takes ro, nosuid
- * and the like only through a second, remounting call. */
-static int
-remount_bind (int fd, unsigned long flags, const char *label, spc_err_t *err)
-{
-  char buf[SPC_FD_PATH_MAX];
-  spc_fd_path (fd, buf);
-  if (mount (NULL, buf, NULL, MS_REMOUNT | MS_BIND | flags | locked_flags (buf), NULL) < 0)
-    return spc_error_errno (err, "remount `%s`", label);
-  return 0;
-}
-
-/* A bind mount, or the idmapped mount the runtime made of its source. */
-static int
-mount_bind (const struct spc_mount *m, int rootfd, int *fd, int idmapped, spc_err_t *err)
-{
-  char buf[SPC_FD_PATH_MAX];
-  if (idmapped >= 0)
+  size_t len = strlen (dir);
+  _cleanup_free_ char *path = malloc (len + strlen (rest) + 2);
+  if (path == NULL)
+    return spc_error_errno (err, "malloc");
+  memcpy (path, dir, len + 1);
+  if (len == 1)
+    len = 0; /* "/" */
+  for (const char *p = rest; *p;)
     {
-      if (spc_idmap_attach (idmapped, *fd, m->destination, err) < 0)
-        return -1;
+      size_t n = strcspn (p, "/");
+      if (n > 0 && !(n == 1 && p[0] == '.'))
+        {
+          path[len++] = '/';
+          memcpy (path + len, p, n);
+          len += n;
+          path[len] = '\0';
+        }
+      p += n + (p[n] == '/');
     }
-  else if (mount (m->source, spc_fd_path (*fd, buf), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
-    return spc_error_errno (err, "bind mount `%s` on `%s`", m->source, m->destination);
-
-  unsigned long extra = bind_remount_flags (m->flags);
-  if (extra == 0)
-    return 0;
-  if (reopen_target (rootfd, m->destination, fd, err) < 0)
-    return -1;
-  return remount_bind (*fd, extra, m->destination, err);
+  *out = steal_pointer (&path);
+  return 0;
 }
 
+/* The destination, looked up once: the fd of what it names, made when
+ * missing (a `kind`). Where it leads, for the /proc rules, is read from
+ * the fds, and checked before anything is made. */
 static int
-mount_filesystem (const struct spc_mount *m, int *fd, spc_err_t *err)
+open_target (const struct spc_mount *m, int rootfd, enum spc_path_create kind, spc_err_t *err)
 {
-  char buf[SPC_FD_PATH_MAX];
-  const char *source = m->source ? m->source : m->type;
-  unsigned long flags = m->flags & ~(unsigned long) (PROPAGATION_FLAGS | MS_REC);
-  if (mount (source, spc_fd_path (*fd, buf), m->type, flags, m->data) < 0)
-    return spc_error_errno (err, "mount `%s` on `%s`", m->type, m->destination);
+  _cleanup_close_ int fd = -1;
+  _cleanup_free_ char *rest = NULL, *found = NULL, *canonical = NULL;
+  uint64_t resolve = needs_direct_path (m) ? RESOLVE_NO_SYMLINKS : 0;
+  if (spc_root_lookup (rootfd, m->destination, resolve, &fd, &rest, err) < 0
+      || spc_root_fd_path (rootfd, fd, &found, err) < 0
+      || join_missing (found, rest ? rest : "", &canonical, err) < 0
+      || check_proc_destination (m, canonical, err) < 0)
+    return -1;
+  if (rest)
+    {
+      int made = spc_root_create (fd, rest, kind, err);
+      if (made < 0)
+        return -1;
+      close (fd);
+      fd = made;
+    }
+  const char *why = spc_procfs_target_refusal (canonical, fd);
+  if (why)
+    return spc_error_make (err, 0, "%s", why);
+  return spc_steal_fd (&fd);
+}
+
+/* Flags and propagation set on the detached tree, then attached: the
+ * mount is never reachable with other flags than those asked for. */
+static int
+attach_tree (const struct spc_mount *m, int tree, int target, spc_err_t *err)
+{
+  if (m->propagation && spc_mount_set_propagation (tree, m->propagation, err) < 0)
+    return -1;
+  return spc_mounts_attach (tree, target, err);
+}
+
+/* ---- bind mounts ---- */
+
+/* A bind mount, or the idmapped mount the runtime made of its source.
+ * The source is opened first: a file gets a file to cover, a directory a
+ * directory, and a missing source fails before anything is made. */
+static int
+mount_bind (const struct spc_mount *m, int rootfd, int idmapped, spc_err_t *err)
+{
+  bool recursive = (m->flags & MS_REC) || m->idmap_recursive;
+  _cleanup_close_ int clone = -1, target = -1;
+  struct spc_mount_attrs attrs;
+  struct stat st;
+  if (m->source == NULL)
+    return spc_error_make (err, EINVAL, "bind mount: no source");
+  if (idmapped < 0 && (clone = spc_mount_clone (m->source, m->flags & MS_REC, err)) < 0)
+    return -1;
+  int tree = idmapped >= 0 ? idmapped : clone;
+  if (fstat (tree, &st) < 0)
+    return spc_error_errno (err, "stat `%s`", m->source);
+  target = open_target (m, rootfd, S_ISDIR (st.st_mode) ? SPC_PATH_CREATE_DIR : SPC_PATH_CREATE_FILE,
+                        err);
+  if (target < 0)
+    return -1;
+  spc_mount_attrs_from_flags (m->flags, m->clear_flags, &attrs);
+  if (spc_mount_setattr (tree, &attrs, recursive, err) < 0
+      || attach_tree (m, tree, target, err) < 0)
+    return spc_error_prefix (err, "bind mount `%s`", m->source);
+  return 0;
+}
+
+/* ---- other filesystems ---- */
+
+/* Superblock flags: fsconfig options of the new filesystem. The others
+ * are mount attributes, or say how to mount (bind, remount). */
+#define SB_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK)
+
+static int
+mount_filesystem (const struct spc_mount *m, int rootfd, spc_err_t *err)
+{
+  struct spc_mount_attrs attrs;
+  _cleanup_close_ int target = open_target (m, rootfd, SPC_PATH_CREATE_DIR, err);
+  if (target < 0)
+    return -1;
+  spc_mount_attrs_from_flags (m->flags, 0, &attrs);
+  _cleanup_close_ int tree = spc_mount_new_fs (m->type, m->source ? m->source : m->type, m->data,
+                                               m->flags & SB_FLAGS, attrs.set, err);
+  if (tree < 0 || attach_tree (m, tree, target, err) < 0)
+    return spc_error_prefix (err, "mount `%s`", m->type);
   return 0;
 }
 
@@ -153,177 +205,127 @@ mount_filesystem (const struct spc_mount *m, int *fd, spc_err_t *err)
  * root by the kernel; without one we bind the host's directory of the
  * init's own cgroup, since /proc/self/cgroup then holds host paths. */
 
-/* Reopened by path: the new mount is not reachable through an fd taken
- * before it was made. */
+/* Hierarchy h as a detached tree with the attributes a. */
 static int
-remount_readonly (int rootfd, const char *dest, unsigned long flags, spc_err_t *err)
+cgroup_tree (const struct spc_cgroup_mount *h, bool own_namespace,
+             const struct spc_mount_attrs *a, spc_err_t *err)
 {
-  _cleanup_close_ int fd = spc_root_open (rootfd, dest, SPC_PATH_NO_CREATE, err);
-  if (fd < 0)
-    return -1;
-  return remount_bind (fd, flags | MS_RDONLY, dest, err);
-}
-
-/* Mount hierarchy h at `dest` in the container (created if missing). */
-static int
-mount_cgroup_hierarchy (const struct spc_cgroup_mount *h, bool own_namespace, int rootfd,
-                        const char *dest, unsigned long flags, spc_err_t *err)
-{
-  char buf[SPC_FD_PATH_MAX];
-  _cleanup_close_ int fd = spc_root_open (rootfd, dest, SPC_PATH_CREATE_DIR, err);
-  if (fd < 0)
-    return -1;
-  spc_fd_path (fd, buf);
   if (own_namespace)
     {
-      bool v2 = h->v2;
-      if (mount ("cgroup", buf, v2 ? "cgroup2" : "cgroup", flags, v2 ? NULL : h->controllers) < 0)
-        return spc_error_errno (err, "mount cgroup `%s` on `%s`", v2 ? "cgroup2" : h->controllers,
-                                dest);
-      return 0;
+      int tree = spc_mount_new_fs (h->v2 ? "cgroup2" : "cgroup", "cgroup",
+                                   h->v2 ? NULL : h->controllers, 0, a->set, err);
+      if (tree < 0)
+        return spc_error_prefix (err, "mount cgroup `%s`", h->v2 ? "cgroup2" : h->controllers);
+      return tree;
     }
   _cleanup_free_ char *host = NULL;
   if (asprintf (&host, "%s%s", h->mountpoint, strcmp (h->own, "/") == 0 ? "" : h->own) < 0)
     return spc_error_errno (err, "asprintf");
-  if (mount (host, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return spc_error_errno (err, "bind mount `%s` on `%s`", host, dest);
-  if (flags & MS_RDONLY)
-    return remount_readonly (rootfd, dest, flags, err);
+  _cleanup_close_ int tree = spc_mount_clone (host, true, err);
+  if (tree < 0 || spc_mount_setattr (tree, a, true, err) < 0)
+    return spc_error_prefix (err, "bind `%s`", host);
+  return spc_steal_fd (&tree);
+}
+
+/* Hierarchy h on a new directory `name` of the cgroup tmpfs (attached,
+ * the fd of its root). */
+static int
+mount_cgroup_hierarchy (const struct spc_cgroup_mount *h, bool own_namespace, int tmpfs,
+                        const char *name, const struct spc_mount_attrs *a, spc_err_t *err)
+{
+  _cleanup_close_ int tree = cgroup_tree (h, own_namespace, a, err);
+  if (tree < 0)
+    return -1;
+  _cleanup_close_ int dir = spc_root_create (tmpfs, name, SPC_PATH_CREATE_DIR, err);
+  if (dir < 0 || spc_mounts_attach (tree, dir, err) < 0)
+    return spc_error_prefix (err, "cgroup `%s`", name);
   return 0;
 }
 
 /* "cpu,cpuacct" is reachable as "cpu" and "cpuacct" too, as on the host. */
 static int
-link_comounted (int rootfd, const char *cgroup_root, const char *base, spc_err_t *err)
+link_comounted (int tmpfs, const char *base, spc_err_t *err)
 {
-  _cleanup_close_ int dirfd = spc_root_open (rootfd, cgroup_root, SPC_PATH_NO_CREATE, err);
-  if (dirfd < 0)
-    return -1;
   _cleanup_free_ char *names = strdup (base);
   if (names == NULL)
     return spc_error_errno (err, "strdup");
   for (char *save = NULL, *c = strtok_r (names, ",", &save); c; c = strtok_r (NULL, ",", &save))
-    if (symlinkat (base, dirfd, c) < 0 && errno != EEXIST)
-      return spc_error_errno (err, "symlink `%s/%s`", cgroup_root, c);
+    if (symlinkat (base, tmpfs, c) < 0 && errno != EEXIST)
+      return spc_error_errno (err, "symlink cgroup `%s`", c);
   return 0;
 }
 
 /* v1 and hybrid: a tmpfs holding one directory per hierarchy, named as on
- * the host; comounted controllers ("cpu,cpuacct") also get a symlink each. */
+ * the host; comounted controllers ("cpu,cpuacct") also get a symlink each.
+ * The tmpfs is attached first (the kernel mounts on attached mounts
+ * only), filled through its fd, and turned read-only last through it. */
 static int
-mount_cgroup_v1_tree (const struct spc_mount *m, int rootfd, int fd,
-                      const struct spc_cgroup_mount *h, size_t n, bool own_namespace,
-                      unsigned long flags, spc_err_t *err)
+mount_cgroup_v1_tree (const struct spc_mount *m, int target, const struct spc_cgroup_mount *h,
+                      size_t n, bool own_namespace, const struct spc_mount_attrs *a,
+                      spc_err_t *err)
 {
-  char buf[SPC_FD_PATH_MAX];
-  if (mount ("tmpfs", spc_fd_path (fd, buf), "tmpfs", flags & ~MS_RDONLY, "mode=755") < 0)
-    return spc_error_errno (err, "mount tmpfs on `%s`", m->destination);
+  uint64_t rdonly = a->set & MOUNT_ATTR_RDONLY;
+  _cleanup_close_ int tmpfs = spc_mount_new_fs ("tmpfs", "tmpfs", "mode=755", 0, a->set & ~rdonly,
+                                                err);
+  if (tmpfs < 0 || spc_mounts_attach (tmpfs, target, err) < 0)
+    return spc_error_prefix (err, "mount tmpfs");
   for (size_t i = 0; i < n; i++)
     {
       const char *base = strrchr (h[i].mountpoint, '/') + 1;
-      _cleanup_free_ char *dest = NULL;
-      if (asprintf (&dest, "%s/%s", m->destination, base) < 0)
-        return spc_error_errno (err, "asprintf");
-      if (mount_cgroup_hierarchy (&h[i], own_namespace, rootfd, dest, flags, err) < 0)
-        return -1;
-      if (strchr (base, ',') && link_comounted (rootfd, m->destination, base, err) < 0)
+      if (mount_cgroup_hierarchy (&h[i], own_namespace, tmpfs, base, a, err) < 0
+          || (strchr (base, ',') && link_comounted (tmpfs, base, err) < 0))
         return -1;
     }
-  if (flags & MS_RDONLY)
-    return remount_readonly (rootfd, m->destination, flags, err);
+  struct spc_mount_attrs ro = { .set = rdonly };
+  if (rdonly && spc_mount_setattr (tmpfs, &ro, false, err) < 0)
+    return spc_error_prefix (err, "make the cgroup tmpfs read-only");
+  if (m->propagation && spc_mount_set_propagation (tmpfs, m->propagation, err) < 0)
+    return -1;
   return 0;
 }
 
+/* Pure v2: the cgroup2 tree is the whole view. */
 static int
-mount_cgroup (const struct spc_mount *m, int rootfd, int *fd, bool own_namespace, spc_err_t *err)
+mount_cgroup_v2 (const struct spc_mount *m, int target, const struct spc_cgroup_mount *h,
+                 bool own_namespace, const struct spc_mount_attrs *a, spc_err_t *err)
+{
+  _cleanup_close_ int tree = cgroup_tree (h, own_namespace, a, err);
+  if (tree < 0)
+    return -1;
+  return attach_tree (m, tree, target, err);
+}
+
+static int
+mount_cgroup (const struct spc_mount *m, int rootfd, bool own_namespace, spc_err_t *err)
 {
   struct spc_cgroup_mount *h = NULL;
   size_t n = 0;
-  unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
+  struct spc_mount_attrs a;
+  spc_mount_attrs_from_flags (m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME),
+                              0, &a);
+  _cleanup_close_ int target = open_target (m, rootfd, SPC_PATH_CREATE_DIR, err);
+  if (target < 0)
+    return -1;
   int ret = spc_cgroup_mounts (&h, &n, NULL, err);
-  /* Pure v2: the cgroup2 tree is the whole view. */
   if (ret == 0 && n == 1 && h[0].v2)
-    ret = mount_cgroup_hierarchy (&h[0], own_namespace, rootfd, m->destination, flags, err);
+    ret = mount_cgroup_v2 (m, target, h, own_namespace, &a, err);
   else if (ret == 0)
-    ret = mount_cgroup_v1_tree (m, rootfd, *fd, h, n, own_namespace, flags, err);
+    ret = mount_cgroup_v1_tree (m, target, h, n, own_namespace, &a, err);
   spc_cgroup_mounts_free (h, n);
   return ret;
-}
-
-/* What to create at the destination: a file for a bind mount of a file, a
- * directory otherwise. A missing bind source fails here, before the
- * destination is made in the rootfs. */
-static int
-target_kind (const struct spc_mount *m, enum spc_path_create *kind, spc_err_t *err)
-{
-  struct stat st;
-  *kind = SPC_PATH_CREATE_DIR;
-  if (!(m->flags & MS_BIND))
-    return 0;
-  if (m->source == NULL)
-    return spc_error_make (err, EINVAL, "bind mount on `%s`: no source", m->destination);
-  if (stat (m->source, &st) < 0)
-    return spc_error_errno (err, "bind mount `%s` on `%s`", m->source, m->destination);
-  if (!S_ISDIR (st.st_mode))
-    *kind = SPC_PATH_CREATE_FILE;
-  return 0;
-}
-
-static bool
-is_cgroup_type (const char *type)
-{
-  return type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0);
-}
-
-/* The rule for mounts inside /proc (procfs.h) once more, on where the
- * destination really leads: a symlink in the rootfs can take one the
- * config check passed into /proc. Before anything is made. */
-static int
-check_proc_destination (const struct spc_mount *m, const char *canonical, spc_err_t *err)
-{
-  const char *why = spc_procfs_mount_refusal (m, canonical, true);
-  if (why == NULL)
-    return 0;
-  if (strcmp (canonical, m->destination) == 0)
-    return spc_error_make (err, 0, "`%s`: %s", m->destination, why);
-  return spc_error_make (err, 0, "`%s` is `%s` in the container: %s", m->destination, canonical,
-                         why);
 }
 
 static int
 mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, int idmapped,
              spc_err_t *err)
 {
-  enum spc_path_create kind;
-  _cleanup_free_ char *canonical = NULL;
-  if (target_kind (m, &kind, err) < 0
-      || spc_root_canonical (rootfd, m->destination, &canonical, err) < 0
-      || check_proc_destination (m, canonical, err) < 0)
-    return -1;
-  /* A /proc that is a symlink elsewhere would leave the container's view
-   * of /proc, and the masks on it, somewhere else: refused, as in runc. */
-  if (m->type && (strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0)
-      && spc_root_check_no_symlinks (rootfd, m->destination, err) < 0)
-    return spc_error_prefix (err, "%s mount", m->type);
-  _cleanup_close_ int fd = spc_root_open (rootfd, m->destination, kind, err);
-  if (fd < 0)
-    return -1;
-  const char *why = spc_procfs_target_refusal (canonical, fd);
-  if (why)
-    return spc_error_make (err, 0, "`%s`: %s", m->destination, why);
-
-  int r;
   if (m->flags & MS_BIND)
-    r = mount_bind (m, rootfd, &fd, idmapped, err);
-  else if (is_cgroup_type (m->type))
-    r = mount_cgroup (m, rootfd, &fd, spc_namespaces_creates (c, SPC_NS_CGROUP), err);
-  else if (m->type == NULL)
-    r = spc_error_make (err, EINVAL, "mount `%s`: no type and not a bind mount", m->destination);
-  else
-    r = mount_filesystem (m, &fd, err);
-  if (r < 0)
-    return -1;
-  return apply_propagation (m, rootfd, &fd, err);
+    return mount_bind (m, rootfd, idmapped, err);
+  if (is_cgroup_type (m->type))
+    return mount_cgroup (m, rootfd, spc_namespaces_creates (c, SPC_NS_CGROUP), err);
+  if (m->type == NULL)
+    return spc_error_make (err, EINVAL, "no type and not a bind mount");
+  return mount_filesystem (m, rootfd, err);
 }
 
 bool
@@ -336,8 +338,9 @@ int
 spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, const int *idmapped,
                       spc_err_t *err)
 {
-  if (mount_entry (c, &c->mounts[i], rootfd, idmapped ? idmapped[i] : -1, err) < 0)
-    return spc_error_prefix (err, "mounts[%zu]", i);
+  const struct spc_mount *m = &c->mounts[i];
+  if (mount_entry (c, m, rootfd, idmapped ? idmapped[i] : -1, err) < 0)
+    return spc_error_prefix (err, "mounts[%zu]: `%s`", i, m->destination);
   return 0;
 }
 
@@ -584,8 +587,10 @@ spc_mounts_finalize (const struct spc_config *c, spc_err_t *err)
   for (size_t i = 0; i < l->n_readonly_paths; i++)
     if (readonly_path (rootfd, i, l->readonly_paths[i], err) < 0)
       return -1;
-  if (c->root.readonly
-      && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags ("/"), NULL) < 0)
-    return spc_error_errno (err, "remount root read-only");
+  /* Only read-only is set: the flags an outer mount namespace locked
+   * (nosuid, nodev, ...) stay as they are. */
+  struct spc_mount_attrs ro = { .set = MOUNT_ATTR_RDONLY };
+  if (c->root.readonly && spc_mount_setattr (rootfd, &ro, false, err) < 0)
+    return spc_error_prefix (err, "root.readonly");
   return 0;
 }

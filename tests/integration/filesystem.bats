@@ -520,6 +520,96 @@ regular file"
 in the submount"
 }
 
+# ---- mounts: flags and propagation, set on the detached mount ----
+#
+# Each mount is built detached, gets its flags and propagation there and is
+# attached to the destination's fd: what shows inside is what was asked.
+
+@test "mounts: a ro rbind is read-only on the bind and on every submount it carries" {
+  mkdir -p "$HOST/dir/sub"
+  host_mount -t tmpfs tmpfs "$HOST/dir/sub"
+  add_mount /data bind "$HOST/dir" rbind ro
+  set_args sh -c 'cat /proc/self/mountinfo
+    for f in /data/new /data/sub/new; do touch "$f" 2>/dev/null && echo "written $f" || echo "refused $f"; done'
+  run spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  has_option "$(mountinfo_field /data 6)" ro
+  has_option "$(mountinfo_field /data/sub 6)" ro
+  [[ $output == *"refused /data/new"* ]]
+  [[ $output == *"refused /data/sub/new"* ]]
+  [ ! -e "$HOST/dir/new" ]
+  [ ! -e "$HOST/dir/sub/new" ]
+}
+
+@test "mounts: rw on an rbind of a read-only host mount makes its top writable, not the read-only submount below" {
+  mkdir -p "$HOST/dir/sub"
+  host_mount --bind "$HOST/dir" "$HOST/dir"
+  mount -o remount,bind,ro "$HOST/dir"
+  host_mount -t tmpfs -o ro tmpfs "$HOST/dir/sub"
+  add_mount /data bind "$HOST/dir" rbind rw
+  set_args sh -c 'cat /proc/self/mountinfo
+    for f in /data/new /data/sub/new; do touch "$f" 2>/dev/null && echo "written $f" || echo "refused $f"; done'
+  run spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  has_option "$(mountinfo_field /data 6)" rw
+  has_option "$(mountinfo_field /data/sub 6)" ro
+  [[ $output == *"written /data/new"* ]]
+  [[ $output == *"refused /data/sub/new"* ]]
+  # The host's own mounts keep their flags.
+  has_option "$(awk -v m="$HOST/dir" '$5 == m { print $6 }' /proc/self/mountinfo | tail -n 1)" ro
+}
+
+@test "mounts: noatime, nodiratime, sync and dirsync reach a tmpfs's mount and superblock" {
+  add_mount /scratch tmpfs tmpfs noatime nodiratime sync dirsync size=1m
+  mountinfo_inside
+  assert_ok
+  has_option "$(mountinfo_field /scratch 6)" noatime nodiratime
+  has_option "$(mountinfo_super_options /scratch)" sync dirsync size=1024k
+}
+
+# shared_source: $HOST/src, a shared mount on the host (its own peer group,
+# PEER) with a tmpfs submount at sub.
+shared_source() {
+  mkdir -p "$HOST/src/sub"
+  host_mount --bind "$HOST/src" "$HOST/src"
+  mount --make-shared "$HOST/src"
+  host_mount -t tmpfs tmpfs "$HOST/src/sub"
+  PEER=$(awk -v m="$HOST/src" '$5 == m { for (i = 7; $i != "-"; i++) if ($i ~ /^shared:/) print substr($i, 8) }' \
+    /proc/self/mountinfo | head -n 1)
+  [ -n "$PEER" ]
+}
+
+@test "mounts: rslave, rshared and private on rbinds show in mountinfo's optional fields" {
+  shared_source
+  add_mount /slave bind "$HOST/src" rbind rslave
+  add_mount /shared bind "$HOST/src" rbind rshared
+  add_mount /private bind "$HOST/src" rbind private
+  mountinfo_inside
+  assert_ok
+  # A slave of the host's peer group, down the tree.
+  [[ " $(mountinfo_optional /slave) " == *" master:$PEER "* ]]
+  [[ " $(mountinfo_optional /slave) " != *" shared:"* ]]
+  # A peer group of the container's own, down the tree.
+  [[ " $(mountinfo_optional /shared) " == *" shared:"* ]]
+  [[ " $(mountinfo_optional /shared/sub) " == *" shared:"* ]]
+  [[ " $(mountinfo_optional /shared) " != *" shared:$PEER "* ]]
+  # private is not recursive: the top only.
+  [ -z "$(mountinfo_optional /private)" ]
+  [ -n "$(mountinfo_optional /private/sub)" ]
+}
+
+@test "mounts: a bad filesystem option fails with one line naming mounts[i], the option and the kernel's reason" {
+  add_mount /scratch tmpfs tmpfs size=bogus
+  run spacer run --bundle "$BUNDLE" c1
+  assert_error 'mounts\[7\]: `/scratch`: .*`size=bogus`: tmpfs: Bad value for .size.*Invalid argument'
+  assert_nothing_left
+  add_mount /other tmpfs tmpfs no-such-option
+  update_config 'del(.mounts[7])'
+  run spacer run --bundle "$BUNDLE" c1
+  assert_error 'mounts\[7\]: `/other`: .*`no-such-option`: .*Unknown parameter'
+  assert_nothing_left
+}
+
 # ---- mounts: order ----
 
 @test "mounts: a later mount at the same destination stacks over an earlier one" {
@@ -620,6 +710,23 @@ in the submount"
   assert_output "bound file"
   [ -f "$BUNDLE/rootfs/$HOST/target/sub/file" ]
   assert_target_untouched
+}
+
+@test "symlinks: a destination that is a symlink to a directory in the rootfs lands on that directory" {
+  mkdir "$BUNDLE/rootfs/real" "$BUNDLE/rootfs/real2"
+  ln -s real "$BUNDLE/rootfs/link"
+  ln -s ../real2 "$BUNDLE/rootfs/etc/link2"
+  add_mount /link tmpfs tmpfs
+  add_mount /etc/link2 bind "$HOST" rbind ro
+  set_args sh -c 'cat /proc/self/mountinfo; touch /link/new'
+  run spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  [ "$(mountinfo_fstype /real)" = tmpfs ]
+  has_option "$(mountinfo_field /real2 6)" ro
+  # Written into the tmpfs, not into the rootfs below it.
+  [ ! -e "$BUNDLE/rootfs/real/new" ]
+  [ -L "$BUNDLE/rootfs/link" ]
+  [ -L "$BUNDLE/rootfs/etc/link2" ]
 }
 
 @test "symlinks: a device path through an absolute symlink is made inside the rootfs" {

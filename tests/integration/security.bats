@@ -939,6 +939,40 @@ exit 0'
   [ "$status" -ne 0 ]
 }
 
+@test "CVE-2021-30465: a ro bind whose destination is swapped with a symlink meanwhile is read-only wherever it lands in the rootfs" {
+  # The destination is looked up once, to an fd, and the mount is made
+  # read-only before it is attached there: no second lookup for a swap to
+  # redirect. A loop flips /vol/dst between a directory and a symlink to
+  # /elsewhere (in the rootfs) while containers start.
+  local src=$BATS_TEST_TMPDIR/src vol=$BUNDLE/rootfs/vol i
+  mkdir "$src" "$vol" "$BUNDLE/rootfs/elsewhere"
+  echo keep >"$src/file"
+  update_config '.mounts += [{"destination": "/vol/dst", "type": "bind", "source": $s, "options": ["rbind", "ro"]}]' \
+    --arg s "$src"
+  set_args sh -c 'for d in /vol/dst /elsewhere; do
+      [ -e "$d/file" ] || continue
+      if (echo x >>"$d/file") 2>/dev/null; then echo "writable $d"; else echo "ro $d"; fi
+    done'
+  (while :; do
+    rm -rf "$vol/dst" 2>/dev/null; mkdir "$vol/dst" 2>/dev/null
+    rm -rf "$vol/dst" 2>/dev/null; ln -s /elsewhere "$vol/dst" 2>/dev/null
+  done) &
+  BG_PIDS+=("$!")
+  for i in $(seq 15); do
+    run spacer run --bundle "$BUNDLE" "c$i"
+    if [ "$status" -ne 0 ]; then
+      assert_one_line_error 'mounts\[[0-9]+\]'
+    fi
+    [[ $output != *writable* ]]
+  done
+  end_background_jobs
+  BG_PIDS=()
+  assert_nothing_left
+  [ "$(cat "$src/file")" = keep ]
+  run grep -qF "$src" /proc/self/mountinfo
+  [ "$status" -ne 0 ]
+}
+
 # ---- the default config: /proc/sys, /sys, /proc/sysrq-trigger ----
 
 @test "default config: writes to /proc/sys, /sys and /proc/sysrq-trigger fail, the host's values stay" {
