@@ -939,6 +939,51 @@ exit 0'
   [ "$status" -ne 0 ]
 }
 
+@test "a read-only bind on a symlink in a shared volume lands inside the rootfs, read-only, or is refused; the host's directory is untouched" {
+  # The volume is a host directory others can write to (CVE-2021-30465's
+  # attacker); the destination is the symlink itself, one absolute, naming
+  # a host directory, one climbing out with .. past the volume's own mount.
+  local shared=$BATS_TEST_TMPDIR/shared victim=$BATS_TEST_TMPDIR/victim src=$BATS_TEST_TMPDIR/ro-src
+  mkdir -p "$shared" "$victim/sub" "$src" "$BUNDLE/rootfs/shared"
+  echo host-canary >"$victim/canary"
+  echo bound >"$src/file"
+  ln -s "$victim" "$shared/abs"
+  ln -s "../../../../../../../../../../../..$victim" "$shared/climb"
+  local before
+  before=$(cd "$victim" && find . -printf '%p %y %m %s\n' | sort && cat canary)
+  update_config '.mounts += [{"destination": "/shared", "type": "bind", "source": $shared, "options": ["rbind", "rw"]}]' \
+    --arg shared "$shared"
+  local base
+  base=$(jq '.mounts' "$BUNDLE/config.json")
+
+  local dest
+  for dest in /shared/abs /shared/climb; do
+    update_config '.mounts = $base + [{"destination": $dst, "type": "bind", "source": $src, "options": ["bind", "ro"]}]' \
+      --argjson base "$base" --arg dst "$dest" --arg src "$src"
+    set_args sh -c "cat $dest/file; touch $dest/written 2>/dev/null && echo WRITABLE; grep -F ' $victim ' /proc/self/mountinfo"
+    run_container c1
+    if [ "$status" -ne 0 ]; then
+      assert_one_line_error "mounts\[[0-9]+\]: \`$dest\`"
+    else
+      # Inside: the bind is where the link leads in the rootfs, read-only.
+      mapfile -t lines <<<"$output"
+      [ "${lines[0]}" = bound ]
+      [[ $output != *WRITABLE* ]]
+      [ "${#lines[@]}" -eq 2 ]
+      [[ ${lines[1]} == *" $victim ro,"* ]]
+      # The mount point, made in the rootfs (the mount went with the
+      # container's namespace).
+      [ -d "$BUNDLE/rootfs$victim" ]
+    fi
+    assert_nothing_left
+    # The host's directory: no mount, same content; the source unwritten.
+    run grep -F " $victim" /proc/self/mountinfo
+    [ "$status" -ne 0 ]
+    [ "$(cd "$victim" && find . -printf '%p %y %m %s\n' | sort && cat canary)" = "$before" ]
+    [ ! -e "$src/written" ]
+  done
+}
+
 # ---- the default config: /proc/sys, /sys, /proc/sysrq-trigger ----
 
 @test "default config: writes to /proc/sys, /sys and /proc/sysrq-trigger fail, the host's values stay" {
