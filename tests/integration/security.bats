@@ -939,38 +939,49 @@ exit 0'
   [ "$status" -ne 0 ]
 }
 
-@test "CVE-2021-30465: a ro bind whose destination is swapped with a symlink meanwhile is read-only wherever it lands in the rootfs" {
-  # The destination is looked up once, to an fd, and the mount is made
-  # read-only before it is attached there: no second lookup for a swap to
-  # redirect. A loop flips /vol/dst between a directory and a symlink to
-  # /elsewhere (in the rootfs) while containers start.
-  local src=$BATS_TEST_TMPDIR/src vol=$BUNDLE/rootfs/vol i
-  mkdir "$src" "$vol" "$BUNDLE/rootfs/elsewhere"
-  echo keep >"$src/file"
-  update_config '.mounts += [{"destination": "/vol/dst", "type": "bind", "source": $s, "options": ["rbind", "ro"]}]' \
-    --arg s "$src"
-  set_args sh -c 'for d in /vol/dst /elsewhere; do
-      [ -e "$d/file" ] || continue
-      if (echo x >>"$d/file") 2>/dev/null; then echo "writable $d"; else echo "ro $d"; fi
-    done'
-  (while :; do
-    rm -rf "$vol/dst" 2>/dev/null; mkdir "$vol/dst" 2>/dev/null
-    rm -rf "$vol/dst" 2>/dev/null; ln -s /elsewhere "$vol/dst" 2>/dev/null
-  done) &
-  BG_PIDS+=("$!")
-  for i in $(seq 15); do
-    run spacer run --bundle "$BUNDLE" "c$i"
+@test "a read-only bind on a symlink in a shared volume lands inside the rootfs, read-only, or is refused; the host's directory is untouched" {
+  # The volume is a host directory others can write to (CVE-2021-30465's
+  # attacker); the destination is the symlink itself, one absolute, naming
+  # a host directory, one climbing out with .. past the volume's own mount.
+  local shared=$BATS_TEST_TMPDIR/shared victim=$BATS_TEST_TMPDIR/victim src=$BATS_TEST_TMPDIR/ro-src
+  mkdir -p "$shared" "$victim/sub" "$src" "$BUNDLE/rootfs/shared"
+  echo host-canary >"$victim/canary"
+  echo bound >"$src/file"
+  ln -s "$victim" "$shared/abs"
+  ln -s "../../../../../../../../../../../..$victim" "$shared/climb"
+  local before
+  before=$(cd "$victim" && find . -printf '%p %y %m %s\n' | sort && cat canary)
+  update_config '.mounts += [{"destination": "/shared", "type": "bind", "source": $shared, "options": ["rbind", "rw"]}]' \
+    --arg shared "$shared"
+  local base
+  base=$(jq '.mounts' "$BUNDLE/config.json")
+
+  local dest
+  for dest in /shared/abs /shared/climb; do
+    update_config '.mounts = $base + [{"destination": $dst, "type": "bind", "source": $src, "options": ["bind", "ro"]}]' \
+      --argjson base "$base" --arg dst "$dest" --arg src "$src"
+    set_args sh -c "cat $dest/file; touch $dest/written 2>/dev/null && echo WRITABLE; grep -F ' $victim ' /proc/self/mountinfo"
+    run_container c1
     if [ "$status" -ne 0 ]; then
-      assert_one_line_error 'mounts\[[0-9]+\]'
+      assert_one_line_error "mounts\[[0-9]+\]: \`$dest\`"
+    else
+      # Inside: the bind is where the link leads in the rootfs, read-only.
+      mapfile -t lines <<<"$output"
+      [ "${lines[0]}" = bound ]
+      [[ $output != *WRITABLE* ]]
+      [ "${#lines[@]}" -eq 2 ]
+      [[ ${lines[1]} == *" $victim ro,"* ]]
+      # The mount point, made in the rootfs (the mount went with the
+      # container's namespace).
+      [ -d "$BUNDLE/rootfs$victim" ]
     fi
-    [[ $output != *writable* ]]
+    assert_nothing_left
+    # The host's directory: no mount, same content; the source unwritten.
+    run grep -F " $victim" /proc/self/mountinfo
+    [ "$status" -ne 0 ]
+    [ "$(cd "$victim" && find . -printf '%p %y %m %s\n' | sort && cat canary)" = "$before" ]
+    [ ! -e "$src/written" ]
   done
-  end_background_jobs
-  BG_PIDS=()
-  assert_nothing_left
-  [ "$(cat "$src/file")" = keep ]
-  run grep -qF "$src" /proc/self/mountinfo
-  [ "$status" -ne 0 ]
 }
 
 # ---- the default config: /proc/sys, /sys, /proc/sysrq-trigger ----

@@ -13,6 +13,7 @@ setup_suite() {
   export RECVTTY=${RECVTTY:-$(dirname "$SPACER")/tests/tools/recvtty}
   export IDMAP_PROBE=${IDMAP_PROBE:-$(dirname "$SPACER")/tests/tools/idmap-probe}
   export LIB_CREATE=${LIB_CREATE:-$(dirname "$SPACER")/tests/tools/lib-create}
+  export FLIP_SYMLINK=${FLIP_SYMLINK:-$(dirname "$SPACER")/tests/tools/flip-symlink}
   export SPACER_TEST_ROOTFS="$BATS_SUITE_TMPDIR/rootfs"
   "$BATS_TEST_DIRNAME/../../bundles/make-rootfs.sh" "$SPACER" "$SPACER_TEST_ROOTFS" \
     "$BATS_SUITE_TMPDIR/rootfs.tar.gz"
