@@ -112,6 +112,10 @@ struct spc_mount
   /* Derived from options: */
   unsigned long flags;       /* MS_* to set (MS_BIND, MS_REC, MS_RDONLY, ...) */
   unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
+  /* The same for the whole tree of a bind mount ("rro", "rnosuid", ...):
+   * as with runc, the plain options change its top mount only. */
+  unsigned long rec_flags;
+  unsigned long rec_clear_flags;
   unsigned long propagation; /* MS_PRIVATE|MS_REC, ...; 0: leave as is */
   char *data;                /* the options that are filesystem data */
   /* An idmapped mount ("idmap", "ridmap", or mappings given): files show

@@ -425,6 +425,36 @@ static const struct
   { "noiversion", true, MS_I_VERSION },
   { "bind", false, MS_BIND },
   { "rbind", false, MS_BIND | MS_REC },
+  { "nosymfollow", false, MS_NOSYMFOLLOW },
+  { "symfollow", true, MS_NOSYMFOLLOW },
+};
+
+/* runc's recursive variants (Linux 5.12, mount_setattr): the flag for
+ * every mount of the tree, not only its top. */
+static const struct
+{
+  const char *name;
+  bool clear;
+  unsigned long flag;
+} recursive_flag_options[] = {
+  { "rro", false, MS_RDONLY },
+  { "rrw", true, MS_RDONLY },
+  { "rnosuid", false, MS_NOSUID },
+  { "rsuid", true, MS_NOSUID },
+  { "rnodev", false, MS_NODEV },
+  { "rdev", true, MS_NODEV },
+  { "rnoexec", false, MS_NOEXEC },
+  { "rexec", true, MS_NOEXEC },
+  { "rnodiratime", false, MS_NODIRATIME },
+  { "rdiratime", true, MS_NODIRATIME },
+  { "rnoatime", false, MS_NOATIME },
+  { "ratime", true, MS_NOATIME },
+  { "rrelatime", false, MS_RELATIME },
+  { "rnorelatime", true, MS_RELATIME },
+  { "rstrictatime", false, MS_STRICTATIME },
+  { "rnostrictatime", true, MS_STRICTATIME },
+  { "rnosymfollow", false, MS_NOSYMFOLLOW },
+  { "rsymfollow", true, MS_NOSYMFOLLOW },
 };
 
 static const struct
@@ -475,33 +505,48 @@ spc_config_mount_option_name (size_t i)
   if (i < N_NAMES (mount_flag_options))
     return mount_flag_options[i].name;
   i -= N_NAMES (mount_flag_options);
+  if (i < N_NAMES (recursive_flag_options))
+    return recursive_flag_options[i].name;
+  i -= N_NAMES (recursive_flag_options);
   if (i < N_NAMES (propagation_options))
     return propagation_options[i].name;
   i -= N_NAMES (propagation_options);
   return i < N_NAMES (mount_extension_options) ? mount_extension_options[i] : NULL;
 }
 
+/* Later options override earlier ones, as with mount(8): "ro,rw". */
+static void
+set_or_clear (unsigned long *set, unsigned long *clear, unsigned long flag, bool clears)
+{
+  if (clears)
+    {
+      *set &= ~flag;
+      *clear |= flag;
+    }
+  else
+    {
+      *set |= flag;
+      *clear &= ~flag;
+    }
+}
+
 static bool
 apply_mount_flag_option (struct spc_mount *m, const char *option)
 {
-  for (size_t i = 0; i < sizeof mount_flag_options / sizeof mount_flag_options[0]; i++)
-    {
-      if (strcmp (mount_flag_options[i].name, option) != 0)
-        continue;
-      /* Later options override earlier ones, as with mount(8): "ro,rw". */
-      unsigned long flag = mount_flag_options[i].flag;
-      if (mount_flag_options[i].clear)
-        {
-          m->flags &= ~flag;
-          m->clear_flags |= flag;
-        }
-      else
-        {
-          m->flags |= flag;
-          m->clear_flags &= ~flag;
-        }
-      return true;
-    }
+  for (size_t i = 0; i < N_NAMES (mount_flag_options); i++)
+    if (strcmp (mount_flag_options[i].name, option) == 0)
+      {
+        set_or_clear (&m->flags, &m->clear_flags, mount_flag_options[i].flag,
+                      mount_flag_options[i].clear);
+        return true;
+      }
+  for (size_t i = 0; i < N_NAMES (recursive_flag_options); i++)
+    if (strcmp (recursive_flag_options[i].name, option) == 0)
+      {
+        set_or_clear (&m->rec_flags, &m->rec_clear_flags, recursive_flag_options[i].flag,
+                      recursive_flag_options[i].clear);
+        return true;
+      }
   return false;
 }
 

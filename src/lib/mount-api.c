@@ -24,7 +24,7 @@ static const struct
 } attr_flags[] = {
   { MS_RDONLY, MOUNT_ATTR_RDONLY },     { MS_NOSUID, MOUNT_ATTR_NOSUID },
   { MS_NODEV, MOUNT_ATTR_NODEV },       { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
-  { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+  { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
 };
 
 #define ATIME_FLAGS (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)
@@ -86,11 +86,10 @@ spc_mount_setattr (int tree, const struct spc_mount_attrs *a, bool recursive, sp
   uint64_t atime = a->clr & MOUNT_ATTR__ATIME;
   if ((a->set || atime) && setattr (tree, recursive, a->set, atime, 0) < 0)
     return setattr_failed (err, "set the mount flags");
-  /* Clearing loosens: only the top mount, which the config names; what
-   * the host mounted below keeps its flags. EPERM: locked (see
-   * mount-api.h), kept. */
+  /* One flag at a time, so that EPERM (locked, see mount-api.h) keeps
+   * that flag alone. */
   for (size_t i = 0; i < sizeof attr_flags / sizeof *attr_flags; i++)
-    if ((a->clr & attr_flags[i].attr) && setattr (tree, false, 0, attr_flags[i].attr, 0) < 0
+    if ((a->clr & attr_flags[i].attr) && setattr (tree, recursive, 0, attr_flags[i].attr, 0) < 0
         && errno != EPERM)
       return setattr_failed (err, "clear a mount flag");
   return 0;

@@ -28,9 +28,9 @@ void spc_mount_attrs_from_flags (unsigned long flags, unsigned long clear_flags,
  * below it when `recursive`): open_tree(OPEN_TREE_CLONE). */
 int spc_mount_clone (const char *source, bool recursive, spc_err_t *err);
 
-/* Apply a to the detached or attached tree: a->set on every mount of
- * it when `recursive` (setting only tightens), a->clr on its top mount
- * only, each flag on its own. A flag the kernel refuses to clear because
+/* Apply a to the detached or attached tree, to its top mount or, when
+ * `recursive`, to every mount of it; each cleared flag on its own. A flag
+ * the kernel refuses to clear because
  * an outer mount namespace locked it stays set: the mount is then as
  * strict as the host made it, never looser than the config asked. */
 int spc_mount_setattr (int tree, const struct spc_mount_attrs *a, bool recursive,

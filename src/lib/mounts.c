@@ -155,9 +155,8 @@ attach_tree (const struct spc_mount *m, int tree, int target, spc_err_t *err)
 static int
 mount_bind (const struct spc_mount *m, int rootfd, int idmapped, spc_err_t *err)
 {
-  bool recursive = (m->flags & MS_REC) || m->idmap_recursive;
   _cleanup_close_ int clone = -1, target = -1;
-  struct spc_mount_attrs attrs;
+  struct spc_mount_attrs attrs, rec_attrs;
   struct stat st;
   if (m->source == NULL)
     return spc_error_make (err, EINVAL, "bind mount: no source");
@@ -170,8 +169,12 @@ mount_bind (const struct spc_mount *m, int rootfd, int idmapped, spc_err_t *err)
                         err);
   if (target < 0)
     return -1;
+  /* As runc: "ro" and the like change the top mount, the one the config
+   * names; "rro" and the like every mount of the tree, after them. */
   spc_mount_attrs_from_flags (m->flags, m->clear_flags, &attrs);
-  if (spc_mount_setattr (tree, &attrs, recursive, err) < 0
+  spc_mount_attrs_from_flags (m->rec_flags, m->rec_clear_flags, &rec_attrs);
+  if (spc_mount_setattr (tree, &attrs, false, err) < 0
+      || ((rec_attrs.set || rec_attrs.clr) && spc_mount_setattr (tree, &rec_attrs, true, err) < 0)
       || attach_tree (m, tree, target, err) < 0)
     return spc_error_prefix (err, "bind mount `%s`", m->source);
   return 0;
@@ -190,7 +193,9 @@ mount_filesystem (const struct spc_mount *m, int rootfd, spc_err_t *err)
   _cleanup_close_ int target = open_target (m, rootfd, SPC_PATH_CREATE_DIR, err);
   if (target < 0)
     return -1;
-  spc_mount_attrs_from_flags (m->flags, 0, &attrs);
+  /* A new filesystem has no mounts below it: the recursive options are
+   * plain ones here. */
+  spc_mount_attrs_from_flags (m->flags | m->rec_flags, 0, &attrs);
   _cleanup_close_ int tree = spc_mount_new_fs (m->type, m->source ? m->source : m->type, m->data,
                                                m->flags & SB_FLAGS, attrs.set, err);
   if (tree < 0 || attach_tree (m, tree, target, err) < 0)

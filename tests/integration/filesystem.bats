@@ -525,7 +525,7 @@ in the submount"
 # Each mount is built detached, gets its flags and propagation there and is
 # attached to the destination's fd: what shows inside is what was asked.
 
-@test "mounts: a ro rbind is read-only on the bind and on every submount it carries" {
+@test "mounts: ro on an rbind makes its top read-only, as with runc; the submounts it carries stay as they were" {
   mkdir -p "$HOST/dir/sub"
   host_mount -t tmpfs tmpfs "$HOST/dir/sub"
   add_mount /data bind "$HOST/dir" rbind ro
@@ -534,11 +534,41 @@ in the submount"
   run spacer run --bundle "$BUNDLE" c1
   assert_ok
   has_option "$(mountinfo_field /data 6)" ro
-  has_option "$(mountinfo_field /data/sub 6)" ro
+  has_option "$(mountinfo_field /data/sub 6)" rw
+  [[ $output == *"refused /data/new"* ]]
+  [[ $output == *"written /data/sub/new"* ]]
+  [ ! -e "$HOST/dir/new" ]
+}
+
+@test "mounts: rro, rnosuid, rnodev and rnoexec on an rbind reach every submount it carries" {
+  mkdir -p "$HOST/dir/sub"
+  host_mount -t tmpfs tmpfs "$HOST/dir/sub"
+  add_mount /data bind "$HOST/dir" rbind rro rnosuid rnodev rnoexec
+  set_args sh -c 'cat /proc/self/mountinfo
+    for f in /data/new /data/sub/new; do touch "$f" 2>/dev/null && echo "written $f" || echo "refused $f"; done'
+  run spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  has_option "$(mountinfo_field /data 6)" ro nosuid nodev noexec
+  has_option "$(mountinfo_field /data/sub 6)" ro nosuid nodev noexec
   [[ $output == *"refused /data/new"* ]]
   [[ $output == *"refused /data/sub/new"* ]]
   [ ! -e "$HOST/dir/new" ]
   [ ! -e "$HOST/dir/sub/new" ]
+}
+
+@test "mounts: rrw after rro leaves the tree writable; nosymfollow refuses to follow a symlink" {
+  mkdir -p "$HOST/dir/sub"
+  host_mount -t tmpfs tmpfs "$HOST/dir/sub"
+  ln -s /etc/hostname "$HOST/dir/link"
+  add_mount /data bind "$HOST/dir" rbind rro rrw nosymfollow
+  set_args sh -c 'cat /proc/self/mountinfo
+    touch /data/sub/new && echo written; cat /data/link 2>/dev/null || echo not-followed'
+  run spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  has_option "$(mountinfo_field /data 6)" rw nosymfollow
+  has_option "$(mountinfo_field /data/sub 6)" rw
+  [[ $output == *written* ]]
+  [[ $output == *not-followed* ]]
 }
 
 @test "mounts: rw on an rbind of a read-only host mount makes its top writable, not the read-only submount below" {

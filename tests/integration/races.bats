@@ -232,7 +232,9 @@ host_mounts() {
     fi
   done
   local flips rounds=$((i - 1))
-  flips=$(stop_flipper)
+  # Not in $(...): a subshell cannot wait for the flipper to print.
+  stop_flipper >"$BATS_TEST_TMPDIR/flips"
+  flips=$(cat "$BATS_TEST_TMPDIR/flips")
   # The counts, and each outcome but success, in the test's output.
   {
     echo "# $rounds creates (of $n) in $SECONDS s, with $flips of $shared/flip: $ok created ($bad of them wrong), $failed refused"
