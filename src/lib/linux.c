@@ -265,7 +265,9 @@ run_create_hooks (struct spc_init_args *a, spc_err_t *err)
   const struct spc_hooks *h = &a->config->hooks;
   if (!spc_hooks_need_mounts_ready (h))
     return 0;
-  if (spc_sync_send (a->sync_fd, SPC_SYNC_MOUNTS_READY, err) < 0
+  /* As with runc, prestart and createRuntime hooks find the init in its
+   * cgroup. */
+  if (await_cgroup (a, err) < 0 || spc_sync_send (a->sync_fd, SPC_SYNC_MOUNTS_READY, err) < 0
       || spc_sync_expect_data (a->sync_fd, SPC_SYNC_HOOKS_DONE, &a->hook_states, err) < 0)
     return -1;
   return spc_hooks_run (h, SPC_HOOK_CREATE_CONTAINER, a->hook_states, err);

@@ -1,11 +1,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include "spacer/cleanup.h"
@@ -163,23 +165,103 @@ spc_sync_wait_exec (int fd, spc_err_t *err)
   return spc_error_make (err, EPROTO, "sync: unexpected message %d", h.type);
 }
 
+/* Messages that carry nothing but their type, and that a side may send
+ * before the other waits for them: the runtime says "cgroup placed" as soon
+ * as it is, while the init may first ask for its hooks and wait for the
+ * cgroup only later. Such a message that arrives while another is awaited
+ * is kept, per socket, and answers the wait for it when that comes. A
+ * process has few sockets at once (the init one, the runtime one per
+ * container it makes); a full table makes an early message the error it
+ * was before. */
+#define EARLY_SOCKETS 8
+
+static struct
+{
+  int fd;
+  ino_t socket; /* the fd's socket then: a number reused later is another */
+  unsigned types; /* bit 1 << type */
+} early[EARLY_SOCKETS];
+
+static ino_t
+socket_of (int fd)
+{
+  struct stat st;
+  return fstat (fd, &st) == 0 ? st.st_ino : 0;
+}
+
+static bool
+may_come_early (int32_t type)
+{
+  return type == SPC_SYNC_CGROUP_PLACED || type == SPC_SYNC_USERNS_MAPPED
+         || type == SPC_SYNC_START;
+}
+
+static bool
+keep_early (int fd, int32_t type)
+{
+  ino_t socket = socket_of (fd);
+  size_t free = EARLY_SOCKETS;
+  for (size_t i = 0; i < EARLY_SOCKETS; i++)
+    {
+      if (early[i].types && early[i].fd == fd && early[i].socket == socket)
+        {
+          early[i].types |= 1U << type;
+          return true;
+        }
+      /* A slot of a socket gone, or of another now at this number. */
+      if (early[i].types == 0 || early[i].fd == fd)
+        free = i;
+    }
+  if (free == EARLY_SOCKETS)
+    return false;
+  early[free].fd = fd;
+  early[free].socket = socket;
+  early[free].types = 1U << type;
+  return true;
+}
+
+static bool
+take_early (int fd, enum spc_sync_type type)
+{
+  for (size_t i = 0; i < EARLY_SOCKETS; i++)
+    if ((early[i].types & (1U << type)) && early[i].fd == fd)
+      {
+        if (early[i].socket != socket_of (fd))
+          {
+            early[i].types = 0;
+            return false;
+          }
+        early[i].types &= ~(1U << type);
+        return true;
+      }
+  return false;
+}
+
 int
 spc_sync_expect_data (int fd, enum spc_sync_type type, char **data, spc_err_t *err)
 {
-  struct sync_header h;
-  _cleanup_free_ char *payload = NULL;
-  int n = receive (fd, &h, &payload, err);
-  if (n < 0)
-    return -1;
-  if (n == 0)
-    return spc_error_make (err, 0, "container init exited before finishing set-up");
-  if (h.type == SPC_SYNC_ERROR)
-    return error_from_init (&h, payload, err);
-  if (h.type != (int32_t) type)
-    return spc_error_make (err, EPROTO, "sync: expected message %d, got %d", type, h.type);
-  if (data)
-    *data = steal_pointer (&payload);
-  return 0;
+  if (data == NULL && take_early (fd, type))
+    return 0;
+  for (;;)
+    {
+      struct sync_header h;
+      _cleanup_free_ char *payload = NULL;
+      int n = receive (fd, &h, &payload, err);
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        return spc_error_make (err, 0, "container init exited before finishing set-up");
+      if (h.type == SPC_SYNC_ERROR)
+        return error_from_init (&h, payload, err);
+      if (h.type == (int32_t) type)
+        {
+          if (data)
+            *data = steal_pointer (&payload);
+          return 0;
+        }
+      if (!(may_come_early (h.type) && h.len == 0 && keep_early (fd, h.type)))
+        return spc_error_make (err, EPROTO, "sync: expected message %d, got %d", type, h.type);
+    }
 }
 
 int

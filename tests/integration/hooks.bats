@@ -248,6 +248,30 @@ json_pid() {
   assert_nothing_left
 }
 
+@test "each kind of hook alone, with and without a cgroup mount: the container runs and the hook once" {
+  # Without a cgroup mount the init waits for its cgroup only late in its
+  # set-up; the create hooks must not catch it waiting for something else.
+  local kind mounts base
+  base=$(cat "$BUNDLE/config.json")
+  for mounts in with without; do
+    for kind in $KINDS; do
+      printf '%s\n' "$base" >"$BUNDLE/config.json"
+      rm -f "$SHARED/order"
+      [ "$mounts" = with ] || update_config 'del(.mounts[] | select(.type == "cgroup"))'
+      [ "$(jq '[.mounts[] | select(.type == "cgroup")] | length' "$BUNDLE/config.json")" = \
+        "$([ "$mounts" = with ] && echo 1 || echo 0)" ]
+      record_hook "$kind"
+      capture spacer run --bundle "$BUNDLE" c1
+      if [ "$status" -ne 0 ]; then
+        echo "$kind, $mounts a cgroup mount: $output" >&2
+        return 1
+      fi
+      assert_order "$kind"
+      assert_nothing_left
+    done
+  done
+}
+
 @test "create, start, delete: each runs its own hooks, in lifecycle order" {
   record_hook $KINDS
   # The program notes whether startContainer had run before it.
