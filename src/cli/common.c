@@ -159,7 +159,9 @@ spc_parse_signal (const char *text, spc_err_t *err)
   long n;
   if (parse_number (text, &n) == 0)
     {
-      if (n <= 0 || n >= NSIG)
+      /* 0 as with runc and kill(1): nothing is sent, only whether the
+       * container runs is checked. */
+      if (n < 0 || n >= NSIG)
         return spc_error_make (err, 0, "invalid signal `%s`", text);
       return (int) n;
     }

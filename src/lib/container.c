@@ -1135,6 +1135,17 @@ spc_container_kill (const char *root, const char *id, int signo, bool all, spc_e
   if (dirfd < 0)
     return -1;
   enum spc_status s = spc_status_of (dirfd, &st);
+  /* As runc: --all goes on to whatever the init left in its cgroups, and
+   * finding none is no error (containerd sends it after the task died). */
+  if (s == SPC_STATUS_STOPPED && all)
+    {
+      if (st.cgroup.n_dirs == 0 || signal_cgroup (&st, signo, err) == 0)
+        return 0;
+      if (!spc_error_is (err, ENOENT))
+        return -1;
+      spc_error_free (err);
+      return 0;
+    }
   if (s == SPC_STATUS_STOPPED)
     return spc_error_make (err, 0, "cannot kill container `%s`: it is not running", id);
   _cleanup_close_ int pidfd = open_init_pidfd (&st);

@@ -347,7 +347,7 @@ HOST_DIR_IN=/mnt/host
 @test "kill: an invalid signal is an error and sends nothing" {
   trapping_container c1 'trap "echo got-signal" TERM USR1 USR2 HUP INT'
   local sig
-  for sig in NOPE SIGNOPE SIG 0 65 999 9x ''; do
+  for sig in NOPE SIGNOPE SIG 65 999 9x ''; do
     run spacer kill c1 "$sig"
     assert_error "signal" || { echo "(from kill with signal '$sig')" >&2; return 1; }
   done
@@ -360,6 +360,26 @@ HOST_DIR_IN=/mnt/host
   stopped_container c1
   run spacer kill c1 KILL
   assert_error "c1.*not running"
+}
+
+@test "kill: signal 0 checks that the container runs and sends nothing, as runc" {
+  trapping_container c1 'trap "echo got-signal" TERM USR1 USR2 HUP INT'
+  run spacer kill c1 0
+  assert_ok
+  [ "$(state_field c1 status)" = running ]
+  spacer kill c1 KILL
+  wait_for_status c1 stopped
+  run spacer kill c1 0
+  assert_error "c1.*not running"
+}
+
+@test "kill --all: a stopped container is no error, as runc (containerd sends it after the task died)" {
+  stopped_container c1
+  run spacer kill --all c1 KILL
+  assert_ok
+  [ -z "$output" ]
+  run spacer kill --all c1
+  assert_ok
 }
 
 @test "kill: an unknown container is an error" {
