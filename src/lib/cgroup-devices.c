@@ -107,6 +107,8 @@ access_bits (const char *access, size_t i, uint32_t *out, spc_err_t *err)
       case 'm':
         *out |= BPF_DEVCG_ACC_MKNOD;
         break;
+      case 'a': /* accepted as runc does; no access of its own */
+        break;
       default:
         return spc_error_make (err, 0, WHAT "[%zu].access: unknown access '%c'", i, *c);
       }

@@ -960,12 +960,20 @@ apply_network (const struct spc_cgroup *cg, const struct spc_resources *r, spc_e
     .minor = (min)                                                                            \
   }
 
-/* What every container needs, whatever its rules (runc allows the same):
- * /dev/null, zero, full, random, urandom, tty, console, ptmx and the pts. */
+#define MKNOD_ANY(t)                                                                          \
+  {                                                                                           \
+    .allow = true, .type = (t), .access = (char *) "m"                                        \
+  }
+
+/* What every container gets, whatever its rules: runc's list. mknod of
+ * any node (a container with CAP_MKNOD may make one, not open it);
+ * /dev/null, zero, full, random, urandom, tty, ptmx, the pts (/dev/console
+ * is one of them) and tun. */
 static const struct spc_device_cgroup_rule default_devices[] = {
-  DEFAULT_DEVICE (1, 3), DEFAULT_DEVICE (1, 5), DEFAULT_DEVICE (1, 7),
-  DEFAULT_DEVICE (1, 8), DEFAULT_DEVICE (1, 9), DEFAULT_DEVICE (5, 0),
-  DEFAULT_DEVICE (5, 1), DEFAULT_DEVICE (5, 2), DEFAULT_DEVICE (136, -1),
+  MKNOD_ANY ('c'),        MKNOD_ANY ('b'),        DEFAULT_DEVICE (1, 3),
+  DEFAULT_DEVICE (1, 5),  DEFAULT_DEVICE (1, 7),  DEFAULT_DEVICE (1, 8),
+  DEFAULT_DEVICE (1, 9),  DEFAULT_DEVICE (5, 0),  DEFAULT_DEVICE (5, 2),
+  DEFAULT_DEVICE (136, -1), DEFAULT_DEVICE (10, 200),
 };
 
 /* The rule list, runc's way on v1 and v2 alike: everything is denied unless
@@ -1009,8 +1017,12 @@ format_rule (const struct spc_device_cgroup_rule *rule, char *out, size_t size)
     snprintf (major, sizeof major, "%" PRId64, rule->major);
   if (rule->has_minor && rule->minor >= 0)
     snprintf (minor, sizeof minor, "%" PRId64, rule->minor);
+  char access[4] = "";
+  for (const char *a = rule->access; a && *a && strlen (access) < 3; a++)
+    if (*a != 'a' && strchr (access, *a) == NULL)
+      strncat (access, a, 1); /* v1 knows no "a" access */
   snprintf (out, size, "%c %s:%s %s", rule->type, major, minor,
-            rule->access && rule->access[0] ? rule->access : "rwm");
+            rule->access == NULL || rule->access[0] == '\0' ? "rwm" : access);
 }
 
 static int
@@ -1027,6 +1039,8 @@ devices_v1 (const struct ctl *c, const struct spc_device_cgroup_rule *rules, siz
       if (!rules[i].allow && i >= n_user)
         continue; /* a fifo of linux.devices: nothing to allow */
       format_rule (&rules[i], rule, sizeof rule);
+      if (rule[strlen (rule) - 1] == ' ')
+        continue; /* access "a" alone: allows and denies nothing */
       if (i < n_user)
         snprintf (where, sizeof where, JP "devices[%zu]", i);
       else

@@ -31,9 +31,12 @@ parse_device_rule_access (const spc_json *v, const struct jpath *p,
 {
   if (config_opt_string (v, "access", p, &rule->access, err) < 0)
     return -1;
-  if (rule->access && rule->access[strspn (rule->access, "rwm")] != '\0')
+  /* runc takes an "a" there too ("rwa" from some engines), meaning
+   * nothing: no access bit is "a". */
+  if (rule->access && rule->access[strspn (rule->access, "rwma")] != '\0')
     return config_fail (JPATH_MEMBER_OF (p, "access"), err,
-                        "must contain only \"r\", \"w\" and \"m\"");
+                        "must contain only \"r\", \"w\" and \"m\" (and \"a\", which "
+                        "adds nothing)");
   return 0;
 }
 

@@ -711,7 +711,8 @@ static const struct
   { LINUX ("'resources':[]"), "config.json: linux.resources: must be an object" },
   { RES ("'devices':[{'access':'rwm'}]"), "config.json: linux.resources.devices[0].allow: required" },
   { RES ("'devices':[{'allow':true,'access':'rwx'}]"),
-    "config.json: linux.resources.devices[0].access: must contain only \"r\", \"w\" and \"m\"" },
+    "config.json: linux.resources.devices[0].access: must contain only \"r\", \"w\" and \"m\" "
+    "(and \"a\", which adds nothing)" },
   { RES ("'devices':[{'allow':true,'type':'p'}]"),
     "config.json: linux.resources.devices[0].type: unknown device type \"p\"" },
   { RES ("'memory':{'limit':'1G'}"), "config.json: linux.resources.memory.limit: must be an integer" },
