@@ -563,12 +563,6 @@ container_init (struct spc_init_args *a)
     }
   if (spc_sync_send (a->sync_fd, SPC_SYNC_CREATED, &err) < 0)
     _exit (1);
-  if (wait_for_start (a, &err) < 0)
-    report_and_exit (a, &err);
-  if (spc_hooks_any (&a->config->hooks, SPC_HOOK_START_CONTAINER)
-      && spc_hooks_run (&a->config->hooks, SPC_HOOK_START_CONTAINER, start_hook_state (a), &err)
-             < 0)
-    report_and_exit (a, &err);
   if (spc_lsm_set_exec_label (&a->config->process, a->proc_fd, &err) < 0
       || spc_process_apply_scheduling (&a->config->process, &err) < 0
       || spc_process_apply_personality (&a->config->linux_, &err) < 0)
@@ -579,10 +573,19 @@ container_init (struct spc_init_args *a)
   bool nnp = a->config->process.no_new_privileges;
   if (!nnp && install_seccomp (a, &err) < 0)
     report_and_exit (a, &err);
+  /* Still as the container's root, who alone may open exec.fifo. */
+  if (wait_for_start (a, &err) < 0)
+    report_and_exit (a, &err);
   if (spc_process_apply_identity (&a->config->process, &err) < 0)
     report_and_exit (a, &err);
   die_with_runtime (a);
   if (nnp && install_seccomp (a, &err) < 0)
+    report_and_exit (a, &err);
+  /* As with runc, startContainer hooks run as the program will: its user,
+   * capabilities, LSM label and seccomp filter. */
+  if (spc_hooks_any (&a->config->hooks, SPC_HOOK_START_CONTAINER)
+      && spc_hooks_run (&a->config->hooks, SPC_HOOK_START_CONTAINER, start_hook_state (a), &err)
+             < 0)
     report_and_exit (a, &err);
 
   reset_signals ();

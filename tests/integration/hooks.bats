@@ -422,6 +422,21 @@ json_pid() {
   [ "$(cat "$SHARED/startContainer")" = $'mounted\nproc\npivoted' ]
 }
 
+@test "startContainer runs as the program will, as with runc: its user and groups, under its seccomp filter" {
+  chmod 777 "$SHARED"
+  update_config '.process.user = {"uid": 1000, "gid": 1000}
+    | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["sethostname"], "action": "SCMP_ACT_ERRNO"}]}'
+  add_hook -e PATH=/bin startContainer /bin/sh sh -c \
+    'id -u >/shared/hook.ids; id -g >>/shared/hook.ids; grep "^Seccomp:" /proc/self/status >>/shared/hook.ids'
+  set_args true
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  [ "$(cat "$SHARED/hook.ids")" = "1000
+1000
+Seccomp:	2" ]
+}
+
 @test "startContainer runs before the program's exec, poststart after it" {
   # Each looks at the init's command line: spacer's until the exec.
   shell_hook -e PATH=/bin startContainer 'tr "\0" " " </proc/1/cmdline >/shared/at-startContainer'
