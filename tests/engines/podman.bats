@@ -131,9 +131,10 @@ sleep 100 "
 
 @test "podman exec -it: a terminal" {
   prun -d --name ext busybox sleep 100
-  capture script -qec "timeout -k 5 60 podman exec -it ext sh -c 'tty; stty size'" /dev/null
+  capture script -qec "timeout -k 5 60 podman exec -it ext sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both'" /dev/null
   assert_status 0
-  grep -q '^/dev/pts/[0-9]' <<<"$stdout"
+  grep -q '^/dev/pts/[0-9]' <<<"$stdout" || { echo "script printed: $output" >&2; return 1; }
+  grep -q '^both' <<<"$stdout"
 }
 
 @test "podman exec -u -w -e: user, directory and environment" {
