@@ -188,9 +188,10 @@ CONF
   export CONTAINERS_REGISTRIES_CONF=$t/registries.conf
 }
 
-# p ARGS...: podman with the private configuration and a time limit.
+# p ARGS...: podman with the private configuration and a time limit, in
+# $ENGINE_TMP (conmon leaves an "oom" file in its working directory).
 p() {
-  timed podman "$@"
+  (cd "$ENGINE_TMP" && timed podman "$@")
 }
 
 # prun ARGS...: `podman run` of the busybox image below our cgroup.
