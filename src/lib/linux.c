@@ -270,6 +270,9 @@ run_create_hooks (struct spc_init_args *a, spc_err_t *err)
   if (await_cgroup (a, err) < 0 || spc_sync_send (a->sync_fd, SPC_SYNC_MOUNTS_READY, err) < 0
       || spc_sync_expect_data (a->sync_fd, SPC_SYNC_HOOKS_DONE, &a->hook_states, err) < 0)
     return -1;
+  /* In the rootfs, as runc runs them (the others run in the bundle). */
+  if (spc_hooks_any (h, SPC_HOOK_CREATE_CONTAINER) && chdir (a->rootfs) < 0)
+    return spc_error_errno (err, "chdir to the rootfs");
   return spc_hooks_run (h, SPC_HOOK_CREATE_CONTAINER, a->hook_states, err);
 }
 

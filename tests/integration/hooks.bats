@@ -422,6 +422,22 @@ json_pid() {
   [ "$(cat "$SHARED/startContainer")" = $'mounted\nproc\npivoted' ]
 }
 
+@test "cwd: createContainer hooks run in the rootfs, as runc runs them; the runtime's hooks in the bundle" {
+  local kind
+  for kind in prestart createRuntime createContainer poststart poststop; do
+    shell_hook "$kind" "pwd >$SHARED/$kind.cwd"
+  done
+  set_args true
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  local bundle
+  bundle=$(realpath "$BUNDLE")
+  [ "$(cat "$SHARED/createContainer.cwd")" = "$bundle/rootfs" ]
+  for kind in prestart createRuntime poststart poststop; do
+    [ "$(cat "$SHARED/$kind.cwd")" = "$bundle" ] || { echo "$kind ran in $(cat "$SHARED/$kind.cwd")" >&2; return 1; }
+  done
+}
+
 @test "startContainer runs as the program will, as with runc: its user and groups, under its seccomp filter" {
   chmod 777 "$SHARED"
   update_config '.process.user = {"uid": 1000, "gid": 1000}
