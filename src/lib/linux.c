@@ -344,6 +344,10 @@ setup_terminal (struct spc_init_args *a, spc_err_t *err)
   if (spc_terminal_setup (a->console_fd, p->has_console_size ? p->console_height : 0,
                           p->has_console_size ? p->console_width : 0, err) < 0)
     return -1;
+  /* The pty, now stdin, belongs to the program's user, as with runc; its
+   * group stays devpts' (gid=5, tty, in the usual config). */
+  if (fchown (STDIN_FILENO, p->user.uid, (gid_t) -1) < 0)
+    return spc_error_errno (err, "process.terminal: give the pty to uid %u", (unsigned) p->user.uid);
   close (a->console_fd);
   a->console_fd = -1;
   return 0;

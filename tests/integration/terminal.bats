@@ -245,6 +245,13 @@ term_finish() {
 2" ]
 }
 
+@test "console socket: the pty belongs to the program's user and the tty group, as with runc" {
+  update_config '.process.user = {"uid": 1000, "gid": 1000}'
+  set_sh_terminal 'stat -c "%u:%g %a" $(tty)'
+  console_run c1
+  [ "$tty_output" = "1000:5 620" ]
+}
+
 @test "console socket: what the receiver writes into the pty is the program's input" {
   set_sh_terminal 'read line; echo "got:$line"; read line2; echo "got2:$line2"'
   console_run c1 $'hello\nworld\n'
