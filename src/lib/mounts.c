@@ -7,9 +7,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 
 #include "mount-api.h"
@@ -21,18 +23,23 @@
 #include "spacer/path.h"
 #include "spacer/procfs.h"
 
+/* Is m's destination `destination`, give or take trailing slashes? */
+static bool
+mounted_at (const struct spc_mount *m, const char *destination)
+{
+  const char *d = m->destination;
+  size_t len = strlen (d);
+  while (len > 1 && d[len - 1] == '/')
+    len--;
+  return strncmp (d, destination, len) == 0 && destination[len] == '\0';
+}
+
 const struct spc_mount *
 spc_mounts_find (const struct spc_config *c, const char *destination)
 {
   for (size_t i = 0; i < c->n_mounts; i++)
-    {
-      const char *d = c->mounts[i].destination;
-      size_t len = strlen (d);
-      while (len > 1 && d[len - 1] == '/')
-        len--;
-      if (strncmp (d, destination, len) == 0 && destination[len] == '\0')
-        return &c->mounts[i];
-    }
+    if (mounted_at (&c->mounts[i], destination))
+      return &c->mounts[i];
   return NULL;
 }
 
@@ -186,6 +193,16 @@ mount_bind (const struct spc_mount *m, int rootfd, int idmapped, spc_err_t *err)
  * are mount attributes, or say how to mount (bind, remount). */
 #define SB_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_LAZYTIME | MS_MANDLOCK)
 
+/* A read-only /dev filesystem is mounted writable and made read-only at
+ * the end (finalize_dev), as runc does: the devices, their links and
+ * /dev/console are made in it first. */
+static bool
+is_read_only_dev (const struct spc_mount *m)
+{
+  return !(m->flags & MS_BIND) && ((m->flags | m->rec_flags) & MS_RDONLY)
+         && mounted_at (m, "/dev");
+}
+
 static int
 mount_filesystem (const struct spc_mount *m, int rootfd, spc_err_t *err)
 {
@@ -196,6 +213,8 @@ mount_filesystem (const struct spc_mount *m, int rootfd, spc_err_t *err)
   /* A new filesystem has no mounts below it: the recursive options are
    * plain ones here. */
   spc_mount_attrs_from_flags (m->flags | m->rec_flags, 0, &attrs);
+  if (is_read_only_dev (m))
+    attrs.set &= ~(uint64_t) MOUNT_ATTR_RDONLY;
   _cleanup_close_ int tree = spc_mount_new_fs (m->type, m->source ? m->source : m->type, m->data,
                                                m->flags & SB_FLAGS, attrs.set, err);
   if (tree < 0 || attach_tree (m, tree, target, err) < 0)
@@ -576,6 +595,33 @@ readonly_path (int rootfd, size_t i, const char *path, spc_err_t *err)
   return 0;
 }
 
+/* The read-only /dev (is_read_only_dev), now that everything is made in
+ * it. Reached through no symlink, and only if it is still the root of a
+ * mount of the config's type: nothing else turns read-only. */
+static int
+finalize_dev (const struct spc_config *c, int rootfd, spc_err_t *err)
+{
+  const struct spc_mount *m = spc_mounts_find (c, "/dev");
+  if (m == NULL || !is_read_only_dev (m))
+    return 0;
+  _cleanup_close_ int dev = spc_root_open_no_symlinks (rootfd, "/dev", err);
+  struct statx stx;
+  struct statfs sfs;
+  if (dev < 0)
+    return spc_error_prefix (err, "read-only /dev");
+  if (statx (dev, "", AT_EMPTY_PATH, 0, &stx) < 0 || fstatfs (dev, &sfs) < 0)
+    return spc_error_errno (err, "read-only /dev: stat");
+  if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+      || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)
+      || (strcmp (m->type, "tmpfs") == 0 && sfs.f_type != TMPFS_MAGIC))
+    return spc_error_make (err, 0, "read-only /dev: `/dev` is no longer the %s mounted there",
+                           m->type);
+  struct spc_mount_attrs ro = { .set = MOUNT_ATTR_RDONLY };
+  if (spc_mount_setattr (dev, &ro, false, err) < 0)
+    return spc_error_prefix (err, "read-only /dev");
+  return 0;
+}
+
 int
 spc_mounts_finalize (const struct spc_config *c, spc_err_t *err)
 {
@@ -592,6 +638,8 @@ spc_mounts_finalize (const struct spc_config *c, spc_err_t *err)
   for (size_t i = 0; i < l->n_readonly_paths; i++)
     if (readonly_path (rootfd, i, l->readonly_paths[i], err) < 0)
       return -1;
+  if (finalize_dev (c, rootfd, err) < 0)
+    return -1;
   /* Only read-only is set: the flags an outer mount namespace locked
    * (nosuid, nodev, ...) stay as they are. */
   struct spc_mount_attrs ro = { .set = MOUNT_ATTR_RDONLY };

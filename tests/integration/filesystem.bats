@@ -843,6 +843,21 @@ stderr -> /proc/self/fd/2"
 /dev/sub/dir/myzero character special file 1:5 666"
 }
 
+@test "dev: a read-only /dev tmpfs gets its devices and links first, then turns read-only, as with runc" {
+  update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+  set_args sh -c 'stat -c "%n %t:%T" /dev/null /dev/zero; readlink /dev/fd
+    grep " /dev " /proc/self/mountinfo | cut -d" " -f6; grep " /dev/pts " /proc/self/mountinfo | cut -d" " -f6
+    touch /dev/new 2>/dev/null && echo written || echo refused'
+  run spacer run --bundle "$BUNDLE" c1
+  assert_ok
+  [ "${lines[0]}" = "/dev/null 1:3" ]
+  [ "${lines[1]}" = "/dev/zero 1:5" ]
+  [ "${lines[2]}" = /proc/self/fd ]
+  has_option "${lines[3]}" ro
+  has_option "${lines[4]}" rw
+  [ "${lines[5]}" = refused ]
+}
+
 @test "dev: /dev/null, /dev/zero and /dev/full behave as such" {
   set_args sh -c 'echo x >/dev/null && echo null-ok; wc -c </dev/null; head -c 3 /dev/zero | od -An -tx1; echo x >/dev/full || echo full-failed'
   run spacer run --bundle "$BUNDLE" c1
