@@ -1286,8 +1286,8 @@ claimed_by_other (int rootfd, const char *id, const char *dir)
  * records it. A container made with linux.cgroupsPath cannot be found
  * this way, and is said to be. */
 static int
-find_lost_cgroup (const char *root, int rootfd, const char *id, struct spc_cgroup *cg,
-                  spc_err_t *err)
+find_lost_cgroup (const char *root, int rootfd, const char *id, bool damaged,
+                  struct spc_cgroup *cg, spc_err_t *err)
 {
   _cleanup_free_ char *name = NULL;
   if (default_cgroup_name (root, id, &name) < 0)
@@ -1312,25 +1312,29 @@ find_lost_cgroup (const char *root, int rootfd, const char *id, struct spc_cgrou
       d->made = true;
       found++;
     }
-  if (found == 0)
-    spc_debug ("container `%s`: no cgroup named `%s`: if it had one by linux.cgroupsPath, its "
-               "processes and cgroup are left",
-               id, name);
+  /* A missing state file owned nothing (create writes it before making
+   * anything, delete removes it after the rest); a damaged one may have. */
+  if (found == 0 && damaged)
+    spc_warn ("container `%s`: no cgroup named `%s`: if it had one by linux.cgroupsPath (or "
+              "none), its processes and cgroup are left",
+              id, name);
   return 0;
 }
 
-/* delete --force of a container whose state is missing or unreadable: a
- * create or delete killed before its first (or after its last) write,
- * or a file damaged since. Nothing in the file is trusted (a pid there
- * may be anyone's now): the processes are found through the cgroups,
- * which are found by name. */
+/* delete --force of a container whose state is missing or unreadable (a
+ * create or delete killed before its first, or after its last, write; or
+ * a file damaged since), *err saying why. Nothing in the file is trusted
+ * (a pid there may be anyone's now): the processes are found through the
+ * cgroups, which are found by name. */
 static int
-delete_broken (const char *root, int rootfd, const char *id, spc_err_t *why, spc_err_t *err)
+delete_broken (const char *root, int rootfd, int dirfd, const char *id, spc_err_t *err)
 {
-  spc_warn ("%s: removing what spacer can find of it", (*why)->msg);
-  spc_error_free (why);
+  spc_warn ("%s: removing what spacer can find of it", (*err)->msg);
+  spc_error_free (err);
+  struct stat sb;
+  bool damaged = fstatat (dirfd, SPC_STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0;
   struct spc_cgroup cg = { 0 };
-  int r = find_lost_cgroup (root, rootfd, id, &cg, err);
+  int r = find_lost_cgroup (root, rootfd, id, damaged, &cg, err);
   if (r == 0)
     r = spc_cgroup_destroy (&cg, err);
   spc_cgroup_clear (&cg);
@@ -1364,7 +1368,7 @@ spc_container_delete (const char *root, const char *id, bool force, spc_err_t *e
     }
   _cleanup_state_ struct spc_state st = { 0 };
   if (spc_status_read (dirfd, id, &st, err) < 0)
-    return force ? delete_broken (root, rootfd, id, err, err) : broken_error (err);
+    return force ? delete_broken (root, rootfd, dirfd, id, err) : broken_error (err);
   enum spc_status s = spc_status_of (dirfd, &st);
   if ((s == SPC_STATUS_RUNNING || s == SPC_STATUS_PAUSED) && !force)
     return spc_error_make (err, 0,

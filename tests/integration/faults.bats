@@ -40,7 +40,7 @@ teardown() {
 # the shell's word of the kill (strace dies of the signal its tracee died
 # of) in the log too.
 traced() {
-  bash -c 'timeout -k 5 60 strace "$@"' traced "$@" >>"$KILLED_LOG" 2>&1 </dev/null
+  bash -c 'timeout -k 5 60 strace "$@"; exit $?' traced "$@" >>"$KILLED_LOG" 2>&1 </dev/null
 }
 
 # kill_points CMD...: run spacer CMD once under strace and print about
