@@ -25,9 +25,6 @@ setup() {
   setup_bundle
   BG_PIDS=()
   command -v strace >/dev/null || skip "strace is not installed (tests/bootstrap.sh installs it)"
-  # LeakSanitizer cannot run under ptrace and says so at exit: the leak
-  # check is the rest of the suite's, not this file's.
-  export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
   KILLED_LOG=$BATS_TEST_TMPDIR/killed.log
 }
 
@@ -38,9 +35,11 @@ teardown() {
 
 # traced STRACE_ARGS...: strace (of spacer), its stdio kept from bats, and
 # the shell's word of the kill (strace dies of the signal its tracee died
-# of) in the log too.
+# of) in the log too. LeakSanitizer cannot run under ptrace and says so at
+# exit: off for the traced command only.
 traced() {
-  bash -c 'timeout -k 5 60 strace "$@"; exit $?' traced "$@" >>"$KILLED_LOG" 2>&1 </dev/null
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    bash -c 'timeout -k 5 60 strace "$@"; exit $?' traced "$@" >>"$KILLED_LOG" 2>&1 </dev/null
 }
 
 # kill_points CMD...: run spacer CMD once under strace and print about
