@@ -59,9 +59,9 @@ run_pass() {
       run_unit "$b" "$unit"
     done
     if top_srcdir=. top_builddir=$b tests/fuzz/run-corpus.sh >/dev/null; then
-      echo "ok - the fuzz corpus replays through the config loader"
+      echo "ok - the fuzz corpora replay through the config and state loaders"
     else
-      echo "not ok - the fuzz corpus replays through the config loader"
+      echo "not ok - the fuzz corpora replay through the config and state loaders"
     fi
     SPACER=$PWD/$b/spacer bats --tap "${bats_args[@]}" || true
     # spacer under real engines (podman, containerd): the plain build only,

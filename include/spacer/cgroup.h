@@ -56,6 +56,13 @@ struct spc_cgroup_dir
   bool made;         /* spacer's mkdir made path itself: only then is the
                         directory spacer's to kill in and remove. Recorded
                         in state.json before any process enters it. */
+  char *pending;     /* the highest level create found missing and is about
+                        to make (path itself, or an ancestor): recorded in
+                        state.json before the mkdir, cleared once made. A
+                        create killed in between leaves it: destroy then
+                        removes the levels (when empty) but never kills in
+                        them, since no process enters a directory before it
+                        is recorded as made. NULL otherwise. */
 };
 
 struct spc_cgroup
@@ -95,6 +102,11 @@ enum spc_cgroup_mode spc_cgroup_mode (const struct spc_cgroup *cg);
  * else is touched. A directory that already exists is an error (EEXIST):
  * spacer does not adopt a cgroup it did not make. */
 int spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err);
+
+/* Before spc_cgroup_create: find, for every directory, the highest level
+ * it would make (its pending), for the caller to record. A directory that
+ * exists already is the same EEXIST error create gives. */
+int spc_cgroup_claim (struct spc_cgroup *cg, spc_err_t *err);
 
 /* An fd of the container's cgroup2 directory, for clone3's
  * CLONE_INTO_CGROUP: a process born there needs no migration, and

@@ -2,7 +2,12 @@
  * and, between create and start, exec.fifo. Every command that reads or
  * changes a container holds a flock on ROOT/ID, so concurrent commands on one
  * ID serialise. The status is never stored: it is derived from the live
- * process each time (a stored "running" would be stale after a crash). */
+ * process each time (a stored "running" would be stale after a crash).
+ *
+ * state.json is a write-ahead record: create writes it before it makes
+ * anything the container owns, and again after each step (the cgroups it
+ * is about to make, then made; the init once cloned), so a create killed
+ * at any point leaves a record `delete --force` undoes. */
 #ifndef SPACER_STATUS_H
 #define SPACER_STATUS_H
 
@@ -22,6 +27,9 @@ enum spc_status
   SPC_STATUS_RUNNING,
   SPC_STATUS_STOPPED,
   SPC_STATUS_PAUSED,
+  /* Only for a container whose state cannot be read (list): engines know
+   * the five above, and see this one for broken containers only. */
+  SPC_STATUS_UNKNOWN,
 };
 
 struct spc_state
@@ -38,6 +46,14 @@ struct spc_state
   size_t n_annotations;
   struct spc_hooks hooks; /* poststart and poststop only */
   struct spc_cgroup cgroup;
+  /* Set from create's first write until its last: a create killed
+   * meanwhile left it (status creating while the init lives). */
+  bool creating;
+  /* The init's executable until it executes the program: the runtime's
+   * own image, which the init was cloned from. Once /proc/PID/exe is
+   * another file the program runs, whatever exec.fifo says (a `start`
+   * killed after releasing the init leaves the fifo). 0: unknown. */
+  uint64_t image_dev, image_ino;
 };
 
 #define SPC_STATE_FILE "state.json"
@@ -56,15 +72,28 @@ int spc_state_root_open (const char *root, bool create, spc_err_t *err);
 /* Make ROOT/ID and lock it exclusively; refuses an existing ID. */
 int spc_status_create_dir (int rootfd, const char *id, spc_err_t *err);
 
-/* Open and lock ROOT/ID (LOCK_SH or LOCK_EX). A missing container is the
- * error "container `ID` does not exist" with errno_ ENOENT. */
+/* Open and lock ROOT/ID (LOCK_SH or LOCK_EX). A missing container (also
+ * one a delete removed while we waited for the lock) is the error
+ * "container `ID` does not exist" with errno_ ENOENT. Its state.json may
+ * still be missing or unreadable: see spc_status_read. */
 int spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err);
 
 /* durable: fsync before the rename (the final state); without, for the
  * provisional state create writes first. */
 int spc_status_write (int dirfd, const struct spc_state *st, bool durable, spc_err_t *err);
+/* A missing state.json (a create or delete killed before its first or
+ * after its last write) is an error too: the container is then broken,
+ * not absent. */
 int spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err);
+/* The same from a buffer (the fuzzer's entry point): state.json's text for
+ * the container named id. */
+int spc_state_parse (const char *text, size_t len, const char *id, struct spc_state *st,
+                     spc_err_t *err);
 void spc_state_clear (struct spc_state *st);
+
+/* The init (alive, with st's pid and start time) has executed the
+ * program: its executable is no longer the image recorded at create. */
+bool spc_state_init_executed (const struct spc_state *st);
 
 /* Live status of a container whose state was read from dirfd. */
 enum spc_status spc_status_of (int dirfd, const struct spc_state *st);

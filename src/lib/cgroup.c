@@ -653,17 +653,73 @@ make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
     }
 }
 
+static void
+forget_pending (struct spc_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    free (steal_pointer (&cg->dirs[i].pending));
+}
+
 int
 spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err)
 {
   for (size_t i = 0; i < cg->n_dirs; i++)
     if (make_dir (cg, &cg->dirs[i], err) < 0)
       {
+        /* What was not made here is not spacer's (EEXIST: someone else
+         * made it meanwhile): destroy takes the made ones only. */
+        forget_pending (cg);
         spc_err_t ignored = NULL;
         spc_cgroup_destroy (cg, &ignored);
         spc_error_free (&ignored);
         return -1;
       }
+  forget_pending (cg);
+  return 0;
+}
+
+/* The highest missing level of d->path, the first make_dir would make. */
+static int
+first_missing (const struct spc_cgroup_dir *d, char **out, spc_err_t *err)
+{
+  _cleanup_free_ char *path = strdup (d->path);
+  _cleanup_free_ char *missing = NULL;
+  if (path == NULL)
+    return spc_error_errno (err, "strdup");
+  while (access (path, F_OK) < 0)
+    {
+      /* EACCES and the like: the caller tells a denial (rootless) apart. */
+      if (errno != ENOENT)
+        return spc_error_errno (err, "cgroup `%s`", path);
+      free (missing);
+      if ((missing = strdup (path)) == NULL)
+        return spc_error_errno (err, "strdup");
+      char *slash = strrchr (path, '/');
+      if (slash == NULL || slash == path)
+        return spc_error_make (err, ENOENT, "cgroup `%s`: no hierarchy above it", d->path);
+      *slash = '\0';
+    }
+  if (missing == NULL)
+    return spc_error_classed (err, EEXIST,
+                              "cgroup `%s` already exists, and spacer uses only a cgroup it "
+                              "makes itself",
+                              d->path);
+  *out = steal_pointer (&missing);
+  return 0;
+}
+
+int
+spc_cgroup_claim (struct spc_cgroup *cg, spc_err_t *err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      free (steal_pointer (&cg->dirs[i].pending));
+      if (first_missing (&cg->dirs[i], &cg->dirs[i].pending, err) < 0)
+        {
+          forget_pending (cg);
+          return -1;
+        }
+    }
   return 0;
 }
 
@@ -955,12 +1011,13 @@ remove_dirs (struct spc_cgroup_dir *d, bool synthetic, spc_err_t *err)
 }
 
 /* A synthetic tree holds the files spacer wrote, in every directory from
- * the container's up to the highest it made: remove those first. */
+ * the container's (from) up to the highest it made (top): remove those
+ * first. */
 static void
-remove_synthetic_files (const struct spc_cgroup_dir *d)
+remove_synthetic_files (const char *from, const char *top)
 {
-  _cleanup_free_ char *path = strdup (d->path);
-  if (path == NULL || d->top == NULL)
+  _cleanup_free_ char *path = strdup (from);
+  if (path == NULL || top == NULL)
     return;
   for (;;)
     {
@@ -969,10 +1026,40 @@ remove_synthetic_files (const struct spc_cgroup_dir *d)
       while (dir && (de = readdir (dir)))
         if (de->d_type == DT_REG)
           unlinkat (dirfd (dir), de->d_name, 0);
-      if (strlen (path) <= strlen (d->top))
+      if (strlen (path) <= strlen (top))
         return;
       *strrchr (path, '/') = '\0';
     }
+}
+
+/* A directory create recorded as about to be made (pending) and was
+ * killed before recording it made: create found it missing just before,
+ * so it is all but surely spacer's, and no process of the container can
+ * be in it (the init is cloned only once every directory is recorded as
+ * made). It is only removed, never killed in, and rmdir takes only an
+ * empty directory: one that someone else made by that name in that
+ * instant and uses stays, and is said to. */
+static bool
+pending_removable (const struct spc_cgroup_dir *d, const struct spc_cgroup_mount *m, size_t n,
+                   bool synthetic)
+{
+  if (d->made || d->pending == NULL || d->path == NULL || !path_within (d->path, d->pending))
+    return false;
+  struct spc_cgroup_dir top = { .path = d->pending, .made = true };
+  return destroyable (&top, m, n, synthetic);
+}
+
+static void
+remove_pending (struct spc_cgroup_dir *d, bool synthetic)
+{
+  if (synthetic)
+    remove_synthetic_files (d->path, d->pending);
+  remove_levels (d->path, d->pending);
+  if (access (d->pending, F_OK) == 0)
+    spc_warn ("cgroup `%s`: not removed: a create was interrupted before recording that it "
+              "made it, and it is not empty (spacer kills only in a cgroup it knows it made)",
+              access (d->path, F_OK) == 0 ? d->path : d->pending);
+  free (steal_pointer (&d->pending));
 }
 
 int
@@ -980,7 +1067,7 @@ spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err)
 {
   bool any = false;
   for (size_t i = 0; i < cg->n_dirs; i++)
-    any |= cg->dirs[i].made;
+    any |= cg->dirs[i].made || cg->dirs[i].pending;
   if (!any)
     return 0;
   struct spc_cgroup_mount *m = NULL;
@@ -988,7 +1075,8 @@ spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err)
   if (!cg->synthetic && spc_cgroup_mounts (&m, &n, NULL, err) < 0)
     return spc_error_prefix (err, "remove the container's cgroup");
   _cleanup_free_ bool *mine = calloc (cg->n_dirs, sizeof *mine);
-  if (mine == NULL)
+  _cleanup_free_ bool *pending = calloc (cg->n_dirs, sizeof *pending);
+  if (mine == NULL || pending == NULL)
     {
       spc_cgroup_mounts_free (m, n);
       return spc_error_errno (err, "calloc");
@@ -997,6 +1085,14 @@ spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err)
   for (size_t i = 0; i < cg->n_dirs; i++)
     {
       mine[i] = destroyable (&cg->dirs[i], m, n, cg->synthetic);
+      pending[i] = pending_removable (&cg->dirs[i], m, n, cg->synthetic);
+      if (cg->dirs[i].pending && !cg->dirs[i].made && !pending[i])
+        {
+          spc_warn ("cgroup `%s`: recorded as about to be made, but not a cgroup spacer may "
+                    "remove: left alone",
+                    cg->dirs[i].pending);
+          free (steal_pointer (&cg->dirs[i].pending));
+        }
       if (cg->dirs[i].made && !mine[i] && ret == 0)
         ret = spc_error_make (err, EPERM,
                               "cgroup `%s`: a hierarchy's root, the runtime's own cgroup or an "
@@ -1017,10 +1113,12 @@ spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err)
     }
   for (size_t i = 0; i < cg->n_dirs; i++)
     {
+      if (pending[i])
+        remove_pending (&cg->dirs[i], cg->synthetic);
       if (!mine[i])
         continue;
       if (cg->synthetic)
-        remove_synthetic_files (&cg->dirs[i]);
+        remove_synthetic_files (cg->dirs[i].path, cg->dirs[i].top);
       if (remove_dirs (&cg->dirs[i], cg->synthetic, err) < 0)
         ret = -1;
     }
@@ -1051,6 +1149,11 @@ spc_cgroup_write_json (struct spc_json_writer *w, const struct spc_cgroup *cg)
       spc_jw_string (w, d->top);
       spc_jw_key (w, "made");
       spc_jw_bool (w, d->made);
+      if (d->pending)
+        {
+          spc_jw_key (w, "pending");
+          spc_jw_string (w, d->pending);
+        }
       spc_jw_end_object (w);
     }
   spc_jw_end_array (w);
@@ -1085,6 +1188,7 @@ spc_cgroup_read_json (const spc_json *v, struct spc_cgroup *cg, spc_err_t *err)
       d->controllers = dup_member (o, "controllers");
       d->path = dup_member (o, "path");
       d->top = dup_member (o, "top");
+      d->pending = dup_member (o, "pending");
       /* Before "made" was recorded, top was set only once the container's
        * directory itself was made. */
       const spc_json *made = spc_json_get (o, "made");
@@ -1103,6 +1207,7 @@ spc_cgroup_clear (struct spc_cgroup *cg)
       free (cg->dirs[i].controllers);
       free (cg->dirs[i].path);
       free (cg->dirs[i].top);
+      free (cg->dirs[i].pending);
     }
   free (cg->dirs);
   *cg = (struct spc_cgroup){ 0 };

@@ -380,16 +380,28 @@ tolerates_cgroup_denial (enum spc_rootless rootless)
  * exists. Either is about the config, and says which file. */
 static int
 make_cgroup (const struct spc_config *c, const char *config_name, const char *root,
-             const char *id, const struct spc_create_options *o, struct spc_cgroup *cg,
-             spc_err_t *err)
+             const char *id, const struct spc_create_options *o, int dirfd,
+             struct spc_state *st, spc_err_t *err)
 {
+  struct spc_cgroup *cg = &st->cgroup;
   _cleanup_free_ char *name = NULL;
   if (default_cgroup_name (root, id, &name) < 0)
     return spc_error_errno (err, "asprintf");
   if (spc_cgroup_plan (c->linux_.cgroups_path, name, o->systemd_cgroup, cg, err) < 0)
     return spc_error_prefix (err, "%s", config_name);
-  if (spc_cgroup_create (cg, err) == 0)
+  /* Write-ahead: what is about to be made is on disk before the mkdir, and
+   * what was made (or, on failure, that nothing was) right after. */
+  int r = spc_cgroup_claim (cg, err);
+  if (r == 0 && spc_status_write (dirfd, st, false, err) < 0)
+    return -1;
+  if (r == 0 && spc_cgroup_create (cg, err) == 0)
     return 0;
+  if (r == 0)
+    {
+      spc_err_t ignored = NULL;
+      spc_status_write (dirfd, st, false, &ignored);
+      spc_error_free (&ignored);
+    }
   if (spc_error_is (err, EEXIST))
     return c->linux_.cgroups_path ? spc_error_prefix (err, "%s: linux.cgroupsPath", config_name)
                                   : spc_error_prefix (err, "%s", config_name);
@@ -404,6 +416,19 @@ make_cgroup (const struct spc_config *c, const char *config_name, const char *ro
   spc_error_free (err);
   spc_cgroup_clear (cg);
   return 0;
+}
+
+/* The init was cloned from this very process: until it executes the
+ * program its /proc/PID/exe is our own image (see spc_state.image_ino). */
+static void
+record_image (struct spc_state *st)
+{
+  struct stat sb;
+  if (stat ("/proc/self/exe", &sb) == 0)
+    {
+      st->image_dev = (uint64_t) sb.st_dev;
+      st->image_ino = (uint64_t) sb.st_ino;
+    }
 }
 
 /* Right after the clone: the init joins the container's cgroup and the
@@ -566,6 +591,12 @@ spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
   close (spc_steal_fd (&init_fd));
   cr->state.pid = pid;
   cr->state.start_time = spc_process_start_time (pid);
+  record_image (&cr->state);
+  /* The init is on disk before it runs a step of set-up: a create killed
+   * from here on leaves delete a pid (with its start time) to kill, also
+   * on a host where only v1 hierarchies would hold it. */
+  if (spc_status_write (dirfd, &cr->state, false, err) < 0)
+    return -1;
 
   if (init_setup_steps (c, cr, &args, runtime_fd, err) < 0)
     {
@@ -678,24 +709,34 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     .config_name = strdup (b.name),
   };
   int ret = cr->config_name ? 0 : spc_error_errno (err, "strdup");
+  /* Write-ahead: a state (creating, owning nothing yet) before anything
+   * the container owns exists; every later step is recorded as it goes
+   * (make_cgroup, spawn_and_setup), so a create killed at any point leaves
+   * what delete --force needs to undo it. */
+  if (ret == 0)
+    ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
+  cr->state.creating = true;
+  if (ret == 0)
+    ret = spc_status_write (dirfd, &cr->state, false, err);
   if (ret == 0 && !for_run)
     ret = make_exec_fifo (dirfd, b.config, err);
   /* Relative paths in the config (bind sources) are the bundle's. */
   if (ret == 0 && chdir (b.dir) < 0)
     ret = spc_error_errno (err, "chdir to bundle `%s`", b.dir);
   if (ret == 0)
-    ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
-  if (ret == 0)
-    ret = make_cgroup (b.config, b.name, root, id, o, &cr->state.cgroup, err);
-  /* Provisional (no init yet: status stopped): should this create be
-   * killed now, `delete` still finds the cgroup to remove. */
+    ret = make_cgroup (b.config, b.name, root, id, o, dirfd, &cr->state, err);
+  /* No init yet: should this create be killed now, `delete` still finds
+   * the cgroup to remove. */
   if (ret == 0)
     ret = spc_status_write (dirfd, &cr->state, false, err);
   /* What the init reports is about the config: name it, as parse errors do. */
   if (ret == 0 && (ret = spawn_and_setup (root, &b, dirfd, for_run, o, &io, cr, err)) < 0)
     spc_error_prefix (err, "%s", b.name);
   if (ret == 0)
-    ret = spc_status_write (dirfd, &cr->state, true, err);
+    {
+      cr->state.creating = false;
+      ret = spc_status_write (dirfd, &cr->state, true, err);
+    }
   if (ret == 0 && pid_file)
     ret = write_pid_file (pid_file, cr->pid, err);
   if (ret < 0)
@@ -884,12 +925,19 @@ remove_container (const char *root, const char *id, spc_err_t *err)
 /* The end of every container: its state goes, then the poststop hooks run
  * (the spec wants them after the delete, before it returns). */
 static int
-destroy_container (const char *root, struct spc_state *st, spc_err_t *err)
+destroy_container (const char *root, int dirfd, struct spc_state *st, spc_err_t *err)
 {
   /* Processes may outlive the init (no pid namespace): the cgroup goes
-   * first, killing them; the state stays while that fails, for a retry. */
+   * first, killing them; the state stays while that fails, for a retry.
+   * Once removed the cgroups are no longer spacer's, and the state says
+   * so before it goes: a delete killed in between must not take a cgroup
+   * someone made again by that name. */
   if (spc_cgroup_destroy (&st->cgroup, err) < 0)
     return -1;
+  spc_err_t ignored = NULL;
+  if (dirfd >= 0 && st->cgroup.n_dirs)
+    spc_status_write (dirfd, st, false, &ignored);
+  spc_error_free (&ignored);
   int r = remove_container (root, st->id, err);
   if (spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTOP))
     {
@@ -917,7 +965,7 @@ destroy_own_container (const char *root, struct spc_state *mine, spc_err_t *err)
     return -1;
   if (now.pid != mine->pid || now.start_time != mine->start_time)
     return 0;
-  return destroy_container (root, mine, err);
+  return destroy_container (root, dirfd, mine, err);
 }
 
 static void
@@ -1000,6 +1048,19 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
 
 /* ---- start ---- */
 
+/* A container whose state cannot be read: the error says why, is classed
+ * EUCLEAN for callers (delete --force removes such a container, list
+ * shows it as unknown), and says what removes it. */
+static int
+broken_error (spc_err_t *err)
+{
+  spc_err_t broken = NULL;
+  spc_error_classed (&broken, EUCLEAN, "%s (delete --force removes the container)", (*err)->msg);
+  spc_error_free (err);
+  *err = broken;
+  return -1;
+}
+
 int
 spc_container_open_locked (const char *root, const char *id, int lock_op, struct spc_state *st,
                            spc_err_t *err)
@@ -1020,7 +1081,7 @@ spc_container_open_locked (const char *root, const char *id, int lock_op, struct
   if (dirfd < 0)
     return -1;
   if (spc_status_read (dirfd, id, st, err) < 0)
-    return -1;
+    return broken_error (err);
   return spc_steal_fd (&dirfd);
 }
 
@@ -1051,28 +1112,49 @@ wait_for_exec (int fd, const struct spc_state *st, spc_err_t *err)
   return spc_error_make (err, 0, "%s/config.json: container init: %s", st->bundle, msg);
 }
 
+/* How long start waits for the init's byte on exec.fifo: it writes it as
+ * soon as start opens the other end, unless it is gone or frozen. */
+#define RELEASE_TIMEOUT_MS 10000
+
+static int
+already_running (int dirfd, const struct spc_state *st, spc_err_t *err)
+{
+  /* An earlier start released the init and was killed before removing
+   * the fifo: the program runs. The stale fifo goes (we hold the lock). */
+  unlinkat (dirfd, SPC_EXEC_FIFO, 0);
+  return spc_error_make (err, 0, "cannot start container `%s`: it is already running", st->id);
+}
+
 static int
 release_fifo (int dirfd, const struct spc_state *st, spc_err_t *err)
 {
   /* Non-blocking open never hangs; the init, blocked opening the other end,
-   * wakes up and writes one byte. Poll in slices so a dead init is noticed. */
+   * wakes up and writes one byte. Poll in slices so a dead init, or one an
+   * interrupted start released already, is noticed; the wait is bounded. */
   _cleanup_close_ int fd = openat (dirfd, SPC_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return spc_error_errno (err, "open exec.fifo");
-  for (;;)
+  for (int waited = 0;; waited += 100)
     {
       struct pollfd p = { .fd = fd, .events = POLLIN };
       int r = poll (&p, 1, 100);
       if (r < 0 && errno != EINTR)
         return spc_error_errno (err, "poll exec.fifo");
-      if (r > 0 && (p.revents & POLLIN))
-        {
-          char c;
-          if (read (fd, &c, 1) == 1)
-            break;
-        }
-      if (spc_status_of (dirfd, st) == SPC_STATUS_STOPPED)
+      char c;
+      if (r > 0 && (p.revents & POLLIN) && read (fd, &c, 1) == 1)
+        break;
+      enum spc_status s = spc_status_of (dirfd, st);
+      if (s == SPC_STATUS_STOPPED)
         return spc_error_make (err, 0, "container `%s`: init exited before start", st->id);
+      /* The writer came and went without a byte for us: its byte went to
+       * an earlier start, and it executed the program or is about to. */
+      if (s == SPC_STATUS_RUNNING || s == SPC_STATUS_PAUSED || (r > 0 && (p.revents & POLLHUP)))
+        return already_running (dirfd, st, err);
+      if (waited >= RELEASE_TIMEOUT_MS)
+        return spc_error_make (err, ETIMEDOUT,
+                               "container `%s`: its init (pid %d) did not answer on exec.fifo "
+                               "within %d s",
+                               st->id, (int) st->pid, RELEASE_TIMEOUT_MS / 1000);
     }
   if (unlinkat (dirfd, SPC_EXEC_FIFO, 0) < 0)
     return spc_error_errno (err, "remove exec.fifo");
@@ -1087,6 +1169,8 @@ spc_container_start (const char *root, const char *id, spc_err_t *err)
   if (dirfd < 0)
     return -1;
   enum spc_status s = spc_status_of (dirfd, &st);
+  if (s == SPC_STATUS_RUNNING || s == SPC_STATUS_PAUSED)
+    return already_running (dirfd, &st, err);
   if (s != SPC_STATUS_CREATED)
     return spc_error_make (err, 0, "cannot start container `%s`: it is %s, not created", id,
                            spc_status_name (s));
@@ -1172,33 +1256,144 @@ kill_and_wait (const struct spc_state *st, spc_err_t *err)
   return 0;
 }
 
+/* Does a container of root other than id record dir as its cgroup (a
+ * linux.cgroupsPath naming it)? States are read without their locks:
+ * state.json is only ever replaced whole, and a delete holding one lock
+ * must not wait for another. */
+static bool
+claimed_by_other (int rootfd, const char *id, const char *dir)
+{
+  int fd = dup (rootfd);
+  _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  struct dirent *de;
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return true; /* when in doubt, it is not ours */
+    }
+  while ((de = readdir (d)))
+    {
+      if (de->d_name[0] == '.' || strcmp (de->d_name, id) == 0)
+        continue;
+      _cleanup_close_ int cfd
+          = openat (rootfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      _cleanup_state_ struct spc_state st = { 0 };
+      spc_err_t ignored = NULL;
+      bool read = cfd >= 0 && spc_status_read (cfd, de->d_name, &st, &ignored) == 0;
+      spc_error_free (&ignored);
+      for (size_t i = 0; read && i < st.cgroup.n_dirs; i++)
+        if (strcmp (st.cgroup.dirs[i].path, dir) == 0
+            || (st.cgroup.dirs[i].top && strcmp (st.cgroup.dirs[i].top, dir) == 0))
+          return true;
+    }
+  return false;
+}
+
+/* The cgroups of a container whose state is lost: those of spacer's
+ * default name for this state directory and ID (spacer-ID.HASH below the
+ * runtime's own cgroup). spacer made them: only it uses that name, the
+ * ID is held by this state directory, and no other container here
+ * records it. A container made with linux.cgroupsPath cannot be found
+ * this way, and is said to be. */
+static int
+find_lost_cgroup (const char *root, int rootfd, const char *id, bool damaged,
+                  struct spc_cgroup *cg, spc_err_t *err)
+{
+  _cleanup_free_ char *name = NULL;
+  if (default_cgroup_name (root, id, &name) < 0)
+    return spc_error_errno (err, "asprintf");
+  if (spc_cgroup_plan (NULL, name, false, cg, err) < 0)
+    return -1;
+  size_t found = 0;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      struct spc_cgroup_dir *d = &cg->dirs[i];
+      struct stat sb;
+      if (stat (d->path, &sb) < 0 || !S_ISDIR (sb.st_mode))
+        continue;
+      if (claimed_by_other (rootfd, id, d->path))
+        {
+          spc_warn ("container `%s`: cgroup `%s` is recorded by another container: left alone",
+                    id, d->path);
+          continue;
+        }
+      if ((d->top = strdup (d->path)) == NULL)
+        return spc_error_errno (err, "strdup");
+      d->made = true;
+      found++;
+    }
+  /* A missing state file owned nothing (create writes it before making
+   * anything, delete removes it after the rest); a damaged one may have. */
+  if (found == 0 && damaged)
+    spc_warn ("container `%s`: no cgroup named `%s`: if it had one by linux.cgroupsPath (or "
+              "none), its processes and cgroup are left",
+              id, name);
+  return 0;
+}
+
+/* delete --force of a container whose state is missing or unreadable (a
+ * create or delete killed before its first, or after its last, write; or
+ * a file damaged since), *err saying why. Nothing in the file is trusted
+ * (a pid there may be anyone's now): the processes are found through the
+ * cgroups, which are found by name. */
+static int
+delete_broken (const char *root, int rootfd, int dirfd, const char *id, spc_err_t *err)
+{
+  spc_warn ("%s: removing what spacer can find of it", (*err)->msg);
+  spc_error_free (err);
+  struct stat sb;
+  bool damaged = fstatat (dirfd, SPC_STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+  struct spc_cgroup cg = { 0 };
+  int r = find_lost_cgroup (root, rootfd, id, damaged, &cg, err);
+  if (r == 0)
+    r = spc_cgroup_destroy (&cg, err);
+  spc_cgroup_clear (&cg);
+  if (r < 0)
+    return -1;
+  return spc_status_remove (rootfd, id, err);
+}
+
 int
 spc_container_delete (const char *root, const char *id, bool force, spc_err_t *err)
 {
-  _cleanup_state_ struct spc_state st = { 0 };
-  _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_EX, &st, err);
+  if (spc_validate_id (id, err) < 0)
+    return -1;
+  _cleanup_close_ int rootfd = spc_state_root_open (root, false, err);
+  if (rootfd < 0 && spc_error_is (err, ENOENT))
+    {
+      spc_error_free (err);
+      return force ? 0 : spc_error_classed (err, ENOENT, "container `%s` does not exist", id);
+    }
+  if (rootfd < 0)
+    return -1;
+  _cleanup_close_ int dirfd = spc_status_open_dir (rootfd, id, LOCK_EX, err);
   if (dirfd < 0)
     {
-      if (force && *err && (*err)->errno_ == ENOENT)
+      if (force && spc_error_is (err, ENOENT))
         {
           spc_error_free (err);
           return 0;
         }
       return -1;
     }
+  _cleanup_state_ struct spc_state st = { 0 };
+  if (spc_status_read (dirfd, id, &st, err) < 0)
+    return force ? delete_broken (root, rootfd, dirfd, id, err) : broken_error (err);
   enum spc_status s = spc_status_of (dirfd, &st);
   if ((s == SPC_STATUS_RUNNING || s == SPC_STATUS_PAUSED) && !force)
     return spc_error_make (err, 0,
                            "cannot delete container `%s`: it is %s (stop it first, or use "
                            "--force)",
                            id, spc_status_name (s));
-  /* A created container has not run anything yet: deleting it is safe. A
+  /* A created container has not run anything yet: deleting it is safe;
+   * so is one whose create was killed (creating: we hold its lock). A
    * frozen one would not even die of SIGKILL before it is thawed. */
   if (s == SPC_STATUS_PAUSED && spc_cgroup_freeze (&st.cgroup, false, err) < 0)
     return -1;
   if (s != SPC_STATUS_STOPPED && kill_and_wait (&st, err) < 0)
     return -1;
-  return destroy_container (root, &st, err);
+  return destroy_container (root, dirfd, &st, err);
 }
 
 /* ---- list ---- */
@@ -1216,6 +1411,21 @@ compare_info (const void *a, const void *b)
 {
   const struct spc_container_info *x = a, *y = b;
   return strcmp (x->state.id, y->state.id);
+}
+
+/* What list shows of a container whose state cannot be read: its ID
+ * (the directory's name), nothing else. */
+static int
+broken_info (struct spc_state *st, const char *id)
+{
+  spc_state_clear (st);
+  st->id = strdup (id);
+  st->oci_version = strdup ("");
+  st->bundle = strdup ("");
+  st->rootfs = strdup ("");
+  st->created = strdup ("");
+  st->owner = geteuid ();
+  return st->id && st->oci_version && st->bundle && st->rootfs && st->created ? 0 : -1;
 }
 
 int
@@ -1244,17 +1454,28 @@ spc_container_list (const char *root, struct spc_container_info **out, size_t *n
       spc_err_t ignored = NULL;
       _cleanup_close_ int dirfd = spc_status_open_dir (rootfd, de->d_name, LOCK_SH, &ignored);
       struct spc_state st = { 0 };
-      if (dirfd < 0 || spc_status_read (dirfd, de->d_name, &st, &ignored) < 0)
+      enum spc_status status = SPC_STATUS_UNKNOWN;
+      if (dirfd < 0 && spc_error_is (&ignored, ENOENT))
         {
-          /* Half-created or half-deleted entries are not containers; one
-           * whose state cannot be read (or is refused) is said, and the
-           * rest are still listed. */
-          if (!spc_error_is (&ignored, ENOENT))
-            spc_warn ("%s", ignored->msg);
+          /* Removed by a delete while we waited for its lock. */
           spc_error_free (&ignored);
-          spc_state_clear (&st);
           continue;
         }
+      if (dirfd < 0 || spc_status_read (dirfd, de->d_name, &st, &ignored) < 0)
+        {
+          /* Listed all the same, as unknown, for delete --force to remove;
+           * why is said, and the rest are still listed. */
+          spc_warn ("%s", ignored->msg);
+          spc_error_free (&ignored);
+          if (broken_info (&st, de->d_name) < 0)
+            {
+              spc_state_clear (&st);
+              spc_container_list_free (list, count);
+              return spc_error_errno (err, "strdup");
+            }
+        }
+      else
+        status = spc_status_of (dirfd, &st);
       struct spc_container_info *grown = realloc (list, (count + 1) * sizeof *list);
       if (grown == NULL)
         {
@@ -1264,7 +1485,7 @@ spc_container_list (const char *root, struct spc_container_info **out, size_t *n
         }
       list = grown;
       list[count].state = st;
-      list[count].status = spc_status_of (dirfd, &st);
+      list[count].status = status;
       count++;
     }
   if (count > 1)

@@ -9,17 +9,22 @@
  *
  * Entries are written to a temporary file and renamed into place, without
  * fsync: a crash may leave a torn or empty entry, which the length and
- * checksum then turn into a miss, and the next create writes it again. */
+ * checksum then turn into a miss, and the next create writes it again. A
+ * writer killed between the write and the rename leaves its temporary
+ * file: the next store removes it. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
@@ -201,11 +206,55 @@ spc_seccomp_cache_lookup (const char *root, const struct spc_seccomp *s,
   spc_debug ("seccomp cache: miss %s", c->key);
 }
 
+/* A temporary entry ".KEY.tmp.PID" (spc_write_file_replace_at) whose
+ * writer was killed before the rename: nothing else would ever remove it.
+ * One is stale when its pid is gone, or (the pid reused since) when it is
+ * older than a minute: a write takes far less. */
+#define STALE_TMP_SECONDS 60
+
+static bool
+stale_temporary (int dirfd, const char *name)
+{
+  const char *mark = strstr (name, ".tmp.");
+  if (name[0] != '.' || mark == NULL)
+    return false;
+  char *end;
+  long pid = strtol (mark + 5, &end, 10);
+  if (*end != '\0' || pid <= 0)
+    return false;
+  if (pid == (long) getpid ())
+    return false;
+  struct stat st;
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (st.st_mode))
+    return false;
+  if (kill ((pid_t) pid, 0) < 0 && errno == ESRCH)
+    return true;
+  return time (NULL) - st.st_mtime > STALE_TMP_SECONDS;
+}
+
+static void
+remove_stale_temporaries (int dirfd)
+{
+  int fd = dup (dirfd);
+  _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  struct dirent *de;
+  while ((de = readdir (d)))
+    if (stale_temporary (dirfd, de->d_name) && unlinkat (dirfd, de->d_name, 0) == 0)
+      spc_debug ("seccomp cache: removed stale `%s`", de->d_name);
+}
+
 void
 spc_seccomp_cache_store (struct spc_seccomp_cache *c)
 {
   if (c->dirfd < 0 || c->export_fd < 0)
     return;
+  remove_stale_temporaries (c->dirfd);
   struct stat st;
   if (fstat (c->export_fd, &st) < 0 || !spc_seccomp_program_size_ok ((size_t) st.st_size))
     return;

@@ -127,10 +127,14 @@ spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err)
     }
   if (lock_dir (fd, lock_op, id, err) < 0)
     return -1;
-  /* A create that failed, or a delete that ran while we waited for the lock,
-   * leaves no state file: the container does not exist. */
+  /* A delete (or a failed create) that removed the directory while we
+   * waited for the lock: the container does not exist. A directory still
+   * there but without a state file is a container whose create or delete
+   * was killed: spc_status_read says so, and delete --force removes it. */
   struct stat st;
-  if (fstatat (fd, SPC_STATE_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0)
+  if (fstat (fd, &st) < 0)
+    return spc_error_errno (err, "stat state directory for `%s`", id);
+  if (st.st_nlink == 0)
     return spc_error_classed (err, ENOENT, "container `%s` does not exist", id);
   return spc_steal_fd (&fd);
 }
@@ -169,6 +173,21 @@ spc_status_write (int dirfd, const struct spc_state *st, bool durable, spc_err_t
   spc_jw_string (w, st->created);
   spc_jw_key (w, "owner");
   spc_jw_uint (w, st->owner);
+  if (st->creating)
+    {
+      spc_jw_key (w, "creating");
+      spc_jw_bool (w, true);
+    }
+  if (st->image_ino)
+    {
+      spc_jw_key (w, "initImage");
+      spc_jw_begin_object (w);
+      spc_jw_key (w, "dev");
+      spc_jw_uint (w, st->image_dev);
+      spc_jw_key (w, "ino");
+      spc_jw_uint (w, st->image_ino);
+      spc_jw_end_object (w);
+    }
   write_annotations (w, st);
   if (st->cgroup.n_dirs)
     {
@@ -228,22 +247,56 @@ read_annotations (const spc_json *doc, struct spc_state *st, spc_err_t *err)
   return 0;
 }
 
+/* The kernel's largest pid (PID_MAX_LIMIT on 64-bit): anything else in
+ * the file is not a pid spacer wrote, and kill(2) gives negative ones a
+ * meaning of their own. */
+#define PID_LIMIT 4194304
+
+static void
+read_image (const spc_json *doc, struct spc_state *st)
+{
+  const spc_json *img = spc_json_get (doc, "initImage"), *v;
+  uint64_t dev = 0, ino = 0;
+  if (img == NULL || img->type != SPC_JSON_OBJECT)
+    return;
+  if ((v = spc_json_get (img, "dev")) == NULL || spc_json_to_uint64 (v, &dev) < 0
+      || (v = spc_json_get (img, "ino")) == NULL || spc_json_to_uint64 (v, &ino) < 0)
+    return;
+  st->image_dev = dev;
+  st->image_ino = ino;
+}
+
 int
 spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err)
 {
   _cleanup_free_ char *text = NULL;
   size_t len;
+  struct stat sb;
+  if (fstatat (dirfd, SPC_STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+    return spc_error_make (err, 0,
+                           "container `%s`: no state file (a create or delete of it was "
+                           "interrupted)",
+                           id);
   if (spc_read_regular_file_at (dirfd, SPC_STATE_FILE, SPC_STATE_MAX, &text, &len, err) < 0)
     return spc_error_prefix (err, "container `%s`", id);
+  return spc_state_parse (text, len, id, st, err);
+}
 
+int
+spc_state_parse (const char *text, size_t len, const char *id, struct spc_state *st,
+                 spc_err_t *err)
+{
   _cleanup_json_ spc_json *doc = NULL;
   if (spc_json_parse (text, len, &doc, err) < 0)
     return spc_error_prefix (err, "container `%s`: state.json", id);
+  if (doc->type != SPC_JSON_OBJECT)
+    return spc_error_make (err, 0, "container `%s`: state.json: not an object", id);
 
   int64_t pid = 0, owner = 0;
   uint64_t start_time = 0;
   spc_json *v;
-  if ((v = spc_json_get (doc, "pid")) == NULL || spc_json_to_int64 (v, &pid) < 0)
+  if ((v = spc_json_get (doc, "pid")) == NULL || spc_json_to_int64 (v, &pid) < 0 || pid < 0
+      || pid > PID_LIMIT)
     return spc_error_make (err, 0, "container `%s`: state.json: pid: missing or invalid", id);
   if ((v = spc_json_get (doc, "startTime")))
     spc_json_to_uint64 (v, &start_time);
@@ -252,6 +305,9 @@ spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err
   st->pid = (pid_t) pid;
   st->start_time = start_time;
   st->owner = (uid_t) owner;
+  v = spc_json_get (doc, "creating");
+  st->creating = v && v->type == SPC_JSON_BOOL && v->u.boolean;
+  read_image (doc, st);
 
   if (dup_string_field (doc, "id", &st->id, err) < 0
       || dup_string_field (doc, "ociVersion", &st->oci_version, err) < 0
@@ -295,6 +351,20 @@ spc_state_clear (struct spc_state *st)
   memset (st, 0, sizeof *st);
 }
 
+bool
+spc_state_init_executed (const struct spc_state *st)
+{
+  char path[64];
+  struct stat sb;
+  if (st->image_ino == 0 || st->pid <= 0)
+    return false;
+  snprintf (path, sizeof path, "/proc/%d/exe", (int) st->pid);
+  /* Unreadable (another user's, say): there is no telling; the fifo says. */
+  if (stat (path, &sb) < 0)
+    return false;
+  return (uint64_t) sb.st_dev != st->image_dev || (uint64_t) sb.st_ino != st->image_ino;
+}
+
 enum spc_status
 spc_status_of (int dirfd, const struct spc_state *st)
 {
@@ -303,8 +373,13 @@ spc_status_of (int dirfd, const struct spc_state *st)
   uint64_t start = spc_process_start_time (st->pid);
   if (start == 0 || (st->start_time && start != st->start_time))
     return SPC_STATUS_STOPPED;
-  /* The fifo exists from create until start consumes it. */
-  if (faccessat (dirfd, SPC_EXEC_FIFO, F_OK, 0) == 0)
+  /* The create that wrote this was killed (it holds the lock while it
+   * runs): the init lives on, set up part-way. */
+  if (st->creating)
+    return SPC_STATUS_CREATING;
+  /* The fifo exists from create until start consumes it; an init that
+   * executed the program left it behind when its start was killed. */
+  if (faccessat (dirfd, SPC_EXEC_FIFO, F_OK, 0) == 0 && !spc_state_init_executed (st))
     return SPC_STATUS_CREATED;
   return spc_cgroup_frozen (&st->cgroup) ? SPC_STATUS_PAUSED : SPC_STATUS_RUNNING;
 }
@@ -322,6 +397,8 @@ spc_status_name (enum spc_status s)
       return "running";
     case SPC_STATUS_PAUSED:
       return "paused";
+    case SPC_STATUS_UNKNOWN:
+      return "unknown";
     default:
       return "stopped";
     }

@@ -104,7 +104,7 @@ as_nobody() {
 
 # ---- the state file is spacer's, and its directory's name is the ID ----
 
-@test "delete --force A whose state.json names container B refuses, and B is untouched" {
+@test "delete --force A whose state.json names container B takes nothing from it: A goes, B is untouched" {
   set_args sleep 100
   create_container a
   create_container b
@@ -112,71 +112,116 @@ as_nobody() {
   local a_pid b_pid
   a_pid=$(state_field a pid)
   b_pid=$(state_field b pid)
-  cp "$ROOT/a/state.json" "$BATS_TEST_TMPDIR/a.state"
   # B's state copied over A's: the same id, pid and cgroups as B's.
   cp "$ROOT/b/state.json" "$ROOT/a/state.json"
+  # `state a` and a plain delete refuse, saying why and what removes it;
+  # `list` says so and lists A as unknown.
+  capture spacer state a
+  assert_error "container \`a\`: state.json names container \`b\`: refused .* \(delete --force removes the container\)"
+  capture spacer delete a
+  assert_error "state.json names container \`b\`"
+  capture spacer list --format json
+  assert_ok
+  [ "$(jq -c 'map([.id, .status])' <<<"$stdout")" = '[["a","unknown"],["b","running"]]' ]
+  [[ $stderr == *"state.json names container \`b\`"* ]]
+  # delete --force trusts nothing in the file: A's processes and cgroups
+  # are found by A's own cgroup name, B's are left.
   capture spacer delete --force a
-  assert_error "container \`a\`: state.json names container \`b\`: refused"
+  assert_ok
+  [ ! -e "$ROOT/a" ]
   [ -f "$ROOT/b/state.json" ]
   [ "$(state_field b status)" = running ]
   process_alive "$b_pid"
-  process_alive "$a_pid"
-  # `state a` refuses the same way; `list` says so and still lists B.
-  capture spacer state a
-  assert_error "state.json names container \`b\`"
-  capture spacer list -q
-  [ "$stdout" = b ]
-  [[ $stderr == *"state.json names container \`b\`"* ]]
-  cp "$BATS_TEST_TMPDIR/a.state" "$ROOT/a/state.json"
-  spacer delete --force a
+  wait_until process_gone "$a_pid"
   spacer delete --force b
   assert_nothing_left "$a_pid" "$b_pid"
 }
 
 # broken_state KIND: c1's state.json replaced by something that is not a
-# state file spacer wrote: a FIFO, a symlink to /dev/zero, a huge (sparse)
-# file or a directory.
+# state file spacer wrote, or damaged.
 broken_state() {
   local f=$ROOT/c1/state.json
-  rm "$f"
   case $1 in
-    fifo) mkfifo "$f" ;;
-    zero) ln -s /dev/zero "$f" ;;
-    huge) truncate -s 1G "$f" ;;
-    dir) mkdir "$f" ;;
+    fifo) rm "$f" && mkfifo "$f" ;;
+    zero) rm "$f" && ln -s /dev/zero "$f" ;;
+    huge) rm "$f" && truncate -s 1G "$f" ;;
+    dir) rm "$f" && mkdir "$f" ;;
+    missing) rm "$f" ;;
+    dangling) rm "$f" && ln -s "$ROOT/c1/gone.json" "$f" ;;
+    truncated) truncate -s $(($(stat -c %s "$f") / 2)) "$f" ;;
+    empty) : >"$f" ;;
+    garbage) head -c 3000 /dev/urandom >"$f" ;;
+    # The opening brace and a byte in the middle, flipped: no longer JSON.
+    flipped) printf '\x5b' | dd of="$f" bs=1 seek=0 conv=notrunc status=none
+             printf '\x01' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") / 2)) conv=notrunc status=none ;;
+    negative-pid) jq -c '.pid = -1' "$f" >"$f.new" && mv "$f.new" "$f" ;;
+    string-pid) jq -c '.pid = "1"' "$f" >"$f.new" && mv "$f.new" "$f" ;;
   esac
 }
 
-# `state` fails at once with ERROR; `list` returns at once, says ERROR and
-# lists the others. Then the state file comes back and c1 is deleted.
-@test "state.json that is a FIFO, a symlink to /dev/zero, huge or a directory: state and list return at once with a clear error" {
-  local kind error
+# `state` fails at once with ERROR (and says delete --force removes it);
+# `list` returns at once, lists c1 as unknown, says ERROR and lists the
+# others; plain delete refuses; delete --force removes c1's init, its
+# cgroups and its directory, even though the state naming them is lost.
+@test "state.json broken in every way (FIFO, symlink to /dev/zero, huge, directory, missing, dangling symlink, truncated, empty, garbage, flipped bytes, bad pid): delete --force removes everything, the ID is reusable" {
+  local kind error pid
   set_args sleep 100
   create_container c0
-  for kind in fifo zero huge dir; do
+  for kind in fifo zero huge dir missing dangling truncated empty garbage flipped negative-pid string-pid; do
     create_container c1
-    cp "$ROOT/c1/state.json" "$BATS_TEST_TMPDIR/c1.state"
+    spacer start c1
+    pid=$(state_field c1 pid)
     broken_state "$kind"
     case $kind in
       fifo | dir) error="\`state.json\` is not a regular file: refused" ;;
-      zero) error="\`state.json\` is a symbolic link, not a file: refused" ;;
+      zero | dangling) error="\`state.json\` is a symbolic link, not a file: refused" ;;
       huge) error="\`state.json\` is 1073741824 bytes, more than the [0-9]+ spacer reads" ;;
+      missing) error="no state file \(a create or delete of it was interrupted\)" ;;
+      negative-pid | string-pid) error="state.json: pid: missing or invalid" ;;
+      *) error="state.json" ;;
     esac
     capture timeout -k 2 10 "$SPACER" --root "$ROOT" state c1
     [ "$status" -ne 124 ] && [ "$status" -ne 137 ] || { echo "$kind: state hung" >&2; return 1; }
-    assert_error "container \`c1\`: $error"
-    capture timeout -k 2 10 "$SPACER" --root "$ROOT" list -q
+    assert_error "container \`c1\`: $error.*\(delete --force removes the container\)"
+    capture timeout -k 2 10 "$SPACER" --root "$ROOT" list --format json
     [ "$status" -eq 0 ] || { echo "$kind: list failed ($status): $output" >&2; return 1; }
-    [ "$stdout" = c0 ]
+    [ "$(jq -c 'map([.id, .status, .pid])' <<<"$stdout")" = '[["c0","created",'"$(state_field c0 pid)"'],["c1","unknown",0]]' ] ||
+      { echo "$kind: list said: $stdout" >&2; return 1; }
     grep -Eq -- "$error" <<<"$stderr" || { echo "$kind: list said: $stderr" >&2; return 1; }
-    capture timeout -k 2 10 "$SPACER" --root "$ROOT" delete --force c1
+    capture timeout -k 2 10 "$SPACER" --root "$ROOT" delete c1
     assert_error "container \`c1\`: $error"
-    rm -rf "$ROOT/c1/state.json"
-    cp "$BATS_TEST_TMPDIR/c1.state" "$ROOT/c1/state.json"
-    spacer delete --force c1
+    process_alive "$pid"
+    capture timeout -k 2 10 "$SPACER" --root "$ROOT" delete --force c1
+    [ "$status" -eq 0 ] || { echo "$kind: delete --force failed: $output" >&2; return 1; }
+    [ ! -e "$ROOT/c1" ]
+    wait_until process_gone "$pid"
+    [ -z "$(leaked_cgroups | grep -F "spacer-c1.")" ] || { echo "$kind: cgroups left: $(leaked_cgroups)" >&2; return 1; }
   done
+  # c0 was never touched, and c1 can be made again.
+  [ "$(state_field c0 status)" = created ]
+  create_container c1
+  spacer delete --force c1
   spacer delete --force c0
   assert_nothing_left
+}
+
+@test "state.json naming a live process that is not the init (start time differs): delete --force kills the init, not that process" {
+  set_args sleep 100
+  create_container c1
+  spacer start c1
+  local pid
+  pid=$(state_field c1 pid)
+  sleep 100 &
+  local other=$!
+  BG_PIDS+=("$other")
+  jq -c --argjson p "$other" '.pid = $p' "$ROOT/c1/state.json" >"$ROOT/c1/state.new"
+  mv "$ROOT/c1/state.new" "$ROOT/c1/state.json"
+  [ "$(state_field c1 status)" = stopped ]
+  spacer delete --force c1
+  process_alive "$other"
+  wait_until process_gone "$pid"
+  end_background_jobs
+  assert_nothing_left "$pid"
 }
 
 # ---- commands racing on one ID ----

@@ -872,6 +872,121 @@ destroy_removes_everything (void)
   return true;
 }
 
+/* ---- what a killed create leaves: pending directories ------------------- */
+
+/* A v2 tree with the container's cgroup planned at cgroupsPath "a/b" and
+ * claimed (pending: ROOT/a), nothing made: as a create recorded it just
+ * before its mkdir. */
+static bool
+claimed (struct tree *t)
+{
+  _cleanup_error_ spc_err_t err = NULL;
+  *t = (struct tree){ .root = "/tmp/spacer-cgtest-XXXXXX" };
+  if (mkdtemp (t->root) == NULL)
+    {
+      t->root[0] = '\0';
+      return false;
+    }
+  if (!make_layout (t->root, LAYOUT_V2) || setenv (SPC_CGROUP_ROOT_ENV, t->root, 1) < 0)
+    return false;
+  if (spc_cgroup_plan ("a/b", "unused", false, &t->cg, &err) < 0
+      || spc_cgroup_claim (&t->cg, &err) < 0)
+    {
+      printf ("#   %s\n", err->msg);
+      return false;
+    }
+  return true;
+}
+
+static bool
+claim_records_the_highest_missing_level (void)
+{
+  _cleanup_tree_ struct tree t;
+  CHECK (claimed (&t));
+  CHECK (t.cg.n_dirs == 1 && !t.cg.dirs[0].made);
+  _cleanup_free_ char *a = NULL;
+  CHECK (asprintf (&a, "%s/a", t.root) > 0);
+  CHECK_STR (t.cg.dirs[0].pending, a);
+  /* Made: no longer pending. */
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_cgroup_create (&t.cg, &err) == 0);
+  t.live = true;
+  CHECK (t.cg.dirs[0].made && t.cg.dirs[0].pending == NULL);
+  return true;
+}
+
+static bool
+claim_refuses_an_existing_directory (void)
+{
+  _cleanup_tree_ struct tree t;
+  CHECK (claimed (&t));
+  CHECK (make_dir (t.root, "a") && make_dir (t.root, "a/b"));
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_cgroup_claim (&t.cg, &err) < 0);
+  CHECK (err->errno_ == EEXIST);
+  CHECK (t.cg.dirs[0].pending == NULL);
+  /* Nothing of it is removed. */
+  spc_error_free (&err);
+  CHECK (spc_cgroup_destroy (&t.cg, &err) == 0);
+  CHECK (access (t.cg.dirs[0].path, F_OK) == 0);
+  return true;
+}
+
+/* Killed after its mkdirs, before recording them made: destroy removes
+ * the empty levels down from pending, and nothing else. */
+static bool
+destroy_removes_empty_pending_levels (void)
+{
+  _cleanup_tree_ struct tree t;
+  CHECK (claimed (&t));
+  CHECK (make_dir (t.root, "a") && make_dir (t.root, "a/b"));
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_cgroup_destroy (&t.cg, &err) == 0);
+  CHECK (access (t.cg.dirs[0].path, F_OK) < 0 && errno == ENOENT);
+  _cleanup_free_ char *a = NULL;
+  CHECK (asprintf (&a, "%s/a", t.root) > 0);
+  CHECK (access (a, F_OK) < 0 && errno == ENOENT);
+  CHECK (t.cg.dirs[0].pending == NULL);
+  return true;
+}
+
+/* One that is not empty (someone else's by that name, with a cgroup of
+ * its own in it) stays: a pending directory is never killed in nor
+ * emptied. */
+static bool
+destroy_leaves_a_pending_level_in_use (void)
+{
+  _cleanup_tree_ struct tree t;
+  CHECK (claimed (&t));
+  CHECK (make_dir (t.root, "a") && make_dir (t.root, "a/b") && make_dir (t.root, "a/b/theirs"));
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_cgroup_destroy (&t.cg, &err) == 0);
+  CHECK (access (t.cg.dirs[0].path, F_OK) == 0);
+  _cleanup_free_ char *theirs = NULL;
+  CHECK (asprintf (&theirs, "%s/theirs", t.cg.dirs[0].path) > 0);
+  CHECK (access (theirs, F_OK) == 0);
+  CHECK (rmdir (theirs) == 0);
+  return true;
+}
+
+/* A pending level that is not an ancestor of the directory (a damaged
+ * state file) is not removed. */
+static bool
+destroy_ignores_a_pending_level_elsewhere (void)
+{
+  _cleanup_tree_ struct tree t;
+  CHECK (claimed (&t));
+  CHECK (make_dir (t.root, "other"));
+  free (t.cg.dirs[0].pending);
+  CHECK (asprintf (&t.cg.dirs[0].pending, "%s/other", t.root) > 0);
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_cgroup_destroy (&t.cg, &err) == 0);
+  _cleanup_free_ char *other = NULL;
+  CHECK (asprintf (&other, "%s/other", t.root) > 0);
+  CHECK (access (other, F_OK) == 0);
+  return true;
+}
+
 /* ---- the real host ------------------------------------------------------ */
 
 static bool
@@ -1071,6 +1186,11 @@ main (void)
   RUN (v1_devices);
   RUN (hybrid_uses_each_controller_where_it_is);
   RUN (destroy_removes_everything);
+  RUN (claim_records_the_highest_missing_level);
+  RUN (claim_refuses_an_existing_directory);
+  RUN (destroy_removes_empty_pending_levels);
+  RUN (destroy_leaves_a_pending_level_in_use);
+  RUN (destroy_ignores_a_pending_level_elsewhere);
   real_host ();
   return unit_summary ();
 }
