@@ -2,21 +2,17 @@
  * gidMappings, the "idmap" and "ridmap" options): a file whose owner on
  * disk is N shows as owned by mapping(N) through the mount.
  *
- * The runtime makes them before the init exists: the user namespace that
- * carries a mapping needs its maps written with host ids, which takes
- * privileges the container may not have. Each becomes a detached mount
- * (open_tree + mount_setattr) that the init takes in place of the
- * ordinary bind's clone: mounts.c sets the config's flags and propagation
- * on it and attaches it. */
+ * The runtime makes them before the init exists (bind-trees.h): the user
+ * namespace that carries a mapping needs its maps written with host ids,
+ * which takes privileges the container may not have. */
 #ifndef SPACER_IDMAP_H
 #define SPACER_IDMAP_H
 
 #include "spacer/config.h"
 #include "spacer/error.h"
 
-/* *fds gets one entry per config mount: a detached idmapped mount, or -1.
- * NULL when no mount is idmapped. */
-int spc_idmap_prepare (const struct spc_config *c, int **fds, spc_err_t *err);
-void spc_idmap_release (int *fds, size_t n);
+/* The idmapped mount of m's source, detached (open_tree +
+ * mount_setattr(MOUNT_ATTR_IDMAP)). */
+int spc_idmap_tree (const struct spc_config *c, const struct spc_mount *m, spc_err_t *err);
 
 #endif

@@ -20,7 +20,7 @@ struct spc_init_args
   int fifo_path_fd;          /* exec.fifo, O_PATH; -1: start arrives on sync_fd */
   int ns_fds[SPC_NS_COUNT];  /* namespaces to join; -1 where none */
   int console_fd;            /* where to send the pty master; -1: no terminal */
-  const int *idmap_fds;      /* per mount: a detached idmapped mount, or -1; may be NULL */
+  const int *bind_trees;     /* per mount: a detached tree (bind-trees.h), or -1; may be NULL */
   unsigned pass_fds;         /* fds 3 .. 3+N-1 stay open for the program */
   unsigned listen_fds;       /* of which the first N are socket activation's */
   int cgroup_fd;             /* cgroup2 directory to clone into; -1: none */

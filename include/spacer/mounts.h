@@ -11,12 +11,12 @@
  * mount point of its own so pivot_root accepts it. */
 int spc_mounts_prepare_rootfs (const char *rootfs, spc_err_t *err);
 
-/* Mount entry i of config.mounts below rootfd; idmapped (may be NULL)
- * holds the detached idmapped mounts (see idmap.h). The destination is
+/* Mount entry i of config.mounts below rootfd; trees (may be NULL) holds
+ * the bind mounts the runtime made (see bind-trees.h). The destination is
  * looked up once, to an fd (path.h); the mount is built detached, gets
  * its flags and propagation there and is attached to that fd, with the
  * kernel's mount API only (mount-api.h). */
-int spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, const int *idmapped,
+int spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, const int *trees,
                           spc_err_t *err);
 
 /* A cgroup filesystem mount, whose view depends on the cgroup namespace. */

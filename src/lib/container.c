@@ -22,7 +22,7 @@
 #include "spacer/config.h"
 #include "spacer/container.h"
 #include "spacer/hooks.h"
-#include "spacer/idmap.h"
+#include "spacer/bind-trees.h"
 #include "spacer/linux.h"
 #include "spacer/log.h"
 #include "spacer/lsm.h"
@@ -89,13 +89,13 @@ struct bundle
   char *name;   /* config.json as the user named it, for errors */
   char *rootfs; /* absolute, symlinks resolved */
   int ns_fds[SPC_NS_COUNT]; /* namespaces to join; -1 where none */
-  int *idmap_fds;           /* idmapped mounts, see idmap.h; NULL: none */
+  int *bind_trees;          /* see bind-trees.h; NULL: none */
 };
 
 static void
 bundle_clear (struct bundle *b)
 {
-  spc_idmap_release (b->idmap_fds, b->config ? b->config->n_mounts : 0);
+  spc_bind_trees_release (b->bind_trees, b->config ? b->config->n_mounts : 0);
   spc_config_free (b->config);
   free (b->dir);
   free (b->name);
@@ -202,7 +202,7 @@ check_bundle (struct bundle *b, const struct spc_create_options *o, spc_err_t *e
   if (spc_linux_validate (b->config, err) < 0 || resolve_rootfs (b, err) < 0
       || spc_namespaces_open (b->config, b->ns_fds, err) < 0
       || spc_linux_check_joined (b->config, b->ns_fds, err) < 0
-      || spc_idmap_prepare (b->config, &b->idmap_fds, err) < 0)
+      || spc_bind_trees_prepare (b->config, &b->bind_trees, err) < 0)
     return -1;
   return 0;
 }
@@ -562,7 +562,7 @@ spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
     .fifo_fd = -1,
     .own_fds_dirfd = -1,
     .console_fd = io->console_fd,
-    .idmap_fds = b->idmap_fds,
+    .bind_trees = b->bind_trees,
     .pass_fds = io->pass_fds,
     .listen_fds = io->listen_fds,
     .seccomp_export_fd = -1,

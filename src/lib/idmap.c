@@ -46,8 +46,8 @@ userns_with_maps (const struct spc_id_mapping *uids, size_t n_uids,
   return fd;
 }
 
-static int
-idmapped_tree (const struct spc_config *c, const struct spc_mount *m, spc_err_t *err)
+int
+spc_idmap_tree (const struct spc_config *c, const struct spc_mount *m, spc_err_t *err)
 {
   /* Without mappings of its own, a mount takes the container's. */
   const struct spc_linux *l = &c->linux_;
@@ -72,39 +72,4 @@ idmapped_tree (const struct spc_config *c, const struct spc_mount *m, spc_err_t 
     return spc_error_errno (err, "idmap `%s` (does its filesystem support idmapped mounts?)",
                             m->source);
   return spc_steal_fd (&tree);
-}
-
-void
-spc_idmap_release (int *fds, size_t n)
-{
-  if (fds == NULL)
-    return;
-  for (size_t i = 0; i < n; i++)
-    if (fds[i] >= 0)
-      close (fds[i]);
-  free (fds);
-}
-
-int
-spc_idmap_prepare (const struct spc_config *c, int **out, spc_err_t *err)
-{
-  *out = NULL;
-  size_t wanted = 0;
-  for (size_t i = 0; i < c->n_mounts; i++)
-    wanted += c->mounts[i].idmap;
-  if (wanted == 0)
-    return 0;
-  int *fds = malloc (c->n_mounts * sizeof *fds);
-  if (fds == NULL)
-    return spc_error_errno (err, "malloc");
-  for (size_t i = 0; i < c->n_mounts; i++)
-    fds[i] = -1;
-  for (size_t i = 0; i < c->n_mounts; i++)
-    if (c->mounts[i].idmap && (fds[i] = idmapped_tree (c, &c->mounts[i], err)) < 0)
-      {
-        spc_idmap_release (fds, c->n_mounts);
-        return spc_error_prefix (err, "mounts[%zu]", i);
-      }
-  *out = fds;
-  return 0;
 }

@@ -169,7 +169,7 @@ compare_fds (const void *a, const void *b)
 static int
 close_inherited_fds (const struct spc_init_args *a, spc_err_t *err)
 {
-  size_t cap = SPC_NS_COUNT + 4 + (a->idmap_fds ? a->config->n_mounts : 0);
+  size_t cap = SPC_NS_COUNT + 4 + (a->bind_trees ? a->config->n_mounts : 0);
   int *own = malloc (cap * sizeof *own);
   size_t n = 0;
   if (own == NULL)
@@ -184,9 +184,9 @@ close_inherited_fds (const struct spc_init_args *a, spc_err_t *err)
   for (int i = 0; i < SPC_NS_COUNT; i++)
     if (a->ns_fds[i] >= 0)
       own[n++] = a->ns_fds[i];
-  for (size_t i = 0; a->idmap_fds && i < a->config->n_mounts; i++)
-    if (a->idmap_fds[i] >= 0)
-      own[n++] = a->idmap_fds[i];
+  for (size_t i = 0; a->bind_trees && i < a->config->n_mounts; i++)
+    if (a->bind_trees[i] >= 0)
+      own[n++] = a->bind_trees[i];
   qsort (own, n, sizeof *own, compare_fds);
 
   unsigned from = 3 + a->pass_fds;
@@ -296,7 +296,7 @@ setup_filesystem (struct spc_init_args *a, spc_err_t *err)
     return spc_error_errno (err, "open rootfs `%s`", a->rootfs);
   for (size_t i = 0; i < c->n_mounts; i++)
     if ((spc_mount_is_cgroup (&c->mounts[i]) && await_cgroup (a, err) < 0)
-        || spc_mounts_apply_one (c, i, rootfd, a->idmap_fds, err) < 0)
+        || spc_mounts_apply_one (c, i, rootfd, a->bind_trees, err) < 0)
       return -1;
   if (spc_devices_setup (c, rootfd, err) < 0 || make_cwd (&c->process, rootfd, err) < 0
       || run_create_hooks (a, err) < 0)

@@ -17,7 +17,6 @@
 #include "mount-api.h"
 #include "spacer/cgroup.h"
 #include "spacer/cleanup.h"
-#include "spacer/idmap.h"
 #include "spacer/mounts.h"
 #include "spacer/namespaces.h"
 #include "spacer/path.h"
@@ -156,20 +155,21 @@ attach_tree (const struct spc_mount *m, int tree, int target, spc_err_t *err)
 
 /* ---- bind mounts ---- */
 
-/* A bind mount, or the idmapped mount the runtime made of its source.
+/* A bind mount, from the tree the runtime made of its source (bind-trees.h)
+ * or else a clone of its own.
  * The source is opened first: a file gets a file to cover, a directory a
  * directory, and a missing source fails before anything is made. */
 static int
-mount_bind (const struct spc_mount *m, int rootfd, int idmapped, spc_err_t *err)
+mount_bind (const struct spc_mount *m, int rootfd, int made, spc_err_t *err)
 {
   _cleanup_close_ int clone = -1, target = -1;
   struct spc_mount_attrs attrs, rec_attrs;
   struct stat st;
   if (m->source == NULL)
     return spc_error_make (err, EINVAL, "bind mount: no source");
-  if (idmapped < 0 && (clone = spc_mount_clone (m->source, m->flags & MS_REC, err)) < 0)
+  if (made < 0 && (clone = spc_mount_clone (m->source, m->flags & MS_REC, err)) < 0)
     return -1;
-  int tree = idmapped >= 0 ? idmapped : clone;
+  int tree = made >= 0 ? made : clone;
   if (fstat (tree, &st) < 0)
     return spc_error_errno (err, "stat `%s`", m->source);
   target = open_target (m, rootfd, S_ISDIR (st.st_mode) ? SPC_PATH_CREATE_DIR : SPC_PATH_CREATE_FILE,
@@ -340,11 +340,11 @@ mount_cgroup (const struct spc_mount *m, int rootfd, bool own_namespace, spc_err
 }
 
 static int
-mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, int idmapped,
+mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, int made,
              spc_err_t *err)
 {
   if (m->flags & MS_BIND)
-    return mount_bind (m, rootfd, idmapped, err);
+    return mount_bind (m, rootfd, made, err);
   if (is_cgroup_type (m->type))
     return mount_cgroup (m, rootfd, spc_namespaces_creates (c, SPC_NS_CGROUP), err);
   if (m->type == NULL)
@@ -359,11 +359,11 @@ spc_mount_is_cgroup (const struct spc_mount *m)
 }
 
 int
-spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, const int *idmapped,
+spc_mounts_apply_one (const struct spc_config *c, size_t i, int rootfd, const int *trees,
                       spc_err_t *err)
 {
   const struct spc_mount *m = &c->mounts[i];
-  if (mount_entry (c, m, rootfd, idmapped ? idmapped[i] : -1, err) < 0)
+  if (mount_entry (c, m, rootfd, trees ? trees[i] : -1, err) < 0)
     return spc_error_prefix (err, "mounts[%zu]: `%s`", i, m->destination);
   return 0;
 }

@@ -263,6 +263,21 @@ rootless_wait_for_status() {
   [ "$(cat "$dir/made")" = hi ]
 }
 
+@test "userns: a bind source behind a directory only the host's root may search is mounted all the same, as with runc" {
+  require_user_namespaces
+  # $HOST/private is 0700 root: the container's root (host 100000) could
+  # not reach private/shared; the runtime opens it before the init exists.
+  mkdir -p "$HOST/private/shared"
+  chmod 700 "$HOST/private"
+  chmod 755 "$HOST/private/shared"
+  echo readable >"$HOST/private/shared/file"
+  userns
+  bind "$HOST/private/shared" /mnt/shared
+  run_container 'cat /mnt/shared/file'
+  assert_ok
+  assert_output readable
+}
+
 @test "userns: several ranges are all written and a program as uid 1500 is host uid 200500" {
   require_user_namespaces
   local two='[{"containerID": 0, "hostID": 100000, "size": 1000},
