@@ -433,6 +433,13 @@ int spc_config_load_resources (const char *path, const char *name, struct spc_re
                                spc_err_t *err);
 void spc_resources_free (struct spc_resources *r);
 
+/* A runtime-spec `process` object in a file of its own (exec --process);
+ * errors name the file and the JSON path in it. On failure *out is
+ * untouched. spc_process_clear frees what one holds and zeroes it. */
+int spc_config_load_process (const char *path, const char *name, struct spc_process *out,
+                             spc_err_t *err);
+void spc_process_clear (struct spc_process *proc);
+
 /* Hooks round-trip through the state file, so that `start` and `delete`
  * can run poststart and poststop without the bundle. `kinds` is a mask of
  * (1 << SPC_HOOK_*); name is the file in errors. */
