@@ -830,6 +830,12 @@ prepare (const char *root, const char *id, const struct spc_exec_options *o, str
     return spc_error_errno (err, "socketpair");
   r->runtime_fd = pair[0];
   r->x.sync_fd = pair[1];
+  /* The lock is not held any longer: the init is pinned by its pidfd
+   * (setns on it fails once it is gone) and the cgroups by the fds just
+   * opened, and a process joining a frozen cgroup waits there until
+   * `resume`, which needs the lock. A delete meanwhile kills it with the
+   * rest of the container. */
+  close (spc_steal_fd (&r->dirfd));
   return 0;
 }
 
@@ -899,8 +905,6 @@ spc_container_exec (const char *root, const char *id, const struct spc_exec_opti
       forwarding_stop (&fwd);
       return -1;
     }
-  /* The container may be deleted while the process runs, as with runc. */
-  close (spc_steal_fd (&r.dirfd));
   *exit_code = 0;
   if (o->detach)
     return 0;
