@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Time N sequential `run`s of a busybox /bin/true container under spacer, runc
 # and crun, interleaved, and print medians and spacer's ratio to the others.
-#   bench/run.sh [-n N] [-s]   (N also from BENCH_N; default 100; needs root)
+#   bench/run.sh [-n N] [-s] [-e]   (N also from BENCH_N; default 100; needs root)
 # -s adds the seccomp profile `spacer spec` writes to the config, for all
 # three runtimes alike.
+# -e times `exec` instead, what health probes run: one long-running
+# container per runtime (`run -d`, program `sleep`), then N interleaved
+# `exec ID /bin/true` into each.
 # Env: SPACER, RUNC, CRUN override the binaries. SPACER_BEFORE=BINARY times
 # another spacer build too ("before"), interleaved with the rest, and prints
 # the difference of the medians: what a change costs per run.
@@ -50,11 +53,13 @@ fi
 n=${BENCH_N:-100}
 warmup=3
 seccomp=0
-while getopts n:s opt; do
+exec_mode=0
+while getopts n:se opt; do
   case $opt in
   n) n=$OPTARG ;;
   s) seccomp=1 ;;
-  *) die "usage: $0 [-n N] [-s]" ;;
+  e) exec_mode=1 ;;
+  *) die "usage: $0 [-n N] [-s] [-e]" ;;
   esac
 done
 [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer: $n"
@@ -153,6 +158,45 @@ time_run() {
   [[ $tag == w* ]] || echo $((${t1/./} - ${t0/./})) >>"$tmp/times-$rt"
 }
 
+# -e: one container per runtime, running until cleanup deletes it; its init
+# pid is what the baseline enters.
+declare -A exec_pid
+start_exec_targets() {
+  local rt
+  for rt in "${runtimes[@]}"; do
+    printf '%s\n' "${config//@CGROUP@/$cg_parent/$rt-exec}" |
+      jq '.process.args = ["sleep", "1000000"]' >"$bundle/config.json"
+    "${bin[$rt]}" --root "$tmp/state-$rt" run -d --bundle "$bundle" "$rt-exec" \
+      </dev/null >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; die "$rt run -d failed"; }
+    exec_pid[$rt]=$("${bin[$rt]}" --root "$tmp/state-$rt" state "$rt-exec" | jq -r .pid)
+  done
+}
+
+# One timed exec; appends microseconds to $tmp/times-RT, or exits showing
+# stderr. The baseline is nsenter into spacer's container: the floor.
+time_exec() {
+  local rt=$1 tag=$2 rc=0 t0 t1
+  if [[ $rt == baseline ]]; then
+    t0=$EPOCHREALTIME
+    nsenter -a -r -w -t "${exec_pid[spacer]}" /bin/true >/dev/null 2>"$tmp/err" || rc=$?
+    t1=$EPOCHREALTIME
+  else
+    t0=$EPOCHREALTIME
+    "${bin[$rt]}" --root "$tmp/state-$rt" exec "$rt-exec" /bin/true >/dev/null 2>"$tmp/err" </dev/null || rc=$?
+    t1=$EPOCHREALTIME
+  fi
+  if ((rc != 0)); then
+    echo "bench: $rt exec $tag failed (exit $rc):" >&2
+    cat "$tmp/err" >&2
+    exit 1
+  fi
+  [[ $tag == w* ]] || echo $((${t1/./} - ${t0/./})) >>"$tmp/times-$rt"
+}
+if ((exec_mode)); then
+  start_exec_targets
+  time_run() { time_exec "$@"; }
+fi
+
 # Round-robin so that drift and noise hit every runtime alike.
 order=("${runtimes[@]}" baseline)
 for ((i = 1; i <= warmup; i++)); do
@@ -177,7 +221,9 @@ for rt in "${runtimes[@]}"; do
 done | paste -sd'|' | sed 's/|/ | /g'
 what="/bin/true"
 ((seccomp)) && what+=" with spacer's default seccomp profile"
-echo "$n runs each of $what (+$warmup warm-up), interleaved; wall time per \`run\` in ms"
+verb=run
+((exec_mode)) && verb=exec
+echo "$n ${verb}s each of $what (+$warmup warm-up), interleaved; wall time per \`$verb\` in ms"
 printf '%-9s %8s %8s %8s\n' runtime median p10 p90
 declare -A med
 for rt in "${order[@]}"; do
@@ -185,7 +231,11 @@ for rt in "${order[@]}"; do
   med[$rt]=$m
   printf '%-9s %8.2f %8.2f %8.2f\n' "$rt" "$m" "$p10" "$p90"
 done
-echo "(baseline: unshare -fpmuin --mount-proc chroot ROOTFS /bin/true, the floor without a runtime)"
+if ((exec_mode)); then
+  echo "(baseline: nsenter -a -r -w into spacer's container, /bin/true: the floor without a runtime)"
+else
+  echo "(baseline: unshare -fpmuin --mount-proc chroot ROOTFS /bin/true, the floor without a runtime)"
+fi
 awk -v s="${med[spacer]}" -v r="${med[runc]}" -v c="${med[crun]}" \
   'BEGIN { printf "\nspacer is %.2fx runc, %.2fx crun (median/median; lower is faster)\n", s / r, s / c }'
 if [[ -n ${bin[sealed]:-} ]]; then
@@ -195,6 +245,14 @@ fi
 if [[ -n ${bin[before]:-} ]]; then
   awk -v s="${med[spacer]}" -v b="${med[before]}" \
     'BEGIN { printf "spacer is %+.2f ms a run against before (%.2fx)\n", s - b, s / b }'
+fi
+
+# -e: the exec targets go first; what an exec leaves is in their cgroups.
+if ((exec_mode)); then
+  for rt in "${runtimes[@]}"; do
+    "${bin[$rt]}" --root "$tmp/state-$rt" delete --force "$rt-exec" >/dev/null 2>&1 ||
+      echo "bench: warning: $rt could not delete its exec target" >&2
+  done
 fi
 
 # Anything left after a successful `run` is the runtime's leak; report it

@@ -437,6 +437,13 @@ int spc_config_load_resources (const char *path, const char *name, struct spc_re
                                spc_err_t *err);
 void spc_resources_free (struct spc_resources *r);
 
+/* A runtime-spec `process` object in a file of its own (exec --process);
+ * errors name the file and the JSON path in it. On failure *out is
+ * untouched. spc_process_clear frees what one holds and zeroes it. */
+int spc_config_load_process (const char *path, const char *name, struct spc_process *out,
+                             spc_err_t *err);
+void spc_process_clear (struct spc_process *proc);
+
 /* Hooks round-trip through the state file, so that `start` and `delete`
  * can run poststart and poststop without the bundle. `kinds` is a mask of
  * (1 << SPC_HOOK_*); name is the file in errors. */
@@ -451,8 +458,8 @@ void spc_hooks_free (struct spc_hooks *hooks);
 /* The runtime-spec version spacer implements, which `spacer spec` writes
  * as ociVersion and `spacer --version` prints. Everything up to 1.2.1 that
  * concerns a container is implemented but intelRdt (1.1); 1.2.1's one
- * Linux addition, execCPUAffinity, is for exec'd processes, and spacer
- * has no exec. 1.3's additions (netDevices, memoryPolicy, intelRdt
+ * Linux addition, execCPUAffinity, is for exec'd processes, and `spacer
+ * exec` does not apply it yet. 1.3's additions (netDevices, memoryPolicy, intelRdt
  * schemata, fatal poststart hooks) are not: configs of 1.3 are accepted
  * and those fields ignored. */
 #define SPC_RUNTIME_SPEC_VERSION "1.2.1"

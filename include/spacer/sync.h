@@ -24,6 +24,7 @@ enum spc_sync_type
   SPC_SYNC_CREATED,          /* init: set up, waiting for start */
   SPC_SYNC_START,            /* runtime (run only): go */
   SPC_SYNC_ERROR,            /* init: failed; carries errno and message */
+  SPC_SYNC_EXEC_PID,         /* exec: the process to exec is born; carries its pid */
 };
 
 int spc_sync_send (int fd, enum spc_sync_type type, spc_err_t *err);

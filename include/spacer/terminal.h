@@ -21,6 +21,10 @@ int spc_terminal_connect (const char *path, spc_err_t *err);
  * sock and make the slave the controlling terminal and stdio. */
 int spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *err);
 
+/* The same for a process exec'd into a running container: a pty of its
+ * own, /dev/console left alone. */
+int spc_terminal_setup_exec (int sock, spc_err_t *err);
+
 /* Receive the master sent by spc_terminal_setup. */
 int spc_terminal_receive (int sock, spc_err_t *err);
 

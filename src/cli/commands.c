@@ -99,6 +99,26 @@ static const struct spc_cli_flag spec_flags[] = {
   { 0 },
 };
 
+static const struct spc_cli_flag exec_flags[] = {
+  { 'p', "process", "FILE", "the process: a runtime-spec process object (instead of COMMAND)" },
+  { 'd', "detach", NULL, "return once the program runs instead of waiting for it to exit" },
+  { 0, "pid-file", "FILE", "write the process's pid to FILE" },
+  { 't', "tty", NULL, "give the process a pty" },
+  { 0, "console-socket", "PATH", "send the pty master over the unix socket PATH (with -t)" },
+  { 0, "cwd", "DIR", "working directory, inside the container" },
+  { 'e', "env", "KEY=VALUE", "set an environment variable (repeatable)" },
+  { 'u', "user", "UID[:GID]", "run as UID (and GID)" },
+  { 'g', "additional-gids", "GID", "supplementary group (repeatable, or GID,GID...)" },
+  { 'c', "cap", "CAP", "add a capability (not to the inheritable set; repeatable)" },
+  { 0, "no-new-privs", NULL, "set no_new_privs" },
+  { 0, "apparmor", "PROFILE", "AppArmor profile of the process" },
+  { 0, "process-label", "LABEL", "SELinux label of the process" },
+  { 0, "preserve-fds", "N", "pass N more fds (from 3) to the program" },
+  { 0, "ignore-paused", NULL, "exec in a paused container too (the process waits for resume)" },
+  { 0, "cgroup", "[CONTROLLER:]PATH", "run in the sub-cgroup PATH of the container's (repeatable)" },
+  { 0 },
+};
+
 const struct spc_cli_command spc_cli_commands[] = {
   { "create", spc_cmd_create, true, "create a container", "ID",
     "The container's program waits until `spacer start ID`.", create_flags },
@@ -108,6 +128,13 @@ const struct spc_cli_command spc_cli_commands[] = {
     "In the foreground spacer forwards signals to the program, exits with its status\n"
     "(128+N when signal N ended it) and deletes the container.",
     run_flags },
+  { "exec", spc_cmd_exec, true, "run a process in a created or running container",
+    "ID [COMMAND [ARG...]]",
+    "The process joins the container's namespaces and cgroups and gets its seccomp filter,\n"
+    "capabilities, rlimits and identity, with the flags' changes. In the foreground spacer\n"
+    "forwards signals and exits with the process's status (128+N when signal N ended it);\n"
+    "spacer's own failures exit 255.",
+    exec_flags },
   { "state", spc_cmd_state, true, "print the state of a container", "ID", NULL, no_flags },
   { "kill", spc_cmd_kill, true, "send a signal to the container's init", "ID [SIGNAL]",
     "SIGNAL is a name (TERM, SIGTERM, term) or a number; the default is TERM.", kill_flags },

@@ -990,6 +990,39 @@ spc_config_load_resources (const char *path, const char *name, struct spc_resour
   return 0;
 }
 
+/* A runtime-spec `process` object in a file of its own (exec --process):
+ * the same parser as config.json's, errors naming the file and the path
+ * inside it ("process.json: args: required"). */
+int
+spc_config_load_process (const char *path, const char *name, struct spc_process *out,
+                         spc_err_t *err)
+{
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return spc_error_make (err, errno, "%s: open", name);
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return spc_error_make (err, errno, "%s: stat", name);
+  if (!S_ISREG (st.st_mode))
+    return spc_error_make (err, 0, "%s: not a regular file: refused", name);
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  _cleanup_json_ spc_json *doc = NULL;
+  if (read_whole_fd (fd, name, &buf, &len, err) < 0)
+    return -1;
+  if (spc_json_parse (buf, len, &doc, err) < 0)
+    return spc_error_prefix (err, "%s", name);
+  struct spc_process proc = { 0 };
+  const struct jpath file = { .kind = JPATH_FILE, .key = name };
+  if (parse_process (doc, &file, &proc, err) < 0)
+    {
+      spc_process_clear (&proc);
+      return -1;
+    }
+  *out = proc;
+  return 0;
+}
+
 void
 spc_resources_free (struct spc_resources *r)
 {
@@ -998,6 +1031,15 @@ spc_resources_free (struct spc_resources *r)
 }
 
 /* ---- release ------------------------------------------------------------ */
+
+static void process_free (struct spc_process *proc);
+
+void
+spc_process_clear (struct spc_process *proc)
+{
+  process_free (proc);
+  memset (proc, 0, sizeof *proc);
+}
 
 static void
 process_free (struct spc_process *proc)

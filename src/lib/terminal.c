@@ -130,6 +130,25 @@ spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *err)
   return 0;
 }
 
+/* exec -t: a pty of its own from the container's /dev/ptmx, like the
+ * init's but without /dev/console, which stays the init's. The caller is
+ * a session leader already. */
+int
+spc_terminal_setup_exec (int sock, spc_err_t *err)
+{
+  _cleanup_close_ int master = -1, slave = -1;
+  if (open_pty (&master, &slave, err) < 0)
+    return -1;
+  if (spc_send_fd (sock, master, "/dev/ptmx", strlen ("/dev/ptmx"), err) < 0)
+    return spc_error_prefix (err, "process.terminal: send the pty master");
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return spc_error_errno (err, "process.terminal: make the pty the controlling terminal");
+  for (int fd = 0; fd <= 2; fd++)
+    if (dup2 (slave, fd) < 0)
+      return spc_error_errno (err, "process.terminal: dup2");
+  return 0;
+}
+
 /* ---- the foreground proxy ---- */
 
 static void
