@@ -214,6 +214,13 @@ memory_limit_v1 (const struct ctl *c, int64_t limit, bool with_swap, spc_err_t *
                            JP "memory.limit: %s is above the memory+swap limit (%s: %" PRIu64
                               "); set " JP "memory.swap too",
                            value, MEMSW, read_u64 (c, MEMSW, 0));
+  /* The kernel refuses a limit below what the cgroup already uses (its
+   * processes keep allocating until it is written). */
+  if (failed && failed->errno_ == EBUSY)
+    return spc_error_make (err, EBUSY,
+                           JP "memory.limit (%s bytes) is below what the container uses "
+                              "already (%" PRIu64 " bytes)",
+                           value, read_u64 (c, "memory.usage_in_bytes", 0));
   return report (c, "memory.limit_in_bytes", JP "memory.limit", &failed, err);
 }
 
