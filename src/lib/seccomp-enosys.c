@@ -22,7 +22,7 @@
  *       ld  [nr]
  *      (jset X32_BIT, x32, 0) -- x86_64 only, see below
  *       jgt max, enosys, orig
- *      (x32: jgt max_x32, enosys, orig)
+ *      (x32: jgt max_x32, 0, orig; jge x32|512, orig, enosys)
  *   next1: ...
  *       ja  orig              -- an architecture the stub does not know
  *   enosys: ret ERRNO(ENOSYS)
@@ -46,6 +46,12 @@
 /* x32 system calls arrive with the x86_64 arch word and this bit set in
  * the number (the kernel's __X32_SYSCALL_BIT). */
 #define X32_SYSCALL_BIT 0x40000000u
+
+/* x32's numbers 512-547 are its own versions of old calls (execve is
+ * 520): a frozen range, not newer calls. New x32 calls get numbers in
+ * the range shared with x86_64 (435 and up), so x32's largest is taken
+ * below 512, and 512 and up are left to libseccomp's program. */
+#define X32_LEGACY_FIRST (X32_SYSCALL_BIT | 512u)
 
 /* The most architectures one filter has (libseccomp's list), twice over. */
 #define MAX_ARCHES 32
@@ -82,7 +88,7 @@ static void
 raise_max (uint32_t arch, const char *name, struct abi *abi)
 {
   int nr = seccomp_syscall_resolve_name_arch (arch, name);
-  if (nr < 0)
+  if (nr < 0 || (abi->x32 && (uint32_t) nr >= X32_LEGACY_FIRST))
     return;
   if (!abi->has_max || (uint32_t) nr > abi->max)
     abi->max = (uint32_t) nr;
@@ -186,6 +192,21 @@ emit_compare (struct stub *st, const struct abi *abi)
     emit (st, BPF_JMP | BPF_JGT | BPF_K, abi->max, TO_ENOSYS, TO_ORIG);
 }
 
+/* x32's: above its max but below the legacy range, ENOSYS. Always two
+ * instructions, so that x86_64's block has one length. */
+static void
+emit_x32_compare (struct stub *st, const struct abi *abi)
+{
+  if (abi == NULL)
+    {
+      emit (st, BPF_JMP | BPF_JA, TO_ORIG, 0, 0);
+      emit (st, BPF_JMP | BPF_JA, TO_ORIG, 0, 0);
+      return;
+    }
+  emit (st, BPF_JMP | BPF_JGT | BPF_K, abi->max, TO_NEXT, TO_ORIG);
+  emit (st, BPF_JMP | BPF_JGE | BPF_K, X32_LEGACY_FIRST, TO_ORIG, TO_ENOSYS);
+}
+
 /* One architecture word. x86_64's covers x32 too: x32 numbers (the bit
  * set) are compared with x32's max when the profile has x32, and are
  * otherwise left to libseccomp's program (which refuses them as calls of
@@ -198,14 +219,14 @@ emit_arch (struct stub *st, const struct abi *abis, size_t n, uint32_t audit_arc
   const struct abi *x32 = find_abi (abis, n, audit_arch, true);
   bool splits = audit_arch == AUDIT_ARCH_X86_64;
   /* jf: over this architecture's block to the next one's jeq. */
-  unsigned block = 1 + (splits ? 3 : 1);
+  unsigned block = 1 + (splits ? 4 : 1);
   emit (st, BPF_JMP | BPF_JEQ | BPF_K, audit_arch, TO_NEXT, block);
   emit (st, BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr), 0, 0);
   if (splits)
     {
       emit (st, BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 1, TO_NEXT);
       emit_compare (st, native);
-      emit_compare (st, x32);
+      emit_x32_compare (st, x32);
     }
   else
     emit_compare (st, native);
