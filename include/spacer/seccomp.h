@@ -34,9 +34,22 @@ const char *spc_seccomp_compile_options (void);
 
 struct spc_seccomp_filter;
 
+/* libseccomp's token for linux.seccomp.architectures entry NAME
+ * ("SCMP_ARCH_X86_64"), 0 when this libseccomp does not know it. */
+uint32_t spc_seccomp_arch_token (const char *name);
+
+/* When the default action denies (ERRNO other than ENOSYS, KILL*, TRAP),
+ * put in front of P a stub that fails with ENOSYS the calls whose number
+ * is above the largest the profile names on their architecture: calls
+ * newer than the profile, for which libc falls back to older ones on
+ * ENOSYS only. Else leave P alone. seccomp-enosys.c has the details. */
+int spc_seccomp_enosys_patch (const struct spc_seccomp *s, struct spc_seccomp_program *p,
+                              spc_err_t *err);
+
 /* Build the filter (not loaded yet): a copy of CACHED when that holds a
  * program, else compiled by libseccomp, which then also writes it to
- * EXPORT_FD if that is >= 0. Syscall names this libseccomp or
+ * EXPORT_FD if that is >= 0 (without the ENOSYS stub, which is added to
+ * either). Syscall names this libseccomp or
  * architecture does not know are skipped, as runc does. */
 int spc_seccomp_build (const struct spc_seccomp *s, const struct spc_seccomp_program *cached,
                        int export_fd, struct spc_seccomp_filter **out, spc_err_t *err);

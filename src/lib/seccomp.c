@@ -90,8 +90,8 @@ operator_value (const char *op)
 }
 
 /* "SCMP_ARCH_X86_64" is libseccomp's "x86_64"; 0 when it does not know it. */
-static uint32_t
-arch_value (const char *name)
+uint32_t
+spc_seccomp_arch_token (const char *name)
 {
   char lower[64];
   const char *p = strncmp (name, "SCMP_ARCH_", 10) == 0 ? name + 10 : name;
@@ -179,7 +179,7 @@ add_architectures (const struct spc_seccomp *s, scmp_filter_ctx ctx, spc_err_t *
 {
   for (size_t i = 0; i < s->n_architectures; i++)
     {
-      uint32_t arch = arch_value (s->architectures[i]);
+      uint32_t arch = spc_seccomp_arch_token (s->architectures[i]);
       if (arch == 0)
         {
           spc_debug ("linux.seccomp.architectures[%zu]: %s unknown to libseccomp, skipped", i,
@@ -375,6 +375,10 @@ spc_seccomp_build (const struct spc_seccomp *s, const struct spc_seccomp_program
     }
   else
     r = compile_program (s, export_fd, &f->program, err);
+  /* After the cache: entries hold libseccomp's program as it wrote it
+   * (EXPORT_FD), and the stub is added to a cached one the same way. */
+  if (r == 0)
+    r = spc_seccomp_enosys_patch (s, &f->program, err);
   if (r < 0)
     {
       spc_seccomp_free (f);
