@@ -553,20 +553,20 @@ v2_devices_go_to_the_filter (void)
 {
   _cleanup_tree_ struct tree t;
   CHECK (tree_init (&t, LAYOUT_V2));
-  CHECK_APPLIES (&t, "{'devices':[{'allow':true,'type':'c','major':10,'minor':200}]}");
+  CHECK_APPLIES (&t, "{'devices':[{'allow':true,'type':'c','major':10,'minor':229}]}");
   /* Everything not allowed is denied, as in runc: the standard devices are
    * allowed whatever the rules, checked first (the filter goes from the
    * last rule). */
   _cleanup_free_ char *alone = read_in (dir_of (&t, "memory"), "devices.bpf.rules");
-  CHECK_CONTAINS (alone, "c 10:200 rwm");
+  CHECK_CONTAINS (alone, "c 10:229 rwm");
   CHECK_CONTAINS (alone, "c 1:3 rwm");
   CHECK_APPLIES (&t, "{'devices':[{'allow':false,'access':'rwm'},"
-                     "{'allow':true,'type':'c','major':10,'minor':200}]}");
+                     "{'allow':true,'type':'c','major':10,'minor':229}]}");
   _cleanup_free_ char *rules = read_in (dir_of (&t, "memory"), "devices.bpf.rules");
-  CHECK_CONTAINS (rules, "c 10:200 rwm");
+  CHECK_CONTAINS (rules, "c 10:229 rwm");
   CHECK_CONTAINS (rules, "c 1:3 rwm");
   CHECK_CONTAINS (rules, "c 136:* rwm");
-  CHECK (strstr (rules, "c 136:*") < strstr (rules, "c 10:200")); /* checked last first */
+  CHECK (strstr (rules, "c 136:*") < strstr (rules, "c 10:229")); /* checked last first */
   CHECK (count_files (&t, "memory") == 1);
   CHECK (tree_destroy (&t));
   return true;
@@ -810,16 +810,16 @@ v1_devices (void)
 {
   _cleanup_tree_ struct tree t;
   CHECK (tree_init (&t, LAYOUT_V1));
-  /* Always the reset first, then the rules, then the standard devices:
-   * a synthetic file keeps the last write of each. */
-  CHECK_APPLIES (&t, "{'devices':[{'allow':true,'type':'c','major':10,'minor':200,'access':'rw'},"
+  /* Always the reset first, then the rules, then the standard devices
+   * (runc's list, tun last): a synthetic file keeps the last write of each. */
+  CHECK_APPLIES (&t, "{'devices':[{'allow':true,'type':'c','major':10,'minor':229,'access':'rw'},"
                      "{'allow':false,'type':'b','major':8}]}");
   CHECK_FILE (&t, "devices", "devices.deny", "b 8:* rwm");
-  CHECK_FILE (&t, "devices", "devices.allow", "c 136:* rwm");
+  CHECK_FILE (&t, "devices", "devices.allow", "c 10:200 rwm");
   CHECK_APPLIES (&t, "{'devices':[{'allow':false,'access':'rwm'},"
-                     "{'allow':true,'type':'c','major':10,'minor':200,'access':'rwm'}]}");
+                     "{'allow':true,'type':'c','major':10,'minor':229,'access':'rwm'}]}");
   CHECK_FILE (&t, "devices", "devices.deny", "a *:* rwm");
-  CHECK_FILE (&t, "devices", "devices.allow", "c 136:* rwm");
+  CHECK_FILE (&t, "devices", "devices.allow", "c 10:200 rwm");
   CHECK (tree_destroy (&t));
   return true;
 }
@@ -1080,11 +1080,11 @@ real_host_checks (const struct spc_cgroup *cg)
   if (spc_cgroup_find (cg, "devices") && !spc_cgroup_find (cg, "devices")->v2)
     {
       CHECK_REAL_APPLIES (cg, "{'devices':[{'allow':false,'access':'rwm'},"
-                              "{'allow':true,'type':'c','major':10,'minor':200,'access':'rw'}]}");
+                              "{'allow':true,'type':'c','major':10,'minor':229,'access':'rw'}]}");
       _cleanup_free_ char *list = NULL;
       CHECK (read_real (cg, "devices", "devices.list", &list));
       CHECK (strstr (list, "a *:* rwm") == NULL);
-      CHECK_CONTAINS (list, "c 10:200 rw\n");
+      CHECK_CONTAINS (list, "c 10:229 rw\n");
       CHECK_CONTAINS (list, "c 1:3 rwm\n");
       CHECK_CONTAINS (list, "c 136:* rwm");
     }
