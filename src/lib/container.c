@@ -1234,17 +1234,38 @@ pid_ns_of (pid_t pid, struct stat *sb)
   return stat (path, sb) == 0;
 }
 
-/* The pid namespace of the container, when it has one of its own (the
- * init's differs from ours): false when it has none, or the init is gone.
- * The init is checked alive after the look, so the namespace was its. */
+/* Is pid the first process (pid 1) of its innermost pid namespace? The
+ * last field of NSpid in /proc/PID/status says. */
+static bool
+pid_one_of_its_namespace (pid_t pid)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  _cleanup_fclose_ FILE *f = fopen (path, "re");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (f && getline (&line, &cap, f) > 0)
+    {
+      if (strncmp (line, "NSpid:", 6) != 0)
+        continue;
+      char *last = strrchr (line, '\t');
+      return last && strtol (last + 1, NULL, 10) == 1;
+    }
+  return false;
+}
+
+/* The pid namespace of the container, when it has one of its own: one
+ * whose pid 1 is the init, which then ends every process in it when it
+ * dies. A pid namespace joined by path (the init is not its pid 1) holds
+ * processes not the container's, and counts as none. False also when the
+ * init is gone. The init is checked alive after the looks, so they were
+ * at its /proc. */
 static bool
 container_pid_ns (const struct spc_state *st, struct stat *ns)
 {
-  struct stat own;
   _cleanup_close_ int pidfd = open_init_pidfd (st);
-  return pidfd >= 0 && pid_ns_of (st->pid, ns) && stat ("/proc/self/ns/pid", &own) == 0
-         && syscall (SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0
-         && (ns->st_ino != own.st_ino || ns->st_dev != own.st_dev);
+  return pidfd >= 0 && pid_ns_of (st->pid, ns) && pid_one_of_its_namespace (st->pid)
+         && syscall (SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
 }
 
 bool
