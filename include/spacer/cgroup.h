@@ -96,8 +96,8 @@ enum spc_cgroup_mode
  * With systemd, "slice:prefix:name" (falling back to cgroupfs with a
  * warning when systemd does not run). Nothing is created yet. A path that
  * names a hierarchy's root or an ancestor of (or) the runtime's own cgroup
- * in any hierarchy is refused: the container's cgroup is one spacer makes,
- * kills in and removes. */
+ * in any hierarchy is refused: spacer would put the container into (and
+ * write limits to) a cgroup holding itself or everything. */
 int spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd,
                      struct spc_cgroup *cg, spc_err_t *err);
 
