@@ -3,11 +3,13 @@
  * every mounted hierarchy at run time, gives the container a directory in
  * each, and uses every controller where it actually lives.
  *
- * Only directories spacer made itself are ever written to or removed; the
- * one exception is entering a process into a cgroup (cgroup.procs). Only
- * the processes of a directory spacer made are ever killed: never those of
- * a cgroup that existed before, of a hierarchy's root, or of an ancestor
- * of the runtime's own cgroup. */
+ * Only directories spacer made itself are ever removed. A container's
+ * directory that exists already is joined, as runc does (see joined):
+ * spacer then writes the container's limits into it too, changing them
+ * for whatever else runs there. Only the processes of a directory spacer
+ * made are ever killed: never those of a cgroup that existed before
+ * (joined), of a hierarchy's root, or of an ancestor of the runtime's own
+ * cgroup. */
 #ifndef SPACER_CGROUP_H
 #define SPACER_CGROUP_H
 
@@ -63,6 +65,10 @@ struct spc_cgroup_dir
                         removes the levels (when empty) but never kills in
                         them, since no process enters a directory before it
                         is recorded as made. NULL otherwise. */
+  bool joined;       /* path existed before the create, which joined it
+                        (claim found it; recorded in state.json before any
+                        process enters): never killed in nor removed, and
+                        its processes are not all the container's. */
 };
 
 struct spc_cgroup
@@ -90,22 +96,25 @@ enum spc_cgroup_mode
  * With systemd, "slice:prefix:name" (falling back to cgroupfs with a
  * warning when systemd does not run). Nothing is created yet. A path that
  * names a hierarchy's root or an ancestor of (or) the runtime's own cgroup
- * in any hierarchy is refused: the container's cgroup is one spacer makes,
- * kills in and removes. */
+ * in any hierarchy is refused: spacer would put the container into (and
+ * write limits to) a cgroup holding itself or everything. */
 int spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd,
                      struct spc_cgroup *cg, spc_err_t *err);
 
 enum spc_cgroup_mode spc_cgroup_mode (const struct spc_cgroup *cg);
 
 /* mkdir every directory (and the parents spacer needs), remembering which
- * were made; on failure everything made is removed again, and nothing
- * else is touched. A directory that already exists is an error (EEXIST):
- * spacer does not adopt a cgroup it did not make. */
+ * were made, and join those claim found existing (warning, once, when one
+ * holds processes already); on failure everything made is removed again,
+ * and nothing else is touched. A directory claim found missing that exists
+ * meanwhile is an error (EEXIST): someone else made it. */
 int spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err);
 
 /* Before spc_cgroup_create: find, for every directory, the highest level
- * it would make (its pending), for the caller to record. A directory that
- * exists already is the same EEXIST error create gives. */
+ * it would make (its pending), for the caller to record; one that exists
+ * already is to be joined (joined). A frozen one (EBUSY), or a v1 cpuset
+ * one without cpus or memory nodes (ENOSPC), is refused: nothing could
+ * run in it, and spacer does not write to what it did not make. */
 int spc_cgroup_claim (struct spc_cgroup *cg, spc_err_t *err);
 
 /* An fd of the container's cgroup2 directory, for clone3's
@@ -135,8 +144,11 @@ int spc_cgroup_apply (const struct spc_cgroup *cg, const struct spc_resources *r
 int spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err);
 
 /* The pids in the container's cgroup (in the runtime's pid namespace):
- * those of the first directory spacer made; none when it made none. */
-int spc_cgroup_pids (const struct spc_cgroup *cg, pid_t **pids, size_t *n, spc_err_t *err);
+ * those of the first directory spacer made; when it made none, those of
+ * the first it joined, and *shared says so: not all of them are the
+ * container's, for the caller to tell apart. None when there is neither. */
+int spc_cgroup_pids (const struct spc_cgroup *cg, pid_t **pids, size_t *n, bool *shared,
+                     spc_err_t *err);
 
 /* Freeze (pause) or thaw (resume) every process, waiting until done. */
 int spc_cgroup_freeze (const struct spc_cgroup *cg, bool frozen, spc_err_t *err);

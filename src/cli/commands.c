@@ -49,7 +49,9 @@ static const struct spc_cli_flag run_flags[] = {
 static const struct spc_cli_flag no_flags[] = { { 0 } };
 
 static const struct spc_cli_flag kill_flags[] = {
-  { 'a', "all", NULL, "signal every process in the container's cgroup, not only its init" },
+  { 'a', "all", NULL,
+    "signal every process in the container's cgroup, not only its init (in a cgroup it "
+    "joined: those of its pid namespace; without one, only the init)" },
   { 0 },
 };
 

@@ -513,8 +513,22 @@ spc_cgroup_read (const char *dir, const char *file, char **out, spc_err_t *err)
 
 /* ---- create ---- */
 
+/* A cpuset file's value, newline dropped; "" when empty. */
+static int
+read_cpuset (const char *dir, const char *file, char **out, spc_err_t *err)
+{
+  if (spc_cgroup_read (dir, file, out, err) < 0)
+    return -1;
+  (*out)[strcspn (*out, "\n")] = '\0';
+  return 0;
+}
+
 /* A new v1 cpuset cgroup starts with no cpus and no memory nodes, and
- * takes no task until given some: copy its parent's. */
+ * takes no task until given some: copy its parent's. A parent that has
+ * none is one spacer did not make (the levels it makes are filled on the
+ * way down): runc fills it from its own parent, but spacer does not write
+ * to a cgroup it did not make, and says which file is empty instead of
+ * the ENOSPC entering the init would give. */
 static int
 init_cpuset (const struct spc_cgroup *cg, const char *dir, spc_err_t *err)
 {
@@ -526,11 +540,147 @@ init_cpuset (const struct spc_cgroup *cg, const char *dir, spc_err_t *err)
   for (size_t i = 0; i < 2; i++)
     {
       _cleanup_free_ char *value = NULL;
-      if (spc_cgroup_read (parent, files[i], &value, err) < 0
-          || spc_cgroup_write (cg, dir, files[i], value, err) < 0)
+      if (read_cpuset (parent, files[i], &value, err) < 0)
+        return -1;
+      if (value[0] == '\0' && !cg->synthetic)
+        return spc_error_make (err, ENOSPC,
+                               "`%s/%s` is empty: a cgroup below it can run nothing, and "
+                               "spacer does not write to a cgroup it did not make",
+                               parent, files[i]);
+      if (spc_cgroup_write (cg, dir, files[i], value, err) < 0)
         return -1;
     }
   return 0;
+}
+
+/* ---- joining a cgroup that exists ---- */
+
+/* Is the existing directory d frozen (or freezing)? A process entering it
+ * would stop at once, the init before it ever runs. v1: freezer.state of
+ * the freezer hierarchy; v2: cgroup.freeze (asked for) or cgroup.events
+ * (in effect, e.g. through a frozen ancestor). A file that cannot be read
+ * (no freezer there, a synthetic tree) says not frozen. */
+static bool
+dir_frozen (const struct spc_cgroup_dir *d)
+{
+  _cleanup_free_ char *text = NULL;
+  spc_err_t ignored = NULL;
+  if (!d->v2)
+    {
+      if (!controller_listed (d->controllers, "freezer")
+          || spc_cgroup_read (d->path, "freezer.state", &text, &ignored) < 0)
+        {
+          spc_error_free (&ignored);
+          return false;
+        }
+      return strncmp (text, "FROZEN", 6) == 0 || strncmp (text, "FREEZING", 8) == 0;
+    }
+  if (spc_cgroup_read (d->path, "cgroup.freeze", &text, &ignored) == 0 && text[0] == '1')
+    return true;
+  spc_error_free (&ignored);
+  free (steal_pointer (&text));
+  if (spc_cgroup_read (d->path, "cgroup.events", &text, &ignored) < 0)
+    {
+      spc_error_free (&ignored);
+      return false;
+    }
+  const char *line = strstr (text, "frozen ");
+  return line && (line == text || line[-1] == '\n') && line[7] == '1';
+}
+
+/* An existing v1 cpuset directory without cpus or memory nodes takes no
+ * task (ENOSPC). runc fills it (and its empty ancestors) from above;
+ * spacer does not write to a cgroup it did not make: it refuses, naming
+ * the file, before anything is made. */
+static int
+check_joined_cpuset (const struct spc_cgroup_dir *d, spc_err_t *err)
+{
+  if (d->v2 || !controller_listed (d->controllers, "cpuset"))
+    return 0;
+  static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+  for (size_t i = 0; i < 2; i++)
+    {
+      _cleanup_free_ char *value = NULL;
+      spc_err_t ignored = NULL;
+      if (read_cpuset (d->path, files[i], &value, &ignored) < 0)
+        {
+          spc_error_free (&ignored); /* a synthetic tree without the file */
+          continue;
+        }
+      if (value[0] == '\0')
+        return spc_error_make (err, ENOSPC,
+                               "cgroup `%s` exists with an empty %s: the container could not "
+                               "run in it, and spacer does not write to a cgroup it did not "
+                               "make",
+                               d->path, files[i]);
+    }
+  return 0;
+}
+
+/* May the existing directory d be joined? Asked at claim, before anything
+ * is recorded or made, and again at create, just before. */
+static int
+check_joinable (const struct spc_cgroup_dir *d, spc_err_t *err)
+{
+  if (dir_frozen (d))
+    return spc_error_make (err, EBUSY,
+                           "cgroup `%s` exists and is frozen: the container would never run",
+                           d->path);
+  return check_joined_cpuset (d, err);
+}
+
+/* The number of processes in d itself (not below: runc looks no further). */
+static size_t
+dir_processes (const struct spc_cgroup_dir *d)
+{
+  _cleanup_free_ char *text = NULL;
+  spc_err_t ignored = NULL;
+  if (spc_cgroup_read (d->path, "cgroup.procs", &text, &ignored) < 0)
+    {
+      spc_error_free (&ignored);
+      return 0;
+    }
+  size_t n = 0;
+  for (const char *p = text; *p; p++)
+    n += *p == '\n';
+  return n;
+}
+
+/* Join an existing directory: nothing is made, and made stays false, so
+ * nothing in it is ever killed and it is never removed. Its limits are
+ * still written by spc_cgroup_apply, as runc does: they change for
+ * everything else in it. */
+static int
+join_dir (struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
+{
+  struct stat sb;
+  if (stat (d->path, &sb) < 0 || !S_ISDIR (sb.st_mode))
+    return spc_error_make (err, ENOENT, "cgroup `%s`: gone before the container joined it",
+                           d->path);
+  if (check_joinable (d, err) < 0)
+    return -1;
+  if (d->v2 && !cg->synthetic)
+    {
+      free (d->controllers);
+      d->controllers = v2_controllers (d->path);
+    }
+  return 0;
+}
+
+/* runc's warning: the container shares its cgroup (said once, for the
+ * first joined directory that holds processes). */
+static void
+warn_not_empty (const struct spc_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      size_t n = cg->dirs[i].joined ? dir_processes (&cg->dirs[i]) : 0;
+      if (n == 0)
+        continue;
+      spc_warn ("container's cgroup `%s` is not empty: %zu process(es) found; joined it",
+                cg->dirs[i].path, n);
+      return;
+    }
 }
 
 /* Controllers our own cgroup lets its children use: spacer does not write
@@ -604,10 +754,10 @@ make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
         return spc_error_make (err, ENOENT, "cgroup `%s`: no hierarchy above it", d->path);
       *slash = '\0';
     }
+  /* claim found it missing: someone else made it since. */
   if (slash == path + strlen (d->path))
     return spc_error_classed (err, EEXIST,
-                              "cgroup `%s` already exists, and spacer uses only a cgroup it "
-                              "makes itself",
+                              "cgroup `%s` was made by someone else while spacer was making it",
                               d->path);
   for (;;)
     {
@@ -664,7 +814,8 @@ int
 spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err)
 {
   for (size_t i = 0; i < cg->n_dirs; i++)
-    if (make_dir (cg, &cg->dirs[i], err) < 0)
+    if ((cg->dirs[i].joined ? join_dir (cg, &cg->dirs[i], err) : make_dir (cg, &cg->dirs[i], err))
+        < 0)
       {
         /* What was not made here is not spacer's (EEXIST: someone else
          * made it meanwhile): destroy takes the made ones only. */
@@ -675,10 +826,12 @@ spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err)
         return -1;
       }
   forget_pending (cg);
+  warn_not_empty (cg);
   return 0;
 }
 
-/* The highest missing level of d->path, the first make_dir would make. */
+/* The highest missing level of d->path, the first make_dir would make;
+ * NULL when d->path exists (to be joined). */
 static int
 first_missing (const struct spc_cgroup_dir *d, char **out, spc_err_t *err)
 {
@@ -699,11 +852,6 @@ first_missing (const struct spc_cgroup_dir *d, char **out, spc_err_t *err)
         return spc_error_make (err, ENOENT, "cgroup `%s`: no hierarchy above it", d->path);
       *slash = '\0';
     }
-  if (missing == NULL)
-    return spc_error_classed (err, EEXIST,
-                              "cgroup `%s` already exists, and spacer uses only a cgroup it "
-                              "makes itself",
-                              d->path);
   *out = steal_pointer (&missing);
   return 0;
 }
@@ -713,10 +861,14 @@ spc_cgroup_claim (struct spc_cgroup *cg, spc_err_t *err)
 {
   for (size_t i = 0; i < cg->n_dirs; i++)
     {
-      free (steal_pointer (&cg->dirs[i].pending));
-      if (first_missing (&cg->dirs[i], &cg->dirs[i].pending, err) < 0)
+      struct spc_cgroup_dir *d = &cg->dirs[i];
+      free (steal_pointer (&d->pending));
+      if (first_missing (d, &d->pending, err) < 0
+          || ((d->joined = d->pending == NULL) && check_joinable (d, err) < 0))
         {
           forget_pending (cg);
+          for (size_t j = 0; j < cg->n_dirs; j++)
+            cg->dirs[j].joined = false;
           return -1;
         }
     }
@@ -782,25 +934,36 @@ collect_pids (const char *dir, pid_t **pids, size_t *n, size_t *cap, spc_err_t *
   return 0;
 }
 
+/* The first directory spacer made, else the first it joined. */
+static const struct spc_cgroup_dir *
+pids_dir (const struct spc_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (cg->dirs[i].made)
+      return &cg->dirs[i];
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (cg->dirs[i].joined)
+      return &cg->dirs[i];
+  return NULL;
+}
+
 int
-spc_cgroup_pids (const struct spc_cgroup *cg, pid_t **pids, size_t *n, spc_err_t *err)
+spc_cgroup_pids (const struct spc_cgroup *cg, pid_t **pids, size_t *n, bool *shared,
+                 spc_err_t *err)
 {
   *pids = NULL;
   *n = 0;
   size_t cap = 0;
   /* Every process is in one cgroup of each hierarchy: one tree tells all.
-   * A directory spacer did not make holds processes not the container's. */
-  for (size_t i = 0; i < cg->n_dirs; i++)
+   * A directory spacer made holds only the container's processes; one it
+   * joined may hold others too. */
+  const struct spc_cgroup_dir *d = pids_dir (cg);
+  *shared = d && !d->made;
+  if (d && collect_pids (d->path, pids, n, &cap, err) < 0)
     {
-      if (!cg->dirs[i].made)
-        continue;
-      if (collect_pids (cg->dirs[i].path, pids, n, &cap, err) < 0)
-        {
-          free (steal_pointer (pids));
-          *n = 0;
-          return -1;
-        }
-      break;
+      free (steal_pointer (pids));
+      *n = 0;
+      return -1;
     }
   return 0;
 }
@@ -1149,6 +1312,8 @@ spc_cgroup_write_json (struct spc_json_writer *w, const struct spc_cgroup *cg)
       spc_jw_string (w, d->top);
       spc_jw_key (w, "made");
       spc_jw_bool (w, d->made);
+      spc_jw_key (w, "joined");
+      spc_jw_bool (w, d->joined);
       if (d->pending)
         {
           spc_jw_key (w, "pending");
@@ -1193,6 +1358,8 @@ spc_cgroup_read_json (const spc_json *v, struct spc_cgroup *cg, spc_err_t *err)
        * directory itself was made. */
       const spc_json *made = spc_json_get (o, "made");
       d->made = made ? made->type == SPC_JSON_BOOL && made->u.boolean : d->top != NULL;
+      const spc_json *joined = spc_json_get (o, "joined");
+      d->joined = joined && joined->type == SPC_JSON_BOOL && joined->u.boolean && !d->made;
       if (d->controllers == NULL || d->path == NULL)
         return spc_error_make (err, 0, "state.json: cgroup: dirs[%zu] incomplete", i);
     }

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,7 +73,12 @@ spc_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, s
   _cleanup_close_ int dirfd = open_with_cgroup (root, id, LOCK_SH, &st, &s, err);
   if (dirfd < 0)
     return -1;
-  return spc_cgroup_pids (&st.cgroup, pids, n, err);
+  bool shared = false;
+  if (spc_cgroup_pids (&st.cgroup, pids, n, &shared, err) < 0)
+    return -1;
+  if (shared)
+    spc_container_keep_own_pids (&st, *pids, n);
+  return 0;
 }
 
 int

@@ -375,9 +375,38 @@ tolerates_cgroup_denial (enum spc_rootless rootless)
     }
 }
 
-/* The container's cgroup is what spacer made: plan refuses paths that
- * would take in processes not the container's, create refuses one that
- * exists. Either is about the config, and says which file. */
+static bool claimed_by_other (int rootfd, const char *id, const char *dir);
+
+/* A cgroup another container of this root records is not joined: its
+ * delete would kill this container's processes with its own, or this
+ * container's limits would change it. */
+static int
+refuse_others_cgroup (const char *root, const char *id, const struct spc_cgroup *cg,
+                      spc_err_t *err)
+{
+  _cleanup_close_ int rootfd = spc_state_root_open (root, false, err);
+  if (rootfd < 0)
+    return -1;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (cg->dirs[i].joined && claimed_by_other (rootfd, id, cg->dirs[i].path))
+      return spc_error_classed (err, EEXIST,
+                                "cgroup `%s` is another container's (of the same --root)",
+                                cg->dirs[i].path);
+  return 0;
+}
+
+/* The errors of the container's cgroup that the config can fix, said with
+ * the file (and member) naming it. */
+static bool
+config_cgroup_error (spc_err_t *err)
+{
+  return spc_error_is (err, EEXIST) || spc_error_is (err, EBUSY) || spc_error_is (err, ENOSPC);
+}
+
+/* The container's cgroup: plan refuses paths that would take in processes
+ * not the container's (a root, the runtime's own cgroup or an ancestor);
+ * one that exists is joined (claim), but never one that is frozen or
+ * another container's. Either is about the config, and says which file. */
 static int
 make_cgroup (const struct spc_config *c, const char *config_name, const char *root,
              const char *id, const struct spc_create_options *o, int dirfd,
@@ -392,6 +421,8 @@ make_cgroup (const struct spc_config *c, const char *config_name, const char *ro
   /* Write-ahead: what is about to be made is on disk before the mkdir, and
    * what was made (or, on failure, that nothing was) right after. */
   int r = spc_cgroup_claim (cg, err);
+  if (r == 0)
+    r = refuse_others_cgroup (root, id, cg, err);
   if (r == 0 && spc_status_write (dirfd, st, false, err) < 0)
     return -1;
   if (r == 0 && spc_cgroup_create (cg, err) == 0)
@@ -402,7 +433,7 @@ make_cgroup (const struct spc_config *c, const char *config_name, const char *ro
       spc_status_write (dirfd, st, false, &ignored);
       spc_error_free (&ignored);
     }
-  if (spc_error_is (err, EEXIST))
+  if (config_cgroup_error (err))
     return c->linux_.cgroups_path ? spc_error_prefix (err, "%s: linux.cgroupsPath", config_name)
                                   : spc_error_prefix (err, "%s", config_name);
   if (!tolerates_cgroup_denial (o->rootless) || !(*err)
@@ -1194,20 +1225,120 @@ spc_container_state (const char *root, const char *id, char **json, spc_err_t *e
   return 0;
 }
 
+/* The pid namespace of pid, by the inode of /proc/PID/ns/pid. */
+static bool
+pid_ns_of (pid_t pid, struct stat *sb)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) pid);
+  return stat (path, sb) == 0;
+}
+
+/* Is pid the first process (pid 1) of its innermost pid namespace? The
+ * last field of NSpid in /proc/PID/status says. */
+static bool
+pid_one_of_its_namespace (pid_t pid)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  _cleanup_fclose_ FILE *f = fopen (path, "re");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (f && getline (&line, &cap, f) > 0)
+    {
+      if (strncmp (line, "NSpid:", 6) != 0)
+        continue;
+      char *last = strrchr (line, '\t');
+      return last && strtol (last + 1, NULL, 10) == 1;
+    }
+  return false;
+}
+
+/* The pid namespace of the container, when it has one of its own: one
+ * whose pid 1 is the init, which then ends every process in it when it
+ * dies. A pid namespace joined by path (the init is not its pid 1) holds
+ * processes not the container's, and counts as none. False also when the
+ * init is gone. The init is checked alive after the looks, so they were
+ * at its /proc. */
+static bool
+container_pid_ns (const struct spc_state *st, struct stat *ns)
+{
+  _cleanup_close_ int pidfd = open_init_pidfd (st);
+  return pidfd >= 0 && pid_ns_of (st->pid, ns) && pid_one_of_its_namespace (st->pid)
+         && syscall (SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+}
+
+bool
+spc_container_owns_pid (const struct spc_state *st, bool has_ns, const struct stat *ns, pid_t pid)
+{
+  struct stat sb;
+  if (pid == st->pid)
+    return true;
+  return has_ns && pid_ns_of (pid, &sb) && sb.st_ino == ns->st_ino && sb.st_dev == ns->st_dev;
+}
+
+void
+spc_container_keep_own_pids (const struct spc_state *st, pid_t *pids, size_t *n)
+{
+  struct stat ns;
+  bool has_ns = container_pid_ns (st, &ns);
+  _cleanup_close_ int pidfd = open_init_pidfd (st);
+  size_t kept = 0;
+  for (size_t i = 0; i < *n; i++)
+    if ((pids[i] == st->pid && pidfd >= 0)
+        || (pids[i] != st->pid && spc_container_owns_pid (st, has_ns, &ns, pids[i])))
+      pids[kept++] = pids[i];
+  *n = kept;
+}
+
+/* Signal pid of a cgroup the container joined, if it is the container's:
+ * through a pidfd opened before the check, so that a pid reused meanwhile
+ * is not signalled (the pidfd's process is then gone: ESRCH). */
+static int
+signal_if_own (const struct spc_state *st, bool has_ns, const struct stat *ns, pid_t pid,
+               int signo, spc_err_t *err)
+{
+  _cleanup_close_ int fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (fd < 0 || !spc_container_owns_pid (st, has_ns, ns, pid))
+    return 0;
+  if (syscall (SYS_pidfd_send_signal, fd, signo, NULL, 0) < 0 && errno != ESRCH)
+    return spc_error_errno (err, "kill %d", (int) pid);
+  return 0;
+}
+
 /* kill --all: every process in the container's cgroup. A frozen cgroup
- * handles a signal only once thawed, which is the caller's to do. */
+ * handles a signal only once thawed, which is the caller's to do. In a
+ * cgroup the container joined (it existed before) other processes may
+ * run: runc signals them all, spacer only those in the container's pid
+ * namespace, and without one only the init (signalled by the caller):
+ * without a pid namespace nothing tells the container's processes apart
+ * from the others there. */
 static int
 signal_cgroup (const struct spc_state *st, int signo, spc_err_t *err)
 {
   _cleanup_free_ pid_t *pids = NULL;
   size_t n = 0;
+  bool shared = false;
   if (st->cgroup.n_dirs == 0)
     return spc_error_make (err, 0, "kill --all: container `%s` has no cgroup", st->id);
-  if (spc_cgroup_pids (&st->cgroup, &pids, &n, err) < 0)
+  if (spc_cgroup_pids (&st->cgroup, &pids, &n, &shared, err) < 0)
     return -1;
+  struct stat ns;
+  bool has_ns = shared && container_pid_ns (st, &ns);
+  if (shared && !has_ns)
+    return 0;
   for (size_t i = 0; i < n; i++)
-    if (pids[i] != st->pid && kill (pids[i], signo) < 0 && errno != ESRCH)
-      return spc_error_errno (err, "kill %d", (int) pids[i]);
+    {
+      if (pids[i] == st->pid)
+        continue;
+      if (shared)
+        {
+          if (signal_if_own (st, has_ns, &ns, pids[i], signo, err) < 0)
+            return -1;
+        }
+      else if (kill (pids[i], signo) < 0 && errno != ESRCH)
+        return spc_error_errno (err, "kill %d", (int) pids[i]);
+    }
   return 0;
 }
 

@@ -20,6 +20,7 @@ setup() {
   setup_bundle
   BG_PIDS=()
   SYN=""
+  VICTIM_FROZEN=""
   CG_HASH=$(fnv1a "$ROOT")
   CG_REMEMBERED=$BATS_TEST_TMPDIR/cgroups.remembered
   : >"$CG_REMEMBERED"
@@ -27,6 +28,10 @@ setup() {
 
 teardown() {
   local pid id failed=0 dir left
+  # A frozen process takes no SIGKILL: thaw what the test froze first.
+  if [ -n "$VICTIM_FROZEN" ] && [ -e "$VICTIM_FROZEN/freezer.state" ]; then
+    echo THAWED >"$VICTIM_FROZEN/freezer.state" || failed=1
+  fi
   for pid in "${BG_PIDS[@]}"; do
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -366,12 +371,15 @@ writable_cgroup_mount() {
 
 # ---- ownership: spacer kills in and removes only what it made ----
 
-# victim_cgroup NAME: a cgroup of the test's own, NAME below the test's
-# cgroup in every mounted hierarchy (VICTIM_DIRS), holding a `sleep` the
-# test started (VICTIM_PID): what a container must never take for its own.
+# victim_cgroup NAME [empty [no-cpuset]]: a cgroup of the test's own, NAME
+# below the test's cgroup in every mounted hierarchy (VICTIM_DIRS), holding
+# a `sleep` the test started (VICTIM_PID; none with "empty"): what a
+# container must never take for its own. "no-cpuset" leaves its cpuset
+# cpus and mems empty, as mkdir makes them.
 victim_cgroup() {
   local ctrls own mnt dir
   VICTIM_DIRS=()
+  VICTIM_PID=""
   while IFS=: read -r _ ctrls own; do
     if [ -z "$ctrls" ]; then
       mnt=$(cgroup2_mountpoint)
@@ -382,11 +390,12 @@ victim_cgroup() {
     dir=$mnt$own/$1
     mkdir "$dir"
     VICTIM_DIRS+=("$dir")
-    if [[ ,$ctrls, == *,cpuset,* ]]; then
+    if [[ ,$ctrls, == *,cpuset,* ]] && [ "${3:-}" != no-cpuset ]; then
       cat "$mnt$own/cpuset.cpus" >"$dir/cpuset.cpus"
       cat "$mnt$own/cpuset.mems" >"$dir/cpuset.mems"
     fi
   done < <(mounted_cgroup_lines)
+  [ "${2:-}" != empty ] || return 0
   sleep 1000 </dev/null >/dev/null 2>&1 &
   VICTIM_PID=$!
   BG_PIDS+=("$VICTIM_PID")
@@ -395,13 +404,35 @@ victim_cgroup() {
   done
 }
 
-# victim_intact: the sleep lives, in every one of its cgroups.
+# victim_dir CONTROLLER: the victim's v1 directory holding CONTROLLER.
+victim_dir() {
+  local dir
+  for dir in "${VICTIM_DIRS[@]}"; do
+    [ ! -e "$dir/$1.state" ] && [ ! -e "$dir/$1.cpus" ] || { echo "$dir"; return 0; }
+  done
+  return 1
+}
+
+# victim_dirs_alone: nothing was made below the victim's directories.
+victim_dirs_alone() {
+  local dir sub
+  for dir in "${VICTIM_DIRS[@]}"; do
+    sub=$(find "$dir" -mindepth 1 -type d)
+    [ -z "$sub" ] || { echo "made below the victim's cgroup: $sub" >&2; return 1; }
+  done
+}
+
+# victim_intact: the sleep lives (if there is one), in every one of its
+# cgroups, and they are all there.
 victim_intact() {
   local dir
-  process_alive "$VICTIM_PID" || { echo "the victim's sleep $VICTIM_PID was killed" >&2; return 1; }
+  if [ -n "$VICTIM_PID" ] && ! process_alive "$VICTIM_PID"; then
+    echo "the victim's sleep $VICTIM_PID was killed" >&2
+    return 1
+  fi
   for dir in "${VICTIM_DIRS[@]}"; do
     [ -d "$dir" ] || { echo "the victim's cgroup $dir was removed" >&2; return 1; }
-    grep -qx "$VICTIM_PID" "$dir/cgroup.procs" || {
+    [ -z "$VICTIM_PID" ] || grep -qx "$VICTIM_PID" "$dir/cgroup.procs" || {
       echo "the victim's sleep is no longer in $dir" >&2
       return 1
     }
@@ -411,8 +442,10 @@ victim_intact() {
 # remove_victim: the sleep ended (by its PID) and its cgroups removed.
 remove_victim() {
   local dir i
-  kill -KILL "$VICTIM_PID" 2>/dev/null || true
-  wait "$VICTIM_PID" 2>/dev/null || true
+  if [ -n "$VICTIM_PID" ]; then
+    kill -KILL "$VICTIM_PID" 2>/dev/null || true
+    wait "$VICTIM_PID" 2>/dev/null || true
+  fi
   for dir in "${VICTIM_DIRS[@]}"; do
     for i in $(seq 50); do
       rmdir "$dir" 2>/dev/null && break
@@ -422,25 +455,145 @@ remove_victim() {
   done
 }
 
-@test "ownership: create with a cgroupsPath that exists fails, and kills nothing in it nor removes it" {
+# joined_state ID: every directory of the container's cgroup is recorded
+# as joined, none as made: spacer never kills in nor removes them.
+joined_state() {
+  jq -e '[.cgroup.dirs[] | (.joined == true and .made == false)] | all' "$ROOT/$1/state.json" >/dev/null || {
+    echo "not recorded as joined: $(jq -c .cgroup "$ROOT/$1/state.json")" >&2
+    return 1
+  }
+}
+
+# init_in_victim ID: the container's init is in every victim directory.
+init_in_victim() {
+  local pid dir
+  pid=$(state_field "$1" pid)
+  for dir in "${VICTIM_DIRS[@]}"; do
+    grep -qx "$pid" "$dir/cgroup.procs" || { echo "init $pid not in $dir" >&2; return 1; }
+  done
+}
+
+@test "ownership: an existing empty cgroup is joined; delete leaves it in place" {
+  victim_cgroup "victim.$CG_HASH" empty
+  update_config '.linux.cgroupsPath = $p' --arg p "victim.$CG_HASH"
+  running_container c1 sleep 100
+  [ -z "$(container_log c1)" ]
+  joined_state c1
+  init_in_victim c1
+  local pid
+  pid=$(state_field c1 pid)
+  spacer delete --force c1
+  wait_gone "$pid"
+  victim_intact
+  remove_victim
+  assert_nothing_left
+}
+
+@test "ownership: an existing cgroup holding a process is joined with one warning; kill --all, ps and delete keep to the container's pid namespace" {
   victim_cgroup "victim.$CG_HASH"
   update_config '.linux.cgroupsPath = $p' --arg p "victim.$CG_HASH"
-  set_args sleep 100
-  capture spacer create --bundle "$BUNDLE" c1
-  assert_error "config.json: linux.cgroupsPath: cgroup \`[^\`]*/victim\.$CG_HASH\` already exists"
+  set_args sh -c 'sleep 100 & exec sleep 100'
+  created_container c1
+  local warning
+  warning=$(container_log c1)
+  [[ $warning =~ ^spacer:\ warning:\ container\'s\ cgroup\ \`[^\`]*/victim\.$CG_HASH\`\ is\ not\ empty:\ 1\ process\(es\)\ found ]] || {
+    echo "expected one warning line, got: $warning" >&2
+    return 1
+  }
+  [ "$(wc -l <<<"$warning")" -eq 1 ]
+  joined_state c1
+  spacer start c1
+  local pid
+  pid=$(state_field c1 pid)
+  # ps lists the container's two processes, not the sleep that was there.
+  local i procs=""
+  for i in $(seq 50); do
+    procs=$(spacer ps --format json c1 | jq -r '.[]' | sort -n | xargs)
+    [ "$(wc -w <<<"$procs")" -lt 2 ] || break
+    sleep 0.05
+  done
+  [ "$(wc -w <<<"$procs")" -eq 2 ] || { echo "ps: $procs" >&2; return 1; }
+  [[ " $procs " == *" $pid "* ]] && [[ " $procs " != *" $VICTIM_PID "* ]]
+  spacer kill --all c1 KILL
+  wait_gone $procs
   victim_intact
+  spacer delete c1
+  victim_intact
+  remove_victim
+  assert_nothing_left
+}
+
+@test "ownership: without a pid namespace, kill --all and delete in a joined cgroup end only the init" {
+  victim_cgroup "victim.$CG_HASH"
+  without_pid_namespace
+  update_config '.linux.cgroupsPath = $p' --arg p "victim.$CG_HASH"
+  running_container c1 sleep 100
+  joined_state c1
+  local pid
+  pid=$(state_field c1 pid)
+  [ "$(spacer ps --format json c1 | jq -r '.[]')" = "$pid" ]
+  spacer kill --all c1 KILL
+  wait_gone "$pid"
+  victim_intact
+  spacer delete c1
+  victim_intact
+  remove_victim
+  assert_nothing_left
+}
+
+@test "ownership: a frozen existing cgroup is refused; nothing is made and it stays frozen" {
+  victim_cgroup "victim.$CG_HASH"
+  VICTIM_FROZEN=$(victim_dir freezer) || skip "no v1 freezer hierarchy"
+  echo FROZEN >"$VICTIM_FROZEN/freezer.state"
+  update_config '.linux.cgroupsPath = $p' --arg p "victim.$CG_HASH"
+  set_args sleep 100
+  capture timeout -k 5 30 "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" c1
+  assert_error "config.json: linux.cgroupsPath: cgroup \`[^\`]*/victim\.$CG_HASH\` exists and is frozen"
+  [ -z "$(state_left)" ]
+  grep -qx FROZEN "$VICTIM_FROZEN/freezer.state"
+  victim_dirs_alone
+  echo THAWED >"$VICTIM_FROZEN/freezer.state"
+  VICTIM_FROZEN=""
+  victim_intact
+  remove_victim
+  assert_nothing_left
+}
+
+@test "ownership: an existing cgroup with an empty cpuset is refused, naming the file; nothing is written to it" {
+  victim_cgroup "victim.$CG_HASH" empty no-cpuset
+  local cpuset
+  cpuset=$(victim_dir cpuset) || skip "no v1 cpuset hierarchy"
+  update_config '.linux.cgroupsPath = $p' --arg p "victim.$CG_HASH"
+  set_args sleep 100
+  capture timeout -k 5 30 "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" c1
+  assert_error "config.json: linux.cgroupsPath: cgroup \`[^\`]*/victim\.$CG_HASH\` exists with an empty cpuset\.cpus"
+  [ -z "$(state_left)" ]
+  [ -z "$(cat "$cpuset/cpuset.cpus")" ] && [ -z "$(cat "$cpuset/cpuset.mems")" ]
+  victim_dirs_alone
+  remove_victim
+  assert_nothing_left
+}
+
+@test "ownership: a failed create (missing executable) in an existing cgroup kills nothing in it nor removes it" {
+  victim_cgroup "victim.$CG_HASH"
+  update_config '.linux.cgroupsPath = $p' --arg p "victim.$CG_HASH"
+  set_args /nonexistent
+  capture timeout -k 5 30 "$SPACER" --root "$ROOT" create --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  victim_intact
+  victim_dirs_alone
   [ -z "$(state_left)" ]
   remove_victim
   assert_nothing_left
 }
 
-@test "ownership: a second container's failed create with the first's cgroupsPath leaves the first running" {
+@test "ownership: a second container's create with the first's cgroupsPath is refused and leaves the first running" {
   update_config '.linux.cgroupsPath = $p' --arg p "shared.$CG_HASH"
   running_container c1 sleep 100
   local pid
   pid=$(state_field c1 pid)
   capture spacer create --bundle "$BUNDLE" c2
-  assert_error "config.json: linux.cgroupsPath: cgroup \`[^\`]*/shared\.$CG_HASH\` already exists"
+  assert_error "config.json: linux.cgroupsPath: cgroup \`[^\`]*/shared\.$CG_HASH\` is another container's"
   [ "$(state_field c1 status)" = running ]
   process_alive "$pid"
   local dir

@@ -916,19 +916,37 @@ claim_records_the_highest_missing_level (void)
 }
 
 static bool
-claim_refuses_an_existing_directory (void)
+claim_joins_an_existing_directory (void)
 {
   _cleanup_tree_ struct tree t;
   CHECK (claimed (&t));
   CHECK (make_dir (t.root, "a") && make_dir (t.root, "a/b"));
   _cleanup_error_ spc_err_t err = NULL;
-  CHECK (spc_cgroup_claim (&t.cg, &err) < 0);
-  CHECK (err->errno_ == EEXIST);
-  CHECK (t.cg.dirs[0].pending == NULL);
-  /* Nothing of it is removed. */
-  spc_error_free (&err);
+  CHECK (spc_cgroup_claim (&t.cg, &err) == 0);
+  CHECK (t.cg.dirs[0].pending == NULL && t.cg.dirs[0].joined);
+  CHECK (spc_cgroup_create (&t.cg, &err) == 0);
+  CHECK (!t.cg.dirs[0].made && t.cg.dirs[0].joined);
+  /* Joined, not made: nothing of it is removed. */
   CHECK (spc_cgroup_destroy (&t.cg, &err) == 0);
   CHECK (access (t.cg.dirs[0].path, F_OK) == 0);
+  return true;
+}
+
+static bool
+claim_refuses_a_frozen_directory (void)
+{
+  _cleanup_tree_ struct tree t;
+  CHECK (claimed (&t));
+  CHECK (make_dir (t.root, "a") && make_dir (t.root, "a/b"));
+  _cleanup_free_ char *freeze = NULL;
+  CHECK (asprintf (&freeze, "%s/a/b/cgroup.freeze", t.root) > 0);
+  FILE *f = fopen (freeze, "w");
+  CHECK (f && fputs ("1\n", f) >= 0 && fclose (f) == 0);
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_cgroup_claim (&t.cg, &err) < 0);
+  CHECK (err->errno_ == EBUSY && strstr (err->msg, "is frozen"));
+  CHECK (t.cg.dirs[0].pending == NULL && !t.cg.dirs[0].joined);
+  CHECK (unlink (freeze) == 0);
   return true;
 }
 
@@ -1187,7 +1205,8 @@ main (void)
   RUN (hybrid_uses_each_controller_where_it_is);
   RUN (destroy_removes_everything);
   RUN (claim_records_the_highest_missing_level);
-  RUN (claim_refuses_an_existing_directory);
+  RUN (claim_joins_an_existing_directory);
+  RUN (claim_refuses_a_frozen_directory);
   RUN (destroy_removes_empty_pending_levels);
   RUN (destroy_leaves_a_pending_level_in_use);
   RUN (destroy_ignores_a_pending_level_elsewhere);
