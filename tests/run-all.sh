@@ -63,7 +63,7 @@ run_pass() {
     else
       echo "not ok - the fuzz corpora replay through the config and state loaders"
     fi
-    SPACER=$PWD/$b/spacer bats --tap "${bats_args[@]}" || true
+    SPACER=$PWD/$b/spacer bats --tap --timing "${bats_args[@]}" || true
     # spacer under real engines (podman, containerd): the plain build only,
     # for the time budget (about a minute a pass); the ASan pass goes
     # through the same code paths in tests/integration. Skipped when bats
