@@ -19,6 +19,13 @@ int spc_write_all (int fd, const void *buf, size_t len);
 int spc_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
                               mode_t mode, spc_err_t *err);
 
+/* PID, in decimal, atomically into the file at `path` (--pid-file). */
+int spc_write_pid_file (const char *path, pid_t pid, spc_err_t *err);
+
+/* Every signal back to its default disposition, none blocked: what a
+ * program expects to start with. */
+void spc_reset_signals (void);
+
 /* The same without the fsync: readers still never see a torn file, but a
  * crash may lose it. */
 int spc_write_file_replace_at (int dirfd, const char *name, const char *data, size_t len,

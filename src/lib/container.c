@@ -230,30 +230,6 @@ load_bundle (const struct spc_create_options *o, struct bundle *b, spc_err_t *er
   return 0;
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, spc_err_t *err)
-{
-  _cleanup_free_ char *dir = strdup (path);
-  if (dir == NULL)
-    return spc_error_errno (err, "strdup");
-  char *slash = strrchr (dir, '/');
-  const char *base = path;
-  if (slash)
-    {
-      *slash = '\0';
-      base = slash + 1;
-    }
-  _cleanup_close_ int dirfd
-      = open (slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0)
-    return spc_error_errno (err, "pid file `%s`", path);
-  char buf[32];
-  int len = snprintf (buf, sizeof buf, "%d", (int) pid);
-  if (spc_write_file_atomic_at (dirfd, base, buf, (size_t) len, 0644, err) < 0)
-    return spc_error_prefix (err, "pid file `%s`", path);
-  return 0;
-}
-
 static void
 kill_and_reap (pid_t pid)
 {
@@ -769,7 +745,7 @@ create_container (const char *root, const char *id, const struct spc_create_opti
       ret = spc_status_write (dirfd, &cr->state, true, err);
     }
   if (ret == 0 && pid_file)
-    ret = write_pid_file (pid_file, cr->pid, err);
+    ret = spc_write_pid_file (pid_file, cr->pid, err);
   if (ret < 0)
     abandon_created (rootfd, id, cr);
   return ret;

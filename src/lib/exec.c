@@ -117,17 +117,6 @@ enter_cwd (const struct spc_process *p, spc_err_t *err)
   return 0;
 }
 
-static void
-reset_signals (void)
-{
-  sigset_t none;
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      signal (sig, SIG_DFL);
-}
-
 static int
 load_seccomp (struct exec_ctx *x, spc_err_t *err)
 {
@@ -186,7 +175,7 @@ process_setup (struct exec_ctx *x, char ***env, char **exe, spc_err_t *err)
     return -1;
   if (p->no_new_privileges && load_seccomp (x, err) < 0)
     return -1;
-  reset_signals ();
+  spc_reset_signals ();
   return 0;
 }
 
@@ -651,30 +640,6 @@ forwarding_start (struct forwarding *f, pid_t pid)
 /* ---- the command ---- */
 
 static int
-write_pid_file (const char *path, pid_t pid, spc_err_t *err)
-{
-  _cleanup_free_ char *dir = strdup (path);
-  if (dir == NULL)
-    return spc_error_errno (err, "strdup");
-  char *slash = strrchr (dir, '/');
-  const char *base = path;
-  if (slash)
-    {
-      *slash = '\0';
-      base = slash + 1;
-    }
-  _cleanup_close_ int dirfd
-      = open (slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0)
-    return spc_error_errno (err, "pid file `%s`", path);
-  char buf[32];
-  int len = snprintf (buf, sizeof buf, "%d", (int) pid);
-  if (spc_write_file_atomic_at (dirfd, base, buf, (size_t) len, 0644, err) < 0)
-    return spc_error_prefix (err, "pid file `%s`", path);
-  return 0;
-}
-
-static int
 open_init_pidfd (const struct spc_state *st)
 {
   int fd = (int) syscall (SYS_pidfd_open, st->pid, 0);
@@ -872,7 +837,7 @@ start_process (const struct spc_exec_options *o, struct exec_run *r, pid_t *pid,
       kill_and_reap (*pid);
       return exec_error (err);
     }
-  if (o->pid_file && write_pid_file (o->pid_file, *pid, err) < 0)
+  if (o->pid_file && spc_write_pid_file (o->pid_file, *pid, err) < 0)
     {
       kill_and_reap (*pid);
       return -1;

@@ -522,17 +522,6 @@ open_own_fds_dir (struct spc_init_args *a, spc_err_t *err)
   return 0;
 }
 
-static void
-reset_signals (void)
-{
-  sigset_t none;
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      signal (sig, SIG_DFL);
-}
-
 static int
 install_seccomp (struct spc_init_args *a, spc_err_t *err)
 {
@@ -595,7 +584,7 @@ container_init (struct spc_init_args *a)
              < 0)
     report_and_exit (a, &err);
 
-  reset_signals ();
+  spc_reset_signals ();
   spc_process_exec (&a->config->process, exe, env, &err);
   report_and_exit (a, &err);
 }

@@ -105,6 +105,22 @@ mount_console (int slave, spc_err_t *err)
   return 0;
 }
 
+/* The master to the console socket; the slave becomes the controlling
+ * terminal of this process, a session leader (setsid), and its stdio. */
+static int
+hand_over (int sock, int master, int slave, spc_err_t *err)
+{
+  /* The payload is the pty's name, as runc sends it; receivers use the fd. */
+  if (spc_send_fd (sock, master, "/dev/ptmx", strlen ("/dev/ptmx"), err) < 0)
+    return spc_error_prefix (err, "process.terminal: send the pty master");
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return spc_error_errno (err, "process.terminal: make the pty the controlling terminal");
+  for (int fd = 0; fd <= 2; fd++)
+    if (dup2 (slave, fd) < 0)
+      return spc_error_errno (err, "process.terminal: dup2");
+  return 0;
+}
+
 int
 spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *err)
 {
@@ -117,17 +133,7 @@ spc_terminal_setup (int sock, uint32_t height, uint32_t width, spc_err_t *err)
       if (ioctl (master, TIOCSWINSZ, &ws) < 0)
         return spc_error_errno (err, "process.consoleSize");
     }
-  /* The payload is the pty's name, as runc sends it; receivers use the fd. */
-  if (spc_send_fd (sock, master, "/dev/ptmx", strlen ("/dev/ptmx"), err) < 0)
-    return spc_error_prefix (err, "process.terminal: send the pty master");
-  /* The init is a session leader (setsid): the slave becomes its
-   * controlling terminal, and its stdio. */
-  if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return spc_error_errno (err, "process.terminal: make the pty the controlling terminal");
-  for (int fd = 0; fd <= 2; fd++)
-    if (dup2 (slave, fd) < 0)
-      return spc_error_errno (err, "process.terminal: dup2");
-  return 0;
+  return hand_over (sock, master, slave, err);
 }
 
 /* exec -t: a pty of its own from the container's /dev/ptmx, like the
@@ -139,14 +145,7 @@ spc_terminal_setup_exec (int sock, spc_err_t *err)
   _cleanup_close_ int master = -1, slave = -1;
   if (open_pty (&master, &slave, err) < 0)
     return -1;
-  if (spc_send_fd (sock, master, "/dev/ptmx", strlen ("/dev/ptmx"), err) < 0)
-    return spc_error_prefix (err, "process.terminal: send the pty master");
-  if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return spc_error_errno (err, "process.terminal: make the pty the controlling terminal");
-  for (int fd = 0; fd <= 2; fd++)
-    if (dup2 (slave, fd) < 0)
-      return spc_error_errno (err, "process.terminal: dup2");
-  return 0;
+  return hand_over (sock, master, slave, err);
 }
 
 /* ---- the foreground proxy ---- */

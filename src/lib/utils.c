@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,4 +404,39 @@ spc_recv_fd (int sock, void *data, size_t len, spc_err_t *err)
   int fd;
   memcpy (&fd, CMSG_DATA (c), sizeof fd);
   return fd;
+}
+
+int
+spc_write_pid_file (const char *path, pid_t pid, spc_err_t *err)
+{
+  _cleanup_free_ char *dir = strdup (path);
+  if (dir == NULL)
+    return spc_error_errno (err, "strdup");
+  char *slash = strrchr (dir, '/');
+  const char *base = path;
+  if (slash)
+    {
+      *slash = '\0';
+      base = slash + 1;
+    }
+  _cleanup_close_ int dirfd
+      = open (slash ? (dir[0] ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return spc_error_errno (err, "pid file `%s`", path);
+  char buf[32];
+  int len = snprintf (buf, sizeof buf, "%d", (int) pid);
+  if (spc_write_file_atomic_at (dirfd, base, buf, (size_t) len, 0644, err) < 0)
+    return spc_error_prefix (err, "pid file `%s`", path);
+  return 0;
+}
+
+void
+spc_reset_signals (void)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
 }
