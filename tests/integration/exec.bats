@@ -479,3 +479,23 @@ EOF
     grep -q -- "$flag" <<<"$stdout"
   done
 }
+
+@test "exec --apparmor on a host without AppArmor: a one-line error, nothing runs" {
+  if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+    skip "AppArmor is enabled here"
+  fi
+  running c1
+  in_c1 --apparmor spacer-test-profile -- sh -c 'echo ran'
+  assert_error 'AppArmor is not enabled'
+  [[ $output != *ran* ]]
+}
+
+@test "exec --process-label on a host without SELinux: a one-line error, nothing runs" {
+  if [ -e /sys/fs/selinux/enforce ]; then
+    skip "SELinux is enabled here"
+  fi
+  running c1
+  in_c1 --process-label system_u:system_r:container_t:s0 -- sh -c 'echo ran'
+  assert_error 'SELinux is not enabled'
+  [[ $output != *ran* ]]
+}
