@@ -184,7 +184,9 @@ sleep 100 "
   prun -d --name kl busybox sleep 100
   capture p kill -s KILL kl
   assert_status 0
-  wait_until test "$(p inspect --format '{{.State.Status}}' kl)" = exited
+  capture p wait kl
+  assert_status 0
+  [ "$stdout" = 137 ]
   [ "$(p inspect --format '{{.State.ExitCode}}' kl)" = 137 ]
 }
 
@@ -202,7 +204,10 @@ sleep 100 "
 
 @test "podman logs: the container's output" {
   prun -d --name lg busybox sh -c 'echo out; echo err >&2'
-  wait_until test "$(p inspect --format '{{.State.Status}}' lg)" = exited
+  # podman wait returns once podman has the program's exit status.
+  capture p wait lg
+  assert_status 0
+  [ "$stdout" = 0 ]
   capture p logs lg
   assert_status 0
   grep -qx out <<<"$stdout"
