@@ -119,4 +119,9 @@ int spc_status_remove (int rootfd, const char *id, spc_err_t *err);
 
 #define _cleanup_state_ __attribute__ ((cleanup (spc_state_clear)))
 
+/* A pidfd of the state's init, or -1 with errno ESRCH when that process
+ * is gone, even if its pid now names another (the start time differs):
+ * once held, a signal through it can never hit an unrelated process. */
+int spc_state_open_init_pidfd (const struct spc_state *st);
+
 #endif

@@ -36,24 +36,7 @@
 #include "spacer/utils.h"
 #include "container-internal.h"
 
-/* ---- process handles ----
- * A pidfd pins the process: once we hold one and have checked the start
- * time, a signal can never hit an unrelated process that reused the PID. */
-
-static int
-open_init_pidfd (const struct spc_state *st)
-{
-  int fd = (int) syscall (SYS_pidfd_open, st->pid, 0);
-  if (fd < 0)
-    return -1;
-  if (spc_process_start_time (st->pid) != st->start_time)
-    {
-      close (fd);
-      errno = ESRCH;
-      return -1;
-    }
-  return fd;
-}
+/* ---- process handles (spc_state_open_init_pidfd pins the init) ---- */
 
 static int
 wait_pidfd_exit (int pidfd, int timeout_ms)
@@ -1239,7 +1222,7 @@ pid_one_of_its_namespace (pid_t pid)
 static bool
 container_pid_ns (const struct spc_state *st, struct stat *ns)
 {
-  _cleanup_close_ int pidfd = open_init_pidfd (st);
+  _cleanup_close_ int pidfd = spc_state_open_init_pidfd (st);
   return pidfd >= 0 && pid_ns_of (st->pid, ns) && pid_one_of_its_namespace (st->pid)
          && syscall (SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
 }
@@ -1258,7 +1241,7 @@ spc_container_keep_own_pids (const struct spc_state *st, pid_t *pids, size_t *n)
 {
   struct stat ns;
   bool has_ns = container_pid_ns (st, &ns);
-  _cleanup_close_ int pidfd = open_init_pidfd (st);
+  _cleanup_close_ int pidfd = spc_state_open_init_pidfd (st);
   size_t kept = 0;
   for (size_t i = 0; i < *n; i++)
     if ((pids[i] == st->pid && pidfd >= 0)
@@ -1339,7 +1322,7 @@ spc_container_kill (const char *root, const char *id, int signo, bool all, spc_e
     }
   if (s == SPC_STATUS_STOPPED)
     return spc_error_make (err, 0, "cannot kill container `%s`: it is not running", id);
-  _cleanup_close_ int pidfd = open_init_pidfd (&st);
+  _cleanup_close_ int pidfd = spc_state_open_init_pidfd (&st);
   if (pidfd < 0)
     return spc_error_make (err, 0, "cannot kill container `%s`: it is not running", id);
   spc_debug ("%s: signal %d to pid %d%s", id, signo, (int) st.pid, all ? " and the rest" : "");
@@ -1353,7 +1336,7 @@ spc_container_kill (const char *root, const char *id, int signo, bool all, spc_e
 static int
 kill_and_wait (const struct spc_state *st, spc_err_t *err)
 {
-  _cleanup_close_ int pidfd = open_init_pidfd (st);
+  _cleanup_close_ int pidfd = spc_state_open_init_pidfd (st);
   if (pidfd < 0)
     return 0; /* already gone */
   if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)

@@ -639,21 +639,6 @@ forwarding_start (struct forwarding *f, pid_t pid)
 
 /* ---- the command ---- */
 
-static int
-open_init_pidfd (const struct spc_state *st)
-{
-  int fd = (int) syscall (SYS_pidfd_open, st->pid, 0);
-  if (fd < 0)
-    return -1;
-  if (spc_process_start_time (st->pid) != st->start_time)
-    {
-      close (fd);
-      errno = ESRCH;
-      return -1;
-    }
-  return fd;
-}
-
 static void
 kill_and_reap (pid_t pid)
 {
@@ -762,7 +747,7 @@ prepare (const char *root, const char *id, const struct spc_exec_options *o, str
   r->dirfd = spc_container_open_locked (root, id, LOCK_SH, &r->st, err);
   if (r->dirfd < 0 || check_status (r->dirfd, &r->st, o, err) < 0)
     return -1;
-  r->x.init_pidfd = open_init_pidfd (&r->st);
+  r->x.init_pidfd = spc_state_open_init_pidfd (&r->st);
   if (r->x.init_pidfd < 0)
     return spc_error_make (err, 0, "cannot exec in container `%s`: it is not running", id);
   /* config.json of the bundle create was given, as state.json names it. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
@@ -473,4 +474,19 @@ int
 spc_status_remove (int rootfd, const char *id, spc_err_t *err)
 {
   return spc_rm_rf_at (rootfd, id, err);
+}
+
+int
+spc_state_open_init_pidfd (const struct spc_state *st)
+{
+  int fd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  if (fd < 0)
+    return -1;
+  if (spc_process_start_time (st->pid) != st->start_time)
+    {
+      close (fd);
+      errno = ESRCH;
+      return -1;
+    }
+  return fd;
 }
