@@ -945,9 +945,9 @@ read_whole_fd (int fd, const char *name, char **out, size_t *out_len, spc_err_t 
   return 0;
 }
 
-int
-spc_config_load_file (const char *path, const char *name, struct spc_config **out,
-                      spc_err_t *err)
+/* The whole of the regular file at path (called `name` in errors). */
+static int
+read_regular_file (const char *path, const char *name, char **buf, size_t *len, spc_err_t *err)
 {
   /* O_NONBLOCK: a FIFO in the file's place must not block the open (a
    * regular file reads the same either way). */
@@ -960,9 +960,16 @@ spc_config_load_file (const char *path, const char *name, struct spc_config **ou
     return spc_error_make (err, errno, "%s: stat", name);
   if (!S_ISREG (st.st_mode))
     return spc_error_make (err, 0, "%s: not a regular file: refused", name);
+  return read_whole_fd (fd, name, buf, len, err);
+}
+
+int
+spc_config_load_file (const char *path, const char *name, struct spc_config **out,
+                      spc_err_t *err)
+{
   _cleanup_free_ char *buf = NULL;
   size_t len = 0;
-  if (read_whole_fd (fd, name, &buf, &len, err) < 0)
+  if (read_regular_file (path, name, &buf, &len, err) < 0)
     return -1;
   return spc_config_load_buffer (buf, len, name, out, err);
 }
@@ -997,18 +1004,10 @@ int
 spc_config_load_process (const char *path, const char *name, struct spc_process *out,
                          spc_err_t *err)
 {
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0)
-    return spc_error_make (err, errno, "%s: open", name);
-  struct stat st;
-  if (fstat (fd, &st) < 0)
-    return spc_error_make (err, errno, "%s: stat", name);
-  if (!S_ISREG (st.st_mode))
-    return spc_error_make (err, 0, "%s: not a regular file: refused", name);
   _cleanup_free_ char *buf = NULL;
   size_t len = 0;
   _cleanup_json_ spc_json *doc = NULL;
-  if (read_whole_fd (fd, name, &buf, &len, err) < 0)
+  if (read_regular_file (path, name, &buf, &len, err) < 0)
     return -1;
   if (spc_json_parse (buf, len, &doc, err) < 0)
     return spc_error_prefix (err, "%s", name);
