@@ -464,10 +464,6 @@ void spc_hooks_free (struct spc_hooks *hooks);
  * and those fields ignored. */
 #define SPC_RUNTIME_SPEC_VERSION "1.2.1"
 
-/* The document `spacer spec` writes (malloc'd). Rootless: a user namespace
- * mapping root to uid/gid, and no network namespace. */
-char *spc_config_default_spec (bool rootless, uid_t uid, gid_t gid);
-
 static inline void spc_config_freep (struct spc_config **c) { spc_config_free (*c); }
 #define _cleanup_config_ __attribute__ ((cleanup (spc_config_freep)))
 

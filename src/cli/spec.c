@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
+#include "spacer/spec.h"
 #include "spacer/utils.h"
 
 int
@@ -48,7 +49,8 @@ spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   if (faccessat (dirfd, "config.json", F_OK, 0) == 0)
     return spc_error_make (err, 0, "spec: %s/config.json already exists", bundle);
 
-  _cleanup_free_ char *text = spc_config_default_spec (rootless, getuid (), getgid ());
+  struct spc_spec_opts spec = { .rootless = rootless, .host_uid = getuid (), .host_gid = getgid () };
+  _cleanup_free_ char *text = spc_spec_generate (&spec);
   if (text == NULL)
     return spc_error_errno (err, "spec: generate default config");
   size_t len = strlen (text);

@@ -1,14 +1,17 @@
-/* The default config.json written by `spacer spec`: close to `runc spec`,
- * so bundles and muscle memory carry over between the two runtimes, plus
- * the default seccomp profile (seccomp-profile.c) that runc leaves to the
- * engines above it. */
+/* The config.json spacer generates (spacer/spec.h). Its defaults, what
+ * `spacer spec` writes, are close to `runc spec`, so bundles and muscle
+ * memory carry over between the two runtimes, plus the default seccomp
+ * profile (seccomp-profile.c) that runc leaves to the engines above it. */
 #include "config.h"
 
 #include <stddef.h>
 
+#include <string.h>
+
 #include "spacer/config.h"
 #include "spacer/json.h"
 #include "spacer/seccomp-profile.h"
+#include "spacer/spec.h"
 
 static const char *const default_env[] = {
   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -72,26 +75,57 @@ write_rlimit (spc_json_writer *w, const char *type, uint64_t soft, uint64_t hard
   spc_jw_end_object (w);
 }
 
-static void
-write_process (spc_json_writer *w)
+/* Does "K=V" set the variable named by the "K=..." entry `other`? */
+static bool
+same_env_key (const char *entry, const char *other)
 {
-  static const char *const args[] = { "sh", NULL };
+  size_t n = strcspn (entry, "=");
+  return strncmp (entry, other, n) == 0 && (other[n] == '=' || other[n] == '\0');
+}
+
+static bool
+env_has_key (const char *const *env, const char *entry)
+{
+  for (; env && *env; env++)
+    if (same_env_key (*env, entry))
+      return true;
+  return false;
+}
+
+/* The defaults a caller did not set, in their order, then the caller's. */
+static void
+write_env (spc_json_writer *w, const char *const *env)
+{
+  spc_jw_key (w, "env");
+  spc_jw_begin_array (w);
+  for (const char *const *d = default_env; *d; d++)
+    if (!env_has_key (env, *d))
+      spc_jw_string (w, *d);
+  for (; env && *env; env++)
+    spc_jw_string (w, *env);
+  spc_jw_end_array (w);
+}
+
+static void
+write_process (spc_json_writer *w, const struct spc_spec_opts *o)
+{
+  static const char *const default_args[] = { "sh", NULL };
 
   spc_jw_key (w, "process");
   spc_jw_begin_object (w);
   spc_jw_key (w, "terminal");
-  spc_jw_bool (w, true);
+  spc_jw_bool (w, o->has_terminal ? o->terminal : true);
   spc_jw_key (w, "user");
   spc_jw_begin_object (w);
   spc_jw_key (w, "uid");
-  spc_jw_uint (w, 0);
+  spc_jw_uint (w, o->has_user ? o->uid : 0);
   spc_jw_key (w, "gid");
-  spc_jw_uint (w, 0);
+  spc_jw_uint (w, o->has_user ? o->gid : 0);
   spc_jw_end_object (w);
-  write_string_array (w, "args", args);
-  write_string_array (w, "env", default_env);
+  write_string_array (w, "args", o->args ? o->args : default_args);
+  write_env (w, o->env);
   spc_jw_key (w, "cwd");
-  spc_jw_string (w, "/");
+  spc_jw_string (w, o->cwd ? o->cwd : "/");
   write_capabilities (w);
   spc_jw_key (w, "rlimits");
   spc_jw_begin_array (w);
@@ -103,14 +137,29 @@ write_process (spc_json_writer *w)
 }
 
 static void
-write_root (spc_json_writer *w)
+write_root (spc_json_writer *w, const struct spc_spec_opts *o)
 {
   spc_jw_key (w, "root");
   spc_jw_begin_object (w);
   spc_jw_key (w, "path");
-  spc_jw_string (w, "rootfs");
+  spc_jw_string (w, o->root_path ? o->root_path : "rootfs");
   spc_jw_key (w, "readonly");
-  spc_jw_bool (w, true);
+  spc_jw_bool (w, o->has_readonly ? o->readonly : true);
+  spc_jw_end_object (w);
+}
+
+static void
+write_annotations (spc_json_writer *w, const struct spc_spec_opts *o)
+{
+  if (o->n_annotations == 0)
+    return;
+  spc_jw_key (w, "annotations");
+  spc_jw_begin_object (w);
+  for (size_t i = 0; i < o->n_annotations; i++)
+    {
+      spc_jw_key (w, o->annotations[i].key);
+      spc_jw_string (w, o->annotations[i].value);
+    }
   spc_jw_end_object (w);
 }
 
@@ -240,18 +289,19 @@ write_linux (spc_json_writer *w, bool rootless, uid_t uid, gid_t gid)
 }
 
 char *
-spc_config_default_spec (bool rootless, uid_t uid, gid_t gid)
+spc_spec_generate (const struct spc_spec_opts *o)
 {
   spc_json_writer *w = spc_jw_new (true);
   spc_jw_begin_object (w);
   spc_jw_key (w, "ociVersion");
   spc_jw_string (w, SPC_RUNTIME_SPEC_VERSION);
-  write_process (w);
-  write_root (w);
+  write_process (w, o);
+  write_root (w, o);
   spc_jw_key (w, "hostname");
-  spc_jw_string (w, "spacer");
-  write_mounts (w, rootless);
-  write_linux (w, rootless, uid, gid);
+  spc_jw_string (w, o->hostname ? o->hostname : "spacer");
+  write_mounts (w, o->rootless);
+  write_linux (w, o->rootless, o->host_uid, o->host_gid);
+  write_annotations (w, o);
   spc_jw_end_object (w);
 
   char *text = spc_jw_steal (w, NULL);

@@ -25,6 +25,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
+#include "spacer/spec.h"
 #include "spacer/error.h"
 #include "spacer/json.h"
 #include "spacer/log.h"
@@ -829,7 +830,7 @@ static void
 do_load_spec (void *arg)
 {
   struct spec_call *call = arg;
-  _cleanup_free_ char *spec = spc_config_default_spec (call->rootless, 1000, 1001);
+  _cleanup_free_ char *spec = spc_spec_generate (&(struct spc_spec_opts){ .rootless = call->rootless, .host_uid = 1000, .host_gid = 1001 });
   _cleanup_error_ spc_err_t err = NULL;
   if (spc_config_load_buffer (spec, strlen (spec), "config.json", &call->config, &err) < 0)
     call->error = strdup (err->msg);
@@ -891,11 +892,44 @@ default_spec_rootless_round_trips (void)
 static bool
 default_spec_is_pretty (void)
 {
-  _cleanup_free_ char *spec = spc_config_default_spec (false, 0, 0);
+  _cleanup_free_ char *spec = spc_spec_generate (&(struct spc_spec_opts){ 0 });
   const char *start = "{\n  \"ociVersion\": \"" SPC_RUNTIME_SPEC_VERSION "\",\n  \"process\": {\n"
                       "    \"terminal\": true,";
   CHECK (strncmp (spec, start, strlen (start)) == 0);
   CHECK (spec[strlen (spec) - 1] == '}');
+  return true;
+}
+
+/* Options replace what they name and nothing else: a variable given
+ * replaces its default in place of being added twice. */
+static bool
+spec_options_override_the_defaults (void)
+{
+  static const char *const args[] = { "/bin/app", "--flag", NULL };
+  static const char *const env[] = { "PATH=/opt/bin", "A=b", NULL };
+  static const struct spc_annotation notes[] = { { "k", "v" } };
+  struct spc_spec_opts o = { .args = args, .env = env, .cwd = "/srv", .has_user = true,
+                             .uid = 7, .gid = 8, .has_terminal = true, .terminal = false,
+                             .root_path = "fs", .has_readonly = true, .readonly = false,
+                             .hostname = "h", .annotations = notes, .n_annotations = 1 };
+  _cleanup_free_ char *spec = spc_spec_generate (&o);
+  _cleanup_config_ struct spc_config *c = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_config_load_buffer (spec, strlen (spec), "config.json", &c, &err) == 0);
+  CHECK (c->process.n_args == 2);
+  CHECK_STR (c->process.args[0], "/bin/app");
+  CHECK (c->process.n_env == 3);
+  CHECK_STR (c->process.env[0], "TERM=xterm");
+  CHECK_STR (c->process.env[1], "PATH=/opt/bin");
+  CHECK_STR (c->process.env[2], "A=b");
+  CHECK_STR (c->process.cwd, "/srv");
+  CHECK (c->process.user.uid == 7 && c->process.user.gid == 8);
+  CHECK (!c->process.terminal);
+  CHECK (!c->root.readonly);
+  CHECK_STR (c->hostname, "h");
+  CHECK (c->n_annotations == 1);
+  _cleanup_free_ char *again = spc_spec_generate (&o);
+  CHECK_STR (again, spec);
   return true;
 }
 
@@ -1076,7 +1110,7 @@ default_spec_has_seccomp_profile (void)
 static struct spc_config *
 load_default_spec (void)
 {
-  _cleanup_free_ char *spec = spc_config_default_spec (false, 0, 0);
+  _cleanup_free_ char *spec = spc_spec_generate (&(struct spc_spec_opts){ 0 });
   _cleanup_error_ spc_err_t err = NULL;
   struct spc_config *c = NULL;
   if (spc_config_load_buffer (spec, strlen (spec), "config.json", &c, &err) < 0)
@@ -1188,6 +1222,7 @@ main (void)
   RUN (default_spec_round_trips);
   RUN (default_spec_rootless_round_trips);
   RUN (default_spec_is_pretty);
+  RUN (spec_options_override_the_defaults);
   RUN (default_spec_has_seccomp_profile);
   RUN (default_spec_seccomp_builds);
   RUN (default_spec_seccomp_filter_decides);
