@@ -16,7 +16,12 @@ setup_file() {
   c images import --snapshotter native "$ENGINE_TMP/busybox-oci.tar" >/dev/null
 }
 
+setup() {
+  engine_mark
+}
+
 teardown() {
+  engine_evidence
   local id
   for id in $(c tasks ls -q 2>/dev/null); do
     c tasks delete -f "$id" >/dev/null 2>&1 || true

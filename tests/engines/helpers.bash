@@ -41,6 +41,25 @@ WRAP
   export ENGINE_CGROUP=spacer-engines-${ENGINE_TMP##*.}
 }
 
+# engine_mark: where this test's spacer commands start in $SPACER_LOG.
+# engine_evidence: for a failed test, those commands and the processes of
+# this file's tree still alive (a hung engine leaves its conmon, shim or
+# spacer behind), on stderr, which bats shows under the failure.
+engine_mark() {
+  ENGINE_LOG_MARK=0
+  [ ! -f "$SPACER_LOG" ] || ENGINE_LOG_MARK=$(wc -l <"$SPACER_LOG")
+}
+
+engine_evidence() {
+  [ -z "${BATS_TEST_COMPLETED:-}" ] || return 0
+  {
+    echo "-- spacer commands of this test:"
+    tail -n +"$((${ENGINE_LOG_MARK:-0} + 1))" "$SPACER_LOG" 2>/dev/null | tail -n 20
+    echo "-- processes of $ENGINE_TMP still running:"
+    ps -eo pid,ppid,stat,etimes,wchan:24,args | grep -F -- "$ENGINE_TMP" | grep -v grep | cut -c1-240 || true
+  } >&2
+}
+
 # own_cgroup_dirs: the directory of our cgroup in each mounted hierarchy.
 own_cgroup_dirs() {
   local id ctrls path mnt

@@ -17,7 +17,12 @@ setup_file() {
     sh "$ENGINE_ROOTFS_TAR" >/dev/null
 }
 
+setup() {
+  engine_mark
+}
+
 teardown() {
+  engine_evidence
   p pod rm -af -t 0 >/dev/null 2>&1 || true
   p rm -af -t 0 >/dev/null 2>&1 || true
 }
