@@ -85,10 +85,11 @@ state_field() {
   spacer state "$1" | jq -r ".$2"
 }
 
-# wait_for_status ID STATUS: poll up to 5 s.
+# wait_for_status ID STATUS: poll up to 10 s (a loaded machine is slow, a
+# passing test does not wait).
 wait_for_status() {
   local i
-  for i in $(seq 100); do
+  for i in $(seq 200); do
     [ "$(state_field "$1" status 2>/dev/null)" = "$2" ] && return 0
     sleep 0.05
   done
@@ -96,10 +97,10 @@ wait_for_status() {
   return 1
 }
 
-# wait_for_file PATH: poll up to 5 s for PATH to exist and be non-empty.
+# wait_for_file PATH: poll up to 10 s for PATH to exist and be non-empty.
 wait_for_file() {
   local i
-  for i in $(seq 100); do
+  for i in $(seq 200); do
     [ -s "$1" ] && return 0
     sleep 0.05
   done
@@ -293,10 +294,10 @@ leaked_cgroups() {
   done </proc/self/cgroup | sort -u
 }
 
-# wait_for_log ID TEXT: poll up to 5 s for TEXT in the container's output.
+# wait_for_log ID TEXT: poll up to 10 s for TEXT in the container's output.
 wait_for_log() {
   local i
-  for i in $(seq 100); do
+  for i in $(seq 200); do
     grep -qF -- "$2" "$BATS_TEST_TMPDIR/$1.log" 2>/dev/null && return 0
     sleep 0.05
   done
