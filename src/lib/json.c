@@ -161,7 +161,31 @@ struct tree_builder
   size_t depth;
   char *pending_key;
   const char *failure; /* why a callback stopped the parse */
+  /* Value positions: yajl reports only how far it has read, which inside a
+   * callback is the end of the token at hand. A value starts at the first
+   * byte after the previous token that is not whitespace or the ',' or ':'
+   * between tokens (yajl takes no comments here). */
+  yajl_handle handle;
+  const char *text;
+  size_t len;
+  size_t scanned; /* the end of the previous token */
 };
+
+static bool
+is_json_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static uint32_t
+value_start (struct tree_builder *b)
+{
+  size_t i = b->scanned;
+  while (i < b->len && (is_json_space (b->text[i]) || b->text[i] == ',' || b->text[i] == ':'))
+    i++;
+  b->scanned = yajl_get_bytes_consumed (b->handle);
+  return i > UINT32_MAX ? UINT32_MAX : (uint32_t) i;
+}
 
 static spc_json *
 new_value (struct tree_builder *b, enum spc_json_type type)
@@ -170,7 +194,10 @@ new_value (struct tree_builder *b, enum spc_json_type type)
   if (v == NULL)
     b->failure = "out of memory";
   else
-    v->type = type;
+    {
+      v->type = type;
+      v->offset = value_start (b);
+    }
   return v;
 }
 
@@ -307,6 +334,7 @@ close_container (void *ctx)
 {
   struct tree_builder *b = ctx;
   b->depth--;
+  b->scanned = yajl_get_bytes_consumed (b->handle);
   return 1;
 }
 
@@ -327,6 +355,7 @@ on_map_key (void *ctx, const unsigned char *key, size_t len)
 {
   struct tree_builder *b = ctx;
   free (b->pending_key);
+  b->scanned = yajl_get_bytes_consumed (b->handle);
   b->pending_key = strndup ((const char *) key, len);
   if (b->pending_key == NULL)
     {
@@ -348,18 +377,49 @@ static const yajl_callbacks tree_callbacks = {
   .yajl_end_array = close_container,
 };
 
-static void
-offset_to_line_column (const char *buf, size_t offset, size_t *line, size_t *column)
+void
+spc_json_line_column (const char *buf, size_t len, size_t offset, size_t *line, size_t *column)
 {
   size_t line_start = 0;
+  if (offset > len)
+    offset = len;
   *line = 1;
-  for (size_t i = 0; i < offset; i++)
-    if (buf[i] == '\n')
-      {
-        (*line)++;
-        line_start = i + 1;
-      }
+  for (const char *nl = buf; (nl = memchr (nl, '\n', offset - (size_t) (nl - buf))) != NULL; nl++)
+    {
+      (*line)++;
+      line_start = (size_t) (nl - buf) + 1;
+    }
   *column = offset - line_start + 1;
+}
+
+size_t
+spc_json_key_offset (const char *buf, size_t len, size_t value_offset)
+{
+  size_t i = value_offset < len ? value_offset : len;
+  while (i > 0 && is_json_space (buf[i - 1]))
+    i--;
+  if (i == 0 || buf[i - 1] != ':')
+    return value_offset;
+  i--;
+  while (i > 0 && is_json_space (buf[i - 1]))
+    i--;
+  if (i == 0 || buf[i - 1] != '"')
+    return value_offset;
+  i--; /* the closing quote */
+  /* Inside the key every quote is escaped, by an odd run of backslashes;
+   * the first one going back that is not is the opening quote. */
+  while (i > 0)
+    {
+      i--;
+      if (buf[i] != '"')
+        continue;
+      size_t backslashes = 0;
+      while (backslashes < i && buf[i - 1 - backslashes] == '\\')
+        backslashes++;
+      if (backslashes % 2 == 0)
+        return i;
+    }
+  return value_offset;
 }
 
 /* yajl ends its messages with a newline (and, verbose, adds context lines);
@@ -380,9 +440,7 @@ report_parse_error (yajl_handle h, const struct tree_builder *b, const char *buf
                     size_t offset, spc_err_t *err)
 {
   size_t line, column;
-  if (offset > len)
-    offset = len;
-  offset_to_line_column (buf, offset, &line, &column);
+  spc_json_line_column (buf, len, offset, &line, &column);
   if (b->failure)
     return spc_error_make (err, 0, "line %zu, column %zu: %s", line, column, b->failure);
   _cleanup_free_ char *reason = yajl_reason (h, buf, len);
@@ -400,10 +458,11 @@ yajl_freep (yajl_handle *h)
 int
 spc_json_parse (const char *buf, size_t len, spc_json **out, spc_err_t *err)
 {
-  struct tree_builder b = { 0 };
+  struct tree_builder b = { .text = buf, .len = len };
   __attribute__ ((cleanup (yajl_freep))) yajl_handle h = yajl_alloc (&tree_callbacks, NULL, &b);
   if (h == NULL)
     return spc_error_make (err, ENOMEM, "json parser");
+  b.handle = h;
 
   yajl_status st = yajl_parse (h, (const unsigned char *) buf, len);
   /* yajl stops just past the offending token; point at its last byte. */
