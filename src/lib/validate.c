@@ -145,7 +145,7 @@ struct path_buf
   size_t len, cap;
 };
 
-static int
+static __attribute__ ((format (printf, 3, 4))) int
 path_push (struct path_buf *p, spc_err_t *err, const char *fmt, ...)
 {
   va_list ap;
@@ -247,16 +247,32 @@ schema_collect_keys (const struct schema_walk *w, const spc_json *node, const ch
 static int walk_value (struct schema_walk *w, const spc_json *v, const spc_json *schema,
                        spc_err_t *err);
 
+/* A member of the runtime-spec that spacer does not read (the schema's
+ * x-spacer-ignored list) is not a typo: it is only ignored. */
+static bool
+schema_ignores (const struct schema_walk *w, const spc_json *node, const char *key)
+{
+  const spc_json *ignored = spc_json_get (schema_deref (w, node), "x-spacer-ignored");
+  for (size_t i = 0; ignored && ignored->type == SPC_JSON_ARRAY && i < ignored->u.array.len; i++)
+    if (ignored->u.array.items[i]->type == SPC_JSON_STRING
+        && strcmp (ignored->u.array.items[i]->u.string.str, key) == 0)
+      return true;
+  return false;
+}
+
 static int
 report_unknown_key (struct schema_walk *w, const spc_json *schema, const char *key,
                     const spc_json *value, spc_err_t *err)
 {
+  size_t offset = spc_json_key_offset (w->buf, w->len, value->offset);
+  if (schema_ignores (w, schema, key))
+    return spc_diags_add (w->diags, SPC_DIAG_WARNING, offset, w->path.text, err,
+                          "runtime-spec field that spacer does not use (ignored)");
   const char *keys[128];
   size_t n = 0;
   schema_collect_keys (w, schema, keys, &n, sizeof keys / sizeof *keys - 1);
   keys[n] = NULL;
   const char *suggestion = spc_suggest (key, keys);
-  size_t offset = spc_json_key_offset (w->buf, w->len, value->offset);
   if (suggestion)
     return spc_diags_add (w->diags, SPC_DIAG_WARNING, offset, w->path.text, err,
                           "unknown field; did you mean \"%s\"?", suggestion);
