@@ -540,8 +540,10 @@ check_program (const struct rootfs_check *rc, const struct spc_process *proc, sp
   const char *prog = proc->args[0];
   _cleanup_free_ char *relative = NULL;
   /* "./run" is relative to the working directory, as for execve. */
-  if (prog[0] != '/' && strchr (prog, '/') && proc->cwd)
+  if (prog[0] != '/' && strchr (prog, '/'))
     {
+      if (proc->cwd == NULL || proc->cwd[0] != '/')
+        return 0;
       if (asprintf (&relative, "%s/%s", proc->cwd, prog) < 0)
         return spc_error_make (err, ENOMEM, "asprintf");
       prog = relative;
@@ -562,7 +564,8 @@ static int
 check_cwd (const struct rootfs_check *rc, const struct spc_process *proc, spc_err_t *err)
 {
   struct stat st;
-  if (proc->cwd == NULL)
+  /* A cwd the loader refused is reported already. */
+  if (proc->cwd == NULL || proc->cwd[0] != '/')
     return 0;
   size_t offset = offset_of (rc->doc, "process", "cwd", (size_t) -1, NULL);
   if (root_stat (rc->rootfd, proc->cwd, &st) < 0)
