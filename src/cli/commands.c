@@ -122,7 +122,8 @@ static const struct spc_cli_flag exec_flags[] = {
 };
 
 static const struct spc_cli_flag validate_flags[] = {
-  { 'f', "format", "text|json", "FILE:LINE:COLUMN: SEVERITY: PATH: MESSAGE lines (default) or a JSON array" },
+  { 'f', "format", "text|json",
+    "FILE:LINE:COLUMN: error|warning: PATH: MESSAGE lines (default) or a JSON array" },
   { 0, "strict", NULL, "fail (exit 1) on warnings too" },
   { 0 },
 };
