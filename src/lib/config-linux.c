@@ -111,9 +111,10 @@ parse_namespaces (const spc_json *v, const struct jpath *p, struct spc_linux *l,
   for (size_t i = 0; i < l->n_namespaces; i++)
     {
       unsigned bit = 1u << l->namespaces[i].type;
+      const struct jpath *at = JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "namespaces"), i);
       if (seen & bit)
-        CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "namespaces"), i), "type"),
-                                      err, "duplicate namespace \"%s\"",
+        CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (at, "type"), err,
+                                      "duplicate namespace \"%s\"",
                                       spc_ns_type_name (l->namespaces[i].type)));
       seen |= bit;
     }
@@ -321,7 +322,8 @@ config_parse_linux (const spc_json *v, const struct jpath *p, struct spc_linux *
     CONFIG_TRY (&st, check_user_namespace (l, p, err));
   if ((member = config_member (v, "timeOffsets")))
     CONFIG_TRY (&st, parse_time_offsets (member, JPATH_MEMBER_OF (p, "timeOffsets"), l, err));
-  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "devices", p, parse_device, &l->devices, &l->n_devices, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "devices", p, parse_device, &l->devices, &l->n_devices,
+                                     err));
   CONFIG_TRY (&st, config_opt_string (v, "cgroupsPath", p, &l->cgroups_path, err));
   if ((member = config_member (v, "resources")))
     CONFIG_TRY (&st, config_parse_resources (member, JPATH_MEMBER_OF (p, "resources"),
@@ -329,7 +331,8 @@ config_parse_linux (const spc_json *v, const struct jpath *p, struct spc_linux *
   CONFIG_TRY (&st, parse_rootfs_propagation (v, p, l, err));
   CONFIG_TRY (&st, parse_seccomp_member (v, p, l, err));
   CONFIG_TRY (&st, CONFIG_OPT_STRING_MAP (v, "sysctl", p, &l->sysctl, &l->n_sysctl, err));
-  CONFIG_TRY (&st, config_opt_strv (v, "maskedPaths", p, &l->masked_paths, &l->n_masked_paths, err));
+  CONFIG_TRY (&st, config_opt_strv (v, "maskedPaths", p, &l->masked_paths, &l->n_masked_paths,
+                                    err));
   CONFIG_TRY (&st, config_opt_strv (v, "readonlyPaths", p, &l->readonly_paths,
                                     &l->n_readonly_paths, err));
   CONFIG_TRY (&st, config_opt_string (v, "mountLabel", p, &l->mount_label, err));

@@ -64,14 +64,21 @@ parse_memory (const spc_json *v, const struct jpath *p, struct spc_resources *r,
   if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
   CONFIG_TRY (&st, config_opt_int64 (v, "limit", p, &r->memory.has_limit, &r->memory.limit, err));
-  CONFIG_TRY (&st, config_opt_int64 (v, "reservation", p, &r->memory.has_reservation, &r->memory.reservation, err));
+  CONFIG_TRY (&st, config_opt_int64 (v, "reservation", p, &r->memory.has_reservation,
+                                     &r->memory.reservation, err));
   CONFIG_TRY (&st, config_opt_int64 (v, "swap", p, &r->memory.has_swap, &r->memory.swap, err));
-  CONFIG_TRY (&st, config_opt_int64 (v, "kernel", p, &r->memory.has_kernel, &r->memory.kernel, err));
-  CONFIG_TRY (&st, config_opt_int64 (v, "kernelTCP", p, &r->memory.has_kernel_tcp, &r->memory.kernel_tcp, err));
-  CONFIG_TRY (&st, config_opt_uint64 (v, "swappiness", p, &r->memory.has_swappiness, &r->memory.swappiness, err));
-  CONFIG_TRY (&st, config_opt_bool (v, "disableOOMKiller", p, &r->memory.has_disable_oom_killer, &r->memory.disable_oom_killer, err));
-  CONFIG_TRY (&st, config_opt_bool (v, "useHierarchy", p, &r->memory.has_use_hierarchy, &r->memory.use_hierarchy, err));
-  CONFIG_TRY (&st, config_opt_bool (v, "checkBeforeUpdate", p, NULL, &r->memory.check_before_update, err));
+  CONFIG_TRY (&st, config_opt_int64 (v, "kernel", p, &r->memory.has_kernel, &r->memory.kernel,
+                                     err));
+  CONFIG_TRY (&st, config_opt_int64 (v, "kernelTCP", p, &r->memory.has_kernel_tcp,
+                                     &r->memory.kernel_tcp, err));
+  CONFIG_TRY (&st, config_opt_uint64 (v, "swappiness", p, &r->memory.has_swappiness,
+                                      &r->memory.swappiness, err));
+  CONFIG_TRY (&st, config_opt_bool (v, "disableOOMKiller", p, &r->memory.has_disable_oom_killer,
+                                    &r->memory.disable_oom_killer, err));
+  CONFIG_TRY (&st, config_opt_bool (v, "useHierarchy", p, &r->memory.has_use_hierarchy,
+                                    &r->memory.use_hierarchy, err));
+  CONFIG_TRY (&st, config_opt_bool (v, "checkBeforeUpdate", p, NULL,
+                                    &r->memory.check_before_update, err));
   return st.failed ? -1 : 0;
 }
 
@@ -85,8 +92,10 @@ parse_cpu (const spc_json *v, const struct jpath *p, struct spc_resources *r, sp
   CONFIG_TRY (&st, config_opt_int64 (v, "quota", p, &r->cpu.has_quota, &r->cpu.quota, err));
   CONFIG_TRY (&st, config_opt_uint64 (v, "burst", p, &r->cpu.has_burst, &r->cpu.burst, err));
   CONFIG_TRY (&st, config_opt_uint64 (v, "period", p, &r->cpu.has_period, &r->cpu.period, err));
-  CONFIG_TRY (&st, config_opt_int64 (v, "realtimeRuntime", p, &r->cpu.has_realtime_runtime, &r->cpu.realtime_runtime, err));
-  CONFIG_TRY (&st, config_opt_uint64 (v, "realtimePeriod", p, &r->cpu.has_realtime_period, &r->cpu.realtime_period, err));
+  CONFIG_TRY (&st, config_opt_int64 (v, "realtimeRuntime", p, &r->cpu.has_realtime_runtime,
+                                     &r->cpu.realtime_runtime, err));
+  CONFIG_TRY (&st, config_opt_uint64 (v, "realtimePeriod", p, &r->cpu.has_realtime_period,
+                                      &r->cpu.realtime_period, err));
   CONFIG_TRY (&st, config_opt_string (v, "cpus", p, &r->cpu.cpus, err));
   CONFIG_TRY (&st, config_opt_string (v, "mems", p, &r->cpu.mems, err));
   CONFIG_TRY (&st, config_opt_int64 (v, "idle", p, &r->cpu.has_idle, &r->cpu.idle, err));
@@ -144,13 +153,25 @@ parse_block_io (const spc_json *v, const struct jpath *p, struct spc_resources *
   struct config_steps st = CONFIG_STEPS (p, err);
   if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  CONFIG_TRY (&st, config_opt_uint16 (v, "weight", p, &r->block_io.has_weight, &r->block_io.weight, err));
-  CONFIG_TRY (&st, config_opt_uint16 (v, "leafWeight", p, &r->block_io.has_leaf_weight, &r->block_io.leaf_weight, err));
-  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "weightDevice", p, parse_weight_device, &r->block_io.weight_device, &r->block_io.n_weight_device, err));
-  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "throttleReadBpsDevice", p, parse_throttle_device, &r->block_io.throttle_read_bps, &r->block_io.n_throttle_read_bps, err));
-  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "throttleWriteBpsDevice", p, parse_throttle_device, &r->block_io.throttle_write_bps, &r->block_io.n_throttle_write_bps, err));
-  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "throttleReadIOPSDevice", p, parse_throttle_device, &r->block_io.throttle_read_iops, &r->block_io.n_throttle_read_iops, err));
-  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "throttleWriteIOPSDevice", p, parse_throttle_device, &r->block_io.throttle_write_iops, &r->block_io.n_throttle_write_iops, err));
+  CONFIG_TRY (&st, config_opt_uint16 (v, "weight", p, &r->block_io.has_weight, &r->block_io.weight,
+                                      err));
+  CONFIG_TRY (&st, config_opt_uint16 (v, "leafWeight", p, &r->block_io.has_leaf_weight,
+                                      &r->block_io.leaf_weight, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "weightDevice", p, parse_weight_device,
+                                     &r->block_io.weight_device, &r->block_io.n_weight_device,
+                                     err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "throttleReadBpsDevice", p, parse_throttle_device,
+                                     &r->block_io.throttle_read_bps,
+                                     &r->block_io.n_throttle_read_bps, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "throttleWriteBpsDevice", p, parse_throttle_device,
+                                     &r->block_io.throttle_write_bps,
+                                     &r->block_io.n_throttle_write_bps, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "throttleReadIOPSDevice", p, parse_throttle_device,
+                                     &r->block_io.throttle_read_iops,
+                                     &r->block_io.n_throttle_read_iops, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "throttleWriteIOPSDevice", p, parse_throttle_device,
+                                     &r->block_io.throttle_write_iops,
+                                     &r->block_io.n_throttle_write_iops, err));
   return st.failed ? -1 : 0;
 }
 
@@ -184,8 +205,10 @@ parse_network (const spc_json *v, const struct jpath *p, struct spc_resources *r
   struct config_steps st = CONFIG_STEPS (p, err);
   if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  CONFIG_TRY (&st, config_opt_uint32 (v, "classID", p, &r->network.has_class_id, &r->network.class_id, err));
-  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "priorities", p, parse_net_priority, &r->network.priorities, &r->network.n_priorities, err));
+  CONFIG_TRY (&st, config_opt_uint32 (v, "classID", p, &r->network.has_class_id,
+                                      &r->network.class_id, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "priorities", p, parse_net_priority,
+                                     &r->network.priorities, &r->network.n_priorities, err));
   return st.failed ? -1 : 0;
 }
 

@@ -421,7 +421,8 @@ report_unknown_syscall (const spc_json *name, size_t i, size_t j, char ***known,
   snprintf (path, sizeof path, "linux.seccomp.syscalls[%zu].names[%zu]", i, j);
   if (*known == NULL)
     *known = libseccomp_names ();
-  const char *suggestion = *known ? spc_suggest (name->u.string.str, (const char *const *) *known) : NULL;
+  const char *suggestion
+      = *known ? spc_suggest (name->u.string.str, (const char *const *) *known) : NULL;
   if (suggestion)
     return spc_diags_add (diags, SPC_DIAG_WARNING, name->offset, path, err,
                           "unknown syscall \"%s\" (create skips it); did you mean \"%s\"?",
@@ -556,8 +557,9 @@ check_program (const struct rootfs_check *rc, const struct spc_process *proc, sp
                     : errno == EISDIR ? "is a directory in the rootfs"
                     : strchr (proc->args[0], '/') ? "does not exist in the rootfs"
                                                   : "is not found in the rootfs's PATH";
-  return spc_diags_add (rc->diags, SPC_DIAG_WARNING, offset_of (rc->doc, "process", "args", 0, NULL),
-                        "process.args[0]", err, "\"%s\" %s", proc->args[0], why);
+  return spc_diags_add (rc->diags, SPC_DIAG_WARNING,
+                        offset_of (rc->doc, "process", "args", 0, NULL), "process.args[0]", err,
+                        "\"%s\" %s", proc->args[0], why);
 }
 
 static int
@@ -702,11 +704,13 @@ spc_validate_buffer (const char *buf, size_t len, const struct spc_validate_opti
     {
       if (parse_err && parse_err->errno_ == ENOMEM)
         return spc_error_make (err, ENOMEM, "%s", opts->display_name);
-      return report_parse_error (buf, len, parse_err && parse_err->msg ? parse_err->msg : "invalid JSON",
+      return report_parse_error (buf, len,
+                                 parse_err && parse_err->msg ? parse_err->msg : "invalid JSON",
                                  diags, err);
     }
   _cleanup_config_ struct spc_config *c = NULL;
-  if (spc_config_check (doc, diags, &c, err) < 0 || check_unknown_keys (buf, len, doc, diags, err) < 0
+  if (spc_config_check (doc, diags, &c, err) < 0
+      || check_unknown_keys (buf, len, doc, diags, err) < 0
       || check_syscall_names (doc, c, diags, err) < 0)
     return -1;
   if (opts->rootfs_dirfd >= 0 && check_rootfs (doc, c, opts->rootfs_dirfd, diags, err) < 0)
