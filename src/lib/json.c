@@ -161,34 +161,67 @@ struct tree_builder
   size_t depth;
   char *pending_key;
   const char *failure; /* why a callback stopped the parse */
-  /* Value positions: yajl reports only how far it has read, which inside a
-   * callback is the end of the token at hand. A value starts at the first
-   * byte after the previous token that is not whitespace or the ',' or ':'
-   * between tokens (yajl takes no comments here). */
+  /* Value positions. A value starts at the first byte after the previous
+   * token that is not whitespace, a ',' or ':' between tokens, or a
+   * closing bracket (yajl takes no comments here). Where the previous
+   * token ended is known without asking yajl for most tokens: numbers and
+   * strings without escapes come as pointers into the text, containers
+   * open with one byte and literals have fixed lengths. Only a string
+   * with escapes (yajl hands over a decoded copy) takes
+   * yajl_get_bytes_consumed(), which inside a callback is the end of the
+   * token at hand. */
   yajl_handle handle;
   const char *text;
   size_t len;
   size_t scanned; /* the end of the previous token */
 };
 
+/* What yajl skips between tokens: JSON's four, and \v and \f too. */
 static bool
 is_json_space (char c)
 {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static uint32_t
-value_start (struct tree_builder *b)
+static size_t
+next_token (const struct tree_builder *b)
 {
   size_t i = b->scanned;
-  while (i < b->len && (is_json_space (b->text[i]) || b->text[i] == ',' || b->text[i] == ':'))
+  while (i < b->len
+         && (is_json_space (b->text[i]) || b->text[i] == ',' || b->text[i] == ':'
+             || b->text[i] == '}' || b->text[i] == ']'))
     i++;
+  return i;
+}
+
+/* Where a token yajl passed as (token, len) starts, and the end of it
+ * recorded. `quoted`: a string, whose quotes yajl has stripped. */
+static size_t
+token_start (struct tree_builder *b, const char *token, size_t len, bool quoted)
+{
+  uintptr_t at = (uintptr_t) token, text = (uintptr_t) b->text;
+  if (at >= text + quoted && at + len + quoted <= text + b->len)
+    {
+      size_t start = at - text - quoted;
+      b->scanned = start + len + 2 * quoted;
+      return start;
+    }
+  size_t start = next_token (b);
   b->scanned = yajl_get_bytes_consumed (b->handle);
-  return i > UINT32_MAX ? UINT32_MAX : (uint32_t) i;
+  return start;
+}
+
+/* The same for a token of known length (literals, opening brackets). */
+static size_t
+fixed_token_start (struct tree_builder *b, size_t len)
+{
+  size_t start = next_token (b);
+  b->scanned = start + len;
+  return start;
 }
 
 static spc_json *
-new_value (struct tree_builder *b, enum spc_json_type type)
+new_value (struct tree_builder *b, enum spc_json_type type, size_t offset)
 {
   spc_json *v = calloc (1, sizeof *v);
   if (v == NULL)
@@ -196,7 +229,7 @@ new_value (struct tree_builder *b, enum spc_json_type type)
   else
     {
       v->type = type;
-      v->offset = value_start (b);
+      v->offset = offset > UINT32_MAX ? UINT32_MAX : (uint32_t) offset;
     }
   return v;
 }
@@ -262,13 +295,13 @@ attach_value (struct tree_builder *b, spc_json *v)
 static int
 on_null (void *ctx)
 {
-  return attach_value (ctx, new_value (ctx, SPC_JSON_NULL));
+  return attach_value (ctx, new_value (ctx, SPC_JSON_NULL, fixed_token_start (ctx, 4)));
 }
 
 static int
 on_boolean (void *ctx, int value)
 {
-  spc_json *v = new_value (ctx, SPC_JSON_BOOL);
+  spc_json *v = new_value (ctx, SPC_JSON_BOOL, fixed_token_start (ctx, value ? 4 : 5));
   if (v)
     v->u.boolean = value != 0;
   return attach_value (ctx, v);
@@ -278,7 +311,7 @@ static int
 on_number (void *ctx, const char *text, size_t len)
 {
   struct tree_builder *b = ctx;
-  spc_json *v = new_value (b, SPC_JSON_NUMBER);
+  spc_json *v = new_value (b, SPC_JSON_NUMBER, token_start (b, text, len, false));
   if (v && (v->u.number = strndup (text, len)) == NULL)
     {
       free (v);
@@ -292,7 +325,8 @@ static int
 on_string (void *ctx, const unsigned char *text, size_t len)
 {
   struct tree_builder *b = ctx;
-  spc_json *v = new_value (b, SPC_JSON_STRING);
+  spc_json *v = new_value (b, SPC_JSON_STRING,
+                           token_start (b, (const char *) text, len, true));
   if (v)
     {
       /* memcpy, not strndup: "\u0000" is legal JSON and must survive so
@@ -322,7 +356,7 @@ open_container (struct tree_builder *b, enum spc_json_type type)
       b->failure = "nesting too deep";
       return 0;
     }
-  spc_json *v = new_value (b, type);
+  spc_json *v = new_value (b, type, fixed_token_start (b, 1));
   if (!attach_value (b, v))
     return 0;
   b->stack[b->depth++] = (struct open_container){ .value = v };
@@ -334,7 +368,6 @@ close_container (void *ctx)
 {
   struct tree_builder *b = ctx;
   b->depth--;
-  b->scanned = yajl_get_bytes_consumed (b->handle);
   return 1;
 }
 
@@ -355,7 +388,7 @@ on_map_key (void *ctx, const unsigned char *key, size_t len)
 {
   struct tree_builder *b = ctx;
   free (b->pending_key);
-  b->scanned = yajl_get_bytes_consumed (b->handle);
+  token_start (b, (const char *) key, len, true);
   b->pending_key = strndup ((const char *) key, len);
   if (b->pending_key == NULL)
     {

@@ -1,6 +1,6 @@
 /* libFuzzer entry point for `spacer validate`: any byte string must be
- * validated without crashing or leaking, and the verdict must be the
- * loader's. The loader accepts the input exactly when validate reports no
+ * validated without crashing or leaking, every JSON value must know where
+ * it starts, and the verdict must be the loader's. The loader accepts the input exactly when validate reports no
  * error, and when it refuses it, the one error it stops at is among
  * validate's, word for word. A disagreement aborts (a "crash" to the
  * fuzzer and to the corpus replay). */
@@ -14,6 +14,7 @@
 
 #include "spacer/config.h"
 #include "spacer/error.h"
+#include "spacer/json.h"
 #include "spacer/log.h"
 #include "spacer/validate.h"
 
@@ -45,12 +46,51 @@ same_message (const char *loader, const struct spc_diag *d)
   return same;
 }
 
+/* Every value's offset is where its text starts: a bracket, a quote, a
+ * digit or minus sign, or the first letter of its literal. */
+static void
+check_offsets (const char *buf, size_t len, const spc_json *v)
+{
+  static const char *const starts[] = {
+    [SPC_JSON_NULL] = "n", [SPC_JSON_BOOL] = "tf", [SPC_JSON_NUMBER] = "-0123456789",
+    [SPC_JSON_STRING] = "\"", [SPC_JSON_ARRAY] = "[", [SPC_JSON_OBJECT] = "{",
+  };
+  if (v->offset >= len || buf[v->offset] == '\0' || strchr (starts[v->type], buf[v->offset]) == NULL)
+    {
+      fprintf (stderr, "a %s at offset %u, which holds 0x%02x\n", spc_json_type_name (v->type),
+               v->offset, v->offset < len ? (unsigned char) buf[v->offset] : 0);
+      abort ();
+    }
+  if (v->type == SPC_JSON_ARRAY)
+    for (size_t i = 0; i < v->u.array.len; i++)
+      check_offsets (buf, len, v->u.array.items[i]);
+  if (v->type == SPC_JSON_OBJECT)
+    for (size_t i = 0; i < v->u.object.len; i++)
+      {
+        check_offsets (buf, len, v->u.object.values[i]);
+        size_t key = spc_json_key_offset (buf, len, v->u.object.values[i]->offset);
+        if (key >= v->u.object.values[i]->offset || buf[key] != '"')
+          {
+            fprintf (stderr, "the key of the value at %u is not at %zu\n",
+                     v->u.object.values[i]->offset, key);
+            abort ();
+          }
+      }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   static bool quiet;
   if (!quiet)
     quiet = spc_log_init ("/dev/null", SPC_LOG_FORMAT_TEXT, false) == 0;
+
+  spc_json *doc = NULL;
+  spc_err_t parse_err = NULL;
+  if (spc_json_parse ((const char *) data, size, &doc, &parse_err) == 0)
+    check_offsets ((const char *) data, size, doc);
+  spc_json_free (doc);
+  spc_error_free (&parse_err);
 
   struct spc_config *c = NULL;
   spc_err_t load_err = NULL;
