@@ -280,6 +280,18 @@ report_unknown_key (struct schema_walk *w, const spc_json *schema, const char *k
                         "unknown field");
 }
 
+static bool
+is_identifier (const char *key)
+{
+  if (*key == '\0')
+    return false;
+  for (; *key; key++)
+    if (!((*key >= 'a' && *key <= 'z') || (*key >= 'A' && *key <= 'Z') || (*key >= '0' && *key <= '9')
+          || *key == '_'))
+      return false;
+  return true;
+}
+
 static int
 walk_object (struct schema_walk *w, const spc_json *v, const spc_json *schema, spc_err_t *err)
 {
@@ -290,8 +302,12 @@ walk_object (struct schema_walk *w, const spc_json *v, const spc_json *schema, s
     {
       const char *key = v->u.object.keys[i];
       const spc_json *sub = closed ? schema_property (w, schema, key) : extra;
-      int r = closed ? path_push (&w->path, err, "%s%s", mark ? "." : "", key)
-                     : path_push (&w->path, err, "[\"%s\"]", key);
+      /* Names as the loader's paths write them: .member for the spec's
+       * own, ["key"] in free-form maps and for what could not be a
+       * member's name. */
+      int r = closed && is_identifier (key)
+                  ? path_push (&w->path, err, "%s%s", mark ? "." : "", key)
+                  : path_push (&w->path, err, "[\"%s\"]", key);
       if (r < 0)
         return -1;
       if (closed && sub == NULL)
