@@ -554,6 +554,13 @@ check_program (const struct rootfs_check *rc, const struct spc_process *proc, sp
 {
   if (proc->args == NULL || proc->args[0] == NULL)
     return 0;
+  /* After an args element the loader refused, the vector is not the
+   * document's: that error is reported already. */
+  const spc_json *args = spc_json_get (spc_json_get (rc->doc, "process"), "args");
+  if (args == NULL || args->type != SPC_JSON_ARRAY || args->u.array.len == 0
+      || args->u.array.items[0]->type != SPC_JSON_STRING
+      || strcmp (args->u.array.items[0]->u.string.str, proc->args[0]) != 0)
+    return 0;
   const char *prog = proc->args[0];
   _cleanup_free_ char *relative = NULL;
   /* "./run" is relative to the working directory, as for execve. */
