@@ -25,6 +25,11 @@ typedef struct spc_json spc_json;
 struct spc_json
 {
   enum spc_json_type type;
+  /* Where the value starts in the parsed text (its first byte: the quote,
+   * bracket, digit or letter), for diagnostics that point into the file.
+   * It sits in the padding after `type`, so it costs nothing; documents
+   * past 4 GiB saturate at UINT32_MAX. */
+  uint32_t offset;
   union
   {
     bool boolean;
@@ -52,6 +57,15 @@ struct spc_json
  * "line L, column C: <reason>" (1-based). */
 int spc_json_parse (const char *buf, size_t len, spc_json **out, spc_err_t *err);
 void spc_json_free (spc_json *v);
+
+/* 1-based line and column (in bytes) of offset in buf, as parse errors
+ * count them. */
+void spc_json_line_column (const char *buf, size_t len, size_t offset, size_t *line,
+                           size_t *column);
+/* Offset of the key (its opening quote) whose value starts at
+ * value_offset in buf, an object's member; value_offset itself when the
+ * text before it is not `"key":`. */
+size_t spc_json_key_offset (const char *buf, size_t len, size_t value_offset);
 
 /* Last value stored under key (NULL if absent or v is not an object). */
 spc_json *spc_json_get (const spc_json *obj, const char *key);

@@ -63,5 +63,10 @@ int spc_recv_fd (int sock, void *data, size_t len, spc_err_t *err);
 /* Find an executable the way execvp does, but using the PATH from the
  * container's environment. Returns a malloc'd path or NULL with errno set. */
 char *spc_find_executable (const char *name, char *const env[]);
+/* The same search with another test of a candidate path (0: executable,
+ * else -1 with errno EACCES, EISDIR or ENOENT), for looking into a rootfs
+ * from outside it. */
+char *spc_find_executable_with (const char *name, char *const env[],
+                                int (*check) (const char *path, void *data), void *data);
 
 #endif

@@ -39,6 +39,7 @@ int spc_cmd_ps (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_update (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_events (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_features (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_validate (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_help (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 
 /* One flag of a command, as its help shows it. */

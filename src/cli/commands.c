@@ -121,6 +121,13 @@ static const struct spc_cli_flag exec_flags[] = {
   { 0 },
 };
 
+static const struct spc_cli_flag validate_flags[] = {
+  { 'f', "format", "text|json",
+    "FILE:LINE:COLUMN: error|warning: PATH: MESSAGE lines (default) or a JSON array" },
+  { 0, "strict", NULL, "fail (exit 1) on warnings too" },
+  { 0 },
+};
+
 const struct spc_cli_command spc_cli_commands[] = {
   { "create", spc_cmd_create, true, "create a container", "ID",
     "The container's program waits until `spacer start ID`.", create_flags },
@@ -161,6 +168,12 @@ const struct spc_cli_command spc_cli_commands[] = {
     "config.json names spacer recognizes, and which seccomp flags and LSMs this\n"
     "host supports.",
     no_flags },
+  { "validate", spc_cmd_validate, false, "check a config.json and report every problem",
+    "[PATH]",
+    "PATH is a bundle directory (its config.json, and its rootfs when there) or a\n"
+    "config file; the default is the current directory. Nothing is created and root\n"
+    "is not needed. Exit 1 on an error (or, with --strict, a warning).",
+    validate_flags },
   { "help", spc_cmd_help, false, "print the help of spacer or of a command", "[COMMAND]", NULL,
     no_flags },
   { 0 },

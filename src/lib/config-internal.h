@@ -17,6 +17,7 @@
 
 #include "spacer/config.h"
 #include "spacer/json.h"
+#include "spacer/validate.h"
 
 enum jpath_kind
 {
@@ -26,18 +27,53 @@ enum jpath_kind
   JPATH_MAPKEY, /* ["key"], for free-form maps such as annotations */
 };
 
+struct config_collect;
+
 struct jpath
 {
   const struct jpath *parent;
   enum jpath_kind kind;
   const char *key;
   size_t index;
+  /* Only on the JPATH_FILE root: non-NULL in collect mode. */
+  struct config_collect *collect;
 };
 
 /* Child segments live in the caller's block (compound literals). */
 #define JPATH_MEMBER_OF(p, k) (&(const struct jpath){ .parent = (p), .kind = JPATH_MEMBER, .key = (k) })
 #define JPATH_INDEX_OF(p, i) (&(const struct jpath){ .parent = (p), .kind = JPATH_INDEX, .index = (i) })
 #define JPATH_MAPKEY_OF(p, k) (&(const struct jpath){ .parent = (p), .kind = JPATH_MAPKEY, .key = (k) })
+
+/* Collect mode (spacer validate, spc_config_check): config_fail() and
+ * config_warn() record a diagnostic in the root's sink instead of setting
+ * *err or logging, and the parse goes on with the next member or array
+ * element, so one pass reports every problem. The default mode (create)
+ * stops at the first failure with exactly the message it always had.
+ *
+ * Each parse function runs its independent steps through CONFIG_TRY on a
+ * config_steps: a failed step returns -1 at once in the default mode (or on
+ * a system error such as ENOMEM, which sets *err in both modes), and in
+ * collect mode marks the object failed and carries on. Checks across
+ * members run only when no step before them failed ("if (st.failed) return
+ * -1"): they need the values those steps would have produced. A half-built
+ * object stays freeable, as the loader always guarantees. */
+struct config_steps
+{
+  const struct jpath *p;
+  spc_err_t *err;
+  bool failed;
+};
+#define CONFIG_STEPS(path, e) { .p = (path), .err = (e) }
+/* After a step failed: true when the caller must return -1 now. */
+bool config_stop (struct config_steps *st);
+#define CONFIG_TRY(st, expr)                                                                  \
+  do                                                                                          \
+    {                                                                                         \
+      if ((expr) < 0 && config_stop (st))                                                     \
+        return -1;                                                                            \
+    }                                                                                         \
+  while (0)
+bool config_collecting (const struct jpath *p);
 
 /* "<name>: <path>: <what>"; returns -1. */
 int config_fail (const struct jpath *p, spc_err_t *err, const char *fmt, ...)
@@ -121,6 +157,16 @@ bool config_is_absolute (const char *path);
 unsigned long config_propagation_from_name (const char *name);
 
 void config_strv_free (char **v);
+
+/* Collect mode's entry (config.c): runs the loader over doc with every
+ * failure recorded in collect (see spc_config_check). */
+struct config_collect
+{
+  const spc_json *doc;
+  struct spc_diags *diags;
+};
+int config_record (const struct jpath *p, enum spc_diag_severity severity, const char *message,
+                   spc_err_t *err);
 
 /* Sections in their own files. */
 int config_parse_linux (const spc_json *v, const struct jpath *p, struct spc_linux *out,

@@ -82,38 +82,43 @@ parse_namespace (const spc_json *v, const struct jpath *p, void *elem, spc_err_t
 {
   struct spc_namespace *ns = elem;
   _cleanup_free_ char *type = NULL;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "type", p, &type, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  int t = ns_type_from_name (type);
-  if (t < 0)
-    return config_fail (JPATH_MEMBER_OF (p, "type"), err, "unknown namespace \"%s\"", type);
-  ns->type = (enum spc_ns_type) t;
-  if (config_opt_string (v, "path", p, &ns->path, err) < 0)
-    return -1;
+  CONFIG_TRY (&st, config_req_string (v, "type", p, &type, err));
+  int t = type ? ns_type_from_name (type) : -1;
+  if (t >= 0)
+    ns->type = (enum spc_ns_type) t;
+  else if (type)
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "type"), err,
+                                  "unknown namespace \"%s\"", type));
+  CONFIG_TRY (&st, config_opt_string (v, "path", p, &ns->path, err));
   /* Engines write "path": "" to mean "create one". */
   if (ns->path && ns->path[0] == '\0')
     free (steal_pointer (&ns->path));
   if (ns->path && !config_is_absolute (ns->path))
-    return config_fail (JPATH_MEMBER_OF (p, "path"), err, "must be an absolute path");
-  return 0;
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "path"), err, "must be an absolute path"));
+  return st.failed ? -1 : 0;
 }
 
 static int
 parse_namespaces (const spc_json *v, const struct jpath *p, struct spc_linux *l, spc_err_t *err)
 {
+  struct config_steps st = CONFIG_STEPS (p, err);
   if (CONFIG_OPT_ARRAY (v, "namespaces", p, parse_namespace, &l->namespaces, &l->n_namespaces, err) < 0)
     return -1;
   unsigned seen = 0;
   for (size_t i = 0; i < l->n_namespaces; i++)
     {
       unsigned bit = 1u << l->namespaces[i].type;
+      const struct jpath *at = JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "namespaces"), i);
       if (seen & bit)
-        return config_fail (JPATH_MEMBER_OF (JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "namespaces"), i), "type"),
-                            err, "duplicate namespace \"%s\"", spc_ns_type_name (l->namespaces[i].type));
+        CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (at, "type"), err,
+                                      "duplicate namespace \"%s\"",
+                                      spc_ns_type_name (l->namespaces[i].type)));
       seen |= bit;
     }
-  return 0;
+  return st.failed ? -1 : 0;
 }
 
 /* ---- timeOffsets -------------------------------------------------------- */
@@ -126,9 +131,12 @@ parse_time_offset (const spc_json *offsets, const char *clock, const struct jpat
   const struct jpath *here = JPATH_MEMBER_OF (p, clock);
   if (v == NULL)
     return 0;
-  if (config_expect (v, SPC_JSON_OBJECT, here, err) < 0
-      || config_opt_int64 (v, "secs", here, NULL, &out->secs, err) < 0
-      || config_opt_uint32 (v, "nanosecs", here, NULL, &out->nanosecs, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, here, err) < 0)
+    return -1;
+  CONFIG_TRY (&st, config_opt_int64 (v, "secs", here, NULL, &out->secs, err));
+  CONFIG_TRY (&st, config_opt_uint32 (v, "nanosecs", here, NULL, &out->nanosecs, err));
+  if (st.failed)
     return -1;
   if (out->nanosecs >= 1000000000)
     return config_fail (JPATH_MEMBER_OF (here, "nanosecs"), err, "out of range");
@@ -139,11 +147,12 @@ parse_time_offset (const spc_json *offsets, const char *clock, const struct jpat
 static int
 parse_time_offsets (const spc_json *v, const struct jpath *p, struct spc_linux *l, spc_err_t *err)
 {
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || parse_time_offset (v, "monotonic", p, &l->time_offset_monotonic, err) < 0
-      || parse_time_offset (v, "boottime", p, &l->time_offset_boottime, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  return 0;
+  CONFIG_TRY (&st, parse_time_offset (v, "monotonic", p, &l->time_offset_monotonic, err));
+  CONFIG_TRY (&st, parse_time_offset (v, "boottime", p, &l->time_offset_boottime, err));
+  return st.failed ? -1 : 0;
 }
 
 /* ---- devices ------------------------------------------------------------ */
@@ -165,23 +174,24 @@ static int
 parse_device (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
 {
   struct spc_device *dev = elem;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "path", p, &dev->path, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  if (!config_is_absolute (dev->path))
-    return config_fail (JPATH_MEMBER_OF (p, "path"), err, "must be an absolute path");
-  if (parse_device_type (v, p, dev, err) < 0)
-    return -1;
+  CONFIG_TRY (&st, config_req_string (v, "path", p, &dev->path, err));
+  if (dev->path && !config_is_absolute (dev->path))
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "path"), err, "must be an absolute path"));
+  int type = parse_device_type (v, p, dev, err);
+  CONFIG_TRY (&st, type);
   /* Fifos have no device number; character and block devices need one. */
-  if (dev->type != 'p'
-      && (config_req_int64 (v, "major", p, &dev->major, err) < 0
-          || config_req_int64 (v, "minor", p, &dev->minor, err) < 0))
-    return -1;
-  if (config_opt_uint32 (v, "fileMode", p, &dev->has_file_mode, &dev->file_mode, err) < 0
-      || config_opt_uint32 (v, "uid", p, &dev->has_uid, &dev->uid, err) < 0
-      || config_opt_uint32 (v, "gid", p, &dev->has_gid, &dev->gid, err) < 0)
-    return -1;
-  return 0;
+  if (type == 0 && dev->type != 'p')
+    {
+      CONFIG_TRY (&st, config_req_int64 (v, "major", p, &dev->major, err));
+      CONFIG_TRY (&st, config_req_int64 (v, "minor", p, &dev->minor, err));
+    }
+  CONFIG_TRY (&st, config_opt_uint32 (v, "fileMode", p, &dev->has_file_mode, &dev->file_mode, err));
+  CONFIG_TRY (&st, config_opt_uint32 (v, "uid", p, &dev->has_uid, &dev->uid, err));
+  CONFIG_TRY (&st, config_opt_uint32 (v, "gid", p, &dev->has_gid, &dev->gid, err));
+  return st.failed ? -1 : 0;
 }
 
 /* ---- small members ------------------------------------------------------ */
@@ -206,14 +216,18 @@ static int
 parse_personality (const spc_json *v, const struct jpath *p, struct spc_linux *l, spc_err_t *err)
 {
   const spc_json *flags = config_member (v, "flags");
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "domain", p, &l->personality_domain, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  if (strcmp (l->personality_domain, "LINUX") != 0 && strcmp (l->personality_domain, "LINUX32") != 0)
-    return config_fail (JPATH_MEMBER_OF (p, "domain"), err, "unknown domain \"%s\"",
-                        l->personality_domain);
+  CONFIG_TRY (&st, config_req_string (v, "domain", p, &l->personality_domain, err));
+  if (l->personality_domain && strcmp (l->personality_domain, "LINUX") != 0
+      && strcmp (l->personality_domain, "LINUX32") != 0)
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "domain"), err, "unknown domain \"%s\"",
+                                  l->personality_domain));
   /* The spec defines no flag values yet; only the shape is checked. */
-  if (flags && config_expect (flags, SPC_JSON_ARRAY, JPATH_MEMBER_OF (p, "flags"), err) < 0)
+  if (flags)
+    CONFIG_TRY (&st, config_expect (flags, SPC_JSON_ARRAY, JPATH_MEMBER_OF (p, "flags"), err));
+  if (st.failed)
     return -1;
   l->has_personality = true;
   return 0;
@@ -281,46 +295,50 @@ check_user_namespace (const struct spc_linux *l, const struct jpath *p, spc_err_
   if (user && user->path == NULL && !(l->n_uid_mappings && l->n_gid_mappings))
     return config_fail (JPATH_MEMBER_OF (p, l->n_uid_mappings ? "gidMappings" : "uidMappings"),
                         err, "required with a new user namespace");
-  if (config_check_id_mappings (l->uid_mappings, l->n_uid_mappings, JPATH_MEMBER_OF (p, "uidMappings"),
-                         err) < 0
-      || config_check_id_mappings (l->gid_mappings, l->n_gid_mappings,
-                            JPATH_MEMBER_OF (p, "gidMappings"), err) < 0)
-    return -1;
-  return 0;
+  struct config_steps st = CONFIG_STEPS (p, err);
+  CONFIG_TRY (&st, config_check_id_mappings (l->uid_mappings, l->n_uid_mappings,
+                                             JPATH_MEMBER_OF (p, "uidMappings"), err));
+  CONFIG_TRY (&st, config_check_id_mappings (l->gid_mappings, l->n_gid_mappings,
+                                             JPATH_MEMBER_OF (p, "gidMappings"), err));
+  return st.failed ? -1 : 0;
 }
 
 int
 config_parse_linux (const spc_json *v, const struct jpath *p, struct spc_linux *l, spc_err_t *err)
 {
   const spc_json *member;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || parse_namespaces (v, p, l, err) < 0
-      || CONFIG_OPT_ARRAY (v, "uidMappings", p, config_parse_id_mapping, &l->uid_mappings,
-                           &l->n_uid_mappings, err) < 0
-      || CONFIG_OPT_ARRAY (v, "gidMappings", p, config_parse_id_mapping, &l->gid_mappings,
-                           &l->n_gid_mappings, err) < 0
-      || check_user_namespace (l, p, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  if ((member = config_member (v, "timeOffsets"))
-      && parse_time_offsets (member, JPATH_MEMBER_OF (p, "timeOffsets"), l, err) < 0)
-    return -1;
-  if (CONFIG_OPT_ARRAY (v, "devices", p, parse_device, &l->devices, &l->n_devices, err) < 0
-      || config_opt_string (v, "cgroupsPath", p, &l->cgroups_path, err) < 0)
-    return -1;
-  if ((member = config_member (v, "resources"))
-      && config_parse_resources (member, JPATH_MEMBER_OF (p, "resources"), &l->resources, err) < 0)
-    return -1;
-  if (parse_rootfs_propagation (v, p, l, err) < 0
-      || parse_seccomp_member (v, p, l, err) < 0
-      || CONFIG_OPT_STRING_MAP (v, "sysctl", p, &l->sysctl, &l->n_sysctl, err) < 0
-      || config_opt_strv (v, "maskedPaths", p, &l->masked_paths, &l->n_masked_paths, err) < 0
-      || config_opt_strv (v, "readonlyPaths", p, &l->readonly_paths, &l->n_readonly_paths, err) < 0
-      || config_opt_string (v, "mountLabel", p, &l->mount_label, err) < 0)
-    return -1;
-  if ((member = config_member (v, "personality"))
-      && parse_personality (member, JPATH_MEMBER_OF (p, "personality"), l, err) < 0)
-    return -1;
-  return 0;
+  int namespaces = parse_namespaces (v, p, l, err);
+  CONFIG_TRY (&st, namespaces);
+  int uid_maps = CONFIG_OPT_ARRAY (v, "uidMappings", p, config_parse_id_mapping, &l->uid_mappings,
+                                   &l->n_uid_mappings, err);
+  CONFIG_TRY (&st, uid_maps);
+  int gid_maps = CONFIG_OPT_ARRAY (v, "gidMappings", p, config_parse_id_mapping, &l->gid_mappings,
+                                   &l->n_gid_mappings, err);
+  CONFIG_TRY (&st, gid_maps);
+  if (namespaces == 0 && uid_maps == 0 && gid_maps == 0)
+    CONFIG_TRY (&st, check_user_namespace (l, p, err));
+  if ((member = config_member (v, "timeOffsets")))
+    CONFIG_TRY (&st, parse_time_offsets (member, JPATH_MEMBER_OF (p, "timeOffsets"), l, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "devices", p, parse_device, &l->devices, &l->n_devices,
+                                     err));
+  CONFIG_TRY (&st, config_opt_string (v, "cgroupsPath", p, &l->cgroups_path, err));
+  if ((member = config_member (v, "resources")))
+    CONFIG_TRY (&st, config_parse_resources (member, JPATH_MEMBER_OF (p, "resources"),
+                                             &l->resources, err));
+  CONFIG_TRY (&st, parse_rootfs_propagation (v, p, l, err));
+  CONFIG_TRY (&st, parse_seccomp_member (v, p, l, err));
+  CONFIG_TRY (&st, CONFIG_OPT_STRING_MAP (v, "sysctl", p, &l->sysctl, &l->n_sysctl, err));
+  CONFIG_TRY (&st, config_opt_strv (v, "maskedPaths", p, &l->masked_paths, &l->n_masked_paths,
+                                    err));
+  CONFIG_TRY (&st, config_opt_strv (v, "readonlyPaths", p, &l->readonly_paths,
+                                    &l->n_readonly_paths, err));
+  CONFIG_TRY (&st, config_opt_string (v, "mountLabel", p, &l->mount_label, err));
+  if ((member = config_member (v, "personality")))
+    CONFIG_TRY (&st, parse_personality (member, JPATH_MEMBER_OF (p, "personality"), l, err));
+  return st.failed ? -1 : 0;
 }
 
 void

@@ -83,10 +83,10 @@ static int
 check_names (char **values, const char *const *names, const char *what, const struct jpath *p,
              spc_err_t *err)
 {
+  struct config_steps st = CONFIG_STEPS (p, err);
   for (size_t i = 0; values[i]; i++)
-    if (check_name (values[i], names, what, JPATH_INDEX_OF (p, i), err) < 0)
-      return -1;
-  return 0;
+    CONFIG_TRY (&st, check_name (values[i], names, what, JPATH_INDEX_OF (p, i), err));
+  return st.failed ? -1 : 0;
 }
 
 static int
@@ -102,16 +102,20 @@ static int
 parse_arg (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
 {
   struct spc_seccomp_arg *arg = elem;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_uint32 (v, "index", p, &arg->index, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  if (arg->index > SECCOMP_MAX_ARG_INDEX)
-    return config_fail (JPATH_MEMBER_OF (p, "index"), err, "out of range");
-  if (config_req_uint64 (v, "value", p, &arg->value, err) < 0
-      || config_opt_uint64 (v, "valueTwo", p, NULL, &arg->value_two, err) < 0
-      || config_req_string (v, "op", p, &arg->op, err) < 0)
-    return -1;
-  return check_name (arg->op, seccomp_operators, "operator", JPATH_MEMBER_OF (p, "op"), err);
+  int index = config_req_uint32 (v, "index", p, &arg->index, err);
+  CONFIG_TRY (&st, index);
+  if (index == 0 && arg->index > SECCOMP_MAX_ARG_INDEX)
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "index"), err, "out of range"));
+  CONFIG_TRY (&st, config_req_uint64 (v, "value", p, &arg->value, err));
+  CONFIG_TRY (&st, config_opt_uint64 (v, "valueTwo", p, NULL, &arg->value_two, err));
+  CONFIG_TRY (&st, config_req_string (v, "op", p, &arg->op, err));
+  if (arg->op)
+    CONFIG_TRY (&st, check_name (arg->op, seccomp_operators, "operator",
+                                 JPATH_MEMBER_OF (p, "op"), err));
+  return st.failed ? -1 : 0;
 }
 
 static int
@@ -131,31 +135,43 @@ static int
 parse_syscall (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
 {
   struct spc_seccomp_syscall *sc = elem;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || parse_syscall_names (v, p, sc, err) < 0
-      || parse_action (v, "action", p, &sc->action, err) < 0
-      || config_opt_uint32 (v, "errnoRet", p, &sc->has_errno_ret, &sc->errno_ret, err) < 0
-      || CONFIG_OPT_ARRAY (v, "args", p, parse_arg, &sc->args, &sc->n_args, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  return 0;
+  CONFIG_TRY (&st, parse_syscall_names (v, p, sc, err));
+  CONFIG_TRY (&st, parse_action (v, "action", p, &sc->action, err));
+  CONFIG_TRY (&st, config_opt_uint32 (v, "errnoRet", p, &sc->has_errno_ret, &sc->errno_ret, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "args", p, parse_arg, &sc->args, &sc->n_args, err));
+  return st.failed ? -1 : 0;
 }
 
 int
 config_parse_seccomp (const spc_json *v, const struct jpath *p, struct spc_seccomp *s,
                       spc_err_t *err)
 {
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || parse_action (v, "defaultAction", p, &s->default_action, err) < 0
-      || config_opt_uint32 (v, "defaultErrnoRet", p, &s->has_default_errno_ret,
-                            &s->default_errno_ret, err) < 0
-      || config_opt_strv (v, "architectures", p, &s->architectures, &s->n_architectures, err) < 0
-      || check_names (s->architectures, seccomp_architectures, "architecture",
-                      JPATH_MEMBER_OF (p, "architectures"), err) < 0
-      || config_opt_strv (v, "flags", p, &s->flags, &s->n_flags, err) < 0
-      || check_names (s->flags, seccomp_flags, "flag", JPATH_MEMBER_OF (p, "flags"), err) < 0
-      || config_opt_string (v, "listenerPath", p, &s->listener_path, err) < 0
-      || config_opt_string (v, "listenerMetadata", p, &s->listener_metadata, err) < 0
-      || CONFIG_OPT_ARRAY (v, "syscalls", p, parse_syscall, &s->syscalls, &s->n_syscalls, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  CONFIG_TRY (&st, parse_action (v, "defaultAction", p, &s->default_action, err));
+  CONFIG_TRY (&st, config_opt_uint32 (v, "defaultErrnoRet", p, &s->has_default_errno_ret,
+                                      &s->default_errno_ret, err));
+  /* Names are checked only in vectors that parsed whole: after a dropped
+   * element the indexes would not be the document's. */
+  if (config_opt_strv (v, "architectures", p, &s->architectures, &s->n_architectures, err) == 0)
+    CONFIG_TRY (&st, check_names (s->architectures, seccomp_architectures, "architecture",
+                                  JPATH_MEMBER_OF (p, "architectures"), err));
+  else
+    CONFIG_TRY (&st, -1);
+  if (config_opt_strv (v, "flags", p, &s->flags, &s->n_flags, err) == 0)
+    CONFIG_TRY (&st, check_names (s->flags, seccomp_flags, "flag", JPATH_MEMBER_OF (p, "flags"),
+                                  err));
+  else
+    CONFIG_TRY (&st, -1);
+  CONFIG_TRY (&st, config_opt_string (v, "listenerPath", p, &s->listener_path, err));
+  CONFIG_TRY (&st, config_opt_string (v, "listenerMetadata", p, &s->listener_metadata, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "syscalls", p, parse_syscall, &s->syscalls,
+                                     &s->n_syscalls, err));
+  if (st.failed)
     return -1;
   /* The notify fd has to go somewhere. */
   bool notifies = strcmp (s->default_action, "SCMP_ACT_NOTIFY") == 0;

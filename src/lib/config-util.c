@@ -69,6 +69,110 @@ render_located_message (const struct jpath *p, const char *fmt, va_list ap)
   return msg;
 }
 
+static struct config_collect *
+collector (const struct jpath *p)
+{
+  while (p->kind != JPATH_FILE)
+    p = p->parent;
+  return p->collect;
+}
+
+bool
+config_collecting (const struct jpath *p)
+{
+  return collector (p) != NULL;
+}
+
+bool
+config_stop (struct config_steps *st)
+{
+  if (st->err == NULL || *st->err != NULL || !config_collecting (st->p))
+    return true;
+  st->failed = true;
+  return false;
+}
+
+/* The path without the file's name: "linux.namespaces[2].type". */
+static void
+write_inner_jpath (FILE *f, const struct jpath *p)
+{
+  if (p->kind == JPATH_FILE)
+    return;
+  write_inner_jpath (f, p->parent);
+  bool first = p->parent->kind == JPATH_FILE;
+  switch (p->kind)
+    {
+    case JPATH_MEMBER:
+      fprintf (f, "%s%s", first ? "" : ".", p->key);
+      break;
+    case JPATH_INDEX:
+      fprintf (f, "[%zu]", p->index);
+      break;
+    case JPATH_MAPKEY:
+      fprintf (f, "[\"%s\"]", p->key);
+      break;
+    case JPATH_FILE:
+      break;
+    }
+}
+
+/* The deepest value on the way down p that the document has: the value
+ * itself, or for a missing member the object that lacks it. */
+static const spc_json *
+locate (const spc_json *doc, const struct jpath *p)
+{
+  if (p->kind == JPATH_FILE)
+    return doc;
+  const spc_json *parent = locate (doc, p->parent);
+  const spc_json *v = NULL;
+  switch (p->kind)
+    {
+    case JPATH_MEMBER:
+    case JPATH_MAPKEY:
+      v = spc_json_get (parent, p->key);
+      break;
+    case JPATH_INDEX:
+      if (parent->type == SPC_JSON_ARRAY && p->index < parent->u.array.len)
+        v = parent->u.array.items[p->index];
+      break;
+    case JPATH_FILE:
+      break;
+    }
+  return v ? v : parent;
+}
+
+int
+config_record (const struct jpath *p, enum spc_diag_severity severity, const char *message,
+               spc_err_t *err)
+{
+  struct config_collect *collect = collector (p);
+  char *path = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&path, &len);
+  if (f == NULL)
+    return spc_error_make (err, ENOMEM, "open_memstream");
+  write_inner_jpath (f, p);
+  if (fclose (f) != 0)
+    {
+      free (path);
+      return spc_error_make (err, ENOMEM, "open_memstream");
+    }
+  int r = spc_diags_add (collect->diags, severity, locate (collect->doc, p)->offset, path, err,
+                         "%s", message);
+  free (path);
+  return r < 0 ? -1 : 0;
+}
+
+static __attribute__ ((format (printf, 3, 0))) int
+collect_message (const struct jpath *p, enum spc_diag_severity severity, const char *fmt,
+                 va_list ap, spc_err_t *err)
+{
+  _cleanup_free_ char *what = NULL;
+  if (vasprintf (&what, fmt, ap) < 0)
+    return spc_error_make (err, ENOMEM, "vasprintf");
+  return config_record (p, severity, what, err);
+}
+
 int
 config_fail (const struct jpath *p, spc_err_t *err, const char *fmt, ...)
 {
@@ -76,6 +180,12 @@ config_fail (const struct jpath *p, spc_err_t *err, const char *fmt, ...)
     return -1; /* first error wins: skip the formatting */
   va_list ap;
   va_start (ap, fmt);
+  if (config_collecting (p))
+    {
+      collect_message (p, SPC_DIAG_ERROR, fmt, ap, err);
+      va_end (ap);
+      return -1;
+    }
   _cleanup_free_ char *msg = render_located_message (p, fmt, ap);
   va_end (ap);
   return spc_error_make (err, 0, "%s", msg ? msg : "invalid config");
@@ -86,6 +196,15 @@ config_warn (const struct jpath *p, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
+  if (config_collecting (p))
+    {
+      /* A warning that cannot be recorded for lack of memory is lost; the
+       * next allocation will fail the run anyway. */
+      _cleanup_error_ spc_err_t ignored = NULL;
+      collect_message (p, SPC_DIAG_WARNING, fmt, ap, &ignored);
+      va_end (ap);
+      return;
+    }
   _cleanup_free_ char *msg = render_located_message (p, fmt, ap);
   va_end (ap);
   if (msg)
@@ -335,11 +454,18 @@ config_opt_strv (const spc_json *obj, const char *key, const struct jpath *p, ch
   if (strv == NULL)
     return -1;
   *out = strv;
-  *n = len;
+  *n = 0;
+  struct config_steps st = CONFIG_STEPS (p, err);
   for (size_t i = 0; i < len; i++)
-    if (config_to_string (v->u.array.items[i], JPATH_INDEX_OF (here, i), &strv[i], err) < 0)
-      return -1;
-  return 0;
+    {
+      /* Strings that fail leave no hole: the vector stays NULL-terminated
+       * and whole for whoever frees it. */
+      CONFIG_TRY (&st, config_to_string (v->u.array.items[i], JPATH_INDEX_OF (here, i),
+                                         &strv[*n], err));
+      if (strv[*n])
+        (*n)++;
+    }
+  return st.failed ? -1 : 0;
 }
 
 int
@@ -357,10 +483,11 @@ config_opt_array (const spc_json *obj, const char *key, const struct jpath *p, s
     return -1;
   store_array_pointer (out_array, array);
   *n = v->u.array.len;
+  struct config_steps st = CONFIG_STEPS (p, err);
   for (size_t i = 0; i < v->u.array.len; i++)
-    if (parse_elem (v->u.array.items[i], JPATH_INDEX_OF (here, i), array + i * elem_size, err) < 0)
-      return -1;
-  return 0;
+    CONFIG_TRY (&st, parse_elem (v->u.array.items[i], JPATH_INDEX_OF (here, i),
+                                 array + i * elem_size, err));
+  return st.failed ? -1 : 0;
 }
 
 int
@@ -379,28 +506,32 @@ config_opt_string_map (const spc_json *obj, const char *key, const struct jpath 
     return -1;
   store_array_pointer (out_array, array);
   *n = v->u.object.len;
+  struct config_steps st = CONFIG_STEPS (p, err);
   for (size_t i = 0; i < v->u.object.len; i++)
     {
       char *elem = array + i * elem_size;
       char **k = (char **) (elem + key_offset);
       char **value = (char **) (elem + value_offset);
       const char *name = v->u.object.keys[i];
-      if (config_to_string (v->u.object.values[i], JPATH_MAPKEY_OF (here, name), value, err) < 0)
-        return -1;
+      CONFIG_TRY (&st, config_to_string (v->u.object.values[i], JPATH_MAPKEY_OF (here, name),
+                                         value, err));
       if ((*k = strdup (name)) == NULL)
         return spc_error_make (err, ENOMEM, "strdup");
     }
-  return 0;
+  return st.failed ? -1 : 0;
 }
 
 int
 config_parse_id_mapping (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
 {
   struct spc_id_mapping *m = elem;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_uint32 (v, "containerID", p, &m->container_id, err) < 0
-      || config_req_uint32 (v, "hostID", p, &m->host_id, err) < 0
-      || config_req_uint32 (v, "size", p, &m->size, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  CONFIG_TRY (&st, config_req_uint32 (v, "containerID", p, &m->container_id, err));
+  CONFIG_TRY (&st, config_req_uint32 (v, "hostID", p, &m->host_id, err));
+  CONFIG_TRY (&st, config_req_uint32 (v, "size", p, &m->size, err));
+  if (st.failed)
     return -1;
   if (m->size == 0)
     return config_fail (JPATH_MEMBER_OF (p, "size"), err, "must be greater than 0");

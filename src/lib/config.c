@@ -59,14 +59,16 @@ static int
 parse_rlimit (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
 {
   struct spc_rlimit *rl = elem;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "type", p, &rl->type, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  rl->resource = rlimit_resource_from_name (rl->type);
-  if (rl->resource < 0)
-    return config_fail (JPATH_MEMBER_OF (p, "type"), err, "unknown rlimit \"%s\"", rl->type);
-  if (config_req_uint64 (v, "soft", p, &rl->soft, err) < 0
-      || config_req_uint64 (v, "hard", p, &rl->hard, err) < 0)
+  CONFIG_TRY (&st, config_req_string (v, "type", p, &rl->type, err));
+  if (rl->type && (rl->resource = rlimit_resource_from_name (rl->type)) < 0)
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "type"), err, "unknown rlimit \"%s\"",
+                                  rl->type));
+  CONFIG_TRY (&st, config_req_uint64 (v, "soft", p, &rl->soft, err));
+  CONFIG_TRY (&st, config_req_uint64 (v, "hard", p, &rl->hard, err));
+  if (st.failed)
     return -1;
   if (rl->soft > rl->hard)
     return config_fail (p, err, "soft limit exceeds hard limit");
@@ -135,34 +137,37 @@ parse_capability_set (const spc_json *obj, const char *key, const struct jpath *
     return 0;
   if (config_expect (v, SPC_JSON_ARRAY, here, err) < 0)
     return -1;
+  struct config_steps st = CONFIG_STEPS (p, err);
   for (size_t i = 0; i < v->u.array.len; i++)
     {
       const struct jpath *at = JPATH_INDEX_OF (here, i);
       _cleanup_free_ char *name = NULL;
-      if (config_to_string (v->u.array.items[i], at, &name, err) < 0)
-        return -1;
+      CONFIG_TRY (&st, config_to_string (v->u.array.items[i], at, &name, err));
+      if (name == NULL)
+        continue;
       int cap = capability_from_name (name);
       if (cap < 0)
-        return config_fail (at, err, "unknown capability \"%s\"", name);
-      *mask |= UINT64_C (1) << cap;
+        CONFIG_TRY (&st, config_fail (at, err, "unknown capability \"%s\"", name));
+      else
+        *mask |= UINT64_C (1) << cap;
     }
-  return 0;
+  return st.failed ? -1 : 0;
 }
 
 static int
 parse_capabilities (const spc_json *v, const struct jpath *p, struct spc_capabilities *caps,
                     spc_err_t *err)
 {
+  struct config_steps st = CONFIG_STEPS (p, err);
   if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
   caps->present = true;
-  if (parse_capability_set (v, "bounding", p, &caps->bounding, err) < 0
-      || parse_capability_set (v, "effective", p, &caps->effective, err) < 0
-      || parse_capability_set (v, "inheritable", p, &caps->inheritable, err) < 0
-      || parse_capability_set (v, "permitted", p, &caps->permitted, err) < 0
-      || parse_capability_set (v, "ambient", p, &caps->ambient, err) < 0)
-    return -1;
-  return 0;
+  CONFIG_TRY (&st, parse_capability_set (v, "bounding", p, &caps->bounding, err));
+  CONFIG_TRY (&st, parse_capability_set (v, "effective", p, &caps->effective, err));
+  CONFIG_TRY (&st, parse_capability_set (v, "inheritable", p, &caps->inheritable, err));
+  CONFIG_TRY (&st, parse_capability_set (v, "permitted", p, &caps->permitted, err));
+  CONFIG_TRY (&st, parse_capability_set (v, "ambient", p, &caps->ambient, err));
+  return st.failed ? -1 : 0;
 }
 
 static int
@@ -178,24 +183,28 @@ parse_gid (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
 static int
 parse_user (const spc_json *v, const struct jpath *p, struct spc_user *user, spc_err_t *err)
 {
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_opt_uint32 (v, "uid", p, NULL, &user->uid, err) < 0
-      || config_opt_uint32 (v, "gid", p, NULL, &user->gid, err) < 0
-      || config_opt_uint32 (v, "umask", p, &user->has_umask, &user->umask, err) < 0
-      || CONFIG_OPT_ARRAY (v, "additionalGids", p, parse_gid, &user->additional_gids,
-                           &user->n_additional_gids, err) < 0
-      || config_opt_string (v, "username", p, &user->username, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  return 0;
+  CONFIG_TRY (&st, config_opt_uint32 (v, "uid", p, NULL, &user->uid, err));
+  CONFIG_TRY (&st, config_opt_uint32 (v, "gid", p, NULL, &user->gid, err));
+  CONFIG_TRY (&st, config_opt_uint32 (v, "umask", p, &user->has_umask, &user->umask, err));
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "additionalGids", p, parse_gid, &user->additional_gids,
+                                     &user->n_additional_gids, err));
+  CONFIG_TRY (&st, config_opt_string (v, "username", p, &user->username, err));
+  return st.failed ? -1 : 0;
 }
 
 static int
 parse_console_size (const spc_json *v, const struct jpath *p, struct spc_process *proc,
                     spc_err_t *err)
 {
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_uint32 (v, "height", p, &proc->console_height, err) < 0
-      || config_req_uint32 (v, "width", p, &proc->console_width, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  CONFIG_TRY (&st, config_req_uint32 (v, "height", p, &proc->console_height, err));
+  CONFIG_TRY (&st, config_req_uint32 (v, "width", p, &proc->console_width, err));
+  if (st.failed)
     return -1;
   proc->has_console_size = true;
   return 0;
@@ -270,17 +279,20 @@ parse_sched_flags (const spc_json *v, const struct jpath *p, struct spc_process 
 {
   _cleanup_strv_ char **flags = NULL;
   size_t n = 0;
+  struct config_steps st = CONFIG_STEPS (p, err);
+  /* Indexes below are the document's only when every flag is a string. */
   if (config_opt_strv (v, "flags", p, &flags, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
     {
       int bit = name_value (flags[i], sched_flags, N_NAMES (sched_flags));
       if (bit < 0)
-        return config_fail (JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "flags"), i), err,
-                            "unknown flag \"%s\"", flags[i]);
-      proc->sched_flags |= UINT64_C (1) << bit;
+        CONFIG_TRY (&st, config_fail (JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "flags"), i), err,
+                                      "unknown flag \"%s\"", flags[i]));
+      else
+        proc->sched_flags |= UINT64_C (1) << bit;
     }
-  return 0;
+  return st.failed ? -1 : 0;
 }
 
 static int
@@ -289,23 +301,27 @@ parse_scheduler (const spc_json *v, const struct jpath *p, struct spc_process *p
 {
   _cleanup_free_ char *policy = NULL;
   int64_t nice = 0, priority = 0;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "policy", p, &policy, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  proc->sched_policy = name_value (policy, sched_policies, N_NAMES (sched_policies));
-  if (proc->sched_policy < 0)
-    return config_fail (JPATH_MEMBER_OF (p, "policy"), err, "unknown policy \"%s\"", policy);
-  if (config_opt_int64 (v, "nice", p, NULL, &nice, err) < 0
-      || config_opt_int64 (v, "priority", p, NULL, &priority, err) < 0
-      || parse_sched_flags (v, p, proc, err) < 0
-      || config_opt_uint64 (v, "runtime", p, NULL, &proc->sched_runtime, err) < 0
-      || config_opt_uint64 (v, "deadline", p, NULL, &proc->sched_deadline, err) < 0
-      || config_opt_uint64 (v, "period", p, NULL, &proc->sched_period, err) < 0)
-    return -1;
+  CONFIG_TRY (&st, config_req_string (v, "policy", p, &policy, err));
+  if (policy
+      && (proc->sched_policy = name_value (policy, sched_policies, N_NAMES (sched_policies))) < 0)
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "policy"), err, "unknown policy \"%s\"",
+                                  policy));
+  CONFIG_TRY (&st, config_opt_int64 (v, "nice", p, NULL, &nice, err));
+  CONFIG_TRY (&st, config_opt_int64 (v, "priority", p, NULL, &priority, err));
+  CONFIG_TRY (&st, parse_sched_flags (v, p, proc, err));
+  CONFIG_TRY (&st, config_opt_uint64 (v, "runtime", p, NULL, &proc->sched_runtime, err));
+  CONFIG_TRY (&st, config_opt_uint64 (v, "deadline", p, NULL, &proc->sched_deadline, err));
+  CONFIG_TRY (&st, config_opt_uint64 (v, "period", p, NULL, &proc->sched_period, err));
   if (nice < -20 || nice > 19)
-    return config_fail (JPATH_MEMBER_OF (p, "nice"), err, "must be between -20 and 19");
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "nice"), err, "must be between -20 and 19"));
   if (priority < 0 || priority > 99)
-    return config_fail (JPATH_MEMBER_OF (p, "priority"), err, "must be between 0 and 99");
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "priority"), err,
+                                  "must be between 0 and 99"));
+  if (st.failed)
+    return -1;
   proc->sched_nice = (int32_t) nice;
   proc->sched_priority = (int32_t) priority;
   proc->has_scheduler = true;
@@ -318,15 +334,19 @@ parse_io_priority (const spc_json *v, const struct jpath *p, struct spc_process 
 {
   _cleanup_free_ char *class = NULL;
   int64_t priority = 0;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "class", p, &class, err) < 0
-      || config_opt_int64 (v, "priority", p, NULL, &priority, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  proc->io_class = name_value (class, io_classes, N_NAMES (io_classes));
-  if (proc->io_class < 0)
-    return config_fail (JPATH_MEMBER_OF (p, "class"), err, "unknown class \"%s\"", class);
+  CONFIG_TRY (&st, config_req_string (v, "class", p, &class, err));
+  CONFIG_TRY (&st, config_opt_int64 (v, "priority", p, NULL, &priority, err));
+  if (class && (proc->io_class = name_value (class, io_classes, N_NAMES (io_classes))) < 0)
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "class"), err, "unknown class \"%s\"",
+                                  class));
   if (priority < 0 || priority > 7)
-    return config_fail (JPATH_MEMBER_OF (p, "priority"), err, "must be between 0 and 7");
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "priority"), err,
+                                  "must be between 0 and 7"));
+  if (st.failed)
+    return -1;
   proc->io_priority = (int) priority;
   proc->has_io_priority = true;
   return 0;
@@ -337,36 +357,35 @@ parse_process (const spc_json *v, const struct jpath *p, struct spc_process *pro
                spc_err_t *err)
 {
   const spc_json *member;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_opt_bool (v, "terminal", p, NULL, &proc->terminal, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  if ((member = config_member (v, "consoleSize"))
-      && parse_console_size (member, JPATH_MEMBER_OF (p, "consoleSize"), proc, err) < 0)
-    return -1;
-  if ((member = config_member (v, "user"))
-      && parse_user (member, JPATH_MEMBER_OF (p, "user"), &proc->user, err) < 0)
-    return -1;
-  if (parse_process_args (v, p, proc, err) < 0
-      || config_opt_strv (v, "env", p, &proc->env, &proc->n_env, err) < 0
-      || parse_process_cwd (v, p, proc, err) < 0
-      || CONFIG_OPT_ARRAY (v, "rlimits", p, parse_rlimit, &proc->rlimits, &proc->n_rlimits, err) < 0
-      || check_rlimits_unique (proc, p, err) < 0
-      || config_opt_bool (v, "noNewPrivileges", p, NULL, &proc->no_new_privileges, err) < 0
-      || parse_oom_score_adj (v, p, proc, err) < 0)
-    return -1;
-  if ((member = config_member (v, "capabilities"))
-      && parse_capabilities (member, JPATH_MEMBER_OF (p, "capabilities"), &proc->capabilities, err) < 0)
-    return -1;
-  if (config_opt_string (v, "apparmorProfile", p, &proc->apparmor_profile, err) < 0
-      || config_opt_string (v, "selinuxLabel", p, &proc->selinux_label, err) < 0)
-    return -1;
-  if ((member = config_member (v, "scheduler"))
-      && parse_scheduler (member, JPATH_MEMBER_OF (p, "scheduler"), proc, err) < 0)
-    return -1;
-  if ((member = config_member (v, "ioPriority"))
-      && parse_io_priority (member, JPATH_MEMBER_OF (p, "ioPriority"), proc, err) < 0)
-    return -1;
-  return 0;
+  CONFIG_TRY (&st, config_opt_bool (v, "terminal", p, NULL, &proc->terminal, err));
+  if ((member = config_member (v, "consoleSize")))
+    CONFIG_TRY (&st, parse_console_size (member, JPATH_MEMBER_OF (p, "consoleSize"), proc, err));
+  if ((member = config_member (v, "user")))
+    CONFIG_TRY (&st, parse_user (member, JPATH_MEMBER_OF (p, "user"), &proc->user, err));
+  CONFIG_TRY (&st, parse_process_args (v, p, proc, err));
+  CONFIG_TRY (&st, config_opt_strv (v, "env", p, &proc->env, &proc->n_env, err));
+  CONFIG_TRY (&st, parse_process_cwd (v, p, proc, err));
+  int rlimits = CONFIG_OPT_ARRAY (v, "rlimits", p, parse_rlimit, &proc->rlimits,
+                                  &proc->n_rlimits, err);
+  CONFIG_TRY (&st, rlimits);
+  /* Duplicates are judged among rlimits that all parsed. */
+  if (rlimits == 0)
+    CONFIG_TRY (&st, check_rlimits_unique (proc, p, err));
+  CONFIG_TRY (&st, config_opt_bool (v, "noNewPrivileges", p, NULL, &proc->no_new_privileges, err));
+  CONFIG_TRY (&st, parse_oom_score_adj (v, p, proc, err));
+  if ((member = config_member (v, "capabilities")))
+    CONFIG_TRY (&st, parse_capabilities (member, JPATH_MEMBER_OF (p, "capabilities"),
+                                         &proc->capabilities, err));
+  CONFIG_TRY (&st, config_opt_string (v, "apparmorProfile", p, &proc->apparmor_profile, err));
+  CONFIG_TRY (&st, config_opt_string (v, "selinuxLabel", p, &proc->selinux_label, err));
+  if ((member = config_member (v, "scheduler")))
+    CONFIG_TRY (&st, parse_scheduler (member, JPATH_MEMBER_OF (p, "scheduler"), proc, err));
+  if ((member = config_member (v, "ioPriority")))
+    CONFIG_TRY (&st, parse_io_priority (member, JPATH_MEMBER_OF (p, "ioPriority"), proc, err));
+  return st.failed ? -1 : 0;
 }
 
 /* ---- root --------------------------------------------------------------- */
@@ -376,14 +395,16 @@ parse_root (const spc_json *config, const struct jpath *p, struct spc_root *root
 {
   const spc_json *v = config_member (config, "root");
   const struct jpath *here = JPATH_MEMBER_OF (p, "root");
+  struct config_steps st = CONFIG_STEPS (p, err);
   if (v == NULL)
     return config_fail (here, err, "required");
-  if (config_expect (v, SPC_JSON_OBJECT, here, err) < 0
-      || config_req_string (v, "path", here, &root->path, err) < 0)
+  if (config_expect (v, SPC_JSON_OBJECT, here, err) < 0)
     return -1;
-  if (root->path[0] == '\0')
-    return config_fail (JPATH_MEMBER_OF (here, "path"), err, "must not be empty");
-  return config_opt_bool (v, "readonly", here, NULL, &root->readonly, err);
+  CONFIG_TRY (&st, config_req_string (v, "path", here, &root->path, err));
+  if (root->path && root->path[0] == '\0')
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (here, "path"), err, "must not be empty"));
+  CONFIG_TRY (&st, config_opt_bool (v, "readonly", here, NULL, &root->readonly, err));
+  return st.failed ? -1 : 0;
 }
 
 /* ---- mounts ------------------------------------------------------------- */
@@ -619,22 +640,28 @@ static int
 parse_mount (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
 {
   struct spc_mount *m = elem;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || parse_mount_destination (v, p, m, err) < 0
-      || config_opt_string (v, "type", p, &m->type, err) < 0
-      || config_opt_string (v, "source", p, &m->source, err) < 0
-      || config_opt_strv (v, "options", p, &m->options, &m->n_options, err) < 0
-      || CONFIG_OPT_ARRAY (v, "uidMappings", p, config_parse_id_mapping, &m->uid_mappings,
-                           &m->n_uid_mappings, err) < 0
-      || CONFIG_OPT_ARRAY (v, "gidMappings", p, config_parse_id_mapping, &m->gid_mappings,
-                           &m->n_gid_mappings, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  CONFIG_TRY (&st, parse_mount_destination (v, p, m, err));
+  CONFIG_TRY (&st, config_opt_string (v, "type", p, &m->type, err));
+  CONFIG_TRY (&st, config_opt_string (v, "source", p, &m->source, err));
+  CONFIG_TRY (&st, config_opt_strv (v, "options", p, &m->options, &m->n_options, err));
+  int uid_maps = CONFIG_OPT_ARRAY (v, "uidMappings", p, config_parse_id_mapping,
+                                   &m->uid_mappings, &m->n_uid_mappings, err);
+  CONFIG_TRY (&st, uid_maps);
+  int gid_maps = CONFIG_OPT_ARRAY (v, "gidMappings", p, config_parse_id_mapping,
+                                   &m->gid_mappings, &m->n_gid_mappings, err);
+  CONFIG_TRY (&st, gid_maps);
+  if (uid_maps == 0)
+    CONFIG_TRY (&st, config_check_id_mappings (m->uid_mappings, m->n_uid_mappings,
+                                               JPATH_MEMBER_OF (p, "uidMappings"), err));
+  if (gid_maps == 0)
+    CONFIG_TRY (&st, config_check_id_mappings (m->gid_mappings, m->n_gid_mappings,
+                                               JPATH_MEMBER_OF (p, "gidMappings"), err));
+  if (st.failed)
     return -1;
   if (derive_mount_flags (m, err) < 0)
-    return -1;
-  if (config_check_id_mappings (m->uid_mappings, m->n_uid_mappings,
-                                JPATH_MEMBER_OF (p, "uidMappings"), err) < 0
-      || config_check_id_mappings (m->gid_mappings, m->n_gid_mappings,
-                                   JPATH_MEMBER_OF (p, "gidMappings"), err) < 0)
     return -1;
   if (m->n_uid_mappings || m->n_gid_mappings)
     m->idmap = true;
@@ -684,27 +711,28 @@ static int
 parse_hook (const spc_json *v, const struct jpath *p, void *elem, spc_err_t *err)
 {
   struct spc_hook *hook = elem;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "path", p, &hook->path, err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  if (!config_is_absolute (hook->path))
-    return config_fail (JPATH_MEMBER_OF (p, "path"), err, "must be an absolute path");
-  if (config_opt_strv (v, "args", p, &hook->args, &hook->n_args, err) < 0
-      || config_opt_strv (v, "env", p, &hook->env, &hook->n_env, err) < 0)
-    return -1;
-  return parse_hook_timeout (v, p, hook, err);
+  CONFIG_TRY (&st, config_req_string (v, "path", p, &hook->path, err));
+  if (hook->path && !config_is_absolute (hook->path))
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "path"), err, "must be an absolute path"));
+  CONFIG_TRY (&st, config_opt_strv (v, "args", p, &hook->args, &hook->n_args, err));
+  CONFIG_TRY (&st, config_opt_strv (v, "env", p, &hook->env, &hook->n_env, err));
+  CONFIG_TRY (&st, parse_hook_timeout (v, p, hook, err));
+  return st.failed ? -1 : 0;
 }
 
 static int
 parse_hooks (const spc_json *v, const struct jpath *p, struct spc_hooks *hooks, spc_err_t *err)
 {
+  struct config_steps st = CONFIG_STEPS (p, err);
   if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
   for (int kind = 0; kind < SPC_HOOK_KIND_COUNT; kind++)
-    if (CONFIG_OPT_ARRAY (v, hook_kind_names[kind], p, parse_hook, &hooks->hooks[kind],
-                          &hooks->n_hooks[kind], err) < 0)
-      return -1;
-  return 0;
+    CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, hook_kind_names[kind], p, parse_hook,
+                                       &hooks->hooks[kind], &hooks->n_hooks[kind], err));
+  return st.failed ? -1 : 0;
 }
 
 int
@@ -859,34 +887,38 @@ static int
 parse_config (const spc_json *v, const struct jpath *p, struct spc_config *c, spc_err_t *err)
 {
   const spc_json *member;
-  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
-      || config_req_string (v, "ociVersion", p, &c->oci_version, err) < 0
-      || check_oci_version (c->oci_version, JPATH_MEMBER_OF (p, "ociVersion"), err) < 0)
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
     return -1;
-  if (parse_root (v, p, &c->root, err) < 0)
-    return -1;
+  CONFIG_TRY (&st, config_req_string (v, "ociVersion", p, &c->oci_version, err));
+  if (c->oci_version)
+    CONFIG_TRY (&st, check_oci_version (c->oci_version, JPATH_MEMBER_OF (p, "ociVersion"), err));
+  CONFIG_TRY (&st, parse_root (v, p, &c->root, err));
   if ((member = config_member (v, "process")))
     {
       c->has_process = true;
-      if (parse_process (member, JPATH_MEMBER_OF (p, "process"), &c->process, err) < 0)
-        return -1;
+      CONFIG_TRY (&st, parse_process (member, JPATH_MEMBER_OF (p, "process"), &c->process, err));
     }
-  if (config_opt_string (v, "hostname", p, &c->hostname, err) < 0
-      || config_opt_string (v, "domainname", p, &c->domainname, err) < 0
-      || CONFIG_OPT_ARRAY (v, "mounts", p, parse_mount, &c->mounts, &c->n_mounts, err) < 0)
-    return -1;
-  if ((member = config_member (v, "hooks"))
-      && parse_hooks (member, JPATH_MEMBER_OF (p, "hooks"), &c->hooks, err) < 0)
-    return -1;
-  if (CONFIG_OPT_STRING_MAP (v, "annotations", p, &c->annotations, &c->n_annotations, err) < 0)
-    return -1;
+  int names = config_opt_string (v, "hostname", p, &c->hostname, err);
+  CONFIG_TRY (&st, names);
+  int domain = config_opt_string (v, "domainname", p, &c->domainname, err);
+  CONFIG_TRY (&st, domain);
+  CONFIG_TRY (&st, CONFIG_OPT_ARRAY (v, "mounts", p, parse_mount, &c->mounts, &c->n_mounts, err));
+  if ((member = config_member (v, "hooks")))
+    CONFIG_TRY (&st, parse_hooks (member, JPATH_MEMBER_OF (p, "hooks"), &c->hooks, err));
+  CONFIG_TRY (&st, CONFIG_OPT_STRING_MAP (v, "annotations", p, &c->annotations,
+                                          &c->n_annotations, err));
+  int linux_ = 0;
   if ((member = config_member (v, "linux")))
     {
       c->has_linux = true;
-      if (config_parse_linux (member, JPATH_MEMBER_OF (p, "linux"), &c->linux_, err) < 0)
-        return -1;
+      linux_ = config_parse_linux (member, JPATH_MEMBER_OF (p, "linux"), &c->linux_, err);
+      CONFIG_TRY (&st, linux_);
     }
-  return check_uts_names (c, p, err);
+  /* The names against the namespaces, once both have parsed. */
+  if (names == 0 && domain == 0 && linux_ == 0)
+    CONFIG_TRY (&st, check_uts_names (c, p, err));
+  return st.failed ? -1 : 0;
 }
 
 int
@@ -904,6 +936,24 @@ spc_config_load_buffer (const char *buf, size_t len, const char *name, struct sp
   if (parse_config (doc, &file, c, err) < 0)
     return -1;
   *out = steal_pointer (&c);
+  return 0;
+}
+
+int
+spc_config_check (const spc_json *doc, struct spc_diags *diags, struct spc_config **out,
+                  spc_err_t *err)
+{
+  struct config_collect collect = { .doc = doc, .diags = diags };
+  const struct jpath file = { .kind = JPATH_FILE, .key = "config.json", .collect = &collect };
+  _cleanup_config_ struct spc_config *c = calloc (1, sizeof *c);
+  if (c == NULL)
+    return spc_error_make (err, ENOMEM, "calloc");
+  /* Every failure of the input is in diags; only a system error reaches
+   * *err. */
+  if (parse_config (doc, &file, c, err) < 0 && *err)
+    return -1;
+  if (out)
+    *out = steal_pointer (&c);
   return 0;
 }
 
@@ -961,6 +1011,13 @@ read_regular_file (const char *path, const char *name, char **buf, size_t *len, 
   if (!S_ISREG (st.st_mode))
     return spc_error_make (err, 0, "%s: not a regular file: refused", name);
   return read_whole_fd (fd, name, buf, len, err);
+}
+
+int
+spc_config_read_file (const char *path, const char *name, char **buf, size_t *len,
+                      spc_err_t *err)
+{
+  return read_regular_file (path, name, buf, len, err);
 }
 
 int

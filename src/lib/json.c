@@ -161,16 +161,76 @@ struct tree_builder
   size_t depth;
   char *pending_key;
   const char *failure; /* why a callback stopped the parse */
+  /* Value positions. A value starts at the first byte after the previous
+   * token that is not whitespace, a ',' or ':' between tokens, or a
+   * closing bracket (yajl takes no comments here). Where the previous
+   * token ended is known without asking yajl for most tokens: numbers and
+   * strings without escapes come as pointers into the text, containers
+   * open with one byte and literals have fixed lengths. Only a string
+   * with escapes (yajl hands over a decoded copy) takes
+   * yajl_get_bytes_consumed(), which inside a callback is the end of the
+   * token at hand. */
+  yajl_handle handle;
+  const char *text;
+  size_t len;
+  size_t scanned; /* the end of the previous token */
 };
 
+/* What yajl skips between tokens: JSON's four, and \v and \f too. */
+static bool
+is_json_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static size_t
+next_token (const struct tree_builder *b)
+{
+  size_t i = b->scanned;
+  while (i < b->len
+         && (is_json_space (b->text[i]) || b->text[i] == ',' || b->text[i] == ':'
+             || b->text[i] == '}' || b->text[i] == ']'))
+    i++;
+  return i;
+}
+
+/* Where a token yajl passed as (token, len) starts, and the end of it
+ * recorded. `quoted`: a string, whose quotes yajl has stripped. */
+static size_t
+token_start (struct tree_builder *b, const char *token, size_t len, bool quoted)
+{
+  uintptr_t at = (uintptr_t) token, text = (uintptr_t) b->text;
+  if (at >= text + quoted && at + len + quoted <= text + b->len)
+    {
+      size_t start = at - text - quoted;
+      b->scanned = start + len + 2 * quoted;
+      return start;
+    }
+  size_t start = next_token (b);
+  b->scanned = yajl_get_bytes_consumed (b->handle);
+  return start;
+}
+
+/* The same for a token of known length (literals, opening brackets). */
+static size_t
+fixed_token_start (struct tree_builder *b, size_t len)
+{
+  size_t start = next_token (b);
+  b->scanned = start + len;
+  return start;
+}
+
 static spc_json *
-new_value (struct tree_builder *b, enum spc_json_type type)
+new_value (struct tree_builder *b, enum spc_json_type type, size_t offset)
 {
   spc_json *v = calloc (1, sizeof *v);
   if (v == NULL)
     b->failure = "out of memory";
   else
-    v->type = type;
+    {
+      v->type = type;
+      v->offset = offset > UINT32_MAX ? UINT32_MAX : (uint32_t) offset;
+    }
   return v;
 }
 
@@ -235,13 +295,13 @@ attach_value (struct tree_builder *b, spc_json *v)
 static int
 on_null (void *ctx)
 {
-  return attach_value (ctx, new_value (ctx, SPC_JSON_NULL));
+  return attach_value (ctx, new_value (ctx, SPC_JSON_NULL, fixed_token_start (ctx, 4)));
 }
 
 static int
 on_boolean (void *ctx, int value)
 {
-  spc_json *v = new_value (ctx, SPC_JSON_BOOL);
+  spc_json *v = new_value (ctx, SPC_JSON_BOOL, fixed_token_start (ctx, value ? 4 : 5));
   if (v)
     v->u.boolean = value != 0;
   return attach_value (ctx, v);
@@ -251,7 +311,7 @@ static int
 on_number (void *ctx, const char *text, size_t len)
 {
   struct tree_builder *b = ctx;
-  spc_json *v = new_value (b, SPC_JSON_NUMBER);
+  spc_json *v = new_value (b, SPC_JSON_NUMBER, token_start (b, text, len, false));
   if (v && (v->u.number = strndup (text, len)) == NULL)
     {
       free (v);
@@ -265,7 +325,8 @@ static int
 on_string (void *ctx, const unsigned char *text, size_t len)
 {
   struct tree_builder *b = ctx;
-  spc_json *v = new_value (b, SPC_JSON_STRING);
+  spc_json *v = new_value (b, SPC_JSON_STRING,
+                           token_start (b, (const char *) text, len, true));
   if (v)
     {
       /* memcpy, not strndup: "\u0000" is legal JSON and must survive so
@@ -295,7 +356,7 @@ open_container (struct tree_builder *b, enum spc_json_type type)
       b->failure = "nesting too deep";
       return 0;
     }
-  spc_json *v = new_value (b, type);
+  spc_json *v = new_value (b, type, fixed_token_start (b, 1));
   if (!attach_value (b, v))
     return 0;
   b->stack[b->depth++] = (struct open_container){ .value = v };
@@ -327,6 +388,7 @@ on_map_key (void *ctx, const unsigned char *key, size_t len)
 {
   struct tree_builder *b = ctx;
   free (b->pending_key);
+  token_start (b, (const char *) key, len, true);
   b->pending_key = strndup ((const char *) key, len);
   if (b->pending_key == NULL)
     {
@@ -348,18 +410,49 @@ static const yajl_callbacks tree_callbacks = {
   .yajl_end_array = close_container,
 };
 
-static void
-offset_to_line_column (const char *buf, size_t offset, size_t *line, size_t *column)
+void
+spc_json_line_column (const char *buf, size_t len, size_t offset, size_t *line, size_t *column)
 {
   size_t line_start = 0;
+  if (offset > len)
+    offset = len;
   *line = 1;
-  for (size_t i = 0; i < offset; i++)
-    if (buf[i] == '\n')
-      {
-        (*line)++;
-        line_start = i + 1;
-      }
+  for (const char *nl = buf; (nl = memchr (nl, '\n', offset - (size_t) (nl - buf))) != NULL; nl++)
+    {
+      (*line)++;
+      line_start = (size_t) (nl - buf) + 1;
+    }
   *column = offset - line_start + 1;
+}
+
+size_t
+spc_json_key_offset (const char *buf, size_t len, size_t value_offset)
+{
+  size_t i = value_offset < len ? value_offset : len;
+  while (i > 0 && is_json_space (buf[i - 1]))
+    i--;
+  if (i == 0 || buf[i - 1] != ':')
+    return value_offset;
+  i--;
+  while (i > 0 && is_json_space (buf[i - 1]))
+    i--;
+  if (i == 0 || buf[i - 1] != '"')
+    return value_offset;
+  i--; /* the closing quote */
+  /* Inside the key every quote is escaped, by an odd run of backslashes;
+   * the first one going back that is not is the opening quote. */
+  while (i > 0)
+    {
+      i--;
+      if (buf[i] != '"')
+        continue;
+      size_t backslashes = 0;
+      while (backslashes < i && buf[i - 1 - backslashes] == '\\')
+        backslashes++;
+      if (backslashes % 2 == 0)
+        return i;
+    }
+  return value_offset;
 }
 
 /* yajl ends its messages with a newline (and, verbose, adds context lines);
@@ -380,9 +473,7 @@ report_parse_error (yajl_handle h, const struct tree_builder *b, const char *buf
                     size_t offset, spc_err_t *err)
 {
   size_t line, column;
-  if (offset > len)
-    offset = len;
-  offset_to_line_column (buf, offset, &line, &column);
+  spc_json_line_column (buf, len, offset, &line, &column);
   if (b->failure)
     return spc_error_make (err, 0, "line %zu, column %zu: %s", line, column, b->failure);
   _cleanup_free_ char *reason = yajl_reason (h, buf, len);
@@ -400,10 +491,11 @@ yajl_freep (yajl_handle *h)
 int
 spc_json_parse (const char *buf, size_t len, spc_json **out, spc_err_t *err)
 {
-  struct tree_builder b = { 0 };
+  struct tree_builder b = { .text = buf, .len = len };
   __attribute__ ((cleanup (yajl_freep))) yajl_handle h = yajl_alloc (&tree_callbacks, NULL, &b);
   if (h == NULL)
     return spc_error_make (err, ENOMEM, "json parser");
+  b.handle = h;
 
   yajl_status st = yajl_parse (h, (const unsigned char *) buf, len);
   /* yajl stops just past the offending token; point at its last byte. */

@@ -312,11 +312,25 @@ check_executable (const char *path)
   return 0;
 }
 
+static int
+check_host_executable (const char *path, void *data)
+{
+  (void) data;
+  return check_executable (path);
+}
+
 char *
 spc_find_executable (const char *name, char *const env[])
 {
+  return spc_find_executable_with (name, env, check_host_executable, NULL);
+}
+
+char *
+spc_find_executable_with (const char *name, char *const env[],
+                          int (*check) (const char *path, void *data), void *data)
+{
   if (strchr (name, '/'))
-    return check_executable (name) == 0 ? strdup (name) : NULL;
+    return check (name, data) == 0 ? strdup (name) : NULL;
 
   const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   for (char *const *e = env; e && *e; e++)
@@ -334,7 +348,7 @@ spc_find_executable (const char *name, char *const env[])
       _cleanup_free_ char *candidate = NULL;
       if (asprintf (&candidate, "%.*s%s%s", (int) dirlen, p, dirlen ? "/" : "", name) < 0)
         return NULL;
-      if (check_executable (candidate) == 0)
+      if (check (candidate, data) == 0)
         return steal_pointer (&candidate);
       if (errno == EACCES)
         last_errno = EACCES;
