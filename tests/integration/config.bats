@@ -13,19 +13,13 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-  mkdir "$BATS_FILE_TMPDIR/no-rootfs"
-  cp -a "$SPACER_TEST_ROOTFS" "$BATS_FILE_TMPDIR/rootfs"
+  share_rootfs
 }
 
 setup() {
-  # setup_bundle's `cp -a` of the rootfs costs ~0.3 s a test here (one slow
-  # symlinkat per busybox applet), most of this file's run time. Each
-  # bundle here hardlinks this file's own copy instead: directories are
-  # the test's own, files are shared, and the spec config keeps
-  # root.readonly, so no container can write through them.
-  SPACER_TEST_ROOTFS=$BATS_FILE_TMPDIR/no-rootfs setup_bundle
-  rmdir "$BUNDLE/rootfs"
-  cp -al "$BATS_FILE_TMPDIR/rootfs" "$BUNDLE/rootfs"
+  # The spec config keeps root.readonly: no container writes through the
+  # links to the shared files.
+  setup_linked_bundle
   [ "$(jq .root.readonly "$BUNDLE/config.json")" = true ]
   CONFIG=$BUNDLE/config.json
   cp "$CONFIG" "$BATS_TEST_TMPDIR/config.orig"

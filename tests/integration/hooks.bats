@@ -27,18 +27,13 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-  mkdir "$BATS_FILE_TMPDIR/no-rootfs"
-  cp -a "$SPACER_TEST_ROOTFS" "$BATS_FILE_TMPDIR/rootfs"
+  share_rootfs
 }
 
 setup() {
-  # As in config.bats: each bundle hardlinks this file's copy of the rootfs
-  # (setup_bundle's `cp -a` would cost ~0.3 s a test). Directories are the
-  # test's own, so hooks can add files; a read-only root keeps containers
-  # from writing through the links.
-  SPACER_TEST_ROOTFS=$BATS_FILE_TMPDIR/no-rootfs setup_bundle
-  rmdir "$BUNDLE/rootfs"
-  cp -al "$BATS_FILE_TMPDIR/rootfs" "$BUNDLE/rootfs"
+  # Hooks add files to the linked rootfs's directories (the test's own); a
+  # read-only root keeps containers from writing through the links.
+  setup_linked_bundle
   BG_PIDS=()
   RUNNERS=()
   SHARED=$BATS_TEST_TMPDIR/shared

@@ -17,15 +17,12 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-  mkdir "$BATS_FILE_TMPDIR/no-rootfs"
-  cp -a "$SPACER_TEST_ROOTFS" "$BATS_FILE_TMPDIR/rootfs"
+  share_rootfs
 }
 
 setup() {
-  # setup_bundle's `cp -a` of the rootfs is most of a test's time. Each
-  # bundle here hardlinks this file's own copy instead: directories are the
-  # test's own, files are shared, and root.readonly stays true, so no
-  # container can write through them.
+  # The bundle's rootfs links share_rootfs's copy (see setup_linked_bundle)
+  # and root.readonly stays true, so no container can write through it.
   SPACER_TEST_ROOTFS=$BATS_FILE_TMPDIR/no-rootfs setup_bundle
   HOST_MOUNTS=()
   RL_USER=

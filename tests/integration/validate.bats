@@ -13,16 +13,12 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-  mkdir "$BATS_FILE_TMPDIR/no-rootfs"
-  cp -a "$SPACER_TEST_ROOTFS" "$BATS_FILE_TMPDIR/rootfs"
+  share_rootfs
 }
 
 setup() {
-  # As in config.bats: the bundle's rootfs hardlinks this file's copy.
-  # Tests add files to it but never change one it shares.
-  SPACER_TEST_ROOTFS=$BATS_FILE_TMPDIR/no-rootfs setup_bundle
-  rmdir "$BUNDLE/rootfs"
-  cp -al "$BATS_FILE_TMPDIR/rootfs" "$BUNDLE/rootfs"
+  # Tests add files to the linked rootfs but never change one it shares.
+  setup_linked_bundle
   CONFIG=$BUNDLE/config.json
   cp "$CONFIG" "$BATS_TEST_TMPDIR/config.orig"
 }
