@@ -174,6 +174,9 @@ def hostile(args):
                 def __init__(self):
                     self.left = size
 
+                def readable(self):
+                    return True
+
                 def readinto(self, b):
                     n = min(len(b), self.left)
                     b[:n] = bytes(n)
