@@ -704,6 +704,7 @@ struct reader
 {
   spc_extractor *x;
   int fd;
+  bool hash; /* a digest was asked for: the hash costs more than tar's parsing */
   struct spc_sha256 sha;
   uint64_t n;
   int error; /* errno of a failed read */
@@ -730,7 +731,8 @@ read_cb (struct archive *a, void *data, const void **out)
           r->error = errno;
           return -1;
         }
-      spc_sha256_update (&r->sha, r->buf, (size_t) n);
+      if (r->hash)
+        spc_sha256_update (&r->sha, r->buf, (size_t) n);
       r->n += (uint64_t) n;
       if (r->x->opts.progress)
         r->x->opts.progress (r->x->opts.progress_data, r->x->raw_base + r->n);
@@ -762,6 +764,7 @@ spc_extractor_apply (spc_extractor *x, int fd, const char *name,
     return spc_error_errno (err, "malloc");
   r->x = x;
   r->fd = fd;
+  r->hash = digest != NULL;
   spc_sha256_init (&r->sha);
   tdestroy (x->layer, free);
   x->layer = NULL;

@@ -288,3 +288,17 @@ EOF
   assert_ok
   [ -z "$output" ]
 }
+
+@test "bundle: on a terminal, a progress line with layers, bytes and rate (none with --quiet)" {
+  command -v script >/dev/null || skip "script(1) (util-linux) not installed"
+  layout L t "$W/base.tar" >/dev/null
+  run script -qec "'$SPACER' bundle '$W/L:t' '$W/b1'" /dev/null
+  assert_ok
+  [[ "$output" =~ layers\ 1/1\ +[0-9.]+/[0-9.]+\ MiB\ +[0-9.]+\ MiB/s ]] || {
+    echo "no progress line in: $output" >&2
+    return 1
+  }
+  run script -qec "'$SPACER' bundle --quiet '$W/L:t' '$W/b2'" /dev/null
+  assert_ok
+  [ -z "$output" ]
+}
