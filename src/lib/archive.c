@@ -277,7 +277,7 @@ open_parent (spc_extractor *x, const char *parent, spc_err_t *err)
   drop_parent_cache (x);
   _cleanup_error_ spc_error_t *lookup_err = NULL;
   int fd = spc_root_open_dir_strict (x->rootfd, parent, &lookup_err);
-  if (fd < 0 && errno == ENOENT)
+  if (fd < 0 && spc_error_is (&lookup_err, ENOENT))
     {
       int made = spc_root_open (x->rootfd, parent, SPC_PATH_CREATE_DIR, err);
       if (made < 0)
@@ -286,7 +286,7 @@ open_parent (spc_extractor *x, const char *parent, spc_err_t *err)
       fd = spc_root_open_dir_strict (x->rootfd, parent, err);
     }
   else if (fd < 0)
-    return spc_error_make (err, errno, "`%s`: %s", parent, lookup_err->msg);
+    return spc_error_classed (err, lookup_err->errno_, "%s", lookup_err->msg);
   if (fd < 0)
     return -1;
   x->cached_parent = strdup (parent);
@@ -609,8 +609,8 @@ extract_hardlink (spc_extractor *x, const char *target, int parentfd, const char
   _cleanup_error_ spc_error_t *lookup_err = NULL;
   _cleanup_close_ int tfd = spc_root_open_dir_strict (x->rootfd, tparent, &lookup_err);
   if (tfd < 0)
-    return spc_error_make (err, errno, "hard link `%s` to `%s`: %s", path, target,
-                           lookup_err->msg);
+    return spc_error_classed (err, lookup_err->errno_, "hard link `%s` to `%s`: %s", path, target,
+                              lookup_err->msg);
   if (linkat (tfd, tname, parentfd, name, 0) < 0)
     return spc_error_errno (err, "hard link `%s` to `%s`", path, target);
   return 0;
