@@ -152,6 +152,7 @@ struct spc_extractor
   struct spc_archive_opts opts;
   struct spc_archive_stats stats;
   bool root; /* ownership, devices and setuid bits as in the archive */
+  bool root_entry; /* the archive said what the tree's root is ("./") */
   void *dirs; /* tsearch tree of struct deferred_dir */
   size_t n_dirs;
   void *layer; /* the current layer's paths (for opaque directories) */
@@ -552,7 +553,10 @@ extract_dir (spc_extractor *x, struct archive_entry *e, int parentfd, const char
 {
   _cleanup_close_ int fd = -1;
   if (*path == '\0')
-    fd = openat (x->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    {
+      fd = openat (x->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      x->root_entry = true;
+    }
   else
     {
       /* 0700 until finish: we must be able to write into it. */
@@ -837,6 +841,10 @@ spc_extractor_finish (spc_extractor *x, spc_err_t *err)
   /* Children before their parents: a parent made read-only (or
    * unsearchable) last cannot stop the children's updates. */
   qsort (dirs, collect_n, sizeof *dirs, cmp_deferred_desc);
+  /* The tree stayed private (0700) while it was written: nobody could
+   * open a file in it half-made, or before its mode was right. */
+  if (!x->root_entry && fchmod (x->rootfd, 0755) < 0)
+    return spc_error_errno (err, "chmod the tree's root");
   for (size_t i = 0; i < collect_n; i++)
     {
       /* Exactly the directory that was made at that path: a later entry
@@ -875,13 +883,6 @@ spc_archive_tmpdir (const char *dest, char **tmp, spc_err_t *err)
       int e = errno;
       free (t);
       return spc_error_make (err, e, "make a directory beside `%s`", dest);
-    }
-  if (chmod (t, 0755) < 0)
-    {
-      int e = errno;
-      rmdir (t);
-      free (t);
-      return spc_error_make (err, e, "chmod `%s`", dest);
     }
   *tmp = t;
   return 0;
