@@ -173,7 +173,8 @@ open_blob (int layoutfd, const struct desc *d, spc_err_t *err)
   if ((uint64_t) st.st_size != d->size)
     {
       close (fd);
-      return spc_error_make (err, EINVAL, "blob %s: %" PRIu64 " bytes, the descriptor says %" PRIu64,
+      return spc_error_make (err, EINVAL,
+                             "blob %s: %" PRIu64 " bytes, the descriptor says %" PRIu64,
                              d->digest, (uint64_t) st.st_size, d->size);
     }
   return fd;
@@ -198,7 +199,8 @@ read_json_blob (int layoutfd, const struct desc *d, spc_json **out, spc_err_t *e
   spc_sha256_final (&s, digest);
   spc_sha256_hex (digest, hex);
   if (len != d->size || strcmp (hex, d->hex) != 0)
-    return spc_error_make (err, EBADMSG, "blob %s: its content hashes to sha256:%s", d->digest, hex);
+    return spc_error_make (err, EBADMSG, "blob %s: its content hashes to sha256:%s", d->digest,
+                           hex);
   if (spc_json_parse (buf, len, out, err) < 0)
     return spc_error_prefix (err, "blob %s", d->digest);
   return 0;
@@ -225,7 +227,8 @@ static bool
 is_index (const struct desc *d)
 {
   return d->media_type
-         && (strcmp (d->media_type, MT_OCI_INDEX) == 0 || strcmp (d->media_type, MT_DOCKER_LIST) == 0);
+         && (strcmp (d->media_type, MT_OCI_INDEX) == 0
+             || strcmp (d->media_type, MT_DOCKER_LIST) == 0);
 }
 
 /* From an image index, the manifest for linux on this machine. */
