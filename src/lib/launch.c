@@ -264,7 +264,7 @@ spc_launch_prepare (const struct spc_launch_opts *o, struct spc_launch *l, spc_e
   if (stat (l->rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
     {
       spc_launch_release (l);
-      return spc_error_make (err, ENOTDIR, "rootfs `%s`: not a directory", o->rootfs);
+      return spc_error_make (err, 0, "rootfs `%s`: not a directory", o->rootfs);
     }
   /* The bundle, as the state records it: where a runc bundle's rootfs
    * would be. Nothing is read from it or written to it. */
