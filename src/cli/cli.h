@@ -5,6 +5,7 @@
 #define SPACER_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "spacer/container.h"
@@ -33,6 +34,7 @@ int spc_cmd_launch (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 int spc_cmd_exec (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_list (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_bundle (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_unpack (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_pause (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_resume (struct spc_global *g, int argc, char **argv, spc_err_t *err);
@@ -95,6 +97,11 @@ struct spc_create_options;
 /* The flags create and run share (run alone takes --detach). */
 int spc_cli_parse_create_flags (int argc, char **argv, const char *cmd,
                                 struct spc_create_options *o, bool allow_detach, spc_err_t *err);
+/* SIGINT, SIGTERM and SIGHUP stop an extraction (spc_archive_cancel);
+ * after its cleanup, reraise kills spacer with that signal. */
+void spc_cli_cancel_on_signals (void);
+void spc_cli_reraise_cancel (void);
+int spc_cli_parse_max_size (const char *text, uint64_t *out, spc_err_t *err);
 /* "KILL", "SIGKILL", "kill", "9", "RTMIN+3" -> signal number. */
 int spc_parse_signal (const char *text, spc_err_t *err);
 

@@ -122,6 +122,20 @@ static const struct spc_cli_flag spec_flags[] = {
   { 0 },
 };
 
+static const struct spc_cli_flag unpack_flags[] = {
+  { 0, "max-size", "SIZE",
+    "stop and remove everything once more than SIZE bytes are unpacked (K, M, G; default 16G)" },
+  { 0 },
+};
+
+static const struct spc_cli_flag bundle_flags[] = {
+  { 0, "tag", "REPO:TAG", "the image to take when SOURCE holds several (a docker save archive)" },
+  { 0, "max-size", "SIZE",
+    "stop and remove everything once more than SIZE bytes are unpacked (K, M, G; default 16G)" },
+  { 'q', "quiet", NULL, "no progress line (there is none when stderr is not a terminal)" },
+  { 0 },
+};
+
 static const struct spc_cli_flag exec_flags[] = {
   { 'p', "process", "FILE", "the process: a runtime-spec process object (instead of COMMAND)" },
   { 'd', "detach", NULL, "return once the program runs instead of waiting for it to exit" },
@@ -184,8 +198,18 @@ const struct spc_cli_command spc_cli_commands[] = {
     "one JSON object a line, until the container stops.",
     events_flags },
   { "spec", spc_cmd_spec, false, "write a default config.json", "", NULL, spec_flags },
+  { "bundle", spc_cmd_bundle, false, "make a bundle (rootfs and config.json) from an image",
+    "SOURCE DIR",
+    "SOURCE is an OCI image layout (a directory or a tarball of one; LAYOUT:TAG or\n"
+    "LAYOUT@sha256:DIGEST picks a manifest), a `docker save` archive or a plain rootfs\n"
+    "tarball, told apart by content. Every blob's digest and size is checked. DIR\n"
+    "must be missing or empty; it gets rootfs/ and config.json, or nothing on failure.",
+    bundle_flags },
   { "unpack", spc_cmd_unpack, false, "extract a rootfs tarball into a directory", "ARCHIVE DIR",
-    "ARCHIVE is any tarball libarchive reads; DIR is made if missing.", no_flags },
+    "ARCHIVE is any tarball libarchive reads (\"-\": stdin). DIR must be missing or an\n"
+    "empty directory: the tree is made beside it and renamed into place, so a failure\n"
+    "or a signal leaves nothing. Entries never land outside DIR.",
+    unpack_flags },
   { "features", spc_cmd_features, false, "print the runtime-spec features spacer implements", "",
     "One JSON object, the runtime-spec's Features structure (features.md): the\n"
     "config.json names spacer recognizes, and which seccomp flags and LSMs this\n"

@@ -1,22 +1,87 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
+#include <string.h>
 
 #include "cli.h"
 #include "spacer/archive.h"
-#include "spacer/utils.h"
+
+static void
+on_cancel (int sig)
+{
+  spc_archive_cancel = sig;
+}
+
+void
+spc_cli_cancel_on_signals (void)
+{
+  /* No SA_RESTART: a read blocked on a slow pipe returns EINTR at once. */
+  struct sigaction sa = { .sa_handler = on_cancel };
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+}
+
+void
+spc_cli_reraise_cancel (void)
+{
+  int sig = spc_archive_cancel;
+  if (sig == 0)
+    return;
+  /* The partial tree is gone: die of the signal, as the caller expects. */
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+int
+spc_cli_parse_max_size (const char *text, uint64_t *out, spc_err_t *err)
+{
+  if (spc_parse_size (text, out) < 0)
+    return spc_error_make (err, 0, "--max-size `%s`: a size in bytes (K, M, G, T suffixes)",
+                           text);
+  return 0;
+}
 
 int
 spc_cmd_unpack (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {
-  if (spc_cli_getopt (argc, argv, "", (struct option[]){ { 0 } }, "unpack", err) != -1
-      || argc - optind != 2)
+  enum
+  {
+    OPT_MAX_SIZE = 256
+  };
+  static const struct option opts[] = {
+    { "max-size", required_argument, NULL, OPT_MAX_SIZE },
+    { 0 },
+  };
+  struct spc_archive_opts o = { 0 };
+  int c;
+  while ((c = spc_cli_getopt (argc, argv, "", opts, "unpack", err)) != -1)
+    switch (c)
+      {
+      case OPT_MAX_SIZE:
+        if (spc_cli_parse_max_size (optarg, &o.max_size, err) < 0)
+          return spc_error_prefix (err, "unpack");
+        break;
+      default:
+        return spc_cli_usage_error (err, "unpack");
+      }
+  if (argc - optind != 2)
     return spc_cli_usage_error (err, "unpack");
   const char *archive = argv[optind], *dest = argv[optind + 1];
-  if (spc_mkdir_p (dest, 0755, err) < 0 || spc_archive_extract (archive, dest, err) < 0)
-    return spc_error_prefix (err, "unpack");
+  struct spc_archive_stats st = { 0 };
+  spc_cli_cancel_on_signals ();
+  if (spc_archive_extract (archive, dest, &o, &st, err) < 0)
+    {
+      spc_cli_reraise_cancel ();
+      return spc_error_prefix (err, "unpack");
+    }
+  if (st.devices_skipped)
+    fprintf (stderr, "unpack: %llu device nodes left out: only root makes them\n",
+             (unsigned long long) st.devices_skipped);
   (void) g;
   return EXIT_SUCCESS;
 }

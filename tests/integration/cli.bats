@@ -33,7 +33,7 @@ teardown() {
 # ---- help ----
 
 # Every command runc users know, and help.
-COMMANDS=(create start run state kill delete list ps pause resume update events spec unpack features
+COMMANDS=(create start run state kill delete list ps pause resume update events spec bundle unpack features
   help)
 
 # help_of CMD: `spacer help CMD`, checked to succeed quietly.

@@ -1,0 +1,290 @@
+#!/usr/bin/env bats
+# `spacer bundle SOURCE DIR`: images to bundles. Sources are made here from
+# the suite's busybox rootfs by tests/tools/mkimage.py (no registry): OCI
+# layouts (a directory or a tarball; by tag, by digest, the only one, behind
+# an image index), docker save archives, plain rootfs tarballs, in every
+# compression. Layers apply in order with whiteouts; every digest is
+# checked; the image config becomes config.json's process; a failure leaves
+# neither DIR nor a temporary directory beside it.
+
+load helpers
+
+MKIMAGE="$BATS_TEST_DIRNAME/../tools/mkimage.py"
+
+setup() {
+  ROOT=$BATS_TEST_TMPDIR/state
+  W=$BATS_TEST_TMPDIR/work
+  mkdir -p "$W"
+  export SPACER_TEST_MARK=$BATS_TEST_TMPDIR
+  # The base layer: the busybox rootfs, owned by root, as images have it.
+  tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -cf "$W/base.tar" .
+}
+
+teardown() {
+  teardown_containers
+}
+
+# ---- helpers of this file ----
+
+# layer NAME: a layer tarball made from the tree built in $W/NAME.
+layer() {
+  tar --numeric-owner --owner=0 --group=0 --mtime=@1700000000 --sort=name \
+    -C "$W/$1" -cf "$W/$1.tar" .
+}
+
+PROCESS='{"Entrypoint":["echo"],"Cmd":["hello","from","the","image"],
+  "Env":["PATH=/bin:/sbin","GREETING=hi"],"WorkingDir":"/tmp","User":"nobody",
+  "StopSignal":"SIGQUIT"}'
+
+# layout DIR TAG [mkimage options...] LAYER...: an image added to a layout.
+layout() {
+  local dir=$1 tag=$2
+  shift 2
+  python3 "$MKIMAGE" layout "$W/$dir" "$tag" "$PROCESS" "$@"
+}
+
+# What a tree is, for comparing two: paths, types, modes, owners, sizes,
+# mtimes, symlink targets, then every regular file's content.
+tree_listing() {
+  (cd "$1" && find . -printf '%p %y %m %U %G %s %T@ %l\n' | LC_ALL=C sort &&
+    find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+# Nothing but NAMES in $W: no bundle, no temporary directory beside it.
+assert_only_in_work() {
+  local left
+  left=$(cd "$W" && ls -A | LC_ALL=C sort | tr '\n' ' ')
+  if [ "$left" != "$* " ]; then
+    echo "expected in $W: $*; found: $left" >&2
+    return 1
+  fi
+}
+
+@test "bundle: layout:TAG gives the rootfs and the image's process in config.json" {
+  layout L t1 "$W/base.tar" >/dev/null
+  capture "$SPACER" bundle "$W/L:t1" "$W/b"
+  assert_ok
+  [ -x "$W/b/rootfs/bin/busybox" ]
+  run jq -c '.process | [.args, .env, .cwd, .user, .terminal]' "$W/b/config.json"
+  [ "$output" = '[["echo","hello","from","the","image"],["TERM=xterm","PATH=/bin:/sbin","GREETING=hi"],"/tmp",{"uid":65534,"gid":65534},false]' ]
+  run jq -r '.annotations["org.opencontainers.image.stopSignal"]' "$W/b/config.json"
+  [ "$output" = SIGQUIT ]
+  # Nothing else of the default spec changed: the root is rootfs.
+  [ "$(jq -r .root.path "$W/b/config.json")" = rootfs ]
+}
+
+@test "bundle: the bundle runs and prints what Entrypoint + Cmd say" {
+  layout L t1 "$W/base.tar" >/dev/null
+  "$SPACER" bundle -q "$W/L:t1" "$W/b"
+  BUNDLE=$W/b
+  update_config '.process.env += ["SPACER_TEST_MARK=" + $mark]' --arg mark "$SPACER_TEST_MARK"
+  capture spacer run --bundle "$W/b" img1
+  assert_ok
+  [ "$stdout" = "hello from the image" ]
+}
+
+@test "bundle: layout@sha256:DIGEST, the only manifest without a tag, several without one listed" {
+  local d1 d2
+  d1=$(layout L one "$W/base.tar")
+  mkdir -p "$W/extra" && echo two >"$W/extra/which" && layer extra
+  d2=$(layout L two "$W/base.tar" "$W/extra.tar")
+  "$SPACER" bundle "$W/L@$d2" "$W/b2"
+  [ "$(cat "$W/b2/rootfs/which")" = two ]
+  "$SPACER" bundle "$W/L@$d1" "$W/b1"
+  [ ! -e "$W/b1/rootfs/which" ]
+
+  capture "$SPACER" bundle "$W/L" "$W/b3"
+  assert_error "2 images, name one.*: one, two"
+  capture "$SPACER" bundle "$W/L:three" "$W/b3"
+  assert_error "no image .three."
+  assert_only_in_work L b1 b2 base.tar extra extra.tar
+
+  layout S only "$W/base.tar" >/dev/null
+  "$SPACER" bundle "$W/S" "$W/b4"
+  [ -x "$W/b4/rootfs/bin/busybox" ]
+}
+
+@test "bundle: an image index leads to this machine's manifest" {
+  # The index also lists a foreign platform whose manifest is missing.
+  layout L multi --index "$W/base.tar" >/dev/null
+  "$SPACER" bundle "$W/L:multi" "$W/b"
+  [ -x "$W/b/rootfs/bin/busybox" ]
+}
+
+@test "bundle: layers in order with whiteouts and opaque directories" {
+  mkdir -p "$W/l1/data/keep" "$W/l1/opaque/sub" "$W/l1/gone"
+  echo lower >"$W/l1/data/file"
+  echo lower >"$W/l1/data/keep/k"
+  echo lower >"$W/l1/opaque/old"
+  echo lower >"$W/l1/opaque/sub/deep"
+  echo lower >"$W/l1/gone/x"
+  layer l1
+  mkdir -p "$W/l2/data" "$W/l2/opaque" "$W/l2/etc"
+  echo upper >"$W/l2/data/file"      # replaced
+  : >"$W/l2/.wh.gone"                # a whole directory deleted
+  : >"$W/l2/etc/.wh.hosts"           # a file of the base layer deleted
+  : >"$W/l2/opaque/.wh..wh..opq"     # only this layer's entries remain
+  echo upper >"$W/l2/opaque/new"
+  layer l2
+  layout L t "$W/base.tar" "$W/l1.tar" "$W/l2.tar" >/dev/null
+  "$SPACER" bundle "$W/L:t" "$W/b"
+  local r=$W/b/rootfs
+  [ "$(cat "$r/data/file")" = upper ]
+  [ "$(cat "$r/data/keep/k")" = lower ]
+  [ ! -e "$r/gone" ]
+  [ ! -e "$r/etc/hosts" ]
+  [ -e "$r/etc/passwd" ]
+  [ "$(ls -A "$r/opaque")" = new ]
+  # Whiteout markers are instructions, never files.
+  [ -z "$(find "$r" -name '.wh.*')" ]
+}
+
+@test "bundle: every compression libarchive reads (gzip, xz, zstd, none)" {
+  local how
+  for how in gzip xz zstd none; do
+    if [ "$how" = zstd ] && ! command -v zstd >/dev/null; then
+      echo "# zstd not installed: zstd layers not tried" >&3
+      continue
+    fi
+    layout "L-$how" t --compress "$how" "$W/base.tar" >/dev/null
+    "$SPACER" bundle "$W/L-$how:t" "$W/b-$how"
+    [ -x "$W/b-$how/rootfs/bin/busybox" ]
+  done
+}
+
+@test "bundle: user names and numbers resolved in the image's passwd and group" {
+  local user want
+  # User in the image config, then the uid and gid it must give.
+  while read -r user want; do
+    rm -rf "$W/L" "$W/b"
+    python3 "$MKIMAGE" layout "$W/L" t "{\"User\":\"$user\"}" "$W/base.tar" >/dev/null
+    "$SPACER" bundle "$W/L:t" "$W/b"
+    run jq -r '.process.user | "\(.uid):\(.gid)"' "$W/b/config.json"
+    [ "$output" = "$want" ] || { echo "User $user: $output, want $want" >&2; return 1; }
+  done <<'EOF'
+nobody 65534:65534
+root 0:0
+0 0:0
+65534 65534:65534
+1000 1000:0
+1000:1001 1000:1001
+nobody:tty 65534:5
+root:nogroup 0:65534
+1000:tty 1000:5
+EOF
+  rm -rf "$W/L" "$W/b"
+  python3 "$MKIMAGE" layout "$W/L" t '{"User":"nosuchuser"}' "$W/base.tar" >/dev/null
+  capture "$SPACER" bundle "$W/L:t" "$W/b"
+  assert_error "user .nosuchuser.: not in the image's /etc/passwd"
+  assert_only_in_work L base.tar
+}
+
+@test "bundle: /etc/passwd is read inside the rootfs, never through a symlink out of it" {
+  mkdir -p "$W/host" "$W/evil/etc"
+  echo "ghost:x:4242:4242::/:/bin/sh" >"$W/host/passwd"
+  ln -s "$W/host/passwd" "$W/evil/etc/passwd"
+  layer evil
+  python3 "$MKIMAGE" layout "$W/L" t '{"User":"ghost"}' "$W/base.tar" "$W/evil.tar" >/dev/null
+  capture "$SPACER" bundle "$W/L:t" "$W/b"
+  assert_error "user .ghost.: not in the image's /etc/passwd"
+}
+
+@test "bundle: a tarball of a layout, a docker save archive with two tags, a rootfs tarball" {
+  layout L t "$W/base.tar" >/dev/null
+  tar -C "$W/L" -czf "$W/layout.tgz" .
+  "$SPACER" bundle "$W/layout.tgz" "$W/b1"
+  [ "$(jq -r '.process.args | join(" ")' "$W/b1/config.json")" = "echo hello from the image" ]
+
+  mkdir -p "$W/v2" && echo two >"$W/v2/version" && layer v2
+  python3 "$MKIMAGE" docker "$W/D" app:1 '{"Cmd":["echo","one"]}' "$W/base.tar"
+  python3 "$MKIMAGE" docker "$W/D" app:2 '{"Cmd":["echo","two"]}' "$W/base.tar" "$W/v2.tar"
+  tar -C "$W/D" -cf "$W/docker.tar" .
+  capture "$SPACER" bundle "$W/docker.tar" "$W/b2"
+  assert_error "2 images, name one .--tag.: app:1, app:2"
+  "$SPACER" bundle --tag app:2 "$W/docker.tar" "$W/b2"
+  [ "$(cat "$W/b2/rootfs/version")" = two ]
+  [ "$(jq -c .process.args "$W/b2/config.json")" = '["echo","two"]' ]
+  "$SPACER" bundle --tag app:1 "$W/docker.tar" "$W/b3"
+  [ ! -e "$W/b3/rootfs/version" ]
+
+  # Told apart by content: a rootfs tarball named like an image.
+  gzip -c "$W/base.tar" >"$W/image.oci.tar"
+  "$SPACER" bundle "$W/image.oci.tar" "$W/b4"
+  [ -x "$W/b4/rootfs/bin/busybox" ]
+  [ "$(jq -c .process.args "$W/b4/config.json")" = '["sh"]' ]
+}
+
+@test "bundle: the same image gives a byte-identical config and the same tree" {
+  mkdir -p "$W/l1/opt" && echo x >"$W/l1/opt/x" && layer l1
+  layout L t "$W/base.tar" "$W/l1.tar" >/dev/null
+  "$SPACER" bundle "$W/L:t" "$W/b1"
+  sleep 1.1 # a tree stamped with "now" would differ
+  "$SPACER" bundle "$W/L:t" "$W/b2"
+  cmp "$W/b1/config.json" "$W/b2/config.json"
+  diff <(tree_listing "$W/b1/rootfs") <(tree_listing "$W/b2/rootfs")
+  # mtimes are the archive's.
+  [ "$(stat -c %Y "$W/b1/rootfs/opt/x")" = 1700000000 ]
+}
+
+@test "bundle: the tree matches umoci's unpack of the same image" {
+  command -v umoci >/dev/null || skip "umoci not installed (apt-get install umoci)"
+  mkdir -p "$W/l1/opaque" "$W/l1/d" && echo a >"$W/l1/opaque/a" && echo b >"$W/l1/d/b"
+  ln -s ../d/b "$W/l1/opaque/link" && ln "$W/l1/d/b" "$W/l1/d/hard" && chmod 0750 "$W/l1/d"
+  layer l1
+  mkdir -p "$W/l2/opaque" "$W/l2/d" && : >"$W/l2/opaque/.wh..wh..opq" && echo c >"$W/l2/opaque/c"
+  : >"$W/l2/d/.wh.hard" && layer l2
+  layout L t "$W/base.tar" "$W/l1.tar" "$W/l2.tar" >/dev/null
+  "$SPACER" bundle "$W/L:t" "$W/b"
+  timeout -k 5 120 umoci raw unpack --image "$W/L:t" "$W/umoci" >/dev/null 2>&1
+  # umoci differs in nothing spacer keeps: compared whole, mtimes included.
+  diff <(tree_listing "$W/umoci") <(tree_listing "$W/b/rootfs")
+}
+
+@test "bundle: a damaged layer (digest mismatch) leaves no bundle and no temporary directory" {
+  mkdir -p "$W/l1" && echo x >"$W/l1/x" && layer l1
+  layout L t --corrupt 1 "$W/base.tar" "$W/l1.tar" >/dev/null
+  capture "$SPACER" bundle "$W/L:t" "$W/b"
+  [ "$status" -ne 0 ]
+  [[ "$stderr" == *"sha256"* ]] || { echo "$stderr" >&2; return 1; }
+  assert_only_in_work L base.tar l1 l1.tar
+}
+
+@test "bundle: a manifest whose bytes do not match its digest is never parsed" {
+  layout L t "$W/base.tar" >/dev/null
+  local m
+  m=$(jq -r '.manifests[0].digest' "$W/L/index.json")
+  m=$W/L/blobs/sha256/${m#sha256:}
+  # Same size, other content: a manifest pointing elsewhere.
+  sed -i 's/"schemaVersion":2/"schemaVersion":3/' "$m"
+  capture "$SPACER" bundle "$W/L:t" "$W/b"
+  assert_error "blob sha256:.*: its content hashes to sha256:"
+  assert_only_in_work L base.tar
+}
+
+@test "bundle: DIR must be missing or empty" {
+  layout L t "$W/base.tar" >/dev/null
+  mkdir -p "$W/full" && echo keep >"$W/full/mine"
+  capture "$SPACER" bundle "$W/L:t" "$W/full"
+  assert_error "exists and is not empty"
+  [ "$(ls -A "$W/full")" = mine ]
+  mkdir "$W/empty"
+  "$SPACER" bundle "$W/L:t" "$W/empty"
+  [ -f "$W/empty/config.json" ]
+  assert_only_in_work L base.tar empty full
+}
+
+@test "bundle: --max-size stops an image that unpacks larger" {
+  layout L t "$W/base.tar" >/dev/null
+  capture "$SPACER" bundle --max-size 100K "$W/L:t" "$W/b"
+  assert_error "over the size limit"
+  assert_only_in_work L base.tar
+  capture "$SPACER" bundle --max-size lots "$W/L:t" "$W/b"
+  assert_error "--max-size .lots."
+}
+
+@test "bundle: no progress line when stderr is not a terminal" {
+  layout L t "$W/base.tar" >/dev/null
+  capture "$SPACER" bundle "$W/L:t" "$W/b"
+  assert_ok
+  [ -z "$output" ]
+}

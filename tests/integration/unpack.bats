@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# `spacer unpack ARCHIVE DIR`: safe, atomic extraction. Entries never land
+# outside DIR (no "..", absolute paths, symlink or hardlink escapes); a
+# failure, a truncated archive, a decompression bomb or a signal leaves
+# neither DIR nor the temporary directory it was built in. Attack targets
+# are files of the test's own directory.
+
+load helpers
+
+MKIMAGE="$BATS_TEST_DIRNAME/../tools/mkimage.py"
+
+setup() {
+  W=$BATS_TEST_TMPDIR/work
+  # Outside the target: what the hostile archives aim at.
+  OUT=$BATS_TEST_TMPDIR/outside
+  mkdir -p "$W" "$OUT"
+  echo secret >"$OUT/secret"
+  USER_DIR=
+}
+
+teardown() {
+  end_background_jobs 2>/dev/null || true
+  [ -z "$USER_DIR" ] || rm -rf "$USER_DIR"
+}
+
+# ---- helpers of this file ----
+
+hostile() {
+  python3 "$MKIMAGE" hostile "$@"
+}
+
+# Nothing but NAMES in $W (no DIR, no temporary directory), and $OUT as
+# the test made it.
+assert_untouched() {
+  local left
+  left=$(cd "$W" && ls -A | LC_ALL=C sort | tr '\n' ' ')
+  if [ "$left" != "$* " ]; then
+    echo "expected in $W: $*; found: $left" >&2
+    return 1
+  fi
+  [ "$(cat "$OUT/secret")" = secret ]
+  [ "$(stat -c %h "$OUT/secret")" = 1 ]
+  [ "$(ls -A "$OUT")" = secret ]
+}
+
+@test "unpack: the tree is the archive's, as tar -x makes it" {
+  tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -czf "$W/r.tgz" .
+  "$SPACER" unpack "$W/r.tgz" "$W/r"
+  mkdir "$W/ref" && tar -C "$W/ref" -xzf "$W/r.tgz"
+  diff <(cd "$W/ref" && find . -printf '%p %y %m %U %G %s %T@ %l\n' | sort) \
+    <(cd "$W/r" && find . -printf '%p %y %m %U %G %s %T@ %l\n' | sort)
+  # From stdin as well.
+  "$SPACER" unpack - "$W/r2" <"$W/r.tgz"
+  [ -x "$W/r2/bin/busybox" ]
+}
+
+@test "unpack: DIR missing or empty is made; a DIR with content is refused untouched" {
+  tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -cf "$W/r.tar" .
+  mkdir "$W/empty"
+  "$SPACER" unpack "$W/r.tar" "$W/empty"
+  [ -x "$W/empty/bin/busybox" ]
+  mkdir "$W/full" && echo mine >"$W/full/keep"
+  capture "$SPACER" unpack "$W/r.tar" "$W/full"
+  assert_error "exists and is not empty"
+  [ "$(ls -A "$W/full")" = keep ]
+  assert_untouched empty full r.tar
+}
+
+@test "unpack: \"..\" and absolute names are refused, nothing is written" {
+  hostile "$W/t.tar" traversal "$OUT/pwned"
+  capture "$SPACER" unpack "$W/t.tar" "$W/r"
+  assert_error '"\.\." in the archive'
+  hostile "$W/a.tar" absolute "$OUT/pwned"
+  capture "$SPACER" unpack "$W/a.tar" "$W/r"
+  assert_error "absolute path in the archive"
+  assert_untouched a.tar t.tar
+}
+
+@test "unpack: a symlink out of the tree is followed inside it, never out" {
+  hostile "$W/s.tar" symlink "$OUT"
+  "$SPACER" unpack "$W/s.tar" "$W/r"
+  # evil -> $OUT, then evil/file: the file lands in the tree's own $OUT.
+  [ "$(readlink "$W/r/evil")" = "$OUT" ]
+  [ -f "$W/r$OUT/file" ]
+  rm -rf "$W/r"
+  assert_untouched s.tar
+}
+
+@test "unpack: a hard link to a file outside the tree is refused" {
+  hostile "$W/h.tar" hardlink "$OUT/secret"
+  capture "$SPACER" unpack "$W/h.tar" "$W/r"
+  assert_error "absolute path in the archive"
+  # Through a symlink the archive planted: resolved inside the tree.
+  python3 - "$W/h2.tar" "$OUT" <<'EOF'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    s = tarfile.TarInfo("dir"); s.type = tarfile.SYMTYPE; s.linkname = sys.argv[2]; t.addfile(s)
+    h = tarfile.TarInfo("evil"); h.type = tarfile.LNKTYPE; h.linkname = "dir/secret"; t.addfile(h)
+EOF
+  capture "$SPACER" unpack "$W/h2.tar" "$W/r"
+  assert_error "hard link .evil."
+  assert_untouched h.tar h2.tar
+}
+
+@test "unpack: a truncated archive leaves nothing" {
+  tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -czf "$W/r.tgz" .
+  head -c "$(($(stat -c %s "$W/r.tgz") / 2))" "$W/r.tgz" >"$W/cut.tgz"
+  capture "$SPACER" unpack "$W/cut.tgz" "$W/r"
+  [ "$status" -ne 0 ]
+  assert_untouched cut.tgz r.tgz
+}
+
+@test "unpack: --max-size stops a decompression bomb and removes what it wrote" {
+  # 256 MiB of zeros, a few hundred KiB compressed.
+  hostile "$W/bomb.tar.gz" bomb $((256 << 20))
+  [ "$(stat -c %s "$W/bomb.tar.gz")" -lt $((1 << 20)) ]
+  capture "$SPACER" unpack --max-size 16M "$W/bomb.tar.gz" "$W/r"
+  assert_error "over the size limit"
+  assert_untouched bomb.tar.gz
+  capture "$SPACER" unpack --max-size 0 "$W/bomb.tar.gz" "$W/r"
+  assert_error "--max-size .0."
+}
+
+@test "unpack: setuid bits and device nodes are kept only for root" {
+  hostile "$W/s.tar" setuid
+  hostile "$W/d.tar" device
+  "$SPACER" unpack "$W/s.tar" "$W/rs"
+  [ "$(stat -c %a "$W/rs/suid")" = 4755 ]
+  "$SPACER" unpack "$W/d.tar" "$W/rd"
+  [ "$(stat -c %t:%T "$W/rd/null")" = 1:3 ]
+
+  # As a plain user: the bits go, the device is left out with one line.
+  USER_DIR=$(mktemp -d /tmp/spacer-unpack.XXXXXX)
+  chmod 0777 "$USER_DIR"
+  cp "$W/s.tar" "$W/d.tar" "$USER_DIR/"
+  setpriv --reuid 65534 --regid 65534 --clear-groups "$SPACER" unpack "$USER_DIR/s.tar" "$USER_DIR/rs"
+  [ "$(stat -c %a "$USER_DIR/rs/suid")" = 755 ]
+  [ "$(stat -c %a "$USER_DIR/rs/sgid")" = 755 ]
+  [ "$(stat -c %u "$USER_DIR/rs/suid")" = 65534 ]
+  capture setpriv --reuid 65534 --regid 65534 --clear-groups "$SPACER" unpack "$USER_DIR/d.tar" "$USER_DIR/rd"
+  assert_ok
+  [ "$stderr" = "unpack: 1 device nodes left out: only root makes them" ]
+  [ ! -e "$USER_DIR/rd/null" ]
+  [ -f "$USER_DIR/rd/ok" ]
+}
+
+# The temporary directory unpack builds r in, with some of the tree in it.
+partial_tree() {
+  [ -n "$(find "$W" -maxdepth 2 -path "$W/.r.*/bin")" ]
+}
+
+@test "unpack: SIGINT mid-extraction removes the partial tree" {
+  tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -cf "$W/r.tar" .
+  mkfifo "$W/fifo"
+  "$SPACER" unpack "$W/fifo" "$W/r" 2>"$BATS_TEST_TMPDIR/err" &
+  local pid=$!
+  # Half the archive, then the writer stalls: spacer is mid-extraction.
+  exec 5>"$W/fifo"
+  head -c "$(($(stat -c %s "$W/r.tar") / 2))" "$W/r.tar" >&5
+  wait_until partial_tree
+  kill -INT "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  exec 5>&-
+  # Killed by the signal, as a shell expects of an interrupted command.
+  [ "$rc" -eq 130 ]
+  rm "$W/fifo"
+  assert_untouched r.tar
+}
