@@ -64,8 +64,4 @@ int spc_recv_fd (int sock, void *data, size_t len, spc_err_t *err);
  * container's environment. Returns a malloc'd path or NULL with errno set. */
 char *spc_find_executable (const char *name, char *const env[]);
 
-/* A size as runc takes it: bytes, or with a k/m/g/t suffix (powers of
- * 1024, an optional b after it); "-1" (unlimited) is -1. */
-int spc_parse_size (const char *text, int64_t *out);
-
 #endif

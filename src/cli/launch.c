@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spacer/archive.h"
 #include "spacer/cleanup.h"
 #include "spacer/container.h"
 #include "spacer/launch.h"
@@ -106,9 +107,11 @@ parse_positive (const char *flag, const char *text, bool size, int64_t *out, spc
   char *end;
   if (size)
     {
-      if (spc_parse_size (text, out) < 0 || *out <= 0)
+      uint64_t bytes;
+      if (spc_parse_size (text, &bytes) < 0 || bytes > INT64_MAX)
         return spc_error_make (err, 0, "launch: %s: `%s` is not a size (like 512M or 2G)", flag,
                                text);
+      *out = (int64_t) bytes;
       return 0;
     }
   errno = 0;

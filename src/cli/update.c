@@ -7,7 +7,6 @@
 
 #include "cli.h"
 #include "spacer/container.h"
-#include "spacer/utils.h"
 
 enum
 {
@@ -22,6 +21,36 @@ enum
   OPT_PIDS_LIMIT,
   OPT_BLKIO_WEIGHT,
 };
+
+/* Sizes as runc takes them: bytes, or with a k/m/g/t suffix (powers of
+ * 1024); -1 means unlimited. */
+static int
+parse_size (const char *text, int64_t *out)
+{
+  char *end;
+  errno = 0;
+  long long v = strtoll (text, &end, 10);
+  if (errno || end == text)
+    return -1;
+  if (v == -1 && *end == '\0')
+    return *out = -1, 0;
+  int shift = 0;
+  switch (*end)
+    {
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    case 't': case 'T': shift = 40; break;
+    case '\0': break;
+    default: return -1;
+    }
+  if (shift && *++end == 'b')
+    end++;
+  if (*end != '\0' || v < 0 || v > (INT64_MAX >> shift))
+    return -1;
+  *out = (int64_t) v << shift;
+  return 0;
+}
 
 static int
 parse_int (const char *text, int64_t *out)
@@ -45,7 +74,7 @@ apply_flag (int opt, const char *arg, struct spc_resources *r, spc_err_t *err)
   bool text = opt == OPT_CPUSET_CPUS || opt == OPT_CPUSET_MEMS;
   /* -1 means "no limit" only where the OCI value is signed. */
   bool unsigned_value = opt == OPT_CPU_SHARES || opt == OPT_CPU_PERIOD || opt == OPT_BLKIO_WEIGHT;
-  if (!text && (size ? spc_parse_size (arg, &v) : parse_int (arg, &v)) < 0)
+  if (!text && (size ? parse_size (arg, &v) : parse_int (arg, &v)) < 0)
     return spc_error_make (err, 0, "update: `%s` is not a %s", arg, size ? "size" : "number");
   if (unsigned_value && v < 0)
     return spc_error_make (err, 0, "update: `%s` must not be negative", arg);

@@ -440,33 +440,3 @@ spc_reset_signals (void)
     if (sig != SIGKILL && sig != SIGSTOP)
       signal (sig, SIG_DFL);
 }
-
-/* Sizes as runc takes them: bytes, or with a k/m/g/t suffix (powers of
- * 1024); -1 means unlimited. */
-int
-spc_parse_size (const char *text, int64_t *out)
-{
-  char *end;
-  errno = 0;
-  long long v = strtoll (text, &end, 10);
-  if (errno || end == text)
-    return -1;
-  if (v == -1 && *end == '\0')
-    return *out = -1, 0;
-  int shift = 0;
-  switch (*end)
-    {
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
-    case 't': case 'T': shift = 40; break;
-    case '\0': break;
-    default: return -1;
-    }
-  if (shift && *++end == 'b')
-    end++;
-  if (*end != '\0' || v < 0 || v > (INT64_MAX >> shift))
-    return -1;
-  *out = (int64_t) v << shift;
-  return 0;
-}
