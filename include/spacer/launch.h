@@ -19,6 +19,7 @@ struct spc_launch_opts
   const char *rootfs; /* a directory, used in place */
   const char *image;  /* or an image source (image.h), unpacked for the run */
   const char *tag;
+  bool progress;      /* the image's progress line on stderr */
   const char *user;   /* "UID[:GID]", names resolved in the rootfs; NULL: the image's, or 0:0 */
   /* Everything else. args, env, cwd NULL: the image's (or the defaults);
    * with an image, args replace its Cmd and follow its Entrypoint; env
@@ -41,7 +42,8 @@ struct spc_launch
 };
 
 /* Find the rootfs, or unpack the image into a new private directory
- * below $TMPDIR (default /var/tmp). On failure nothing is left. */
+ * below $TMPDIR (default /var/tmp), which release removes. On failure
+ * nothing is left. An extraction stops at spc_archive_cancel. */
 int spc_launch_prepare (const struct spc_launch_opts *o, struct spc_launch *l, spc_err_t *err);
 
 /* The config (pretty JSON, malloc'd). root.path is the rootfs's absolute

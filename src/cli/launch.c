@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "spacer/container.h"
 #include "spacer/launch.h"
 #include "spacer/log.h"
+#include "spacer/sealed.h"
 #include "spacer/status.h"
 #include "spacer/utils.h"
 
@@ -266,10 +268,30 @@ launch (struct spc_global *g, int argc, char **argv, int *status, spc_err_t *err
   if (parse_flags (argc, argv, &o, &f, err) < 0)
     return -1;
 
+  /* Run re-executes spacer the first time (sealed.h), which would start
+   * this over and abandon an image unpacked by then: it is done first. */
+  if (!f.print_config && spc_sealed_ensure (err) < 0)
+    return -1;
   __attribute__ ((cleanup (spc_launch_release))) struct spc_launch l = { 0 };
   _cleanup_free_ char *config = NULL;
-  if (spc_launch_prepare (&o, &l, err) < 0
-      || spc_launch_config (&o, &l, f.print_config, &config, err) < 0)
+  o.progress = isatty (STDERR_FILENO);
+  /* INT, TERM or HUP while an image is unpacked stop it, leaving
+   * nothing, and launch dies of the signal. */
+  if (o.image)
+    spc_cli_cancel_on_signals ();
+  int r = spc_launch_prepare (&o, &l, err);
+  if (o.image)
+    {
+      if (spc_archive_cancel)
+        {
+          spc_launch_release (&l);
+          spc_cli_reraise_cancel ();
+        }
+      signal (SIGINT, SIG_DFL);
+      signal (SIGTERM, SIG_DFL);
+      signal (SIGHUP, SIG_DFL);
+    }
+  if (r < 0 || spc_launch_config (&o, &l, f.print_config, &config, err) < 0)
     return spc_error_prefix (err, "launch");
   if (f.print_config)
     return print_config (config, err);

@@ -251,12 +251,56 @@ spc_launch_new_id (char id[32], spc_err_t *err)
 
 /* ---- the launch ---- */
 
+/* The image unpacked into DIR/rootfs, DIR private and new: the bundle. */
+static int
+prepare_image (const struct spc_launch_opts *o, struct spc_launch *l, spc_err_t *err)
+{
+  const char *tmpdir = getenv ("TMPDIR");
+  /* /var/tmp, not /tmp: an image may well not fit a tmpfs. */
+  if (asprintf (&l->dir, "%s/spacer-launch-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/var/tmp")
+      < 0)
+    {
+      l->dir = NULL;
+      return spc_error_errno (err, "asprintf");
+    }
+  if (mkdtemp (l->dir) == NULL)
+    {
+      spc_error_errno (err, "make a directory for the image (`%s`)", l->dir);
+      free (steal_pointer (&l->dir));
+      return -1;
+    }
+  _cleanup_free_ char *rootfs = NULL;
+  struct spc_image_opts io = { .tag = o->tag, .progress = o->progress };
+  if (asprintf (&rootfs, "%s/rootfs", l->dir) < 0)
+    {
+      rootfs = NULL;
+      spc_error_errno (err, "asprintf");
+    }
+  else if (spc_image_unpack (o->image, rootfs, &io, &l->image, err) == 0)
+    {
+      l->from_image = true;
+      if (spc_image_spec_opts (&l->image, rootfs, &l->image_spec, err) < 0)
+        ;
+      else if ((l->rootfs = realpath (rootfs, NULL)) == NULL)
+        spc_error_errno (err, "`%s`", rootfs);
+      else if ((l->bundle = realpath (l->dir, NULL)) == NULL)
+        spc_error_errno (err, "`%s`", l->dir);
+    }
+  if (l->bundle == NULL)
+    {
+      spc_error_prefix (err, "image `%s`", o->image);
+      spc_launch_release (l);
+      return -1;
+    }
+  return 0;
+}
+
 int
 spc_launch_prepare (const struct spc_launch_opts *o, struct spc_launch *l, spc_err_t *err)
 {
   *l = (struct spc_launch){ 0 };
   if (o->image)
-    return spc_error_make (err, 0, "--image: not built in");
+    return prepare_image (o, l, err);
   l->rootfs = realpath (o->rootfs, NULL);
   struct stat st;
   if (l->rootfs == NULL)
@@ -386,6 +430,8 @@ spc_launch_release (struct spc_launch *l)
         spc_warn ("%s", err->msg);
       spc_error_free (&err);
     }
+  if (l->from_image)
+    spc_image_process_free (&l->image);
   free (l->rootfs);
   free (l->bundle);
   free (l->dir);

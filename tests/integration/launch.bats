@@ -391,3 +391,97 @@ assert_nothing_created() {
   assert_error 'launch: give one of --rootfs DIR and --image SOURCE'
   assert_nothing_created
 }
+
+# ---- --image ----
+
+MKIMAGE="$BATS_TEST_DIRNAME/../tools/mkimage.py"
+
+# image_layout TAG CONFIG_JSON: an OCI layout $BATS_TEST_TMPDIR/L holding
+# the suite's busybox rootfs as one layer, tagged TAG, whose config's
+# process is CONFIG_JSON. The image is extracted below $TMPDIR, this
+# test's own $BATS_TEST_TMPDIR/tmp, where nothing must be left.
+image_layout() {
+  local base=$BATS_TEST_TMPDIR/base.tar
+  [ -e "$base" ] || tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -cf "$base" .
+  python3 "$MKIMAGE" layout "$BATS_TEST_TMPDIR/L" "$1" "$2" "$base" >/dev/null
+  export TMPDIR=$BATS_TEST_TMPDIR/tmp
+  mkdir -p "$TMPDIR"
+}
+
+# nothing_unpacked_left: no extracted image under $TMPDIR.
+nothing_unpacked_left() {
+  local left
+  left=$(ls -A "$TMPDIR")
+  [ -z "$left" ] || {
+    echo "left in $TMPDIR: $left" >&2
+    return 1
+  }
+}
+
+IMAGE_PROCESS='{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo \"$GREETING from $(pwd) as $(id -u):$(id -g)\""],
+  "Env":["PATH=/bin:/sbin","GREETING=hi"],"WorkingDir":"/tmp","User":"nobody"}'
+
+@test "launch --image: the image's Entrypoint, Cmd, Env, WorkingDir and User run; nothing is left" {
+  image_layout t1 "$IMAGE_PROCESS"
+  capture launch --image "$BATS_TEST_TMPDIR/L" --tag t1
+  assert_ok
+  assert_output "hi from /tmp as 65534:65534"
+  nothing_unpacked_left
+  assert_nothing_left
+}
+
+@test "launch --image: a command replaces Cmd after the Entrypoint; flags override the image" {
+  image_layout t1 "$IMAGE_PROCESS"
+  capture launch --image "$BATS_TEST_TMPDIR/L:t1" -e GREETING=hello -w / -u 0 -- \
+    'echo "$GREETING from $(pwd) as $(id -u) with PATH=$PATH"'
+  assert_ok
+  assert_output "hello from / as 0 with PATH=/bin:/sbin"
+  nothing_unpacked_left
+}
+
+@test "launch --image: while it runs the bundle is the private directory; the state goes at the end" {
+  image_layout t1 "$IMAGE_PROCESS"
+  launch_in_background i1 ready --image "$BATS_TEST_TMPDIR/L" -- 'echo ready; exec sleep 100'
+  local bundle
+  bundle=$(state_field i1 bundle)
+  [[ $bundle == "$(realpath "$TMPDIR")"/spacer-launch-* ]]
+  [ "$(state_field i1 rootfs)" = "$bundle/rootfs" ]
+  [ -x "$bundle/rootfs/bin/busybox" ]
+  spacer kill i1 KILL
+  wait_for_exit "$RUNNER"
+  [ "$EXIT_STATUS" -eq 137 ]
+  nothing_unpacked_left
+  assert_nothing_left
+}
+
+@test "launch --image --print-config: root.path rootfs, so that it runs from a bundle of the image" {
+  image_layout t1 "$IMAGE_PROCESS"
+  capture launch --image "$BATS_TEST_TMPDIR/L" --hostname img --print-config
+  assert_ok
+  local config=$stdout
+  [ "$(jq -r .root.path <<<"$config")" = rootfs ]
+  [ "$(jq -c .process.args <<<"$config")" = "$(jq -c '.Entrypoint + .Cmd' <<<"$IMAGE_PROCESS")" ]
+  nothing_unpacked_left
+  [ ! -e "$ROOT" ]
+  # A bundle of the same image, with the printed config.
+  "$SPACER" bundle -q "$BATS_TEST_TMPDIR/L" "$BATS_TEST_TMPDIR/ib"
+  printf '%s\n' "$config" >"$BATS_TEST_TMPDIR/ib/config.json"
+  BUNDLE=$BATS_TEST_TMPDIR/ib
+  update_config '.process.env += ["SPACER_TEST_MARK=" + $mark]' --arg mark "$SPACER_TEST_MARK"
+  capture spacer run --bundle "$BUNDLE" ib1
+  assert_ok
+  assert_output "hi from /tmp as 65534:65534"
+  capture launch --image "$BATS_TEST_TMPDIR/L"
+  assert_output "hi from /tmp as 65534:65534"
+}
+
+@test "launch --image: a source that is no image fails on one line (125) and leaves nothing" {
+  image_layout t1 "$IMAGE_PROCESS"
+  capture launch --image "$BATS_TEST_TMPDIR/missing.tar"
+  assert_error 'launch: image `.*missing.tar`'
+  [ "$status" -eq 125 ]
+  capture launch --image "$BATS_TEST_TMPDIR/L" --tag nope
+  assert_error 'launch: image .*nope'
+  nothing_unpacked_left
+  assert_nothing_created
+}
