@@ -27,23 +27,22 @@ struct spc_launch_opts
   struct spc_spec_opts spec;
 };
 
-/* A prepared launch: where its root filesystem is and what goes away at
- * the end. */
+/* A prepared launch: where its root filesystem is, and the directory
+ * that goes away at the end. */
 struct spc_launch
 {
   char *rootfs;  /* absolute, symlinks resolved */
-  char *bundle;  /* what the state records: the rootfs's parent, or dir */
-  char *dir;     /* the private directory an image is unpacked in; NULL: none */
+  char *dir;     /* private (0700), below $TMPDIR; NULL: none yet */
   bool from_image;
-  struct spc_image_process image; /* its config's process */
+  struct spc_image_process image;  /* its config's process */
   struct spc_spec_opts image_spec; /* the image's process as spec options */
   char **args;   /* owned storage the config's options point into */
   char **env;
 };
 
-/* Find the rootfs, or unpack the image into a new private directory
- * below $TMPDIR (default /var/tmp), which release removes. On failure
- * nothing is left. An extraction stops at spc_archive_cancel. */
+/* Find the rootfs, or unpack the image into DIR/rootfs, DIR a new
+ * private directory below $TMPDIR (default /var/tmp). On failure nothing
+ * is left. An extraction stops at spc_archive_cancel. */
 int spc_launch_prepare (const struct spc_launch_opts *o, struct spc_launch *l, spc_err_t *err);
 
 /* The config (pretty JSON, malloc'd). root.path is the rootfs's absolute
@@ -52,7 +51,13 @@ int spc_launch_prepare (const struct spc_launch_opts *o, struct spc_launch *l, s
 int spc_launch_config (const struct spc_launch_opts *o, struct spc_launch *l, bool for_print,
                        char **text, spc_err_t *err);
 
-/* Remove the private directory (if any) and free l. */
+/* DIR (made now for a rootfs) becomes the container's bundle: the config
+ * goes to DIR/config.json, mode 0600. The container is created from the
+ * text in memory; the file is the record of it for what reads a running
+ * container's bundle (`spacer exec`). */
+int spc_launch_bundle (struct spc_launch *l, const char *config, spc_err_t *err);
+
+/* Remove DIR (if any) and free l. */
 void spc_launch_release (struct spc_launch *l);
 
 /* A user as the rootfs names it: "UID", "UID:GID", "NAME", "NAME:GROUP"

@@ -167,12 +167,14 @@ const struct spc_cli_command spc_cli_commands[] = {
     run_flags },
   { "launch", spc_cmd_launch, true, "run a rootfs or an image at once, configured by flags",
     "(--rootfs DIR | --image SOURCE) [--] [COMMAND [ARG...]]",
-    "No bundle and no config.json: the default spec (spacer spec) under the flags, in\n"
-    "memory. COMMAND defaults to the image's Entrypoint and Cmd (a COMMAND replaces\n"
-    "the Cmd), or sh. spacer forwards signals, exits with the program's status (128+N\n"
-    "when signal N ended it; 125 when spacer itself fails) and removes everything: the\n"
-    "state, the cgroup and an unpacked image. --print-config prints the config, to run\n"
-    "later from a bundle with spacer run (an image's root.path is \"rootfs\").",
+    "No bundle to make: the default spec (spacer spec) under the flags, built in memory.\n"
+    "COMMAND defaults to the image's Entrypoint and Cmd (a COMMAND replaces the Cmd),\n"
+    "or sh. spacer forwards signals, exits with the program's status (128+N when\n"
+    "signal N ended it; 125 when launch itself fails) and removes everything at the\n"
+    "end: the state, the cgroup and its private directory below $TMPDIR (default\n"
+    "/var/tmp), the bundle state records (a copy of the config for exec, an unpacked\n"
+    "image). --print-config prints the config, to run later from a bundle with\n"
+    "spacer run (root.path is \"rootfs\" for an image: make it with spacer bundle).",
     launch_flags },
   { "exec", spc_cmd_exec, true, "run a process in a created or running container",
     "ID [COMMAND [ARG...]]",

@@ -1,5 +1,6 @@
 /* spacer launch: run a rootfs (or an image) at once, from flags, as
- * bubblewrap does; no bundle, no config.json, nothing left afterwards. */
+ * bubblewrap does: no bundle to make, no config.json to write, nothing
+ * left afterwards. */
 #include "config.h"
 
 #include <errno.h>
@@ -302,8 +303,10 @@ launch (struct spc_global *g, int argc, char **argv, int *status, spc_err_t *err
     id = generated;
   if (id == NULL)
     return -1;
+  if (spc_launch_bundle (&l, config, err) < 0)
+    return spc_error_prefix (err, "launch");
   struct spc_create_options co = {
-    .bundle = l.bundle,
+    .bundle = l.dir,
     .config = config,
     .config_name = "launch",
     .systemd_cgroup = g->systemd_cgroup,

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,26 +250,40 @@ spc_launch_new_id (char id[32], spc_err_t *err)
 
 /* ---- the launch ---- */
 
-/* The image unpacked into DIR/rootfs, DIR private and new: the bundle. */
+/* The launch's own directory: new, private (0700), below $TMPDIR. */
+static int
+make_dir (struct spc_launch *l, spc_err_t *err)
+{
+  if (l->dir)
+    return 0;
+  const char *tmpdir = getenv ("TMPDIR");
+  /* /var/tmp, not /tmp: an image may well not fit a tmpfs. */
+  _cleanup_free_ char *dir = NULL;
+  if (asprintf (&dir, "%s/spacer-launch-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/var/tmp") < 0)
+    {
+      dir = NULL;
+      return spc_error_errno (err, "asprintf");
+    }
+  if (mkdtemp (dir) == NULL)
+    return spc_error_errno (err, "make a directory (`%s`)", dir);
+  l->dir = realpath (dir, NULL);
+  if (l->dir == NULL)
+    {
+      spc_error_errno (err, "`%s`", dir);
+      rmdir (dir);
+      return -1;
+    }
+  return 0;
+}
+
+/* The image unpacked into DIR/rootfs. */
 static int
 prepare_image (const struct spc_launch_opts *o, struct spc_launch *l, spc_err_t *err)
 {
-  const char *tmpdir = getenv ("TMPDIR");
-  /* /var/tmp, not /tmp: an image may well not fit a tmpfs. */
-  if (asprintf (&l->dir, "%s/spacer-launch-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/var/tmp")
-      < 0)
-    {
-      l->dir = NULL;
-      return spc_error_errno (err, "asprintf");
-    }
-  if (mkdtemp (l->dir) == NULL)
-    {
-      spc_error_errno (err, "make a directory for the image (`%s`)", l->dir);
-      free (steal_pointer (&l->dir));
-      return -1;
-    }
   _cleanup_free_ char *rootfs = NULL;
   struct spc_image_opts io = { .tag = o->tag, .progress = o->progress };
+  if (make_dir (l, err) < 0)
+    return spc_error_prefix (err, "image `%s`", o->image);
   if (asprintf (&rootfs, "%s/rootfs", l->dir) < 0)
     {
       rootfs = NULL;
@@ -279,14 +292,11 @@ prepare_image (const struct spc_launch_opts *o, struct spc_launch *l, spc_err_t 
   else if (spc_image_unpack (o->image, rootfs, &io, &l->image, err) == 0)
     {
       l->from_image = true;
-      if (spc_image_spec_opts (&l->image, rootfs, &l->image_spec, err) < 0)
-        ;
-      else if ((l->rootfs = realpath (rootfs, NULL)) == NULL)
+      if (spc_image_spec_opts (&l->image, rootfs, &l->image_spec, err) == 0
+          && (l->rootfs = realpath (rootfs, NULL)) == NULL)
         spc_error_errno (err, "`%s`", rootfs);
-      else if ((l->bundle = realpath (l->dir, NULL)) == NULL)
-        spc_error_errno (err, "`%s`", l->dir);
     }
-  if (l->bundle == NULL)
+  if (l->rootfs == NULL)
     {
       spc_error_prefix (err, "image `%s`", o->image);
       spc_launch_release (l);
@@ -310,14 +320,25 @@ spc_launch_prepare (const struct spc_launch_opts *o, struct spc_launch *l, spc_e
       spc_launch_release (l);
       return spc_error_make (err, 0, "rootfs `%s`: not a directory", o->rootfs);
     }
-  /* The bundle, as the state records it: where a runc bundle's rootfs
-   * would be. Nothing is read from it or written to it. */
-  _cleanup_free_ char *copy = strdup (l->rootfs);
-  if (copy == NULL || (l->bundle = strdup (dirname (copy))) == NULL)
-    {
-      spc_launch_release (l);
-      return spc_error_errno (err, "strdup");
-    }
+  return 0;
+}
+
+int
+spc_launch_bundle (struct spc_launch *l, const char *config, spc_err_t *err)
+{
+  if (make_dir (l, err) < 0)
+    return -1;
+  _cleanup_close_ int dirfd = open (l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return spc_error_errno (err, "open `%s`", l->dir);
+  size_t len = strlen (config);
+  _cleanup_free_ char *text = malloc (len + 2);
+  if (text == NULL)
+    return spc_error_errno (err, "malloc");
+  memcpy (text, config, len);
+  memcpy (text + len, "\n", 2);
+  if (spc_write_file_atomic_at (dirfd, "config.json", text, len + 1, 0600, err) < 0)
+    return spc_error_prefix (err, "`%s`", l->dir);
   return 0;
 }
 
@@ -433,7 +454,6 @@ spc_launch_release (struct spc_launch *l)
   if (l->from_image)
     spc_image_process_free (&l->image);
   free (l->rootfs);
-  free (l->bundle);
   free (l->dir);
   spc_strvfreep (&l->args);
   spc_strvfreep (&l->env);

@@ -15,6 +15,10 @@ setup() {
   setup_bundle
   ROOTFS=$BUNDLE/rootfs
   BG_PIDS=()
+  # Where launch makes its private directory (the bundle it records, and
+  # an unpacked image): checked to be empty after each launch.
+  export TMPDIR=$BATS_TEST_TMPDIR/tmp
+  mkdir "$TMPDIR"
 }
 
 teardown() {
@@ -62,14 +66,25 @@ cgroup_file() {
   echo "cat /sys/fs/cgroup/$1/$2 2>/dev/null || cat /sys/fs/cgroup/$3"
 }
 
+# nothing_in_tmpdir: no directory of launch's is left in $TMPDIR.
+nothing_in_tmpdir() {
+  local left
+  left=$(ls -A "$TMPDIR")
+  [ -z "$left" ] || {
+    echo "left in $TMPDIR: $left" >&2
+    return 1
+  }
+}
+
 # assert_nothing_created: a refused launch made no state directory, no
-# cgroup and no process.
+# cgroup, no private directory and no process.
 assert_nothing_created() {
   if [ -e "$ROOT" ]; then
     echo "state directory made: $(ls -A "$ROOT")" >&2
     return 1
   fi
   [ -z "$(leaked_cgroups)" ]
+  nothing_in_tmpdir
   assert_nothing_left
 }
 
@@ -80,6 +95,7 @@ assert_nothing_created() {
   [ "$status" -eq 7 ]
   [ "$stdout" = out ]
   [ "$stderr" = err ]
+  nothing_in_tmpdir
   assert_nothing_left
 }
 
@@ -95,6 +111,7 @@ assert_nothing_created() {
   spacer kill k1 KILL
   wait_for_exit "$RUNNER"
   [ "$EXIT_STATUS" -eq 137 ]
+  nothing_in_tmpdir
   assert_nothing_left
 }
 
@@ -118,30 +135,40 @@ assert_nothing_created() {
   capture launch --rootfs "$ROOTFS" -- no-such-program
   assert_error 'launch: .*no-such-program'
   [ "$status" -eq 125 ]
+  nothing_in_tmpdir
   assert_nothing_left
 }
 
 # ---- while it runs, and after ----
 
-@test "launch: while it runs, list and state show it, with its cgroup; at the end nothing is left" {
+@test "launch: while it runs, list, state and exec work, with its cgroup; at the end nothing is left" {
   require_cgroup_controller pids
-  launch_in_background r1 ready --rootfs "$ROOTFS" -- sh -c 'echo ready; exec sleep 100'
+  capture launch --rootfs "$ROOTFS" --hostname r1 --print-config -- sh -c 'echo ready; exec sleep 100'
+  local printed=$stdout
+  launch_in_background r1 ready --rootfs "$ROOTFS" --hostname r1 -- sh -c 'echo ready; exec sleep 100'
   run spacer list -q
   assert_output r1
   [ "$(state_field r1 status)" = running ]
-  # The bundle recorded is where a runc bundle's rootfs would be.
-  [ "$(state_field r1 bundle)" = "$(realpath "$BUNDLE")" ]
   [ "$(state_field r1 rootfs)" = "$(realpath "$ROOTFS")" ]
+  # The bundle is launch's private directory, holding the config it ran
+  # as the record of it (never the config.json beside the rootfs).
+  local bundle
+  bundle=$(state_field r1 bundle)
+  [[ $bundle == "$(realpath "$TMPDIR")"/spacer-launch-* ]]
+  [ "$(stat -c %a "$bundle")" = 700 ]
+  [ "$(cat "$bundle/config.json")" = "$printed" ]
+  capture spacer exec r1 hostname
+  assert_ok
+  assert_output r1
   # The cgroup is below our own, where the suite looks for leaks.
   [ -n "$(leaked_cgroups)" ]
-  # No config.json was written for it.
-  [ -z "$(find "$ROOT" -name config.json)" ]
   spacer kill r1 KILL
   wait_for_exit "$RUNNER"
   [ "$EXIT_STATUS" -eq 137 ]
   [ -z "$(spacer list -q)" ]
   [ -z "$(state_left)" ]
   [ -z "$(leaked_cgroups)" ]
+  nothing_in_tmpdir
   assert_nothing_left
 }
 
@@ -336,6 +363,7 @@ assert_nothing_created() {
   [ "$(jq -r .process.terminal <<<"$first")" = false ]
   # Nothing was run or made.
   [ ! -e "$ROOT" ]
+  nothing_in_tmpdir
 
   capture launch "${flags[@]}" -- "${cmd[@]}"
   assert_ok
@@ -398,24 +426,11 @@ MKIMAGE="$BATS_TEST_DIRNAME/../tools/mkimage.py"
 
 # image_layout TAG CONFIG_JSON: an OCI layout $BATS_TEST_TMPDIR/L holding
 # the suite's busybox rootfs as one layer, tagged TAG, whose config's
-# process is CONFIG_JSON. The image is extracted below $TMPDIR, this
-# test's own $BATS_TEST_TMPDIR/tmp, where nothing must be left.
+# process is CONFIG_JSON.
 image_layout() {
   local base=$BATS_TEST_TMPDIR/base.tar
   [ -e "$base" ] || tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -cf "$base" .
   python3 "$MKIMAGE" layout "$BATS_TEST_TMPDIR/L" "$1" "$2" "$base" >/dev/null
-  export TMPDIR=$BATS_TEST_TMPDIR/tmp
-  mkdir -p "$TMPDIR"
-}
-
-# nothing_unpacked_left: no extracted image under $TMPDIR.
-nothing_unpacked_left() {
-  local left
-  left=$(ls -A "$TMPDIR")
-  [ -z "$left" ] || {
-    echo "left in $TMPDIR: $left" >&2
-    return 1
-  }
 }
 
 IMAGE_PROCESS='{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo \"$GREETING from $(pwd) as $(id -u):$(id -g)\""],
@@ -426,7 +441,7 @@ IMAGE_PROCESS='{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo \"$GREETING from $(pw
   capture launch --image "$BATS_TEST_TMPDIR/L" --tag t1
   assert_ok
   assert_output "hi from /tmp as 65534:65534"
-  nothing_unpacked_left
+  nothing_in_tmpdir
   assert_nothing_left
 }
 
@@ -436,7 +451,7 @@ IMAGE_PROCESS='{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo \"$GREETING from $(pw
     'echo "$GREETING from $(pwd) as $(id -u) with PATH=$PATH"'
   assert_ok
   assert_output "hello from / as 0 with PATH=/bin:/sbin"
-  nothing_unpacked_left
+  nothing_in_tmpdir
 }
 
 @test "launch --image: while it runs the bundle is the private directory; the state goes at the end" {
@@ -450,7 +465,7 @@ IMAGE_PROCESS='{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo \"$GREETING from $(pw
   spacer kill i1 KILL
   wait_for_exit "$RUNNER"
   [ "$EXIT_STATUS" -eq 137 ]
-  nothing_unpacked_left
+  nothing_in_tmpdir
   assert_nothing_left
 }
 
@@ -461,7 +476,7 @@ IMAGE_PROCESS='{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo \"$GREETING from $(pw
   local config=$stdout
   [ "$(jq -r .root.path <<<"$config")" = rootfs ]
   [ "$(jq -c .process.args <<<"$config")" = "$(jq -c '.Entrypoint + .Cmd' <<<"$IMAGE_PROCESS")" ]
-  nothing_unpacked_left
+  nothing_in_tmpdir
   [ ! -e "$ROOT" ]
   # A bundle of the same image, with the printed config.
   "$SPACER" bundle -q "$BATS_TEST_TMPDIR/L" "$BATS_TEST_TMPDIR/ib"
@@ -482,6 +497,6 @@ IMAGE_PROCESS='{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo \"$GREETING from $(pw
   [ "$status" -eq 125 ]
   capture launch --image "$BATS_TEST_TMPDIR/L" --tag nope
   assert_error 'launch: image .*nope'
-  nothing_unpacked_left
+  nothing_in_tmpdir
   assert_nothing_created
 }
