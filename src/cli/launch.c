@@ -269,6 +269,9 @@ launch (struct spc_global *g, int argc, char **argv, int *status, spc_err_t *err
   if (parse_flags (argc, argv, &o, &f, err) < 0)
     return -1;
 
+  /* Said before anything is made, and in launch's own terms. */
+  if (o.spec.terminal && !f.print_config && !isatty (STDIN_FILENO))
+    return spc_error_make (err, 0, "launch: -t: standard input is not a terminal");
   /* Run re-executes spacer the first time (sealed.h), which would start
    * this over and abandon an image unpacked by then: it is done first. */
   if (!f.print_config && spc_sealed_ensure (err) < 0)

@@ -339,10 +339,11 @@ assert_nothing_created() {
   assert_ok
   # script echoes its stdin's end (^@ or ^D) into the output too.
   [[ $output == *$'/dev/pts/0\r'* ]] || { echo "got: $(od -c <<<"$output")" >&2; false; }
-  # -t with a stdin that is no terminal: the one clear error of run.
+  # -t with a stdin that is no terminal: refused before anything is made.
+  rm -rf "$ROOT"
   capture launch --rootfs "$ROOTFS" -t -- true
-  assert_error 'standard input is not a terminal'
-  assert_nothing_left
+  assert_error '^spacer: launch: -t: standard input is not a terminal$'
+  assert_nothing_created
 }
 
 # ---- --print-config ----
