@@ -281,20 +281,21 @@ launch (struct spc_global *g, int argc, char **argv, int *status, spc_err_t *err
   o.progress = isatty (STDERR_FILENO);
   /* INT, TERM or HUP while an image is unpacked stop it, leaving
    * nothing, and launch dies of the signal. */
+  static const int cancel_signals[] = { SIGINT, SIGTERM, SIGHUP };
+  struct sigaction saved[3];
+  for (size_t i = 0; o.image && i < 3; i++)
+    sigaction (cancel_signals[i], NULL, &saved[i]);
   if (o.image)
     spc_cli_cancel_on_signals ();
   int r = spc_launch_prepare (&o, &l, err);
-  if (o.image)
+  if (o.image && spc_archive_cancel)
     {
-      if (spc_archive_cancel)
-        {
-          spc_launch_release (&l);
-          spc_cli_reraise_cancel ();
-        }
-      signal (SIGINT, SIG_DFL);
-      signal (SIGTERM, SIG_DFL);
-      signal (SIGHUP, SIG_DFL);
+      spc_launch_release (&l);
+      spc_cli_reraise_cancel ();
     }
+  /* Back to what the caller gave (nohup's ignored HUP, say). */
+  for (size_t i = 0; o.image && i < 3; i++)
+    sigaction (cancel_signals[i], &saved[i], NULL);
   if (r < 0 || spc_launch_config (&o, &l, f.print_config, &config, err) < 0)
     return spc_error_prefix (err, "launch");
   if (f.print_config)

@@ -501,3 +501,27 @@ IMAGE_PROCESS='{"Entrypoint":["/bin/sh","-c"],"Cmd":["echo \"$GREETING from $(pw
   nothing_in_tmpdir
   assert_nothing_created
 }
+
+# something_extracted: an extraction under way put files below $TMPDIR.
+something_extracted() {
+  [ -n "$(find "$TMPDIR" -mindepth 3 -print -quit)" ]
+}
+
+@test "launch --image: INT while the image is unpacked removes all of it, and launch dies of INT" {
+  tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -cf "$BATS_TEST_TMPDIR/r.tar" .
+  mkfifo "$BATS_TEST_TMPDIR/fifo"
+  "$SPACER" --root "$ROOT" launch --image "$BATS_TEST_TMPDIR/fifo" -- true \
+    >"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null &
+  local pid=$!
+  BG_PIDS+=("$pid")
+  # Half the tarball, then the writer stalls: launch is mid-extraction.
+  exec 5>"$BATS_TEST_TMPDIR/fifo"
+  head -c "$(($(stat -c %s "$BATS_TEST_TMPDIR/r.tar") / 2))" "$BATS_TEST_TMPDIR/r.tar" >&5
+  wait_until something_extracted
+  kill -INT "$pid"
+  wait_for_exit "$pid"
+  exec 5>&-
+  [ "$EXIT_STATUS" -eq 130 ] || { echo "exit $EXIT_STATUS: $(cat "$BATS_TEST_TMPDIR/out")" >&2; false; }
+  nothing_in_tmpdir
+  assert_nothing_created
+}
