@@ -74,6 +74,16 @@ add_env (struct launch_flags *f, const char *text, spc_err_t *err)
     return spc_error_prefix (err, "launch: -e");
   if (entry == NULL)
     return 0;
+  /* A variable given again replaces its value: two entries of one name
+   * would leave which one counts to each program's getenv. */
+  size_t key = strcspn (entry, "=") + 1;
+  for (size_t i = 0; i < f->n_env; i++)
+    if (strncmp (f->env[i], entry, key) == 0)
+      {
+        free (f->env[i]);
+        f->env[i] = steal_pointer (&entry);
+        return 0;
+      }
   char **v = realloc (f->env, (f->n_env + 2) * sizeof *v);
   if (v == NULL)
     return spc_error_errno (err, "realloc");

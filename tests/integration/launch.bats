@@ -237,6 +237,9 @@ assert_nothing_created() {
     sh -c 'echo "$A|$LAUNCH_FROM_CALLER|${LAUNCH_UNSET-unset}|$PATH"'
   assert_ok
   assert_output "2|a b|unset|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+  # Set once, whatever reads it: no second A in the environment.
+  run launch --rootfs "$ROOTFS" -e A=1 -e A=2 --print-config
+  [ "$(jq -c '[.process.env[] | select(startswith("A="))]' <<<"$output")" = '["A=2"]' ]
 }
 
 @test "launch -v: a host directory bound read-write, and :ro read-only" {
