@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2016 # the programs' scripts are for the container's sh
+# shellcheck disable=SC2154 # stdout and stderr: set by capture (helpers.bash)
 # `spacer launch`: a one-shot run of a rootfs from flags, with no
 # config.json. Each flag is checked by what the program sees; the run
 # leaves nothing (state, cgroup); --print-config runs the same from a
@@ -51,6 +52,14 @@ launch_in_background() {
   [ -n "$LAUNCH_PID" ]
 }
 
+# launch_unnamed_in_background FLAGS... [-- CMD...]: the same without
+# --name, output discarded.
+launch_unnamed_in_background() {
+  timeout -k 5 60 "$SPACER" --root "$ROOT" launch -e SPACER_TEST_MARK "$@" >/dev/null 2>&1 </dev/null &
+  RUNNER=$!
+  BG_PIDS+=("$RUNNER")
+}
+
 # wait_for_exit PID: wait up to 5 s for a background job to end; its exit
 # status in EXIT_STATUS.
 wait_for_exit() {
@@ -74,6 +83,11 @@ nothing_in_tmpdir() {
     echo "left in $TMPDIR: $left" >&2
     return 1
   }
+}
+
+# some_container_listed: spacer list shows a container.
+some_container_listed() {
+  [ -n "$(spacer list -q)" ]
 }
 
 # assert_nothing_created: a refused launch made no state directory, no
@@ -172,14 +186,20 @@ assert_nothing_created() {
   assert_nothing_left
 }
 
-@test "launch: a generated ID per run: two launches at once do not collide" {
-  launch_in_background a1 ready --rootfs "$ROOTFS" -- sh -c 'echo ready; exec sleep 100'
+@test "launch: without --name, each run gets an ID of its own, launch- and 12 hex digits" {
+  launch_unnamed_in_background --rootfs "$ROOTFS" -- sleep 100
+  wait_until some_container_listed
+  local first
+  first=$(spacer list -q)
+  [[ $first =~ ^launch-[0-9a-f]{12}$ ]]
+  # A second one meanwhile: another ID.
   capture launch --rootfs "$ROOTFS" -- sh -c 'exit 4'
   [ "$status" -eq 4 ]
   run spacer list -q
-  assert_output a1
-  spacer kill a1 KILL
+  assert_output "$first"
+  spacer kill "$first" KILL
   wait_for_exit "$RUNNER"
+  [ "$EXIT_STATUS" -eq 137 ]
   assert_nothing_left
 }
 
