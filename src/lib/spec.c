@@ -179,6 +179,15 @@ write_mount (spc_json_writer *w, const char *destination, const char *type, cons
   spc_jw_end_object (w);
 }
 
+/* By default no network namespace for rootless: an unprivileged user
+ * could not configure it, so it would leave the container offline. */
+static bool
+creates_netns (const struct spc_spec_opts *o)
+{
+  return o->network == SPC_SPEC_NETWORK_DEFAULT ? !o->rootless
+                                                 : o->network == SPC_SPEC_NETWORK_NONE;
+}
+
 static void
 write_mounts (spc_json_writer *w, const struct spc_spec_opts *o)
 {
@@ -194,7 +203,8 @@ write_mounts (spc_json_writer *w, const struct spc_spec_opts *o)
   static const char *const mqueue[] = { "nosuid", "noexec", "nodev", NULL };
   static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
   /* A new sysfs needs a network namespace owned by the user namespace;
-   * rootless containers share the host's, so they bind the host's /sys. */
+   * rootless containers share the host's by default, so they bind the
+   * host's /sys. */
   static const char *const sys_rootless[] = { "rbind", "nosuid", "noexec", "nodev", "ro", NULL };
   static const char *const cgroup[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
 
@@ -205,13 +215,12 @@ write_mounts (spc_json_writer *w, const struct spc_spec_opts *o)
   write_mount (w, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
   write_mount (w, "/dev/shm", "tmpfs", "shm", shm);
   write_mount (w, "/dev/mqueue", "mqueue", "mqueue", mqueue);
-  if (rootless)
+  if (rootless && !creates_netns (o))
     write_mount (w, "/sys", "none", "/sys", sys_rootless);
   else
-    {
-      write_mount (w, "/sys", "sysfs", "sysfs", sys);
-      write_mount (w, "/sys/fs/cgroup", "cgroup", "cgroup", cgroup);
-    }
+    write_mount (w, "/sys", "sysfs", "sysfs", sys);
+  if (!rootless)
+    write_mount (w, "/sys/fs/cgroup", "cgroup", "cgroup", cgroup);
   /* rbind, as runc's engines bind: mounts below the source come along. */
   static const char *const bind_rw[] = { "rbind", "rw", NULL };
   static const char *const bind_ro[] = { "rbind", "ro", NULL };
@@ -238,13 +247,11 @@ write_id_mappings (spc_json_writer *w, const char *key, uint32_t host_id)
 }
 
 static void
-write_namespaces (spc_json_writer *w, bool rootless, enum spc_spec_network network)
+write_namespaces (spc_json_writer *w, const struct spc_spec_opts *o)
 {
+  bool rootless = o->rootless, netns = creates_netns (o);
   static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", "user",
                                        NULL };
-  /* By default no network namespace for rootless: an unprivileged user
-   * could not configure it, so it would leave the container offline. */
-  bool netns = network == SPC_SPEC_NETWORK_DEFAULT ? !rootless : network == SPC_SPEC_NETWORK_NONE;
 
   spc_jw_key (w, "namespaces");
   spc_jw_begin_array (w);
@@ -331,7 +338,7 @@ write_linux (spc_json_writer *w, const struct spc_spec_opts *o)
       write_id_mappings (w, "gidMappings", o->host_gid);
     }
   write_resources (w, o);
-  write_namespaces (w, o->rootless, o->network);
+  write_namespaces (w, o);
   write_string_array (w, "maskedPaths", default_masked_paths);
   write_string_array (w, "readonlyPaths", default_readonly_paths);
   spc_jw_key (w, "seccomp");

@@ -25,6 +25,7 @@ setup() {
 teardown() {
   end_background_jobs
   teardown_containers
+  [ -z "${WORK:-}" ] || rm -rf -- "$WORK"
 }
 
 # ---- helpers of this file ----
@@ -547,4 +548,39 @@ something_extracted() {
   [ "$EXIT_STATUS" -eq 130 ] || { echo "exit $EXIT_STATUS: $(cat "$BATS_TEST_TMPDIR/out")" >&2; false; }
   nothing_in_tmpdir
   assert_nothing_created
+}
+
+# ---- as a plain user ----
+
+# as_nobody CMD...: CMD as uid and gid 65534, no groups, a clean
+# environment with TMPDIR and XDG_RUNTIME_DIR in $WORK (its own): no
+# user is added to the host for it.
+as_nobody() {
+  setpriv --reuid 65534 --regid 65534 --clear-groups \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR="$WORK/tmp" XDG_RUNTIME_DIR="$WORK/xdg" \
+    SPACER_TEST_MARK="$SPACER_TEST_MARK" "$@"
+}
+
+@test "launch as a plain user: rootless; --network none has its own sysfs with only lo, host the host's" {
+  require_unprivileged_user_namespaces
+  # bats keeps its tree private (0700): the user's files live outside it,
+  # in $WORK, which teardown removes.
+  WORK=$(mktemp -d /tmp/spacer-launch.XXXXXX)
+  cp -a "$SPACER_TEST_ROOTFS" "$WORK/rootfs"
+  mkdir "$WORK/tmp" "$WORK/xdg"
+  chown 65534:65534 "$WORK/tmp" "$WORK/xdg"
+  chmod 755 "$WORK"
+  capture as_nobody "$SPACER" launch -e SPACER_TEST_MARK --rootfs "$WORK/rootfs" --read-only -- \
+    sh -c 'cat /proc/self/uid_map; readlink /proc/self/ns/net; ls /sys/class/net'
+  assert_ok
+  # Root in the container is the user.
+  [ "$(sed -n 1p <<<"$stdout" | tr -s ' ' | sed 's/^ //')" = "0 65534 1" ]
+  [ "$(sed -n 2p <<<"$stdout")" != "$(readlink /proc/self/ns/net)" ]
+  [ "$(sed 1,2d <<<"$stdout")" = lo ]
+  capture as_nobody "$SPACER" launch -e SPACER_TEST_MARK --rootfs "$WORK/rootfs" --read-only \
+    --network host -- ls /sys/class/net
+  assert_ok
+  [ "$stdout" = "$(ls /sys/class/net)" ]
+  [ -z "$(ls -A "$WORK/tmp")" ]
+  [ -z "$(ls -A "$WORK/xdg/spacer" | grep -vx .seccomp-cache)" ]
 }

@@ -1032,6 +1032,23 @@ spec_options_network (void)
       CHECK (spc_namespaces_creates (c, SPC_NS_PID) && spc_namespaces_creates (c, SPC_NS_MOUNT));
       CHECK (spc_namespaces_creates (c, SPC_NS_USER) == cases[i].rootless);
     }
+  /* A new sysfs where the network namespace is the container's own; a
+   * rootless container in the host's binds the host's /sys. */
+  struct spc_spec_opts rl = { .rootless = true, .host_uid = 1000, .host_gid = 1000 };
+  _cleanup_config_ struct spc_config *shared = load_spec_opts (&rl);
+  rl.network = SPC_SPEC_NETWORK_NONE;
+  _cleanup_config_ struct spc_config *own = load_spec_opts (&rl);
+  CHECK (shared != NULL && own != NULL);
+  const struct spc_mount *sys_shared = NULL, *sys_own = NULL;
+  for (size_t i = 0; i < shared->n_mounts; i++)
+    if (strcmp (shared->mounts[i].destination, "/sys") == 0)
+      sys_shared = &shared->mounts[i];
+  for (size_t i = 0; i < own->n_mounts; i++)
+    if (strcmp (own->mounts[i].destination, "/sys") == 0)
+      sys_own = &own->mounts[i];
+  CHECK (sys_shared != NULL && sys_own != NULL);
+  CHECK_STR (sys_shared->source, "/sys");
+  CHECK_STR (sys_own->type, "sysfs");
   /* none is what the rootful default already is, byte for byte. */
   _cleanup_free_ char *plain = spc_spec_generate (&(struct spc_spec_opts){ 0 });
   _cleanup_free_ char *none
