@@ -582,5 +582,6 @@ as_nobody() {
   assert_ok
   [ "$stdout" = "$(ls /sys/class/net)" ]
   [ -z "$(ls -A "$WORK/tmp")" ]
-  [ -z "$(ls -A "$WORK/xdg/spacer" | grep -vx .seccomp-cache)" ]
+  ROOT=$WORK/xdg/spacer
+  [ -z "$(state_left)" ]
 }
