@@ -55,9 +55,10 @@ int spc_extractor_finish (spc_extractor *x, spc_err_t *err);
 void spc_extractor_free (spc_extractor *x);
 const struct spc_archive_stats *spc_extractor_stats (const spc_extractor *x);
 
-/* A new empty directory beside `dest` (".NAME.XXXXXX", mode 0755) for
- * building dest in; spc_archive_commit renames it to dest, which must be
- * missing or an empty directory. */
+/* A new empty directory beside `dest` (".NAME.XXXXXX", mode 0700 until
+ * spc_extractor_finish gives it the archive's mode, or 0755) for building
+ * dest in; spc_archive_commit renames it to dest, which must be missing or
+ * an empty directory. */
 int spc_archive_tmpdir (const char *dest, char **tmp, spc_err_t *err);
 int spc_archive_commit (const char *tmp, const char *dest, spc_err_t *err);
 /* 0 if `dest` is missing or an empty directory (what commit replaces). */

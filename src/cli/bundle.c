@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -93,7 +94,9 @@ spc_cmd_bundle (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   if (spc_archive_tmpdir (dir, &tmp, err) < 0)
     return spc_error_prefix (err, "bundle");
   spc_cli_cancel_on_signals ();
-  if (make_bundle (source, tmp, &io, err) < 0 || spc_archive_commit (tmp, dir, err) < 0)
+  if (make_bundle (source, tmp, &io, err) < 0
+      || (chmod (tmp, 0755) < 0 && spc_error_errno (err, "chmod `%s`", tmp) < 0)
+      || spc_archive_commit (tmp, dir, err) < 0)
     {
       spc_archive_discard (tmp);
       spc_cli_reraise_cancel ();

@@ -124,14 +124,14 @@ static const struct spc_cli_flag spec_flags[] = {
 
 static const struct spc_cli_flag unpack_flags[] = {
   { 0, "max-size", "SIZE",
-    "stop and remove everything once more than SIZE bytes are unpacked (K, M, G; default 16G)" },
+    "give up, leaving nothing, past SIZE bytes unpacked (K, M, G; default 16G)" },
   { 0 },
 };
 
 static const struct spc_cli_flag bundle_flags[] = {
   { 0, "tag", "REPO:TAG", "the image to take when SOURCE holds several (a docker save archive)" },
   { 0, "max-size", "SIZE",
-    "stop and remove everything once more than SIZE bytes are unpacked (K, M, G; default 16G)" },
+    "give up, leaving nothing, past SIZE bytes unpacked (K, M, G; default 16G)" },
   { 'q', "quiet", NULL, "no progress line (there is none when stderr is not a terminal)" },
   { 0 },
 };

@@ -152,6 +152,7 @@ struct spc_extractor
   struct spc_archive_opts opts;
   struct spc_archive_stats stats;
   bool root; /* ownership, devices and setuid bits as in the archive */
+  bool root_entry; /* the archive said what the tree's root is ("./") */
   void *dirs; /* tsearch tree of struct deferred_dir */
   size_t n_dirs;
   void *layer; /* the current layer's paths (for opaque directories) */
@@ -277,7 +278,7 @@ open_parent (spc_extractor *x, const char *parent, spc_err_t *err)
   drop_parent_cache (x);
   _cleanup_error_ spc_error_t *lookup_err = NULL;
   int fd = spc_root_open_dir_strict (x->rootfd, parent, &lookup_err);
-  if (fd < 0 && errno == ENOENT)
+  if (fd < 0 && spc_error_is (&lookup_err, ENOENT))
     {
       int made = spc_root_open (x->rootfd, parent, SPC_PATH_CREATE_DIR, err);
       if (made < 0)
@@ -286,7 +287,7 @@ open_parent (spc_extractor *x, const char *parent, spc_err_t *err)
       fd = spc_root_open_dir_strict (x->rootfd, parent, err);
     }
   else if (fd < 0)
-    return spc_error_make (err, errno, "`%s`: %s", parent, lookup_err->msg);
+    return spc_error_classed (err, lookup_err->errno_, "%s", lookup_err->msg);
   if (fd < 0)
     return -1;
   x->cached_parent = strdup (parent);
@@ -552,7 +553,10 @@ extract_dir (spc_extractor *x, struct archive_entry *e, int parentfd, const char
 {
   _cleanup_close_ int fd = -1;
   if (*path == '\0')
-    fd = openat (x->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    {
+      fd = openat (x->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      x->root_entry = true;
+    }
   else
     {
       /* 0700 until finish: we must be able to write into it. */
@@ -609,8 +613,8 @@ extract_hardlink (spc_extractor *x, const char *target, int parentfd, const char
   _cleanup_error_ spc_error_t *lookup_err = NULL;
   _cleanup_close_ int tfd = spc_root_open_dir_strict (x->rootfd, tparent, &lookup_err);
   if (tfd < 0)
-    return spc_error_make (err, errno, "hard link `%s` to `%s`: %s", path, target,
-                           lookup_err->msg);
+    return spc_error_classed (err, lookup_err->errno_, "hard link `%s` to `%s`: %s", path, target,
+                              lookup_err->msg);
   if (linkat (tfd, tname, parentfd, name, 0) < 0)
     return spc_error_errno (err, "hard link `%s` to `%s`", path, target);
   return 0;
@@ -704,6 +708,7 @@ struct reader
 {
   spc_extractor *x;
   int fd;
+  bool hash; /* a digest was asked for: the hash costs more than tar's parsing */
   struct spc_sha256 sha;
   uint64_t n;
   int error; /* errno of a failed read */
@@ -730,7 +735,8 @@ read_cb (struct archive *a, void *data, const void **out)
           r->error = errno;
           return -1;
         }
-      spc_sha256_update (&r->sha, r->buf, (size_t) n);
+      if (r->hash)
+        spc_sha256_update (&r->sha, r->buf, (size_t) n);
       r->n += (uint64_t) n;
       if (r->x->opts.progress)
         r->x->opts.progress (r->x->opts.progress_data, r->x->raw_base + r->n);
@@ -762,6 +768,7 @@ spc_extractor_apply (spc_extractor *x, int fd, const char *name,
     return spc_error_errno (err, "malloc");
   r->x = x;
   r->fd = fd;
+  r->hash = digest != NULL;
   spc_sha256_init (&r->sha);
   tdestroy (x->layer, free);
   x->layer = NULL;
@@ -834,6 +841,10 @@ spc_extractor_finish (spc_extractor *x, spc_err_t *err)
   /* Children before their parents: a parent made read-only (or
    * unsearchable) last cannot stop the children's updates. */
   qsort (dirs, collect_n, sizeof *dirs, cmp_deferred_desc);
+  /* The tree stayed private (0700) while it was written: nobody could
+   * open a file in it half-made, or before its mode was right. */
+  if (!x->root_entry && fchmod (x->rootfd, 0755) < 0)
+    return spc_error_errno (err, "chmod the tree's root");
   for (size_t i = 0; i < collect_n; i++)
     {
       /* Exactly the directory that was made at that path: a later entry
@@ -872,13 +883,6 @@ spc_archive_tmpdir (const char *dest, char **tmp, spc_err_t *err)
       int e = errno;
       free (t);
       return spc_error_make (err, e, "make a directory beside `%s`", dest);
-    }
-  if (chmod (t, 0755) < 0)
-    {
-      int e = errno;
-      rmdir (t);
-      free (t);
-      return spc_error_make (err, e, "chmod `%s`", dest);
     }
   *tmp = t;
   return 0;

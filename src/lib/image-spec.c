@@ -42,7 +42,7 @@ read_db (int rootfd, const char *path, char **out, spc_err_t *err)
     {
       if (spc_error_is (&lookup_err, ENOENT))
         return 0;
-      return spc_error_make (err, lookup_err->errno_, "%s", lookup_err->msg);
+      return spc_error_classed (err, lookup_err->errno_, "%s", lookup_err->msg);
     }
   char proc[SPC_FD_PATH_MAX];
   _cleanup_close_ int fd = open (spc_fd_path (pfd, proc), O_RDONLY | O_CLOEXEC | O_NONBLOCK);

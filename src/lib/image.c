@@ -173,7 +173,8 @@ open_blob (int layoutfd, const struct desc *d, spc_err_t *err)
   if ((uint64_t) st.st_size != d->size)
     {
       close (fd);
-      return spc_error_make (err, EINVAL, "blob %s: %" PRIu64 " bytes, the descriptor says %" PRIu64,
+      return spc_error_make (err, EINVAL,
+                             "blob %s: %" PRIu64 " bytes, the descriptor says %" PRIu64,
                              d->digest, (uint64_t) st.st_size, d->size);
     }
   return fd;
@@ -198,7 +199,8 @@ read_json_blob (int layoutfd, const struct desc *d, spc_json **out, spc_err_t *e
   spc_sha256_final (&s, digest);
   spc_sha256_hex (digest, hex);
   if (len != d->size || strcmp (hex, d->hex) != 0)
-    return spc_error_make (err, EBADMSG, "blob %s: its content hashes to sha256:%s", d->digest, hex);
+    return spc_error_make (err, EBADMSG, "blob %s: its content hashes to sha256:%s", d->digest,
+                           hex);
   if (spc_json_parse (buf, len, out, err) < 0)
     return spc_error_prefix (err, "blob %s", d->digest);
   return 0;
@@ -225,7 +227,8 @@ static bool
 is_index (const struct desc *d)
 {
   return d->media_type
-         && (strcmp (d->media_type, MT_OCI_INDEX) == 0 || strcmp (d->media_type, MT_DOCKER_LIST) == 0);
+         && (strcmp (d->media_type, MT_OCI_INDEX) == 0
+             || strcmp (d->media_type, MT_DOCKER_LIST) == 0);
 }
 
 /* From an image index, the manifest for linux on this machine. */
@@ -621,6 +624,28 @@ unpack_docker (struct unpack *u, int dirfd, const char *tag, struct spc_image_pr
   return process_from_config (config, proc, err);
 }
 
+/* The tarball at path extracted whole into dir (made by
+ * spc_archive_tmpdir); an fd of dir. */
+static int
+extract_whole (const char *path, const char *dir, const struct spc_archive_opts *ao,
+               spc_err_t *err)
+{
+  _cleanup_close_ int in = open (path, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return spc_error_errno (err, "open `%s`", path);
+  _cleanup_close_ int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_errno (err, "open `%s`", dir);
+  spc_extractor *x = spc_extractor_new (fd, ao);
+  if (x == NULL)
+    return spc_error_errno (err, "malloc");
+  int ret = spc_extractor_apply (x, in, path, NULL, NULL, err);
+  if (ret == 0)
+    ret = spc_extractor_finish (x, err);
+  spc_extractor_free (x);
+  return ret < 0 ? -1 : spc_steal_fd (&fd);
+}
+
 enum kind
 {
   KIND_NONE,
@@ -698,6 +723,7 @@ spc_image_unpack (const char *source, const char *rootfs, const struct spc_image
   struct spc_archive_opts ao = { .max_size = opts ? opts->max_size : 0 };
 
   _cleanup_free_ char *staging = NULL, *tmp = NULL;
+  struct unpack u = { .opts = opts };
   _cleanup_close_ int srcfd = -1, rootfd = -1;
   int ret = -1;
   if (stat (path, &st) < 0)
@@ -717,30 +743,24 @@ spc_image_unpack (const char *source, const char *rootfs, const struct spc_image
     {
       /* A tarball: of a layout, of a docker save, or of a root filesystem.
        * Extracted beside rootfs first; if it is a root filesystem, that
-       * tree is the result. */
-      if (spc_archive_extract (path, rootfs, &ao, NULL, err) < 0)
+       * tree is the result, renamed into place. */
+      if (spc_archive_tmpdir (rootfs, &staging, err) < 0)
         return -1;
-      _cleanup_close_ int fd = open (rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0)
+      srcfd = extract_whole (path, staging, &ao, err);
+      if (srcfd < 0)
+        goto out;
+      if (detect (srcfd) == KIND_NONE)
         {
-          spc_error_errno (err, "open `%s`", rootfs);
-          spc_archive_discard (rootfs);
-          return -1;
+          ret = spc_archive_commit (staging, rootfs, err);
+          if (ret == 0)
+            {
+              free (staging);
+              staging = NULL;
+            }
+          goto out;
         }
-      if (detect (fd) == KIND_NONE)
-        return 0;
-      /* An image: move it aside as the source. */
-      if (spc_archive_tmpdir (rootfs, &staging, err) < 0 || rename (rootfs, staging) < 0)
-        {
-          if (staging)
-            spc_error_errno (err, "rename `%s`", rootfs);
-          spc_archive_discard (rootfs);
-          return -1;
-        }
-      srcfd = spc_steal_fd (&fd);
     }
 
-  struct unpack u = { .opts = opts };
   progress_init (&u.progress, opts);
   ao.whiteouts = true;
   ao.progress = progress_show;

@@ -288,3 +288,51 @@ EOF
   assert_ok
   [ -z "$output" ]
 }
+
+@test "bundle: on a terminal, a progress line with layers, bytes and rate (none with --quiet)" {
+  command -v script >/dev/null || skip "script(1) (util-linux) not installed"
+  layout L t "$W/base.tar" >/dev/null
+  run script -qec "'$SPACER' bundle '$W/L:t' '$W/b1'" /dev/null
+  assert_ok
+  [[ "$output" =~ layers\ 1/1\ +[0-9.]+/[0-9.]+\ MiB\ +[0-9.]+\ MiB/s ]] || {
+    echo "no progress line in: $output" >&2
+    return 1
+  }
+  run script -qec "'$SPACER' bundle --quiet '$W/L:t' '$W/b2'" /dev/null
+  assert_ok
+  [ -z "$output" ]
+}
+
+@test "bundle: whiteouts through a symlink a lower layer planted delete nothing outside" {
+  local out=$BATS_TEST_TMPDIR/outside
+  mkdir -p "$out/dir" && echo secret >"$out/secret" && echo keep >"$out/dir/keep"
+  mkdir -p "$W/l1" && ln -s "$out" "$W/l1/evil" && layer l1
+  python3 - "$W/l2.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name in ("evil/.wh.secret", "evil/dir/.wh..wh..opq"):
+        t.addfile(tarfile.TarInfo(name))
+PY
+  layout L t "$W/base.tar" "$W/l1.tar" "$W/l2.tar" >/dev/null
+  "$SPACER" bundle "$W/L:t" "$W/b"
+  [ "$(cat "$out/secret")" = secret ]
+  [ "$(cat "$out/dir/keep")" = keep ]
+  [ "$(readlink "$W/b/rootfs/evil")" = "$out" ]
+}
+
+@test "bundle: as a plain user, the caller owns the tree and the config is rootless" {
+  local dir
+  dir=$(mktemp -d /tmp/spacer-bundle.XXXXXX)
+  chmod 0777 "$dir"
+  layout L t "$W/base.tar" >/dev/null
+  cp -r "$W/L" "$dir/L" && chmod -R a+rX "$dir/L"
+  local rc=0
+  setpriv --reuid 65534 --regid 65534 --clear-groups "$SPACER" bundle "$dir/L:t" "$dir/b" || rc=$?
+  local owners linux_uid
+  owners=$(find "$dir/b" -printf '%U:%G\n' | sort -u)
+  linux_uid=$(jq -c '.linux.uidMappings[0].hostID' "$dir/b/config.json" 2>/dev/null || true)
+  rm -rf "$dir"
+  [ "$rc" -eq 0 ]
+  [ "$owners" = 65534:65534 ]
+  [ "$linux_uid" = 65534 ]
+}

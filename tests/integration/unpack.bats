@@ -81,6 +81,8 @@ assert_untouched() {
   "$SPACER" unpack "$W/s.tar" "$W/r"
   # evil -> $OUT, then evil/file: the file lands in the tree's own $OUT.
   [ "$(readlink "$W/r/evil")" = "$OUT" ]
+  # No "./" entry in the archive: the tree's root gets 0755.
+  [ "$(stat -c %a "$W/r")" = 755 ]
   [ -f "$W/r$OUT/file" ]
   rm -rf "$W/r"
   assert_untouched s.tar
@@ -158,6 +160,8 @@ partial_tree() {
   exec 5>"$W/fifo"
   head -c "$(($(stat -c %s "$W/r.tar") / 2))" "$W/r.tar" >&5
   wait_until partial_tree
+  # Private while it is written: nobody opens a file of it half-made.
+  [ "$(stat -c %a "$W"/.r.*)" = 700 ]
   kill -INT "$pid"
   local rc=0
   wait "$pid" || rc=$?
