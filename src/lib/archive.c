@@ -153,6 +153,8 @@ struct spc_extractor
   struct spc_archive_stats stats;
   bool root; /* ownership, devices and setuid bits as in the archive */
   bool root_entry; /* the archive said what the tree's root is ("./") */
+  bool have_first;
+  struct timespec first_times[2]; /* the root's, without "./" */
   void *dirs; /* tsearch tree of struct deferred_dir */
   size_t n_dirs;
   void *layer; /* the current layer's paths (for opaque directories) */
@@ -268,10 +270,15 @@ split_parent (const char *path, const char **name)
   return strndup (path, slash ? (size_t) (slash - path) : 0);
 }
 
+static int defer_dir (spc_extractor *x, const char *path, mode_t mode,
+                      const struct timespec times[2], spc_err_t *err);
+static void entry_times (struct archive_entry *e, struct timespec times[2]);
+
 /* An fd of directory `parent` below the root, made (with its parents,
- * mode 0755) if missing. */
+ * mode 0755, the entry's times) if missing. */
 static int
-open_parent (spc_extractor *x, const char *parent, spc_err_t *err)
+open_parent (spc_extractor *x, const char *parent, const struct timespec times[2],
+             spc_err_t *err)
 {
   if (x->cached_parent && strcmp (x->cached_parent, parent) == 0)
     return x->cached_fd;
@@ -280,10 +287,39 @@ open_parent (spc_extractor *x, const char *parent, spc_err_t *err)
   int fd = spc_root_open_dir_strict (x->rootfd, parent, &lookup_err);
   if (fd < 0 && spc_error_is (&lookup_err, ENOENT))
     {
+      /* The first missing directory on the way: it and those below it are
+       * made here, and get the entry's time rather than now, so that the
+       * same archive always gives the same tree. */
+      _cleanup_free_ char *missing = strdup (parent);
+      if (missing == NULL)
+        return spc_error_errno (err, "strdup");
+      size_t first = 0;
+      for (char *slash = missing; (slash = strchr (slash, '/')) != NULL; slash++)
+        {
+          *slash = '\0';
+          _cleanup_error_ spc_error_t *ignored = NULL;
+          int dfd = spc_root_open_dir_strict (x->rootfd, missing, &ignored);
+          *slash = '/';
+          if (dfd < 0)
+            break;
+          close (dfd);
+          first = (size_t) (slash - missing) + 1;
+        }
       int made = spc_root_open (x->rootfd, parent, SPC_PATH_CREATE_DIR, err);
       if (made < 0)
         return spc_error_prefix (err, "`%s`", parent);
       close (made);
+      for (size_t end = first;; end++)
+        if (missing[end] == '/' || missing[end] == '\0')
+          {
+            char c = missing[end];
+            missing[end] = '\0';
+            if (defer_dir (x, missing, 0755, times, err) < 0)
+              return -1;
+            missing[end] = c;
+            if (c == '\0')
+              break;
+          }
       fd = spc_root_open_dir_strict (x->rootfd, parent, err);
     }
   else if (fd < 0)
@@ -633,7 +669,15 @@ extract_entry (spc_extractor *x, struct archive *in, struct archive_entry *e, sp
   _cleanup_free_ char *parent = split_parent (path, &name);
   if (parent == NULL)
     return spc_error_errno (err, "malloc");
-  int parentfd = *path ? open_parent (x, parent, err) : x->rootfd;
+  struct timespec times[2];
+  entry_times (e, times);
+  if (!x->have_first)
+    {
+      x->first_times[0] = times[0];
+      x->first_times[1] = times[1];
+      x->have_first = true;
+    }
+  int parentfd = *path ? open_parent (x, parent, times, err) : x->rootfd;
   if (parentfd < 0)
     return -1;
 
@@ -845,6 +889,9 @@ spc_extractor_finish (spc_extractor *x, spc_err_t *err)
    * open a file in it half-made, or before its mode was right. */
   if (!x->root_entry && fchmod (x->rootfd, 0755) < 0)
     return spc_error_errno (err, "chmod the tree's root");
+  /* Nor its time "now": the first entry's, the same on every run. */
+  if (!x->root_entry && x->have_first && futimens (x->rootfd, x->first_times) < 0)
+    return spc_error_errno (err, "set times of the tree's root");
   for (size_t i = 0; i < collect_n; i++)
     {
       /* Exactly the directory that was made at that path: a later entry

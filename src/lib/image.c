@@ -450,6 +450,8 @@ apply_layer (struct unpack *u, int dirfd, const char *path, const char *what,
 static int unpack_manifest (struct unpack *u, int layoutfd, struct desc *mdp, spc_json *docs[5],
                             struct spc_image_process *proc, spc_err_t *err);
 
+/* 1: the layout has no such image but a docker manifest.json beside it,
+ * which may (a docker save archive of Docker 25 or later). */
 static int
 unpack_layout (struct unpack *u, int layoutfd, const char *tag, const char *digest,
                struct spc_image_process *proc, spc_err_t *err)
@@ -459,7 +461,19 @@ unpack_layout (struct unpack *u, int layoutfd, const char *tag, const char *dige
     return -1;
   const spc_json *d = NULL;
   if (pick_manifest (index, tag, digest, &d, err) < 0)
-    return -1;
+    {
+      /* Docker 25 and later save an OCI layout with a manifest.json
+       * beside it whose RepoTags ("busybox:latest") are what users name;
+       * index.json's ref.name holds only the tag. */
+      struct stat st;
+      if (digest == NULL
+          && fstatat (layoutfd, "manifest.json", &st, AT_SYMLINK_NOFOLLOW) == 0)
+        {
+          spc_error_free (err);
+          return 1;
+        }
+      return -1;
+    }
   struct desc md;
   if (parse_desc (d, &md, err) < 0)
     return -1;
@@ -778,9 +792,10 @@ spc_image_unpack (const char *source, const char *rootfs, const struct spc_image
       spc_error_errno (err, "malloc");
       goto out;
     }
+  ret = 1;
   if (detect (srcfd) == KIND_LAYOUT)
     ret = unpack_layout (&u, srcfd, tag, digest, proc, err);
-  else
+  if (ret == 1)
     ret = unpack_docker (&u, srcfd, tag, proc, err);
   if (ret == 0)
     ret = spc_extractor_finish (u.x, err);

@@ -336,3 +336,26 @@ PY
   [ "$owners" = 65534:65534 ]
   [ "$linux_uid" = 65534 ]
 }
+
+@test "bundle: a docker save archive of Docker 25+ (an OCI layout with manifest.json) by its RepoTag" {
+  layout L latest --compress none "$W/base.tar" >/dev/null
+  # As newer docker writes it: index.json's ref.name is the bare tag, the
+  # repository:tag users name is in manifest.json's RepoTags.
+  python3 - "$W/L" <<'PY'
+import json, sys
+d = sys.argv[1]
+idx = json.load(open(d + "/index.json"))
+man = json.load(open(d + "/blobs/sha256/" + idx["manifests"][0]["digest"][7:]))
+json.dump([{"Config": "blobs/sha256/" + man["config"]["digest"][7:],
+            "RepoTags": ["app:latest"],
+            "Layers": ["blobs/sha256/" + l["digest"][7:] for l in man["layers"]]}],
+          open(d + "/manifest.json", "w"))
+PY
+  tar -C "$W/L" -cf "$W/docker25.tar" .
+  "$SPACER" bundle --tag app:latest "$W/docker25.tar" "$W/b1"
+  [ "$(jq -c .process.args "$W/b1/config.json")" = '["echo","hello","from","the","image"]' ]
+  "$SPACER" bundle "$W/docker25.tar" "$W/b2"
+  [ -x "$W/b2/rootfs/bin/busybox" ]
+  capture "$SPACER" bundle --tag app:other "$W/docker25.tar" "$W/b3"
+  assert_error "no image .app:other. in the archive .it has: app:latest."
+}

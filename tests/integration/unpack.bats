@@ -171,3 +171,19 @@ partial_tree() {
   rm "$W/fifo"
   assert_untouched r.tar
 }
+
+@test "unpack: directories the archive leaves implicit get its times, not now" {
+  python3 - "$W/implicit.tar" <<'EOF2'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    ti = tarfile.TarInfo("a/b/c/file"); ti.size = 2; ti.mtime = 1600000000
+    t.addfile(ti, io.BytesIO(b"x\n"))
+EOF2
+  "$SPACER" unpack "$W/implicit.tar" "$W/r1"
+  sleep 1.1
+  "$SPACER" unpack "$W/implicit.tar" "$W/r2"
+  diff <(cd "$W/r1" && find . -printf '%p %y %m %U %G %T@\n' | sort) \
+    <(cd "$W/r2" && find . -printf '%p %y %m %U %G %T@\n' | sort)
+  [ "$(stat -c '%Y %a' "$W/r1/a/b")" = "1600000000 755" ]
+  [ "$(stat -c '%Y %a' "$W/r1")" = "1600000000 755" ]
+}
