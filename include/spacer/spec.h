@@ -11,6 +11,22 @@
 
 #include "spacer/config.h"
 
+/* Where the container's network is. */
+enum spc_spec_network
+{
+  SPC_SPEC_NETWORK_DEFAULT = 0, /* a new namespace; the host's for rootless */
+  SPC_SPEC_NETWORK_NONE,        /* a new namespace: only lo, up */
+  SPC_SPEC_NETWORK_HOST,        /* the host's: no network namespace */
+};
+
+/* A bind mount of a host path, after the default mounts. */
+struct spc_spec_bind
+{
+  const char *source; /* as the config takes it: absolute, or the bundle's */
+  const char *destination;
+  bool readonly;
+};
+
 /* What differs from spacer's default spec. Zeroed, it asks for exactly
  * what `spacer spec` writes. Pointers are borrowed for the call. */
 struct spc_spec_opts
@@ -36,6 +52,20 @@ struct spc_spec_opts
   const char *hostname;    /* NULL: "spacer" */
   const struct spc_annotation *annotations;
   size_t n_annotations;
+
+  /* mounts and network */
+  const struct spc_spec_bind *binds;
+  size_t n_binds;
+  enum spc_spec_network network;
+
+  /* linux.resources, beside the default device rules */
+  bool has_memory_limit;
+  int64_t memory_limit; /* bytes */
+  bool has_cpu_quota;
+  int64_t cpu_quota;    /* microseconds per cpu_period */
+  uint64_t cpu_period;  /* microseconds; 0: the kernel's (100000) */
+  bool has_pids_limit;
+  int64_t pids_limit;
 };
 
 /* The document (malloc'd, pretty, no final newline); NULL with errno

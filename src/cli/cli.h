@@ -30,6 +30,7 @@ int spc_cmd_state (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_delete (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_run (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_launch (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_exec (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_list (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_spec (struct spc_global *g, int argc, char **argv, spc_err_t *err);

@@ -46,6 +46,27 @@ static const struct spc_cli_flag run_flags[] = {
   { 0 },
 };
 
+static const struct spc_cli_flag launch_flags[] = {
+  { 0, "rootfs", "DIR", "the root filesystem, used in place (writable unless --read-only)" },
+  { 0, "image", "SOURCE", "an image (OCI layout, docker save or rootfs tarball), unpacked privately" },
+  { 0, "tag", "TAG", "the image's manifest to run, when SOURCE holds several" },
+  { 0, "hostname", "NAME", "the container's hostname (default spacer)" },
+  { 0, "memory", "SIZE", "memory limit (k, m, g suffixes)" },
+  { 0, "cpus", "N", "CPU time limit in CPUs, e.g. 0.5 (a CFS quota per 100 ms)" },
+  { 0, "pids-limit", "N", "most processes the container may have" },
+  { 'e', "env", "KEY[=VALUE]", "set a variable; KEY alone takes the caller's (repeatable)" },
+  { 'v', "volume", "SRC:DST[:ro]", "bind-mount the host path SRC at DST (repeatable)" },
+  { 'u', "user", "UID[:GID]", "run as UID (and GID); names from the rootfs's /etc/passwd, /etc/group" },
+  { 0, "network", "none|host", "none (default): a network namespace with only lo; host: the host's" },
+  { 'w', "workdir", "DIR", "working directory, inside the container (default /)" },
+  { 0, "read-only", NULL, "mount the root filesystem read-only" },
+  { 0, "rm", NULL, "remove the container at the end (always done)" },
+  { 0, "name", "ID", "the container's ID (default launch-RANDOM)" },
+  { 't', "tty", NULL, "give the program a pty (standard input must be a terminal)" },
+  { 0, "print-config", NULL, "print the config.json it would run, and exit" },
+  { 0 },
+};
+
 static const struct spc_cli_flag no_flags[] = { { 0 } };
 
 static const struct spc_cli_flag kill_flags[] = {
@@ -151,6 +172,17 @@ const struct spc_cli_command spc_cli_commands[] = {
     "In the foreground spacer forwards signals to the program, exits with its status\n"
     "(128+N when signal N ended it) and deletes the container.",
     run_flags },
+  { "launch", spc_cmd_launch, true, "run a rootfs or an image at once, configured by flags",
+    "(--rootfs DIR | --image SOURCE) [--] [COMMAND [ARG...]]",
+    "No bundle to make: the default spec (spacer spec) under the flags, built in memory.\n"
+    "COMMAND defaults to the image's Entrypoint and Cmd (a COMMAND replaces the Cmd),\n"
+    "or sh. spacer forwards signals, exits with the program's status (128+N when\n"
+    "signal N ended it; 125 when launch itself fails) and removes everything at the\n"
+    "end: the state, the cgroup and its private directory below $TMPDIR (default\n"
+    "/var/tmp), the bundle state records (a copy of the config for exec, an unpacked\n"
+    "image). --print-config prints the config, to run later from a bundle with\n"
+    "spacer run (root.path is \"rootfs\" for an image: make it with spacer bundle).",
+    launch_flags },
   { "exec", spc_cmd_exec, true, "run a process in a created or running container",
     "ID [COMMAND [ARG...]]",
     "The process joins the container's namespaces and cgroups and gets its seccomp filter,\n"

@@ -201,12 +201,20 @@ load_bundle (const struct spc_create_options *o, struct bundle *b, spc_err_t *er
     return spc_error_errno (err, "bundle `%s`", dir);
 
   _cleanup_free_ char *path = NULL;
-  if (asprintf (&path, "%s/config.json", b->dir) < 0
-      || asprintf (&b->name, "%s%sconfig.json", o->bundle ? o->bundle : "",
-                   o->bundle && o->bundle[strlen (o->bundle) - 1] != '/' ? "/" : "")
-             < 0)
+  if (o->config)
+    {
+      /* Made in memory (launch): the bundle holds no config.json. */
+      if ((b->name = strdup (o->config_name ? o->config_name : "config")) == NULL)
+        return spc_error_errno (err, "strdup");
+      if (spc_config_load_buffer (o->config, strlen (o->config), b->name, &b->config, err) < 0)
+        return -1;
+    }
+  else if (asprintf (&path, "%s/config.json", b->dir) < 0
+           || asprintf (&b->name, "%s%sconfig.json", o->bundle ? o->bundle : "",
+                        o->bundle && o->bundle[strlen (o->bundle) - 1] != '/' ? "/" : "")
+                  < 0)
     return spc_error_errno (err, "asprintf");
-  if (spc_config_load_file (path, b->name, &b->config, err) < 0)
+  else if (spc_config_load_file (path, b->name, &b->config, err) < 0)
     return -1;
   if (check_bundle (b, o, err) < 0)
     return spc_error_prefix (err, "%s", b->name);

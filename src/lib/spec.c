@@ -179,9 +179,19 @@ write_mount (spc_json_writer *w, const char *destination, const char *type, cons
   spc_jw_end_object (w);
 }
 
-static void
-write_mounts (spc_json_writer *w, bool rootless)
+/* By default no network namespace for rootless: an unprivileged user
+ * could not configure it, so it would leave the container offline. */
+static bool
+creates_netns (const struct spc_spec_opts *o)
 {
+  return o->network == SPC_SPEC_NETWORK_DEFAULT ? !o->rootless
+                                                 : o->network == SPC_SPEC_NETWORK_NONE;
+}
+
+static void
+write_mounts (spc_json_writer *w, const struct spc_spec_opts *o)
+{
+  bool rootless = o->rootless;
   static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
   static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666",
                                      "mode=0620", "gid=5", NULL };
@@ -193,7 +203,8 @@ write_mounts (spc_json_writer *w, bool rootless)
   static const char *const mqueue[] = { "nosuid", "noexec", "nodev", NULL };
   static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
   /* A new sysfs needs a network namespace owned by the user namespace;
-   * rootless containers share the host's, so they bind the host's /sys. */
+   * rootless containers share the host's by default, so they bind the
+   * host's /sys. */
   static const char *const sys_rootless[] = { "rbind", "nosuid", "noexec", "nodev", "ro", NULL };
   static const char *const cgroup[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
 
@@ -204,13 +215,18 @@ write_mounts (spc_json_writer *w, bool rootless)
   write_mount (w, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
   write_mount (w, "/dev/shm", "tmpfs", "shm", shm);
   write_mount (w, "/dev/mqueue", "mqueue", "mqueue", mqueue);
-  if (rootless)
+  if (rootless && !creates_netns (o))
     write_mount (w, "/sys", "none", "/sys", sys_rootless);
   else
-    {
-      write_mount (w, "/sys", "sysfs", "sysfs", sys);
-      write_mount (w, "/sys/fs/cgroup", "cgroup", "cgroup", cgroup);
-    }
+    write_mount (w, "/sys", "sysfs", "sysfs", sys);
+  if (!rootless)
+    write_mount (w, "/sys/fs/cgroup", "cgroup", "cgroup", cgroup);
+  /* rbind, as runc's engines bind: mounts below the source come along. */
+  static const char *const bind_rw[] = { "rbind", "rw", NULL };
+  static const char *const bind_ro[] = { "rbind", "ro", NULL };
+  for (size_t i = 0; i < o->n_binds; i++)
+    write_mount (w, o->binds[i].destination, "bind", o->binds[i].source,
+                 o->binds[i].readonly ? bind_ro : bind_rw);
   spc_jw_end_array (w);
 }
 
@@ -231,17 +247,18 @@ write_id_mappings (spc_json_writer *w, const char *key, uint32_t host_id)
 }
 
 static void
-write_namespaces (spc_json_writer *w, bool rootless)
+write_namespaces (spc_json_writer *w, const struct spc_spec_opts *o)
 {
-  static const char *const rootful[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
-  /* No network namespace: an unprivileged user could not configure it, so
-   * it would leave the container offline. */
-  static const char *const unprivileged[] = { "pid", "ipc", "uts", "mount", "cgroup", "user", NULL };
+  bool rootless = o->rootless, netns = creates_netns (o);
+  static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", "user",
+                                       NULL };
 
   spc_jw_key (w, "namespaces");
   spc_jw_begin_array (w);
-  for (const char *const *t = rootless ? unprivileged : rootful; *t; t++)
+  for (const char *const *t = types; *t; t++)
     {
+      if ((strcmp (*t, "network") == 0 && !netns) || (strcmp (*t, "user") == 0 && !rootless))
+        continue;
       spc_jw_begin_object (w);
       spc_jw_key (w, "type");
       spc_jw_string (w, *t);
@@ -250,37 +267,78 @@ write_namespaces (spc_json_writer *w, bool rootless)
   spc_jw_end_array (w);
 }
 
-/* Deny every device by default; the runtime adds back the standard ones. */
-static void
-write_default_device_rules (spc_json_writer *w)
+static bool
+has_limits (const struct spc_spec_opts *o)
 {
+  return o->has_memory_limit || o->has_cpu_quota || o->has_pids_limit;
+}
+
+/* Rootful: deny every device by default; the runtime adds back the
+ * standard ones. Rootless containers get the host's device nodes bound,
+ * and no rules. Then the limits asked for. */
+static void
+write_resources (spc_json_writer *w, const struct spc_spec_opts *o)
+{
+  if (o->rootless && !has_limits (o))
+    return;
   spc_jw_key (w, "resources");
   spc_jw_begin_object (w);
-  spc_jw_key (w, "devices");
-  spc_jw_begin_array (w);
-  spc_jw_begin_object (w);
-  spc_jw_key (w, "allow");
-  spc_jw_bool (w, false);
-  spc_jw_key (w, "access");
-  spc_jw_string (w, "rwm");
-  spc_jw_end_object (w);
-  spc_jw_end_array (w);
+  if (!o->rootless)
+    {
+      spc_jw_key (w, "devices");
+      spc_jw_begin_array (w);
+      spc_jw_begin_object (w);
+      spc_jw_key (w, "allow");
+      spc_jw_bool (w, false);
+      spc_jw_key (w, "access");
+      spc_jw_string (w, "rwm");
+      spc_jw_end_object (w);
+      spc_jw_end_array (w);
+    }
+  if (o->has_memory_limit)
+    {
+      spc_jw_key (w, "memory");
+      spc_jw_begin_object (w);
+      spc_jw_key (w, "limit");
+      spc_jw_int (w, o->memory_limit);
+      spc_jw_end_object (w);
+    }
+  if (o->has_cpu_quota)
+    {
+      spc_jw_key (w, "cpu");
+      spc_jw_begin_object (w);
+      spc_jw_key (w, "quota");
+      spc_jw_int (w, o->cpu_quota);
+      if (o->cpu_period)
+        {
+          spc_jw_key (w, "period");
+          spc_jw_uint (w, o->cpu_period);
+        }
+      spc_jw_end_object (w);
+    }
+  if (o->has_pids_limit)
+    {
+      spc_jw_key (w, "pids");
+      spc_jw_begin_object (w);
+      spc_jw_key (w, "limit");
+      spc_jw_int (w, o->pids_limit);
+      spc_jw_end_object (w);
+    }
   spc_jw_end_object (w);
 }
 
 static void
-write_linux (spc_json_writer *w, bool rootless, uid_t uid, gid_t gid)
+write_linux (spc_json_writer *w, const struct spc_spec_opts *o)
 {
   spc_jw_key (w, "linux");
   spc_jw_begin_object (w);
-  if (rootless)
+  if (o->rootless)
     {
-      write_id_mappings (w, "uidMappings", uid);
-      write_id_mappings (w, "gidMappings", gid);
+      write_id_mappings (w, "uidMappings", o->host_uid);
+      write_id_mappings (w, "gidMappings", o->host_gid);
     }
-  else
-    write_default_device_rules (w);
-  write_namespaces (w, rootless);
+  write_resources (w, o);
+  write_namespaces (w, o);
   write_string_array (w, "maskedPaths", default_masked_paths);
   write_string_array (w, "readonlyPaths", default_readonly_paths);
   spc_jw_key (w, "seccomp");
@@ -299,8 +357,8 @@ spc_spec_generate (const struct spc_spec_opts *o)
   write_root (w, o);
   spc_jw_key (w, "hostname");
   spc_jw_string (w, o->hostname ? o->hostname : "spacer");
-  write_mounts (w, o->rootless);
-  write_linux (w, o->rootless, o->host_uid, o->host_gid);
+  write_mounts (w, o);
+  write_linux (w, o);
   write_annotations (w, o);
   spc_jw_end_object (w);
 

@@ -25,6 +25,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
+#include "spacer/namespaces.h"
 #include "spacer/spec.h"
 #include "spacer/error.h"
 #include "spacer/json.h"
@@ -933,6 +934,129 @@ spec_options_override_the_defaults (void)
   return true;
 }
 
+/* A spec generated from o, loaded back. */
+static struct spc_config *
+load_spec_opts (const struct spc_spec_opts *o)
+{
+  _cleanup_free_ char *spec = spc_spec_generate (o);
+  _cleanup_error_ spc_err_t err = NULL;
+  struct spc_config *c = NULL;
+  if (spec == NULL || spc_config_load_buffer (spec, strlen (spec), "config.json", &c, &err) < 0)
+    {
+      printf ("#   %s\n", err ? err->msg : "generate failed");
+      return NULL;
+    }
+  return c;
+}
+
+/* Limits go beside the default device rules, as runc's engines put them. */
+static bool
+spec_options_limits (void)
+{
+  struct spc_spec_opts o = { .has_memory_limit = true, .memory_limit = 64 << 20,
+                             .has_cpu_quota = true, .cpu_quota = 50000, .cpu_period = 100000,
+                             .has_pids_limit = true, .pids_limit = 42 };
+  _cleanup_config_ struct spc_config *c = load_spec_opts (&o);
+  CHECK (c != NULL);
+  const struct spc_resources *r = &c->linux_.resources;
+  CHECK (r->n_devices == 1 && !r->devices[0].allow);
+  CHECK (r->memory.has_limit && r->memory.limit == 64 << 20);
+  CHECK (!r->memory.has_swap);
+  CHECK (r->cpu.has_quota && r->cpu.quota == 50000);
+  CHECK (r->cpu.has_period && r->cpu.period == 100000);
+  CHECK (r->pids.has_limit && r->pids.limit == 42);
+
+  /* Rootless has no device rules, but the limits. */
+  o.rootless = true;
+  _cleanup_config_ struct spc_config *rl = load_spec_opts (&o);
+  CHECK (rl != NULL);
+  CHECK (rl->linux_.resources.n_devices == 0);
+  CHECK (rl->linux_.resources.pids.has_limit && rl->linux_.resources.pids.limit == 42);
+
+  /* No period: the kernel's. */
+  struct spc_spec_opts q = { .has_cpu_quota = true, .cpu_quota = 20000 };
+  _cleanup_config_ struct spc_config *cq = load_spec_opts (&q);
+  CHECK (cq != NULL);
+  CHECK (cq->linux_.resources.cpu.has_quota && !cq->linux_.resources.cpu.has_period);
+  CHECK (!cq->linux_.resources.memory.has_limit && !cq->linux_.resources.pids.has_limit);
+  return true;
+}
+
+/* Binds come after the default mounts, in their order, rbind and rw/ro. */
+static bool
+spec_options_binds (void)
+{
+  static const struct spc_spec_bind binds[] = { { "/srv/data", "/data", false },
+                                                { "/etc/hosts", "/etc/hosts", true } };
+  struct spc_spec_opts o = { .binds = binds, .n_binds = 2 };
+  _cleanup_config_ struct spc_config *plain = load_spec_opts (&(struct spc_spec_opts){ 0 });
+  _cleanup_config_ struct spc_config *c = load_spec_opts (&o);
+  CHECK (plain != NULL && c != NULL);
+  CHECK (c->n_mounts == plain->n_mounts + 2);
+  const struct spc_mount *m = &c->mounts[plain->n_mounts];
+  CHECK_STR (m[0].destination, "/data");
+  CHECK_STR (m[0].source, "/srv/data");
+  CHECK_STR (m[0].type, "bind");
+  CHECK (m[0].n_options == 2);
+  CHECK_STR (m[0].options[0], "rbind");
+  CHECK_STR (m[0].options[1], "rw");
+  CHECK_STR (m[1].destination, "/etc/hosts");
+  CHECK_STR (m[1].options[1], "ro");
+  return true;
+}
+
+/* none: a network namespace, also for rootless; host: none of it. The
+ * other namespaces stay as they were. */
+static bool
+spec_options_network (void)
+{
+  struct
+  {
+    bool rootless;
+    enum spc_spec_network network;
+    bool netns;
+    size_t n;
+  } cases[] = {
+    { false, SPC_SPEC_NETWORK_DEFAULT, true, 6 }, { false, SPC_SPEC_NETWORK_NONE, true, 6 },
+    { false, SPC_SPEC_NETWORK_HOST, false, 5 },   { true, SPC_SPEC_NETWORK_DEFAULT, false, 6 },
+    { true, SPC_SPEC_NETWORK_NONE, true, 7 },     { true, SPC_SPEC_NETWORK_HOST, false, 6 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    {
+      struct spc_spec_opts o = { .rootless = cases[i].rootless, .host_uid = 1000,
+                                 .host_gid = 1000, .network = cases[i].network };
+      _cleanup_config_ struct spc_config *c = load_spec_opts (&o);
+      CHECK (c != NULL);
+      CHECK (spc_namespaces_creates (c, SPC_NS_NETWORK) == cases[i].netns);
+      CHECK (c->linux_.n_namespaces == cases[i].n);
+      CHECK (spc_namespaces_creates (c, SPC_NS_PID) && spc_namespaces_creates (c, SPC_NS_MOUNT));
+      CHECK (spc_namespaces_creates (c, SPC_NS_USER) == cases[i].rootless);
+    }
+  /* A new sysfs where the network namespace is the container's own; a
+   * rootless container in the host's binds the host's /sys. */
+  struct spc_spec_opts rl = { .rootless = true, .host_uid = 1000, .host_gid = 1000 };
+  _cleanup_config_ struct spc_config *shared = load_spec_opts (&rl);
+  rl.network = SPC_SPEC_NETWORK_NONE;
+  _cleanup_config_ struct spc_config *own = load_spec_opts (&rl);
+  CHECK (shared != NULL && own != NULL);
+  const struct spc_mount *sys_shared = NULL, *sys_own = NULL;
+  for (size_t i = 0; i < shared->n_mounts; i++)
+    if (strcmp (shared->mounts[i].destination, "/sys") == 0)
+      sys_shared = &shared->mounts[i];
+  for (size_t i = 0; i < own->n_mounts; i++)
+    if (strcmp (own->mounts[i].destination, "/sys") == 0)
+      sys_own = &own->mounts[i];
+  CHECK (sys_shared != NULL && sys_own != NULL);
+  CHECK_STR (sys_shared->source, "/sys");
+  CHECK_STR (sys_own->type, "sysfs");
+  /* none is what the rootful default already is, byte for byte. */
+  _cleanup_free_ char *plain = spc_spec_generate (&(struct spc_spec_opts){ 0 });
+  _cleanup_free_ char *none
+      = spc_spec_generate (&(struct spc_spec_opts){ .network = SPC_SPEC_NETWORK_NONE });
+  CHECK_STR (none, plain);
+  return true;
+}
+
 /* ---- the default seccomp profile ---------------------------------------- */
 
 /* What the profile must refuse with EPERM, whatever else it does. */
@@ -1223,6 +1347,9 @@ main (void)
   RUN (default_spec_rootless_round_trips);
   RUN (default_spec_is_pretty);
   RUN (spec_options_override_the_defaults);
+  RUN (spec_options_limits);
+  RUN (spec_options_binds);
+  RUN (spec_options_network);
   RUN (default_spec_has_seccomp_profile);
   RUN (default_spec_seccomp_builds);
   RUN (default_spec_seccomp_filter_decides);
