@@ -11,6 +11,7 @@ packages=(
   busybox-static                                        # test and example root filesystems
   bats jq iproute2 util-linux procps strace             # the test suite
   runc                                                  # `runc spec` bundles in the tests
+  python3 umoci zstd xz-utils                           # images: built by tests/tools/mkimage.py, compared with umoci's
   # tests/engines: spacer under real engines (containerd brings ctr and
   # the runc v2 shim). Installing starts no daemon where policy-rc.d
   # forbids it; the tests start their own containerd either way.
