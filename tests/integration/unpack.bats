@@ -32,12 +32,7 @@ hostile() {
 # Nothing but NAMES in $W (no DIR, no temporary directory), and $OUT as
 # the test made it.
 assert_untouched() {
-  local left
-  left=$(cd "$W" && ls -A | LC_ALL=C sort | tr '\n' ' ')
-  if [ "$left" != "$* " ]; then
-    echo "expected in $W: $*; found: $left" >&2
-    return 1
-  fi
+  assert_dir_holds "$W" "$@"
   [ "$(cat "$OUT/secret")" = secret ]
   [ "$(stat -c %h "$OUT/secret")" = 1 ]
   [ "$(ls -A "$OUT")" = secret ]
