@@ -182,3 +182,21 @@ EOF2
   [ "$(stat -c '%Y %a' "$W/r1/a/b")" = "1600000000 755" ]
   [ "$(stat -c '%Y %a' "$W/r1")" = "1600000000 755" ]
 }
+
+@test "unpack: on a terminal, a progress line with bytes and rate; none with --quiet or without a terminal" {
+  command -v script >/dev/null || skip "script(1) (util-linux) not installed"
+  tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -czf "$W/r.tgz" .
+  run script -qec "'$SPACER' unpack '$W/r.tgz' '$W/r1'" /dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ layers\ 1/1\ +[0-9.]+/[0-9.]+\ MiB\ +[0-9.]+\ MiB/s ]] || {
+    echo "no progress line in: $output" >&2
+    return 1
+  }
+  run script -qec "'$SPACER' unpack --quiet '$W/r.tgz' '$W/r2'" /dev/null
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  capture "$SPACER" unpack "$W/r.tgz" "$W/r3"
+  assert_ok
+  [ -z "$output" ]
+  [ -x "$W/r1/bin/busybox" ] && [ -x "$W/r2/bin/busybox" ] && [ -x "$W/r3/bin/busybox" ]
+}
