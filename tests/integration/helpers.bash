@@ -330,6 +330,22 @@ leaked_cgroups() {
   done </proc/self/cgroup | sort -u
 }
 
+# spacer_in_background NAME READY ARGS...: spacer ARGS (with this test's
+# --root) as a background job under timeout (its PID in RUNNER, ended by
+# teardown through BG_PIDS) until container NAME printed READY; output in
+# $BATS_TEST_TMPDIR/NAME.log. SPACER_PID: spacer's own PID, the parent of
+# the container's init.
+spacer_in_background() {
+  local name=$1 ready=$2
+  shift 2
+  timeout -k 5 60 "$SPACER" --root "$ROOT" "$@" >"$BATS_TEST_TMPDIR/$name.log" 2>&1 </dev/null &
+  RUNNER=$!
+  BG_PIDS+=("$RUNNER")
+  wait_for_log "$name" "$ready"
+  SPACER_PID=$(awk '/^PPid:/ { print $2 }' "/proc/$(state_field "$name" pid)/status")
+  [ -n "$SPACER_PID" ]
+}
+
 # wait_for_log ID TEXT: poll up to 10 s for TEXT in the container's output.
 wait_for_log() {
   local i

@@ -44,13 +44,8 @@ launch() {
 launch_in_background() {
   local name=$1 ready=$2
   shift 2
-  timeout -k 5 60 "$SPACER" --root "$ROOT" launch -e SPACER_TEST_MARK --name "$name" "$@" \
-    >"$BATS_TEST_TMPDIR/$name.log" 2>&1 </dev/null &
-  RUNNER=$!
-  BG_PIDS+=("$RUNNER")
-  wait_for_log "$name" "$ready"
-  LAUNCH_PID=$(awk '/^PPid:/ { print $2 }' "/proc/$(state_field "$name" pid)/status")
-  [ -n "$LAUNCH_PID" ]
+  spacer_in_background "$name" "$ready" launch -e SPACER_TEST_MARK --name "$name" "$@"
+  LAUNCH_PID=$SPACER_PID
 }
 
 # launch_unnamed_in_background FLAGS... [-- CMD...]: the same without

@@ -27,13 +27,8 @@ teardown() {
 run_in_background() {
   local id=$1 ready=$2
   shift 2
-  timeout -k 5 60 "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" "$@" "$id" \
-    >"$BATS_TEST_TMPDIR/$id.log" 2>&1 </dev/null &
-  RUNNER=$!
-  BG_PIDS+=("$RUNNER")
-  wait_for_log "$id" "$ready"
-  RUN_PID=$(awk '/^PPid:/ { print $2 }' "/proc/$(state_field "$id" pid)/status")
-  [ -n "$RUN_PID" ]
+  spacer_in_background "$id" "$ready" run --bundle "$BUNDLE" "$@" "$id"
+  RUN_PID=$SPACER_PID
 }
 
 # wait_for_exit PID: wait up to 5 s for a background job to end; its exit
