@@ -270,8 +270,12 @@ split_parent (const char *path, const char **name)
   return strndup (path, slash ? (size_t) (slash - path) : 0);
 }
 
+/* What a directory costs on disk, whatever its entry's size says. */
+#define DIR_COST 4096
+
 static int defer_dir (spc_extractor *x, const char *path, mode_t mode,
                       const struct timespec times[2], spc_err_t *err);
+static int count_written (spc_extractor *x, uint64_t n, spc_err_t *err);
 static void entry_times (struct archive_entry *e, struct timespec times[2]);
 
 /* An fd of directory `parent` below the root, made (with its parents,
@@ -305,6 +309,14 @@ open_parent (spc_extractor *x, const char *parent, const struct timespec times[2
           close (dfd);
           first = (size_t) (slash - missing) + 1;
         }
+      /* Each directory made costs a block, and one long name can ask
+       * for a couple of thousand of them: count them all, or a small
+       * archive of deep names fills the disk under --max-size. */
+      uint64_t n_missing = 1;
+      for (const char *c = missing + first; *c; c++)
+        n_missing += *c == '/';
+      if (count_written (x, n_missing * DIR_COST, err) < 0)
+        return -1;
       int made = spc_root_open (x->rootfd, parent, SPC_PATH_CREATE_DIR, err);
       if (made < 0)
         return spc_error_prefix (err, "`%s`", parent);
@@ -596,7 +608,12 @@ extract_dir (spc_extractor *x, struct archive_entry *e, int parentfd, const char
   else
     {
       /* 0700 until finish: we must be able to write into it. */
-      if (mkdirat (parentfd, name, 0700) < 0 && errno != EEXIST)
+      if (mkdirat (parentfd, name, 0700) == 0)
+        {
+          if (count_written (x, DIR_COST, err) < 0)
+            return -1;
+        }
+      else if (errno != EEXIST)
         return spc_error_errno (err, "mkdir `%s`", path);
       fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
@@ -935,6 +952,26 @@ spc_archive_tmpdir (const char *dest, char **tmp, spc_err_t *err)
   return 0;
 }
 
+int
+spc_archive_open_tmpdir (const char *tmp, spc_err_t *err)
+{
+  /* Whoever can write to its parent can rename it away and put a symlink
+   * (to /etc, say) or a directory of theirs in its place between
+   * mkdtemp() and here: what is opened must be the private directory
+   * mkdtemp() made, or the tree would be written wherever they chose. */
+  int fd = open (tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_errno (err, "open `%s`", tmp);
+  struct stat st;
+  if (fstat (fd, &st) < 0 || st.st_uid != geteuid () || (st.st_mode & 07777) != 0700
+      || st.st_nlink != 2)
+    {
+      close (fd);
+      return spc_error_make (err, EPERM, "`%s` was replaced while it was being made", tmp);
+    }
+  return fd;
+}
+
 void
 spc_archive_discard (const char *path)
 {
@@ -989,9 +1026,9 @@ spc_archive_extract (const char *archive, const char *dest, const struct spc_arc
     return -1;
   int ret = -1;
   spc_extractor *x = NULL;
-  int rootfd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rootfd = spc_archive_open_tmpdir (tmp, err);
   if (rootfd < 0)
-    spc_error_errno (err, "open `%s`", tmp);
+    ;
   else if ((x = spc_extractor_new (rootfd, opts)) == NULL)
     spc_error_errno (err, "malloc");
   else if (spc_extractor_apply (x, fd, archive, NULL, NULL, err) == 0

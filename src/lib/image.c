@@ -647,9 +647,9 @@ extract_whole (const char *path, const char *dir, const struct spc_archive_opts 
   _cleanup_close_ int in = open (path, O_RDONLY | O_CLOEXEC);
   if (in < 0)
     return spc_error_errno (err, "open `%s`", path);
-  _cleanup_close_ int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int fd = spc_archive_open_tmpdir (dir, err);
   if (fd < 0)
-    return spc_error_errno (err, "open `%s`", dir);
+    return -1;
   spc_extractor *x = spc_extractor_new (fd, ao);
   if (x == NULL)
     return spc_error_errno (err, "malloc");
@@ -781,12 +781,9 @@ spc_image_unpack (const char *source, const char *rootfs, const struct spc_image
   ao.progress_data = &u.progress;
   if (spc_archive_tmpdir (rootfs, &tmp, err) < 0)
     goto out;
-  rootfd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  rootfd = spc_archive_open_tmpdir (tmp, err);
   if (rootfd < 0)
-    {
-      spc_error_errno (err, "open `%s`", tmp);
-      goto out;
-    }
+    goto out;
   if ((u.x = spc_extractor_new (rootfd, &ao)) == NULL)
     {
       spc_error_errno (err, "malloc");
