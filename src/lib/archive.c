@@ -960,13 +960,14 @@ spc_archive_open_tmpdir (const char *tmp, spc_err_t *err)
    * mkdtemp() and here: what is opened must be the private directory
    * mkdtemp() made, or the tree would be written wherever they chose. */
   int fd = open (tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
+  if (fd < 0 && errno != ENOTDIR && errno != ELOOP)
     return spc_error_errno (err, "open `%s`", tmp);
   struct stat st;
-  if (fstat (fd, &st) < 0 || st.st_uid != geteuid () || (st.st_mode & 07777) != 0700
+  if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid != geteuid () || (st.st_mode & 07777) != 0700
       || st.st_nlink != 2)
     {
-      close (fd);
+      if (fd >= 0)
+        close (fd);
       return spc_error_make (err, EPERM, "`%s` was replaced while it was being made", tmp);
     }
   return fd;

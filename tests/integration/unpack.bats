@@ -123,6 +123,34 @@ EOF
   assert_error "--max-size .0."
 }
 
+@test "unpack: --max-size counts the directories deep names make, not only their headers" {
+  # 40 entries, ~80 KiB of archive, asking for 60000 directories: about
+  # 240 MiB of directory blocks, none of them listed in the archive.
+  hostile "$W/deep.tar" deep 40
+  [ "$(stat -c %s "$W/deep.tar")" -lt $((1 << 20)) ]
+  capture "$SPACER" unpack --max-size 16M "$W/deep.tar" "$W/r"
+  assert_error "over the size limit"
+  assert_untouched deep.tar
+}
+
+@test "unpack: a symlink put in place of the temporary directory is not followed" {
+  command -v cc >/dev/null || skip "no C compiler for the LD_PRELOAD attacker"
+  cc -shared -fPIC -o "$BATS_TEST_TMPDIR/swap.so" "$BATS_TEST_DIRNAME/../tools/swap-tmpdir.c" -ldl
+  # "secret", to replace the file of that name wherever it lands.
+  python3 - "$W/h.tar" <<'EOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo("secret")
+    i.size = 6
+    t.addfile(i, io.BytesIO(b"pwned\n"))
+EOF
+  SWAP_TMPDIR_TO=$OUT LD_PRELOAD=$BATS_TEST_TMPDIR/swap.so capture "$SPACER" unpack "$W/h.tar" "$W/r"
+  assert_error "was replaced"
+  [ "$(cat "$OUT/secret")" = secret ]
+  [ "$(ls -A "$OUT")" = secret ]
+  [ ! -e "$W/r" ]
+}
+
 @test "unpack: setuid bits and device nodes are kept only for root" {
   hostile "$W/s.tar" setuid
   hostile "$W/d.tar" device

@@ -14,7 +14,8 @@ archives and hostile tarballs, deterministic byte for byte.
       config named by its digest, layers as uncompressed tars).
   mkimage.py hostile OUT KIND [ARG]
       a tarball meant to escape: traversal, absolute ARG, symlink ARG,
-      hardlink ARG, setuid, device, bomb SIZE.
+      hardlink ARG, setuid, device, bomb SIZE, deep N (N files each below
+      1500 directories the archive leaves implicit).
 """
 import gzip
 import hashlib
@@ -165,6 +166,11 @@ def hostile(args):
             add("sgid", mode=0o2755)
         elif kind == "device":
             add("null", type=tarfile.CHRTYPE, devmajor=1, devminor=3, mode=0o666)
+        elif kind == "deep":
+            # Files ARG at the end of names of 1500 directories none of
+            # which the archive lists: ~2 KiB of headers each.
+            for i in range(int(arg)):
+                add("d%d/" % i + "/".join(["a"] * 1500) + "/f", b"")
         elif kind == "bomb":
             size = int(arg)
             ti = tarfile.TarInfo("zeros")
