@@ -273,6 +273,18 @@ EOF
   assert_only_in_work L base.tar empty full
 }
 
+@test "bundle: a symlink put in place of the temporary directory is not followed" {
+  command -v cc >/dev/null || skip "no C compiler for the LD_PRELOAD attacker"
+  cc -shared -fPIC -o "$BATS_TEST_TMPDIR/swap.so" "$BATS_TEST_DIRNAME/../tools/swap-tmpdir.c" -ldl
+  layout L t "$W/base.tar" >/dev/null
+  local out=$BATS_TEST_TMPDIR/outside
+  mkdir "$out"
+  SWAP_TMPDIR_TO=$out LD_PRELOAD=$BATS_TEST_TMPDIR/swap.so capture "$SPACER" bundle "$W/L:t" "$W/b"
+  assert_error "was replaced"
+  [ -z "$(ls -A "$out")" ]
+  [ ! -e "$W/b" ]
+}
+
 @test "bundle: --max-size stops an image that unpacks larger" {
   layout L t "$W/base.tar" >/dev/null
   capture "$SPACER" bundle --max-size 100K "$W/L:t" "$W/b"
