@@ -11,11 +11,25 @@
 #include "spacer/error.h"
 #include "spacer/spec.h"
 
+/* How far an unpack is, for a progress display of the caller's. */
+struct spc_image_progress
+{
+  uint64_t bytes, total; /* of the layers' blobs, as stored */
+  uint64_t layers_done, layers_total;
+  double seconds;        /* since the layers began */
+  bool done;             /* the last report */
+};
+
+typedef void (*spc_image_progress_fn) (const struct spc_image_progress *p, void *data);
+
 struct spc_image_opts
 {
   const char *tag;   /* the manifest to pick when the source holds several */
   uint64_t max_size; /* bytes written at most (0: the default) */
-  bool progress;     /* a progress line on stderr (callers pass isatty) */
+  /* Called at most every 0.1 s while layers are applied, and once at the
+   * end with done set; NULL: no reports. */
+  spc_image_progress_fn progress;
+  void *progress_data;
 };
 
 /* An image config's process, as the image says it (NULL where absent).

@@ -19,7 +19,7 @@ struct spc_launch_opts
   const char *rootfs; /* a directory, used in place */
   const char *image;  /* or an image source (image.h), unpacked for the run */
   const char *tag;
-  bool progress;      /* the image's progress line on stderr */
+  spc_image_progress_fn progress; /* reports of an image's unpack (NULL: none) */
   const char *user;   /* "UID[:GID]", names resolved in the rootfs; NULL: the image's, or 0:0 */
   /* Everything else. args, env, cwd NULL: the image's (or the defaults);
    * with an image, args replace its Cmd and follow its Entrypoint; env
@@ -59,14 +59,6 @@ int spc_launch_bundle (struct spc_launch *l, const char *config, spc_err_t *err)
 
 /* Remove DIR (if any) and free l. */
 void spc_launch_release (struct spc_launch *l);
-
-/* A user as the rootfs names it: "UID", "UID:GID", "NAME", "NAME:GROUP"
- * (either part a name or a number). Names are looked up in ROOTFS's
- * /etc/passwd and /etc/group, resolved inside ROOTFS (its symlinks cannot
- * lead to the host's files); without a group, the user's own from
- * /etc/passwd, or 0 for a uid it does not list. */
-int spc_rootfs_resolve_user (const char *rootfs, const char *user, uint32_t *uid, uint32_t *gid,
-                             spc_err_t *err);
 
 /* "2", "0.5", "1.25" CPUs as a CFS quota per period (100 ms). At least
  * 0.01 (the kernel's 1 ms quota), at most 5 decimals. */

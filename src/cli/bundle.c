@@ -87,7 +87,8 @@ spc_cmd_bundle (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   if (argc - optind != 2)
     return spc_cli_usage_error (err, "bundle");
   const char *source = argv[optind], *dir = argv[optind + 1];
-  io.progress = !quiet && isatty (STDERR_FILENO);
+  if (!quiet && isatty (STDERR_FILENO))
+    io.progress = spc_cli_show_progress;
 
   if (spc_archive_check_dest (dir, err) < 0)
     return spc_error_prefix (err, "bundle");

@@ -288,7 +288,8 @@ launch (struct spc_global *g, int argc, char **argv, int *status, spc_err_t *err
     return -1;
   __attribute__ ((cleanup (spc_launch_release))) struct spc_launch l = { 0 };
   _cleanup_free_ char *config = NULL;
-  o.progress = isatty (STDERR_FILENO);
+  if (isatty (STDERR_FILENO))
+    o.progress = spc_cli_show_progress;
   /* INT, TERM or HUP while an image is unpacked stop it, leaving
    * nothing, and launch dies of the signal. */
   static const int cancel_signals[] = { SIGINT, SIGTERM, SIGHUP };

@@ -9,43 +9,6 @@
 #include "cli.h"
 #include "spacer/archive.h"
 
-static void
-on_cancel (int sig)
-{
-  spc_archive_cancel = sig;
-}
-
-void
-spc_cli_cancel_on_signals (void)
-{
-  /* No SA_RESTART: a read blocked on a slow pipe returns EINTR at once. */
-  struct sigaction sa = { .sa_handler = on_cancel };
-  sigemptyset (&sa.sa_mask);
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
-  sigaction (SIGHUP, &sa, NULL);
-}
-
-void
-spc_cli_reraise_cancel (void)
-{
-  int sig = spc_archive_cancel;
-  if (sig == 0)
-    return;
-  /* The partial tree is gone: die of the signal, as the caller expects. */
-  signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-int
-spc_cli_parse_max_size (const char *text, uint64_t *out, spc_err_t *err)
-{
-  if (spc_parse_size (text, out) < 0)
-    return spc_error_make (err, 0, "--max-size `%s`: a size in bytes (K, M, G, T suffixes)",
-                           text);
-  return 0;
-}
-
 int
 spc_cmd_unpack (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 {

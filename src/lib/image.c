@@ -303,10 +303,12 @@ pick_manifest (const spc_json *index, const char *tag, const char *digest, const
                          tag ? tag : digest, list ? list : "");
 }
 
-/* Progress: bytes and layers done of the total, and the rate. */
+/* Progress: bytes and layers done of the total, reported to the caller's
+ * function, which shows them (the library prints nothing). */
 struct progress
 {
-  bool on;
+  spc_image_progress_fn fn;
+  void *data;
   uint64_t total, layers_total, layers_done;
   struct timespec start, last;
 };
@@ -320,26 +322,30 @@ seconds_since (const struct timespec *t)
 }
 
 static void
+progress_report (struct progress *p, uint64_t bytes, bool done)
+{
+  struct spc_image_progress r = { .bytes = bytes, .total = p->total,
+                                  .layers_done = p->layers_done,
+                                  .layers_total = p->layers_total,
+                                  .seconds = seconds_since (&p->start), .done = done };
+  p->fn (&r, p->data);
+}
+
+static void
 progress_show (void *data, uint64_t bytes)
 {
   struct progress *p = data;
-  if (!p->on || (seconds_since (&p->last) < 0.1 && bytes < p->total))
+  if (p->fn == NULL || seconds_since (&p->last) < 0.1)
     return;
   clock_gettime (CLOCK_MONOTONIC, &p->last);
-  double t = seconds_since (&p->start);
-  fprintf (stderr, "\r\033[Klayers %" PRIu64 "/%" PRIu64 "  %.1f/%.1f MiB  %.1f MiB/s",
-           p->layers_done, p->layers_total, (double) bytes / 1048576.0,
-           (double) p->total / 1048576.0, t > 0 ? (double) bytes / 1048576.0 / t : 0.0);
+  progress_report (p, bytes, false);
 }
 
 static void
 progress_end (struct progress *p, uint64_t bytes)
 {
-  if (!p->on)
-    return;
-  p->last.tv_sec = 0;
-  progress_show (p, bytes);
-  fputc ('\n', stderr);
+  if (p->fn)
+    progress_report (p, bytes, true);
 }
 
 static int
@@ -715,7 +721,11 @@ static void
 progress_init (struct progress *p, const struct spc_image_opts *opts)
 {
   memset (p, 0, sizeof *p);
-  p->on = opts && opts->progress;
+  if (opts)
+    {
+      p->fn = opts->progress;
+      p->data = opts->progress_data;
+    }
   clock_gettime (CLOCK_MONOTONIC, &p->start);
 }
 

@@ -175,7 +175,7 @@ EOF
   rm -rf "$W/L" "$W/b"
   python3 "$MKIMAGE" layout "$W/L" t '{"User":"nosuchuser"}' "$W/base.tar" >/dev/null
   capture "$SPACER" bundle "$W/L:t" "$W/b"
-  assert_error "user .nosuchuser.: not in the image's /etc/passwd"
+  assert_error "user .nosuchuser.: no such user in the rootfs's /etc/passwd"
   assert_only_in_work L base.tar
 }
 
@@ -186,7 +186,7 @@ EOF
   layer evil
   python3 "$MKIMAGE" layout "$W/L" t '{"User":"ghost"}' "$W/base.tar" "$W/evil.tar" >/dev/null
   capture "$SPACER" bundle "$W/L:t" "$W/b"
-  assert_error "user .ghost.: not in the image's /etc/passwd"
+  assert_error "user .ghost.: no such user in the rootfs's /etc/passwd"
 }
 
 @test "bundle: a tarball of a layout, a docker save archive with two tags, a rootfs tarball" {

@@ -12,6 +12,7 @@
 #include "spacer/cleanup.h"
 #include "spacer/error.h"
 #include "spacer/launch.h"
+#include "spacer/rootfs-user.h"
 #include "spacer/utils.h"
 #include "unit.h"
 
