@@ -278,6 +278,41 @@ static int defer_dir (spc_extractor *x, const char *path, mode_t mode,
 static int count_written (spc_extractor *x, uint64_t n, spc_err_t *err);
 static void entry_times (struct archive_entry *e, struct timespec times[2]);
 
+/* Each directory made for `parent` costs a block, and one long name, or
+ * a symlink on its way to a long target, can ask for a couple of thousand
+ * of them: all are counted, along the path as it resolves inside the
+ * root, or a small archive of deep names fills the disk under
+ * --max-size. */
+static int
+count_missing_dirs (spc_extractor *x, const char *parent, spc_err_t *err)
+{
+  _cleanup_free_ char *canonical = NULL;
+  if (spc_root_canonical (x->rootfd, parent, &canonical, err) < 0)
+    return spc_error_prefix (err, "`%s`", parent);
+  uint64_t n = 0;
+  bool missing = false;
+  for (char *p = canonical;; p++)
+    if (*p == '/' || *p == '\0')
+      {
+        char c = *p;
+        *p = '\0';
+        if (p > canonical && p[-1] != '/' && !missing)
+          {
+            _cleanup_error_ spc_error_t *ignored = NULL;
+            int fd = spc_root_open_no_symlinks (x->rootfd, canonical, &ignored);
+            if (fd >= 0)
+              close (fd);
+            missing = fd < 0;
+          }
+        if (missing && p > canonical && p[-1] != '/')
+          n++;
+        *p = c;
+        if (c == '\0')
+          break;
+      }
+  return count_written (x, n * DIR_COST, err);
+}
+
 /* An fd of directory `parent` below the root, made (with its parents,
  * mode 0755, the entry's times) if missing. */
 static int
@@ -309,13 +344,7 @@ open_parent (spc_extractor *x, const char *parent, const struct timespec times[2
           close (dfd);
           first = (size_t) (slash - missing) + 1;
         }
-      /* Each directory made costs a block, and one long name can ask
-       * for a couple of thousand of them: count them all, or a small
-       * archive of deep names fills the disk under --max-size. */
-      uint64_t n_missing = 1;
-      for (const char *c = missing + first; *c; c++)
-        n_missing += *c == '/';
-      if (count_written (x, n_missing * DIR_COST, err) < 0)
+      if (count_missing_dirs (x, parent, err) < 0)
         return -1;
       int made = spc_root_open (x->rootfd, parent, SPC_PATH_CREATE_DIR, err);
       if (made < 0)

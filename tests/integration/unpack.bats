@@ -130,7 +130,11 @@ EOF
   [ "$(stat -c %s "$W/deep.tar")" -lt $((1 << 20)) ]
   capture "$SPACER" unpack --max-size 16M "$W/deep.tar" "$W/r"
   assert_error "over the size limit"
-  assert_untouched deep.tar
+  # The same directories asked for through symlinks to deep targets.
+  hostile "$W/deeplink.tar" deeplink 40
+  capture "$SPACER" unpack --max-size 16M "$W/deeplink.tar" "$W/r"
+  assert_error "over the size limit"
+  assert_untouched deep.tar deeplink.tar
 }
 
 @test "unpack: a symlink put in place of the temporary directory is not followed" {
