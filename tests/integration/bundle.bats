@@ -297,6 +297,23 @@ EOF
   [ "$(stat -c %a "$W/b")" = 700 ]
 }
 
+@test "bundle: a huge index.json is refused unparsed; a long list of images is cut short" {
+  mkdir "$W/L"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$W/L/oci-layout"
+  # 5 MiB: more than any real one, and about 300 MiB once parsed.
+  python3 -c 'import sys; sys.stdout.write("{\"manifests\":[" + ",".join(["0"] * (5 << 19)) + "]}")' \
+    >"$W/L/index.json"
+  capture "$SPACER" bundle "$W/L" "$W/b"
+  assert_error "index.json.: larger than"
+  # 1000 manifests with no name and no digest: a short line, not 1000.
+  python3 -c 'import sys; sys.stdout.write("{\"manifests\":[" + ",".join(["{}"] * 1000) + "]}")' \
+    >"$W/L/index.json"
+  capture "$SPACER" bundle "$W/L" "$W/b"
+  assert_error "holds 1000 images, .* and 984 more"
+  [ "${#output}" -lt 1000 ]
+  assert_only_in_work L base.tar
+}
+
 @test "bundle: --max-size stops an image that unpacks larger" {
   layout L t "$W/base.tar" >/dev/null
   capture "$SPACER" bundle --max-size 100K "$W/L:t" "$W/b"
