@@ -279,7 +279,8 @@ EOF
   layout L t "$W/base.tar" >/dev/null
   local out=$BATS_TEST_TMPDIR/outside
   mkdir "$out"
-  SWAP_TMPDIR_TO=$out LD_PRELOAD=$BATS_TEST_TMPDIR/swap.so capture "$SPACER" bundle "$W/L:t" "$W/b"
+  # ASan wants its runtime first; the attacker library is fine after it.
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 SWAP_TMPDIR_TO=$out LD_PRELOAD=$BATS_TEST_TMPDIR/swap.so capture "$SPACER" bundle "$W/L:t" "$W/b"
   assert_error "was replaced"
   [ -z "$(ls -A "$out")" ]
   [ ! -e "$W/b" ]
