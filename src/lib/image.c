@@ -49,6 +49,13 @@ open_image_file (int dirfd, const char *path, struct stat *st, spc_err_t *err)
   _cleanup_close_ int pfd = spc_root_open (dirfd, path, SPC_PATH_NO_CREATE, err);
   if (pfd < 0)
     return -1;
+  /* Checked before it is opened: an image made by root can hold device
+   * nodes (in a tarball of a layout, as a blob), and opening some has an
+   * effect of its own (a watchdog's arms a reboot, a tape's rewinds). */
+  if (fstat (pfd, st) < 0)
+    return spc_error_errno (err, "stat `%s`", path);
+  if (!S_ISREG (st->st_mode))
+    return spc_error_make (err, EINVAL, "`%s` is not a regular file", path);
   char proc[SPC_FD_PATH_MAX];
   int fd = open (spc_fd_path (pfd, proc), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)

@@ -16,11 +16,13 @@ setup() {
   W=$BATS_TEST_TMPDIR/work
   mkdir -p "$W"
   export SPACER_TEST_MARK=$BATS_TEST_TMPDIR
+  BG_PIDS=()
   # The base layer: the busybox rootfs, owned by root, as images have it.
   tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -cf "$W/base.tar" .
 }
 
 teardown() {
+  end_background_jobs
   teardown_containers
 }
 
@@ -258,6 +260,26 @@ EOF
   sed -i 's/"schemaVersion":2/"schemaVersion":3/' "$m"
   capture "$SPACER" bundle "$W/L:t" "$W/b"
   assert_error "blob sha256:.*: its content hashes to sha256:"
+  assert_only_in_work L base.tar
+}
+
+@test "bundle: a blob that is no regular file is refused without being opened" {
+  layout L t "$W/base.tar" >/dev/null
+  local m
+  m=$(jq -r '.manifests[0].digest' "$W/L/index.json")
+  m=$W/L/blobs/sha256/${m#sha256:}
+  # A FIFO stands for a device node (a tarball of a layout made by root
+  # can hold one), whose mere opening can act (a watchdog's arms a
+  # reboot): a writer waiting on the FIFO sees whether it was opened.
+  rm "$m"
+  mkfifo "$m"
+  (exec 3>"$m" && touch "$W/opened") &
+  BG_PIDS+=("$!")
+  capture "$SPACER" bundle "$W/L:t" "$W/b"
+  assert_error "is not a regular file"
+  sleep 0.2
+  [ ! -e "$W/opened" ]
+  end_background_jobs
   assert_only_in_work L base.tar
 }
 
