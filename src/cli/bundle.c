@@ -100,14 +100,9 @@ spc_cmd_bundle (struct spc_global *g, int argc, char **argv, spc_err_t *err)
    * parent leads. */
   _cleanup_close_ int tmpfd = spc_archive_open_tmpdir (tmp, err);
   char tmp_fd_path[SPC_FD_PATH_MAX];
-  /* As root the rootfs keeps the image's setuid-root files, file
-   * capabilities and device nodes: any host user who could reach them
-   * could run its setuid shell. Only root may enter a root's bundle, as
-   * with launch's private directory. */
-  mode_t mode = geteuid () == 0 ? 0700 : 0755;
   spc_cli_cancel_on_signals ();
   if (tmpfd < 0 || make_bundle (source, spc_fd_path (tmpfd, tmp_fd_path), &io, err) < 0
-      || (fchmod (tmpfd, mode) < 0 && spc_error_errno (err, "chmod `%s`", tmp) < 0)
+      || (fchmod (tmpfd, 0755) < 0 && spc_error_errno (err, "chmod `%s`", tmp) < 0)
       || spc_archive_commit (tmp, dir, err) < 0)
     {
       spc_archive_discard (tmp);

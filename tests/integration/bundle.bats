@@ -308,18 +308,6 @@ EOF
   [ ! -e "$W/b" ]
 }
 
-@test "bundle: as root, other host users cannot reach the image's setuid files" {
-  [ "$(id -u)" = 0 ] || skip "needs root: only root keeps setuid bits"
-  mkdir -p "$W/suid/bin"
-  printf '#!/bin/sh\n' >"$W/suid/bin/rootshell"
-  chmod 4755 "$W/suid/bin/rootshell"
-  layer suid
-  layout L t "$W/base.tar" "$W/suid.tar" >/dev/null
-  "$SPACER" bundle "$W/L:t" "$W/b"
-  [ "$(stat -c %a "$W/b/rootfs/bin/rootshell")" = 4755 ]
-  [ "$(stat -c %a "$W/b")" = 700 ]
-}
-
 @test "bundle: a huge index.json is refused unparsed; a long list of images is cut short" {
   mkdir "$W/L"
   echo '{"imageLayoutVersion":"1.0.0"}' >"$W/L/oci-layout"
