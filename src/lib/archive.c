@@ -289,27 +289,22 @@ count_missing_dirs (spc_extractor *x, const char *parent, spc_err_t *err)
   _cleanup_free_ char *canonical = NULL;
   if (spc_root_canonical (x->rootfd, parent, &canonical, err) < 0)
     return spc_error_prefix (err, "`%s`", parent);
+  /* From the end: usually only the last directory or two are missing. */
   uint64_t n = 0;
-  bool missing = false;
-  for (char *p = canonical;; p++)
-    if (*p == '/' || *p == '\0')
-      {
-        char c = *p;
-        *p = '\0';
-        if (p > canonical && p[-1] != '/' && !missing)
-          {
-            _cleanup_error_ spc_error_t *ignored = NULL;
-            int fd = spc_root_open_no_symlinks (x->rootfd, canonical, &ignored);
-            if (fd >= 0)
-              close (fd);
-            missing = fd < 0;
-          }
-        if (missing && p > canonical && p[-1] != '/')
-          n++;
-        *p = c;
-        if (c == '\0')
+  for (size_t len = strlen (canonical); len > 0; len--)
+    {
+      if (canonical[len - 1] == '/' || (canonical[len] != '/' && canonical[len] != '\0'))
+        continue;
+      canonical[len] = '\0';
+      _cleanup_error_ spc_error_t *ignored = NULL;
+      int fd = spc_root_open_no_symlinks (x->rootfd, canonical, &ignored);
+      if (fd >= 0)
+        {
+          close (fd);
           break;
-      }
+        }
+      n++;
+    }
   return count_written (x, n * DIR_COST, err);
 }
 
