@@ -987,8 +987,7 @@ spc_archive_open_tmpdir (const char *tmp, spc_err_t *err)
   if (fd < 0 && errno != ENOTDIR && errno != ELOOP)
     return spc_error_errno (err, "open `%s`", tmp);
   struct stat st;
-  if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid != geteuid () || (st.st_mode & 07777) != 0700
-      || st.st_nlink != 2)
+  if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid != geteuid () || (st.st_mode & 077) != 0)
     {
       if (fd >= 0)
         close (fd);
