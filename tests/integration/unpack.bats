@@ -104,6 +104,41 @@ EOF
   assert_untouched h.tar h2.tar
 }
 
+@test "unpack: entries replacing links, links to links: all stay in the tree" {
+  # evil -> $OUT replaced by a directory; a directory replaced by a
+  # symlink to $OUT, then written through; hard links to a symlink and
+  # through one: none reaches $OUT.
+  python3 - "$W/l.tar" "$OUT" <<'EOF'
+import io, sys, tarfile
+out = sys.argv[2]
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    def add(name, kind=tarfile.REGTYPE, link=""):
+        i = tarfile.TarInfo(name)
+        i.type, i.linkname = kind, link
+        if kind == tarfile.REGTYPE:
+            i.size = 6
+            t.addfile(i, io.BytesIO(b"pwned\n"))
+        else:
+            t.addfile(i)
+    add("a", tarfile.SYMTYPE, out)
+    add("a", tarfile.DIRTYPE)
+    add("a/secret")
+    add("b", tarfile.DIRTYPE)
+    add("b", tarfile.SYMTYPE, out)
+    add("b/secret")
+    add("c", tarfile.SYMTYPE, out + "/secret")
+    add("hc", tarfile.LNKTYPE, "c")
+    add("hb", tarfile.LNKTYPE, "b/secret")
+EOF
+  "$SPACER" unpack "$W/l.tar" "$W/r"
+  [ -d "$W/r/a" ] && [ ! -L "$W/r/a" ]
+  [ "$(readlink "$W/r/b")" = "$OUT" ]
+  [ "$(cat "$W/r/$OUT/secret")" = pwned ]
+  [ "$(readlink "$W/r/hc")" = "$OUT/secret" ]
+  [ "$(stat -c %i "$W/r/hb")" = "$(stat -c %i "$W/r/$OUT/secret")" ]
+  assert_untouched l.tar r
+}
+
 @test "unpack: a truncated archive leaves nothing" {
   tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -czf "$W/r.tgz" .
   head -c "$(($(stat -c %s "$W/r.tgz") / 2))" "$W/r.tgz" >"$W/cut.tgz"
