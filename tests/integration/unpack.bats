@@ -189,6 +189,12 @@ EOF
   [ "$(cat "$OUT/secret")" = secret ]
   [ "$(ls -A "$OUT")" = secret ]
   [ ! -e "$W/r" ]
+  # A directory of another user's in its place: not ours, refused.
+  if [ "$(id -u)" = 0 ]; then
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 SWAP_TMPDIR_UID=65534 LD_PRELOAD=$BATS_TEST_TMPDIR/swap.so capture "$SPACER" unpack "$W/h.tar" "$W/r"
+    assert_error "was replaced"
+    [ ! -e "$W/r" ]
+  fi
 }
 
 @test "unpack: setuid bits and device nodes are kept only for root" {
