@@ -12,6 +12,7 @@ packages=(
   bats jq iproute2 util-linux procps strace             # the test suite
   runc                                                  # `runc spec` bundles in the tests
   python3 umoci zstd xz-utils                           # images: built by tests/tools/mkimage.py, compared with umoci's
+  groff-base                                            # install.bats renders the man pages
   # tests/engines: spacer under real engines (containerd brings ctr and
   # the runc v2 shim). Installing starts no daemon where policy-rc.d
   # forbids it; the tests start their own containerd either way.

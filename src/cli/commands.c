@@ -125,6 +125,7 @@ static const struct spc_cli_flag spec_flags[] = {
 static const struct spc_cli_flag unpack_flags[] = {
   { 0, "max-size", "SIZE",
     "give up, leaving nothing, past SIZE bytes unpacked (K, M, G; default 16G)" },
+  { 'q', "quiet", NULL, "no progress line (there is none when stderr is not a terminal)" },
   { 0 },
 };
 

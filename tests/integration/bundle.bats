@@ -54,12 +54,7 @@ tree_listing() {
 
 # Nothing but NAMES in $W: no bundle, no temporary directory beside it.
 assert_only_in_work() {
-  local left
-  left=$(cd "$W" && ls -A | LC_ALL=C sort | tr '\n' ' ')
-  if [ "$left" != "$* " ]; then
-    echo "expected in $W: $*; found: $left" >&2
-    return 1
-  fi
+  assert_dir_holds "$W" "$@"
 }
 
 @test "bundle: layout:TAG gives the rootfs and the image's process in config.json" {
@@ -83,6 +78,21 @@ assert_only_in_work() {
   capture spacer run --bundle "$W/b" img1
   assert_ok
   [ "$stdout" = "hello from the image" ]
+}
+
+@test "bundles/README.md: make-image.sh's layout runs by spacer bundle and by spacer launch --image" {
+  local top=$BATS_TEST_DIRNAME/../..
+  "$top/bundles/make-image.sh" "$SPACER" "$W/image" >/dev/null
+  "$SPACER" bundle -q "$W/image:busybox" "$W/b"
+  BUNDLE=$W/b
+  update_config '.process.args = ["echo", "hello"]
+    | .process.env += ["SPACER_TEST_MARK=" + $mark]' --arg mark "$SPACER_TEST_MARK"
+  capture spacer run --bundle "$W/b" img1
+  assert_ok
+  [ "$stdout" = hello ]
+  capture spacer launch --image "$W/image:busybox" -- echo hello
+  assert_ok
+  [ "$stdout" = hello ]
 }
 
 @test "bundle: layout@sha256:DIGEST, the only manifest without a tag, several without one listed" {

@@ -29,13 +29,6 @@ teardown() {
   teardown_containers
 }
 
-# with_config JQ_FILTER [jq options...]: config.json is the pristine spec
-# config edited by JQ_FILTER (each call starts again from the original).
-with_config() {
-  cp "$BATS_TEST_TMPDIR/config.orig" "$CONFIG"
-  update_config "$@"
-}
-
 # create_and_run_fail PATTERN: `spacer create` and `spacer run` of the
 # bundle (as c-create and c-run) both fail with one error line matching the
 # extended regex PATTERN, and leave nothing behind.

@@ -43,6 +43,26 @@ setup_linked_bundle() {
   cp -al "$BATS_FILE_TMPDIR/rootfs" "$BUNDLE/rootfs"
 }
 
+# with_config JQ_FILTER [jq options...]: $CONFIG is the pristine config
+# ($BATS_TEST_TMPDIR/config.orig, kept by the file's setup) edited by
+# JQ_FILTER; each call starts again from the original.
+with_config() {
+  cp "$BATS_TEST_TMPDIR/config.orig" "$CONFIG"
+  update_config "$@"
+}
+
+# assert_dir_holds DIR NAME...: DIR holds exactly NAMEs (sorted), nothing
+# half-made beside them.
+assert_dir_holds() {
+  local dir=$1 left
+  shift
+  left=$(cd "$dir" && ls -A | LC_ALL=C sort | tr '\n' ' ')
+  if [ "$left" != "$* " ]; then
+    echo "expected in $dir: $*; found: $left" >&2
+    return 1
+  fi
+}
+
 # update_config JQ_FILTER [jq options...]: edit $BUNDLE/config.json in
 # place. Options come after the file so --args/--arg work.
 update_config() {

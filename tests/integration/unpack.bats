@@ -32,12 +32,7 @@ hostile() {
 # Nothing but NAMES in $W (no DIR, no temporary directory), and $OUT as
 # the test made it.
 assert_untouched() {
-  local left
-  left=$(cd "$W" && ls -A | LC_ALL=C sort | tr '\n' ' ')
-  if [ "$left" != "$* " ]; then
-    echo "expected in $W: $*; found: $left" >&2
-    return 1
-  fi
+  assert_dir_holds "$W" "$@"
   [ "$(cat "$OUT/secret")" = secret ]
   [ "$(stat -c %h "$OUT/secret")" = 1 ]
   [ "$(ls -A "$OUT")" = secret ]
@@ -260,4 +255,22 @@ EOF2
     <(cd "$W/r2" && find . -printf '%p %y %m %U %G %T@\n' | sort)
   [ "$(stat -c '%Y %a' "$W/r1/a/b")" = "1600000000 755" ]
   [ "$(stat -c '%Y %a' "$W/r1")" = "1600000000 755" ]
+}
+
+@test "unpack: on a terminal, a progress line with bytes and rate; none with --quiet or without a terminal" {
+  command -v script >/dev/null || skip "script(1) (util-linux) not installed"
+  tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -czf "$W/r.tgz" .
+  run script -qec "'$SPACER' unpack '$W/r.tgz' '$W/r1'" /dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ layers\ 1/1\ +[0-9.]+/[0-9.]+\ MiB\ +[0-9.]+\ MiB/s ]] || {
+    echo "no progress line in: $output" >&2
+    return 1
+  }
+  run script -qec "'$SPACER' unpack --quiet '$W/r.tgz' '$W/r2'" /dev/null
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  capture "$SPACER" unpack "$W/r.tgz" "$W/r3"
+  assert_ok
+  [ -z "$output" ]
+  [ -x "$W/r1/bin/busybox" ] && [ -x "$W/r2/bin/busybox" ] && [ -x "$W/r3/bin/busybox" ]
 }

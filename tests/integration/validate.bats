@@ -27,12 +27,6 @@ teardown() {
   teardown_containers
 }
 
-# with_config JQ_FILTER [jq options...]: the pristine config edited.
-with_config() {
-  cp "$BATS_TEST_TMPDIR/config.orig" "$CONFIG"
-  update_config "$@"
-}
-
 validate() {
   capture spacer validate "$@"
 }
