@@ -60,6 +60,9 @@ const struct spc_archive_stats *spc_extractor_stats (const spc_extractor *x);
  * dest in; spc_archive_commit renames it to dest, which must be missing or
  * an empty directory. */
 int spc_archive_tmpdir (const char *dest, char **tmp, spc_err_t *err);
+/* An fd of the directory spc_archive_tmpdir just made, refused if
+ * anything else is at its path now. */
+int spc_archive_open_tmpdir (const char *tmp, spc_err_t *err);
 int spc_archive_commit (const char *tmp, const char *dest, spc_err_t *err);
 /* 0 if `dest` is missing or an empty directory (what commit replaces). */
 int spc_archive_check_dest (const char *dest, spc_err_t *err);

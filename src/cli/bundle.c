@@ -12,6 +12,7 @@
 #include "spacer/archive.h"
 #include "spacer/cleanup.h"
 #include "spacer/image.h"
+#include "spacer/path.h"
 #include "spacer/spec.h"
 #include "spacer/utils.h"
 
@@ -94,9 +95,14 @@ spc_cmd_bundle (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   _cleanup_free_ char *tmp = NULL;
   if (spc_archive_tmpdir (dir, &tmp, err) < 0)
     return spc_error_prefix (err, "bundle");
+  /* Built through the fd: by path, the rootfs and config.json would go
+   * wherever a symlink put in tmp's place by whoever can write to DIR's
+   * parent leads. */
+  _cleanup_close_ int tmpfd = spc_archive_open_tmpdir (tmp, err);
+  char tmp_fd_path[SPC_FD_PATH_MAX];
   spc_cli_cancel_on_signals ();
-  if (make_bundle (source, tmp, &io, err) < 0
-      || (chmod (tmp, 0755) < 0 && spc_error_errno (err, "chmod `%s`", tmp) < 0)
+  if (tmpfd < 0 || make_bundle (source, spc_fd_path (tmpfd, tmp_fd_path), &io, err) < 0
+      || (fchmod (tmpfd, 0755) < 0 && spc_error_errno (err, "chmod `%s`", tmp) < 0)
       || spc_archive_commit (tmp, dir, err) < 0)
     {
       spc_archive_discard (tmp);

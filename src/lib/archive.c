@@ -270,9 +270,43 @@ split_parent (const char *path, const char **name)
   return strndup (path, slash ? (size_t) (slash - path) : 0);
 }
 
+/* What a directory costs on disk, whatever its entry's size says. */
+#define DIR_COST 4096
+
 static int defer_dir (spc_extractor *x, const char *path, mode_t mode,
                       const struct timespec times[2], spc_err_t *err);
+static int count_written (spc_extractor *x, uint64_t n, spc_err_t *err);
 static void entry_times (struct archive_entry *e, struct timespec times[2]);
+
+/* Each directory made for `parent` costs a block, and one long name, or
+ * a symlink on its way to a long target, can ask for a couple of thousand
+ * of them: all are counted, along the path as it resolves inside the
+ * root, or a small archive of deep names fills the disk under
+ * --max-size. */
+static int
+count_missing_dirs (spc_extractor *x, const char *parent, spc_err_t *err)
+{
+  _cleanup_free_ char *canonical = NULL;
+  if (spc_root_canonical (x->rootfd, parent, &canonical, err) < 0)
+    return spc_error_prefix (err, "`%s`", parent);
+  /* From the end: usually only the last directory or two are missing. */
+  uint64_t n = 0;
+  for (size_t len = strlen (canonical); len > 0; len--)
+    {
+      if (canonical[len - 1] == '/' || (canonical[len] != '/' && canonical[len] != '\0'))
+        continue;
+      canonical[len] = '\0';
+      _cleanup_error_ spc_error_t *ignored = NULL;
+      int fd = spc_root_open_no_symlinks (x->rootfd, canonical, &ignored);
+      if (fd >= 0)
+        {
+          close (fd);
+          break;
+        }
+      n++;
+    }
+  return count_written (x, n * DIR_COST, err);
+}
 
 /* An fd of directory `parent` below the root, made (with its parents,
  * mode 0755, the entry's times) if missing. */
@@ -305,6 +339,8 @@ open_parent (spc_extractor *x, const char *parent, const struct timespec times[2
           close (dfd);
           first = (size_t) (slash - missing) + 1;
         }
+      if (count_missing_dirs (x, parent, err) < 0)
+        return -1;
       int made = spc_root_open (x->rootfd, parent, SPC_PATH_CREATE_DIR, err);
       if (made < 0)
         return spc_error_prefix (err, "`%s`", parent);
@@ -596,7 +632,12 @@ extract_dir (spc_extractor *x, struct archive_entry *e, int parentfd, const char
   else
     {
       /* 0700 until finish: we must be able to write into it. */
-      if (mkdirat (parentfd, name, 0700) < 0 && errno != EEXIST)
+      if (mkdirat (parentfd, name, 0700) == 0)
+        {
+          if (count_written (x, DIR_COST, err) < 0)
+            return -1;
+        }
+      else if (errno != EEXIST)
         return spc_error_errno (err, "mkdir `%s`", path);
       fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
@@ -935,6 +976,26 @@ spc_archive_tmpdir (const char *dest, char **tmp, spc_err_t *err)
   return 0;
 }
 
+int
+spc_archive_open_tmpdir (const char *tmp, spc_err_t *err)
+{
+  /* Whoever can write to its parent can rename it away and put a symlink
+   * (to /etc, say) or a directory of theirs in its place between
+   * mkdtemp() and here: what is opened must be the private directory
+   * mkdtemp() made, or the tree would be written wherever they chose. */
+  int fd = open (tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno != ENOTDIR && errno != ELOOP)
+    return spc_error_errno (err, "open `%s`", tmp);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid != geteuid () || (st.st_mode & 077) != 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      return spc_error_make (err, EPERM, "`%s` was replaced while it was being made", tmp);
+    }
+  return fd;
+}
+
 void
 spc_archive_discard (const char *path)
 {
@@ -989,9 +1050,9 @@ spc_archive_extract (const char *archive, const char *dest, const struct spc_arc
     return -1;
   int ret = -1;
   spc_extractor *x = NULL;
-  int rootfd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rootfd = spc_archive_open_tmpdir (tmp, err);
   if (rootfd < 0)
-    spc_error_errno (err, "open `%s`", tmp);
+    ;
   else if ((x = spc_extractor_new (rootfd, opts)) == NULL)
     spc_error_errno (err, "malloc");
   else if (spc_extractor_apply (x, fd, archive, NULL, NULL, err) == 0

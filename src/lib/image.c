@@ -29,8 +29,14 @@
 #include "spacer/sha256.h"
 #include "spacer/utils.h"
 
-/* Manifests, indexes and configs are small; anything bigger is not one. */
-#define MAX_JSON_BLOB (16 * 1024 * 1024)
+/* Manifests, indexes and configs are small; anything bigger is not one.
+ * Registries refuse manifests over 4 MiB; parsed, such a document takes
+ * some sixty times its size in memory. */
+#define MAX_JSON_BLOB (4 * 1024 * 1024)
+
+/* Names of images listed in an error (the rest counted): a hostile
+ * index can have millions, and an error is one line. */
+#define MAX_LISTED 16
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -43,6 +49,13 @@ open_image_file (int dirfd, const char *path, struct stat *st, spc_err_t *err)
   _cleanup_close_ int pfd = spc_root_open (dirfd, path, SPC_PATH_NO_CREATE, err);
   if (pfd < 0)
     return -1;
+  /* Checked before it is opened: an image made by root can hold device
+   * nodes (in a tarball of a layout, as a blob), and opening some has an
+   * effect of its own (a watchdog's arms a reboot, a tape's rewinds). */
+  if (fstat (pfd, st) < 0)
+    return spc_error_errno (err, "stat `%s`", path);
+  if (!S_ISREG (st->st_mode))
+    return spc_error_make (err, EINVAL, "`%s` is not a regular file", path);
   char proc[SPC_FD_PATH_MAX];
   int fd = open (spc_fd_path (pfd, proc), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
@@ -288,13 +301,16 @@ pick_manifest (const spc_json *index, const char *tag, const char *digest, const
   FILE *f = open_memstream (&list, &len);
   if (f == NULL)
     return spc_error_errno (err, "malloc");
-  for (size_t i = 0; i < m->u.array.len; i++)
+  for (size_t i = 0; i < m->u.array.len && i < MAX_LISTED; i++)
     {
       const spc_json *d = m->u.array.items[i];
       const char *ref = json_str (spc_json_get (d, "annotations"),
                                   "org.opencontainers.image.ref.name");
-      fprintf (f, "%s%s", i ? ", " : "", ref ? ref : json_str (d, "digest"));
+      const char *dg = json_str (d, "digest");
+      fprintf (f, "%s%s", i ? ", " : "", ref ? ref : dg ? dg : "(no digest)");
     }
+  if (m->u.array.len > MAX_LISTED)
+    fprintf (f, " and %zu more", m->u.array.len - MAX_LISTED);
   fclose (f);
   if (tag == NULL && digest == NULL)
     return spc_error_make (err, EINVAL, "the layout holds %zu images, name one (LAYOUT:TAG): %s",
@@ -572,13 +588,20 @@ unpack_docker (struct unpack *u, int dirfd, const char *tag, struct spc_image_pr
       FILE *f = open_memstream (&list, &len);
       if (f == NULL)
         return spc_error_errno (err, "malloc");
+      size_t listed = 0, more = 0;
       for (size_t i = 0; i < n; i++)
         {
           spc_json *tags = spc_json_get (manifest->u.array.items[i], "RepoTags");
           for (size_t j = 0; tags && tags->type == SPC_JSON_ARRAY && j < tags->u.array.len; j++)
-            if (tags->u.array.items[j]->type == SPC_JSON_STRING)
+            if (tags->u.array.items[j]->type != SPC_JSON_STRING)
+              continue;
+            else if (listed++ < MAX_LISTED)
               fprintf (f, "%s%s", ftell (f) ? ", " : "", tags->u.array.items[j]->u.string.str);
+            else
+              more++;
         }
+      if (more)
+        fprintf (f, " and %zu more", more);
       fclose (f);
       if (tag)
         return spc_error_make (err, ENOENT, "no image `%s` in the archive (it has: %s)", tag,
@@ -653,9 +676,9 @@ extract_whole (const char *path, const char *dir, const struct spc_archive_opts 
   _cleanup_close_ int in = open (path, O_RDONLY | O_CLOEXEC);
   if (in < 0)
     return spc_error_errno (err, "open `%s`", path);
-  _cleanup_close_ int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int fd = spc_archive_open_tmpdir (dir, err);
   if (fd < 0)
-    return spc_error_errno (err, "open `%s`", dir);
+    return -1;
   spc_extractor *x = spc_extractor_new (fd, ao);
   if (x == NULL)
     return spc_error_errno (err, "malloc");
@@ -791,12 +814,9 @@ spc_image_unpack (const char *source, const char *rootfs, const struct spc_image
   ao.progress_data = &u.progress;
   if (spc_archive_tmpdir (rootfs, &tmp, err) < 0)
     goto out;
-  rootfd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  rootfd = spc_archive_open_tmpdir (tmp, err);
   if (rootfd < 0)
-    {
-      spc_error_errno (err, "open `%s`", tmp);
-      goto out;
-    }
+    goto out;
   if ((u.x = spc_extractor_new (rootfd, &ao)) == NULL)
     {
       spc_error_errno (err, "malloc");

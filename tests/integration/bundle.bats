@@ -16,11 +16,13 @@ setup() {
   W=$BATS_TEST_TMPDIR/work
   mkdir -p "$W"
   export SPACER_TEST_MARK=$BATS_TEST_TMPDIR
+  BG_PIDS=()
   # The base layer: the busybox rootfs, owned by root, as images have it.
   tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -cf "$W/base.tar" .
 }
 
 teardown() {
+  end_background_jobs
   teardown_containers
 }
 
@@ -271,6 +273,26 @@ EOF
   assert_only_in_work L base.tar
 }
 
+@test "bundle: a blob that is no regular file is refused without being opened" {
+  layout L t "$W/base.tar" >/dev/null
+  local m
+  m=$(jq -r '.manifests[0].digest' "$W/L/index.json")
+  m=$W/L/blobs/sha256/${m#sha256:}
+  # A FIFO stands for a device node (a tarball of a layout made by root
+  # can hold one), whose mere opening can act (a watchdog's arms a
+  # reboot): a writer waiting on the FIFO sees whether it was opened.
+  rm "$m"
+  mkfifo "$m"
+  (exec 3>"$m" && touch "$W/opened") &
+  BG_PIDS+=("$!")
+  capture "$SPACER" bundle "$W/L:t" "$W/b"
+  assert_error "is not a regular file"
+  sleep 0.2
+  [ ! -e "$W/opened" ]
+  end_background_jobs
+  assert_only_in_work L base.tar
+}
+
 @test "bundle: DIR must be missing or empty" {
   layout L t "$W/base.tar" >/dev/null
   mkdir -p "$W/full" && echo keep >"$W/full/mine"
@@ -281,6 +303,36 @@ EOF
   "$SPACER" bundle "$W/L:t" "$W/empty"
   [ -f "$W/empty/config.json" ]
   assert_only_in_work L base.tar empty full
+}
+
+@test "bundle: a symlink put in place of the temporary directory is not followed" {
+  command -v cc >/dev/null || skip "no C compiler for the LD_PRELOAD attacker"
+  cc -shared -fPIC -o "$BATS_TEST_TMPDIR/swap.so" "$BATS_TEST_DIRNAME/../tools/swap-tmpdir.c" -ldl
+  layout L t "$W/base.tar" >/dev/null
+  local out=$BATS_TEST_TMPDIR/outside
+  mkdir "$out"
+  # ASan wants its runtime first; the attacker library is fine after it.
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 SWAP_TMPDIR_TO=$out LD_PRELOAD=$BATS_TEST_TMPDIR/swap.so capture "$SPACER" bundle "$W/L:t" "$W/b"
+  assert_error "was replaced"
+  [ -z "$(ls -A "$out")" ]
+  [ ! -e "$W/b" ]
+}
+
+@test "bundle: a huge index.json is refused unparsed; a long list of images is cut short" {
+  mkdir "$W/L"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$W/L/oci-layout"
+  # 5 MiB: more than any real one, and about 300 MiB once parsed.
+  python3 -c 'import sys; sys.stdout.write("{\"manifests\":[" + ",".join(["0"] * (5 << 19)) + "]}")' \
+    >"$W/L/index.json"
+  capture "$SPACER" bundle "$W/L" "$W/b"
+  assert_error "index.json.: larger than"
+  # 1000 manifests with no name and no digest: a short line, not 1000.
+  python3 -c 'import sys; sys.stdout.write("{\"manifests\":[" + ",".join(["{}"] * 1000) + "]}")' \
+    >"$W/L/index.json"
+  capture "$SPACER" bundle "$W/L" "$W/b"
+  assert_error "holds 1000 images, .* and 984 more"
+  [ "${#output}" -lt 1000 ]
+  assert_only_in_work L base.tar
 }
 
 @test "bundle: --max-size stops an image that unpacks larger" {

@@ -274,6 +274,24 @@ assert_nothing_created() {
   assert_nothing_left
 }
 
+@test "launch -v: a DST through the rootfs's symlinks stays inside the rootfs" {
+  local rf=$BATS_TEST_TMPDIR/rf out=$BATS_TEST_TMPDIR/outside data=$BATS_TEST_TMPDIR/data
+  cp -a "$ROOTFS" "$rf"
+  mkdir "$out" "$data"
+  echo hello >"$data/in"
+  # Both lead to the host's $out if followed on the host.
+  mkdir -p "$rf/mnt"
+  ln -s "$out" "$rf/mnt/abs"
+  ln -s "../../../../../../../../../..$out" "$rf/mnt/rel"
+  for dst in /mnt/abs/x /mnt/rel/y; do
+    capture launch --rootfs "$rf" -v "$data:$dst" -- cat "$dst/in"
+    assert_output hello
+  done
+  [ -z "$(ls -A "$out")" ]
+  ! grep -qF " $out" /proc/self/mountinfo
+  assert_nothing_left
+}
+
 @test "launch -v: a relative source is the caller's, made absolute" {
   mkdir "$BATS_TEST_TMPDIR/rel"
   echo here >"$BATS_TEST_TMPDIR/rel/f"

@@ -99,6 +99,41 @@ EOF
   assert_untouched h.tar h2.tar
 }
 
+@test "unpack: entries replacing links, links to links: all stay in the tree" {
+  # evil -> $OUT replaced by a directory; a directory replaced by a
+  # symlink to $OUT, then written through; hard links to a symlink and
+  # through one: none reaches $OUT.
+  python3 - "$W/l.tar" "$OUT" <<'EOF'
+import io, sys, tarfile
+out = sys.argv[2]
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    def add(name, kind=tarfile.REGTYPE, link=""):
+        i = tarfile.TarInfo(name)
+        i.type, i.linkname = kind, link
+        if kind == tarfile.REGTYPE:
+            i.size = 6
+            t.addfile(i, io.BytesIO(b"pwned\n"))
+        else:
+            t.addfile(i)
+    add("a", tarfile.SYMTYPE, out)
+    add("a", tarfile.DIRTYPE)
+    add("a/secret")
+    add("b", tarfile.DIRTYPE)
+    add("b", tarfile.SYMTYPE, out)
+    add("b/secret")
+    add("c", tarfile.SYMTYPE, out + "/secret")
+    add("hc", tarfile.LNKTYPE, "c")
+    add("hb", tarfile.LNKTYPE, "b/secret")
+EOF
+  "$SPACER" unpack "$W/l.tar" "$W/r"
+  [ -d "$W/r/a" ] && [ ! -L "$W/r/a" ]
+  [ "$(readlink "$W/r/b")" = "$OUT" ]
+  [ "$(cat "$W/r/$OUT/secret")" = pwned ]
+  [ "$(readlink "$W/r/hc")" = "$OUT/secret" ]
+  [ "$(stat -c %i "$W/r/hb")" = "$(stat -c %i "$W/r/$OUT/secret")" ]
+  assert_untouched l.tar r
+}
+
 @test "unpack: a truncated archive leaves nothing" {
   tar --numeric-owner -C "$SPACER_TEST_ROOTFS" -czf "$W/r.tgz" .
   head -c "$(($(stat -c %s "$W/r.tgz") / 2))" "$W/r.tgz" >"$W/cut.tgz"
@@ -116,6 +151,45 @@ EOF
   assert_untouched bomb.tar.gz
   capture "$SPACER" unpack --max-size 0 "$W/bomb.tar.gz" "$W/r"
   assert_error "--max-size .0."
+}
+
+@test "unpack: --max-size counts the directories deep names make, not only their headers" {
+  # 40 entries, ~80 KiB of archive, asking for 60000 directories: about
+  # 240 MiB of directory blocks, none of them listed in the archive.
+  hostile "$W/deep.tar" deep 40
+  [ "$(stat -c %s "$W/deep.tar")" -lt $((1 << 20)) ]
+  capture "$SPACER" unpack --max-size 16M "$W/deep.tar" "$W/r"
+  assert_error "over the size limit"
+  # The same directories asked for through symlinks to deep targets.
+  hostile "$W/deeplink.tar" deeplink 40
+  capture "$SPACER" unpack --max-size 16M "$W/deeplink.tar" "$W/r"
+  assert_error "over the size limit"
+  assert_untouched deep.tar deeplink.tar
+}
+
+@test "unpack: a symlink put in place of the temporary directory is not followed" {
+  command -v cc >/dev/null || skip "no C compiler for the LD_PRELOAD attacker"
+  cc -shared -fPIC -o "$BATS_TEST_TMPDIR/swap.so" "$BATS_TEST_DIRNAME/../tools/swap-tmpdir.c" -ldl
+  # "secret", to replace the file of that name wherever it lands.
+  python3 - "$W/h.tar" <<'EOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    i = tarfile.TarInfo("secret")
+    i.size = 6
+    t.addfile(i, io.BytesIO(b"pwned\n"))
+EOF
+  # ASan wants its runtime first; the attacker library is fine after it.
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 SWAP_TMPDIR_TO=$OUT LD_PRELOAD=$BATS_TEST_TMPDIR/swap.so capture "$SPACER" unpack "$W/h.tar" "$W/r"
+  assert_error "was replaced"
+  [ "$(cat "$OUT/secret")" = secret ]
+  [ "$(ls -A "$OUT")" = secret ]
+  [ ! -e "$W/r" ]
+  # A directory of another user's in its place: not ours, refused.
+  if [ "$(id -u)" = 0 ]; then
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 SWAP_TMPDIR_UID=65534 LD_PRELOAD=$BATS_TEST_TMPDIR/swap.so capture "$SPACER" unpack "$W/h.tar" "$W/r"
+    assert_error "was replaced"
+    [ ! -e "$W/r" ]
+  fi
 }
 
 @test "unpack: setuid bits and device nodes are kept only for root" {

@@ -14,7 +14,9 @@ archives and hostile tarballs, deterministic byte for byte.
       config named by its digest, layers as uncompressed tars).
   mkimage.py hostile OUT KIND [ARG]
       a tarball meant to escape: traversal, absolute ARG, symlink ARG,
-      hardlink ARG, setuid, device, bomb SIZE.
+      hardlink ARG, setuid, device, bomb SIZE, deep N (N files each below
+      1500 directories the archive leaves implicit), deeplink N (the same
+      through symlinks to deep targets).
 """
 import gzip
 import hashlib
@@ -165,6 +167,17 @@ def hostile(args):
             add("sgid", mode=0o2755)
         elif kind == "device":
             add("null", type=tarfile.CHRTYPE, devmajor=1, devminor=3, mode=0o666)
+        elif kind == "deep":
+            # Files ARG at the end of names of 1500 directories none of
+            # which the archive lists: ~2 KiB of headers each.
+            for i in range(int(arg)):
+                add("d%d/" % i + "/".join(["a"] * 1500) + "/f", b"")
+        elif kind == "deeplink":
+            # The same through symlinks: short names, long targets.
+            for i in range(int(arg)):
+                add("l%d" % i, type=tarfile.SYMTYPE,
+                    linkname="d%d/" % i + "/".join(["a"] * 1500))
+                add("l%d/f" % i, b"")
         elif kind == "bomb":
             size = int(arg)
             ti = tarfile.TarInfo("zeros")
