@@ -63,6 +63,16 @@ assert_dir_holds() {
   fi
 }
 
+# build_make BUILD MAKE_ARGS...: make in spacer's build tree, one test at a
+# time across the suite's parallel runs (a lock in the tree). The binaries
+# under test live there: tests must leave everything in it as up to date
+# as they found it, or a later make would relink spacer while others run it.
+build_make() {
+  local build=$1
+  shift
+  flock "$build/.suite-make.lock" make -s --no-print-directory -C "$build" "$@"
+}
+
 # update_config JQ_FILTER [jq options...]: edit $BUNDLE/config.json in
 # place. Options come after the file so --args/--arg work.
 update_config() {
