@@ -84,6 +84,17 @@ run_bats_sharded() {
 run_pass() {
   local b=$1 tag="" unit
   [ "$b" = build ] || tag="[${b#build-}] "
+  # spacer under real engines (podman, containerd): the plain build only,
+  # for the time budget; the ASan pass goes through the same code paths in
+  # tests/integration. Skipped when bats was given other arguments. They
+  # run beside the pass's other tests (engines wait on daemons far more
+  # than they compute) and are printed after them.
+  local engines="" engines_pid
+  if [ "$b" = build ] && [ "$bats_args_default" = 1 ]; then
+    engines=$(mktemp)
+    SPACER=$PWD/$b/spacer bats --tap tests/engines >"$engines" 2>&1 &
+    engines_pid=$!
+  fi
   {
     for unit in "${unit_tests[@]}"; do
       run_unit "$b" "$unit"
@@ -98,14 +109,12 @@ run_pass() {
     else
       SPACER=$PWD/$b/spacer bats --tap --timing "${bats_args[@]}" || true
     fi
-    # spacer under real engines (podman, containerd): the plain build only,
-    # for the time budget (about a minute a pass); the ASan pass goes
-    # through the same code paths in tests/integration. Skipped when bats
-    # was given other arguments.
-    if [ "$b" = build ] && [ "$bats_args_default" = 1 ]; then
-      SPACER=$PWD/$b/spacer bats --tap tests/engines || true
-    fi
   } 2>&1 | sed -E "s/^(ok|not ok)( [0-9]+)? /\1\2 $tag/"
+  if [ -n "$engines" ]; then
+    wait "$engines_pid" || true
+    cat "$engines"
+    rm -f "$engines"
+  fi
 }
 
 # The passes run side by side, each on its own build and state, to keep the
