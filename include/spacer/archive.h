@@ -76,9 +76,6 @@ void spc_archive_discard (const char *path);
 int spc_archive_extract (const char *archive, const char *dest, const struct spc_archive_opts *opts,
                          struct spc_archive_stats *st, spc_err_t *err);
 
-/* Parse "123", "64K", "512M", "16G" (powers of 1024) into bytes. */
-int spc_parse_size (const char *s, uint64_t *out);
-
 /* libarchive, loaded on first use; 0 when available. */
 int spc_archive_load (spc_err_t *err);
 

@@ -13,6 +13,10 @@
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int spc_write_all (int fd, const void *buf, size_t len);
 
+/* Parse "123", "64K", "512M", "16G", "1GiB" (powers of 1024) into bytes;
+ * 0 and overflow are refused. */
+int spc_parse_size (const char *s, uint64_t *out);
+
 /* Replace dirfd/name atomically: write a temporary file beside it, fsync,
  * rename over the target, so readers see the old or the new file, never a
  * torn one, even across a crash. */

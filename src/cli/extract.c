@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "spacer/archive.h"
 #include "spacer/image.h"
+#include "spacer/utils.h"
 
 static void
 on_cancel (int sig)

@@ -107,35 +107,6 @@ archive_read_freep (struct archive **a)
 }
 #define _cleanup_archive_read_ __attribute__ ((cleanup (archive_read_freep)))
 
-int
-spc_parse_size (const char *s, uint64_t *out)
-{
-  char *end;
-  errno = 0;
-  if (*s < '0' || *s > '9')
-    return -1;
-  unsigned long long v = strtoull (s, &end, 10);
-  if (errno)
-    return -1;
-  unsigned shift = 0;
-  switch (*end)
-    {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    default: break;
-    }
-  if (*end == 'i' && shift)
-    end++;
-  if (*end == 'B' || *end == 'b')
-    end++;
-  if (*end != '\0' || v == 0 || (shift && v > (UINT64_MAX >> shift)))
-    return -1;
-  *out = (uint64_t) v << shift;
-  return 0;
-}
-
 /* A directory whose mode and times wait until every entry is in: its
  * children would change its mtime, and a read-only mode would stop them
  * being made (as non-root). Keyed by path; a later entry replaces it. */
