@@ -118,9 +118,17 @@ capture() {
   local out=$BATS_TEST_TMPDIR/capture.out err=$BATS_TEST_TMPDIR/capture.err
   status=0
   "$@" >"$out" 2>"$err" </dev/null || status=$?
-  stdout=$(cat "$out")
-  stderr=$(cat "$err")
-  output=$(cat "$out" "$err")
+  # $(<file) is read by bash itself, where $(cat file) forks and execs:
+  # the suite captures thousands of commands.
+  # shellcheck disable=SC2034 # for the callers
+  stdout=$(<"$out")
+  # shellcheck disable=SC2034 # for the callers
+  stderr=$(<"$err")
+  if [ -s "$out" ] && [ -s "$err" ]; then
+    output=$(cat "$out" "$err")
+  else
+    output=$stdout$stderr
+  fi
 }
 
 assert_status() {

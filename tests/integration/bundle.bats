@@ -166,10 +166,14 @@ assert_only_in_work() {
 
 @test "bundle: user names and numbers resolved in the image's passwd and group" {
   local user want
+  # Only what the lookup reads: the busybox layer's passwd and group.
+  mkdir -p "$W/etc/etc"
+  cp "$SPACER_TEST_ROOTFS/etc/passwd" "$SPACER_TEST_ROOTFS/etc/group" "$W/etc/etc/"
+  layer etc
   # User in the image config, then the uid and gid it must give.
   while read -r user want; do
     rm -rf "$W/L" "$W/b"
-    python3 "$MKIMAGE" layout "$W/L" t "{\"User\":\"$user\"}" "$W/base.tar" >/dev/null
+    python3 "$MKIMAGE" layout "$W/L" t "{\"User\":\"$user\"}" "$W/etc.tar" >/dev/null
     "$SPACER" bundle "$W/L:t" "$W/b"
     run jq -r '.process.user | "\(.uid):\(.gid)"' "$W/b/config.json"
     [ "$output" = "$want" ] || { echo "User $user: $output, want $want" >&2; return 1; }
@@ -185,10 +189,10 @@ root:nogroup 0:65534
 1000:tty 1000:5
 EOF
   rm -rf "$W/L" "$W/b"
-  python3 "$MKIMAGE" layout "$W/L" t '{"User":"nosuchuser"}' "$W/base.tar" >/dev/null
+  python3 "$MKIMAGE" layout "$W/L" t '{"User":"nosuchuser"}' "$W/etc.tar" >/dev/null
   capture "$SPACER" bundle "$W/L:t" "$W/b"
   assert_error "user .nosuchuser.: no such user in the rootfs's /etc/passwd"
-  assert_only_in_work L base.tar
+  assert_only_in_work L base.tar etc etc.tar
 }
 
 @test "bundle: /etc/passwd is read inside the rootfs, never through a symlink out of it" {

@@ -114,11 +114,17 @@ capture() {
   local out=$BATS_TEST_TMPDIR/capture.out err=$BATS_TEST_TMPDIR/capture.err
   status=0
   "$@" >"$out" 2>"$err" </dev/null || status=$?
+  # $(<file) is read by bash itself, where $(cat file) forks and execs:
+  # the suite captures thousands of commands.
   # shellcheck disable=SC2034 # for the callers
-  stdout=$(cat "$out")
+  stdout=$(<"$out")
   # shellcheck disable=SC2034 # for the callers
-  stderr=$(cat "$err")
-  output=$(cat "$out" "$err")
+  stderr=$(<"$err")
+  if [ -s "$out" ] && [ -s "$err" ]; then
+    output=$(cat "$out" "$err")
+  else
+    output=$stdout$stderr
+  fi
 }
 
 # The container's output so far (see create_container).
@@ -131,12 +137,22 @@ state_field() {
   spacer state "$1" | jq -r ".$2"
 }
 
+# without_leak_check CMD...: CMD with LeakSanitizer's check at exit off (in
+# the ASan pass). The check costs every process some 40 ms here, most of
+# it page faults in its scan of the sanitizer runtime's own tables; the
+# suite's polling and bookkeeping (state while it waits, list and state in
+# every teardown) would pay it thousands of times. The commands a test is
+# about keep the check.
+without_leak_check() {
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$@"
+}
+
 # wait_for_status ID STATUS: poll up to 10 s (a loaded machine is slow, a
 # passing test does not wait).
 wait_for_status() {
   local i
   for i in $(seq 200); do
-    [ "$(state_field "$1" status 2>/dev/null)" = "$2" ] && return 0
+    [ "$(without_leak_check state_field "$1" status 2>/dev/null)" = "$2" ] && return 0
     sleep 0.05
   done
   echo "container $1 did not reach status $2 (now: $(state_field "$1" status 2>&1))" >&2
@@ -288,8 +304,8 @@ assert_nothing_left() {
 teardown_containers() {
   local id pids=() leaked=0
   if [ -d "$ROOT" ]; then
-    for id in $(spacer list -q 2>/dev/null); do
-      pids+=("$(state_field "$id" pid 2>/dev/null || true)")
+    for id in $(without_leak_check spacer list -q 2>/dev/null); do
+      pids+=("$(without_leak_check state_field "$id" pid 2>/dev/null || true)")
       spacer delete --force "$id" || leaked=1
     done
     if [ -n "$(state_left)" ]; then

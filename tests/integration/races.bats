@@ -81,19 +81,19 @@ host_mounts() {
 
 # ---- the shared volume whose directory becomes a symlink ----
 
-@test "CVE-2021-30465: a symlink flipped on a shared volume while 200 containers are made (50 with ASan; at most 50 s, 25 with ASan) mounts nothing outside the rootfs and leaves no read-only bind writable" {
-  # 200 rounds take ~35 s with the plain build on a 2-CPU machine others
+@test "CVE-2021-30465: a symlink flipped on a shared volume while 100 containers are made (30 with ASan; at most 25 s, 15 with ASan) mounts nothing outside the rootfs and leaves no read-only bind writable" {
+  # 100 rounds take ~18 s with the plain build on a 2-CPU machine others
   # use too; the ASan build's spacer is 2.5 times slower or more, and gets
-  # 50 in 25 s at most: that pass is for memory errors, which do not need
+  # 30 in 15 s at most: that pass is for memory errors, which do not need
   # the race to be hit often. The rounds also end once the budget is up
   # (the suite runs twice; the output says how many were made), but not
   # before `least` rounds, however loaded the machine, unless 4 times the
   # budget has passed: fewer rounds would prove little. Against a
   # spacer with the race (one that resolves the destination again for the
   # read-only remount), 200 rounds went wrong 4 to 8 times, 100 twice.
-  local n=200 budget=50 least=20
+  local n=100 budget=25 least=20
   if grep -qsa libasan "$SPACER"; then
-    n=50 budget=25
+    n=30 budget=15
   fi
   local shared=$BATS_TEST_TMPDIR/shared victim=$BATS_TEST_TMPDIR/victim ro_src=$BATS_TEST_TMPDIR/ro-src
   # SHARED/flip is the directory the later mounts go through; the flipper
