@@ -764,6 +764,9 @@ spc_container_create (const char *root, const char *id, const struct spc_create_
 static volatile sig_atomic_t forward_pidfd = -1;
 static volatile sig_atomic_t forward_pid;
 static volatile sig_atomic_t forward_to_ns_init;
+/* The last stop request forwarded (INT, TERM, HUP, QUIT), for the error
+ * of a run it ended before the program started. */
+static volatile sig_atomic_t forward_stop_signal;
 
 /* The hex mask after `key` in a /proc/PID/status text has sig; true when
  * the line is missing (when in doubt, the process handles it). */
@@ -815,6 +818,8 @@ forward_signal (int sig)
 {
   int saved = errno;
   int pidfd = forward_pidfd;
+  if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+    forward_stop_signal = sig;
   /* The handler interrupts the only thread that reaps: once the signal
    * went through the pidfd, the pid is still the init's for /proc. */
   if (pidfd >= 0 && syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0
@@ -863,6 +868,39 @@ forwarding_start (struct forwarding *f, pid_t pid, bool ns_init, spc_err_t *err)
   for (size_t i = 0; i < N_FORWARDED; i++)
     sigaction (forwarded_signals[i], &sa, &f->saved[i]);
   return 0;
+}
+
+/* A stop request that comes while a foreground run makes the container
+ * would end the runtime with the default action and leave a created
+ * container behind. The forwarded signals are blocked from before the
+ * create until their handlers are in place: one that came meanwhile is
+ * then delivered and forwarded to the init, and the run ends as it would
+ * for a running container. Put back on every return (a signal still
+ * pending then meets the caller's own disposition, once the container
+ * has been removed). */
+struct held_signals
+{
+  bool held;
+  sigset_t saved;
+};
+
+static void
+held_signals_release (struct held_signals *h)
+{
+  if (h->held)
+    sigprocmask (SIG_SETMASK, &h->saved, NULL);
+  h->held = false;
+}
+#define _cleanup_held_signals_ __attribute__ ((cleanup (held_signals_release)))
+
+static void
+held_signals_hold (struct held_signals *h)
+{
+  sigset_t set;
+  sigemptyset (&set);
+  for (size_t i = 0; i < N_FORWARDED; i++)
+    sigaddset (&set, forwarded_signals[i]);
+  h->held = sigprocmask (SIG_BLOCK, &set, &h->saved) == 0;
 }
 
 /* A foreground run takes in what the container orphans when it has no pid
@@ -984,7 +1022,15 @@ start_for_run (const char *root, const struct spc_create_options *o, struct crea
   if ((cr->terminal_fd < 0 || master >= 0) && spc_sync_send (cr->sync_fd, SPC_SYNC_START, err) == 0
       && spc_sync_wait_exec (cr->sync_fd, err) == 0)
     return 0;
-  spc_error_prefix (err, "%s", cr->config_name);
+  int stop = forward_stop_signal;
+  if (stop)
+    {
+      /* The init ended of the forwarded request, which is the news. */
+      spc_error_free (err);
+      spc_error_make (err, 0, "%s before the program started", strsignal (stop));
+    }
+  else
+    spc_error_prefix (err, "%s", cr->config_name);
   kill_and_reap (cr->pid);
   if (o->keep)
     return -1;
@@ -1003,6 +1049,12 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
   _cleanup_subreaper_ struct subreaper sr = { 0 };
   if (!o->detach && !o->no_subreaper && subreaper_enable (&sr, err) < 0)
     return -1;
+  _cleanup_held_signals_ struct held_signals held = { 0 };
+  if (!o->detach)
+    {
+      forward_stop_signal = 0;
+      held_signals_hold (&held);
+    }
   struct created cr;
   if (create_container (root, id, o, true, &cr, err) < 0)
     return -1;
@@ -1021,6 +1073,7 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
       spc_error_free (&ignored);
       return -1;
     }
+  held_signals_release (&held);
   if (terminal_fd >= 0 && (master = spc_terminal_receive (terminal_fd, err)) >= 0)
     spc_terminal_copy_size (master);
   if (start_for_run (root, o, &cr, master, err) < 0)

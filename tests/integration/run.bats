@@ -94,6 +94,31 @@ no_test_processes() {
   assert_nothing_left "$pid"
 }
 
+@test "run: a stop request while the container is made ends the run once it is made; nothing is left" {
+  # A createRuntime hook holds the create: it says who runs it (spacer),
+  # then takes a second, and TERM comes meanwhile.
+  local mark=$BATS_TEST_TMPDIR/hook-ran
+  set_args sleep 100
+  update_config '.hooks.createRuntime = [{"path": "/bin/sh",
+    "args": ["sh", "-c", "echo $PPID >\($mark).tmp && mv \($mark).tmp \($mark) && sleep 1"]}]' \
+    --arg mark "$mark"
+  timeout -k 5 60 "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1 \
+    >"$BATS_TEST_TMPDIR/c1.log" 2>&1 </dev/null &
+  RUNNER=$!
+  BG_PIDS+=("$RUNNER")
+  wait_for_file "$mark"
+  kill -TERM "$(cat "$mark")"
+  wait_for_exit "$RUNNER"
+  # Not ended by the signal's default action, which would leave a created
+  # container: the init got it, and the run says so.
+  [ "$EXIT_STATUS" -ne 143 ] || { cat "$BATS_TEST_TMPDIR/c1.log" >&2; false; }
+  grep -q 'Terminated before the program started' "$BATS_TEST_TMPDIR/c1.log" || {
+    cat "$BATS_TEST_TMPDIR/c1.log" >&2
+    false
+  }
+  assert_nothing_left
+}
+
 @test "run: spacer killed while the program runs leaves no process of the container" {
   set_args sh -c 'sleep 100 & echo ready; wait'
   run_in_background c1 ready
