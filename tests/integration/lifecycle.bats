@@ -823,12 +823,28 @@ HOST_DIR_IN=/mnt/host
   output=$stderr
   assert_error "nosuch.*does not exist"
   [ "$(wc -l <"$log")" -eq 1 ]
-  jq -e '(keys | sort) == ["level", "msg", "time"]' "$log"
+  # runc's three members, and the errno for programs (libspacer): ENOENT.
+  jq -e '(keys | sort) == ["errno", "level", "msg", "time"]' "$log"
   jq -e '.level == "error"' "$log"
+  jq -e '.errno == 2' "$log"
   jq -e '.msg | test("nosuch.*does not exist")' "$log"
   jq -e '.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$")' "$log"
   # stderr says the same thing.
   [ "$stderr" = "spacer: $(jq -r .msg "$log")" ]
+}
+
+@test "--log FILE with SPACER_LOG_NO_STDERR=1: the error is in FILE only, nothing on stderr" {
+  local log=$BATS_TEST_TMPDIR/spacer.log
+  run --separate-stderr env SPACER_LOG_NO_STDERR=1 "$SPACER" --root "$ROOT" --log "$log" \
+    --log-format json state nosuch
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [ -z "$stderr" ]
+  jq -e '.level == "error" and (.msg | test("nosuch.*does not exist"))' "$log"
+  # Without --log, stderr is the log: the error still goes there.
+  run --separate-stderr env SPACER_LOG_NO_STDERR=1 "$SPACER" --root "$ROOT" state nosuch
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == "spacer: "*"nosuch"*"does not exist" ]]
 }
 
 @test "--log FILE --log-format text: a failing command logs a text line" {
