@@ -24,6 +24,9 @@ struct spc_create_options
   const char *bundle;         /* NULL: the current directory */
   const char *config;         /* the config's JSON text; NULL: BUNDLE/config.json */
   const char *config_name;    /* what errors call that text (NULL: "config") */
+  const char *config_path;    /* without config: the config file instead of
+                                 config.json, relative to the bundle (crun's
+                                 create --config) */
   const char *pid_file;       /* NULL: none */
   const char *console_socket; /* where the pty master goes (process.terminal) */
   unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
