@@ -60,6 +60,10 @@ int spc_container_start (const char *root, const char *id, spc_err_t *err);
 /* The OCI state JSON with runc's "owner", pretty-printed. */
 int spc_container_state (const char *root, const char *id, char **json, spc_err_t *err);
 
+/* The live status and the init's pid (0 once stopped). */
+int spc_container_status (const char *root, const char *id, enum spc_status *status, pid_t *pid,
+                          spc_err_t *err);
+
 /* all: every process in the container's cgroup, not only its init. */
 int spc_container_kill (const char *root, const char *id, int signo, bool all, spc_err_t *err);
 

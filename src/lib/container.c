@@ -1215,6 +1215,19 @@ spc_container_state (const char *root, const char *id, char **json, spc_err_t *e
   return 0;
 }
 
+int
+spc_container_status (const char *root, const char *id, enum spc_status *status, pid_t *pid,
+                      spc_err_t *err)
+{
+  _cleanup_state_ struct spc_state st = { 0 };
+  _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_SH, &st, err);
+  if (dirfd < 0)
+    return -1;
+  *status = spc_status_of (dirfd, &st);
+  *pid = *status == SPC_STATUS_STOPPED ? 0 : st.pid;
+  return 0;
+}
+
 /* The pid namespace of pid, by the inode of /proc/PID/ns/pid. */
 static bool
 pid_ns_of (pid_t pid, struct stat *sb)

@@ -24,11 +24,11 @@ teardown() {
   # -W: as if an object had changed, so the archive is made again (from
   # the same objects). Its old time is put back at once: an archive newer
   # than spacer would have the next make relink spacer under running tests.
-  touch -r "$build/libspacer.a" "$BATS_TEST_TMPDIR/archive-time"
-  run build_make "$build" -W src/lib/error.o libspacer.a
-  touch -r "$BATS_TEST_TMPDIR/archive-time" "$build/libspacer.a"
+  touch -r "$build/libspacer-core.la" "$BATS_TEST_TMPDIR/archive-time"
+  run build_make "$build" -W src/lib/error.lo libspacer-core.la
+  touch -r "$BATS_TEST_TMPDIR/archive-time" "$build/libspacer-core.la"
   assert_ok
-  if grep -v '^ *AR ' <<<"$output" | grep -q .; then
+  if grep -v '^ *CCLD ' <<<"$output" | grep -q .; then
     echo "make printed more than its progress line: $output" >&2
     return 1
   fi
