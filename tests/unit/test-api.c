@@ -647,7 +647,8 @@ clean_up (const char *dir)
       spacer_strv_free (ids);
     }
   spacer_context_close (ctx);
-  nftw (dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+  if (nftw (dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    printf ("# clean up: remove %s: %m\n", dir);
 }
 
 int
