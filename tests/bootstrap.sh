@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential autoconf automake pkg-config          # the build
+  build-essential autoconf automake libtool pkg-config  # the build
   libyajl-dev libcap-dev libseccomp-dev libarchive-dev  # spacer's dependencies
   busybox-static                                        # test and example root filesystems
   bats jq iproute2 util-linux procps strace             # the test suite

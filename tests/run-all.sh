@@ -27,10 +27,15 @@ done
 # check` runs too: one added there is run here without a word changed.
 read -ra unit_tests <<<"$(make -s --no-print-directory -C build print-unit-tests)"
 
+# A busybox rootfs for the unit tests that run containers (test-api), as
+# the bats suite makes its own.
+unit_rootfs=$(mktemp -d)
+bundles/make-rootfs.sh build/spacer "$unit_rootfs/rootfs" >/dev/null
+
 # Sanitizer reports go to files: a test that expects spacer to fail would
 # not notice one that only changed the exit status.
 reports=$(mktemp -d)
-trap 'rm -rf "$reports"' EXIT
+trap 'rm -rf "$reports" "$unit_rootfs"' EXIT
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$reports/asan"
 # UBSan, run beside ASan, ignores log_path: it aborts instead, so no test
 # that expects a clean error can pass over it.
@@ -38,10 +43,12 @@ export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 
 # run_unit BUILD UNIT: the unit test's TAP lines, its summary made a
 # comment. One that fails without a "not ok" line (a crash, a sanitizer's
-# abort) adds one, so that it cannot pass unnoticed.
+# abort) adds one, so that it cannot pass unnoticed. Those that run
+# containers get BUILD's spacer and the rootfs.
 run_unit() {
   local out status=0
-  out=$("$1/$2" 2>&1) || status=$?
+  out=$(SPACER_BINARY=$PWD/$1/spacer SPACER_TEST_ROOTFS=$unit_rootfs/rootfs "$1/$2" 2>&1) \
+    || status=$?
   printf '%s\n' "$out" | sed "s|^\([0-9]* passed\)|# ${2##*/}: \1|"
   if [ "$status" -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
     echo "not ok - ${2##*/} exited with status $status"
@@ -122,7 +129,7 @@ run_pass() {
 # waiting for processes, not computing. Each pass's TAP goes to a file and
 # is printed whole, in order, once both are done.
 passes=$(mktemp -d)
-trap 'rm -rf "$reports" "$passes"' EXIT
+trap 'rm -rf "$reports" "$passes" "$unit_rootfs"' EXIT
 trap 'kill $(jobs -p) 2>/dev/null; exit 143' INT TERM
 for b in "${builds[@]}"; do
   (

@@ -431,8 +431,11 @@ const char *spc_ns_type_name (enum spc_ns_type t);
 const char *spc_ns_type_proc_name (enum spc_ns_type t);
 int spc_ns_type_clone_flag (enum spc_ns_type t);
 
-/* A linux.resources object in a file of its own (update -r FILE); errors
- * name paths inside it ("resources.json: memory.limit: ..."). */
+/* A linux.resources object in JSON text (libspacer's spacer_update), or
+ * in a file of its own (update -r FILE); errors name paths inside it
+ * ("resources.json: memory.limit: ..."). */
+int spc_config_load_resources_buffer (const char *buf, size_t len, const char *name,
+                                      struct spc_resources *out, spc_err_t *err);
 int spc_config_load_resources (const char *path, const char *name, struct spc_resources *out,
                                spc_err_t *err);
 void spc_resources_free (struct spc_resources *r);

@@ -24,6 +24,9 @@ struct spc_create_options
   const char *bundle;         /* NULL: the current directory */
   const char *config;         /* the config's JSON text; NULL: BUNDLE/config.json */
   const char *config_name;    /* what errors call that text (NULL: "config") */
+  const char *config_path;    /* without config: the config file instead of
+                                 config.json, relative to the bundle (crun's
+                                 create --config) */
   const char *pid_file;       /* NULL: none */
   const char *console_socket; /* where the pty master goes (process.terminal) */
   unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
@@ -56,6 +59,10 @@ int spc_container_start (const char *root, const char *id, spc_err_t *err);
 
 /* The OCI state JSON with runc's "owner", pretty-printed. */
 int spc_container_state (const char *root, const char *id, char **json, spc_err_t *err);
+
+/* The live status and the init's pid (0 once stopped). */
+int spc_container_status (const char *root, const char *id, enum spc_status *status, pid_t *pid,
+                          spc_err_t *err);
 
 /* all: every process in the container's cgroup, not only its init. */
 int spc_container_kill (const char *root, const char *id, int signo, bool all, spc_err_t *err);

@@ -13,6 +13,9 @@ typedef struct spc_error
 {
   int errno_; /* 0 when the failure has no errno (bad input, ...) */
   char *msg;  /* complete message, strerror already appended */
+  char *path; /* NULL, or where in a config the failure is ("process.args"):
+                 the message names it too; this is it alone, for programs
+                 (spacer_error_path, the "path" of a JSON log record) */
 } spc_error_t;
 
 typedef spc_error_t *spc_err_t;
@@ -34,6 +37,10 @@ int spc_error_classed (spc_err_t *err, int errno_, const char *fmt, ...)
 /* Prepend "<prefix>: " to an existing error message; returns -1. */
 int spc_error_prefix (spc_err_t *err, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+/* Record the JSON path of the failure in *err (a copy; a failed copy
+ * leaves none). */
+void spc_error_set_path (spc_err_t *err, const char *path);
 
 void spc_error_free (spc_err_t *err);
 

@@ -61,6 +61,9 @@ struct spc_state
  * container's takes (annotations and hooks are most of it). */
 #define SPC_STATE_MAX (16 * 1024 * 1024)
 #define SPC_EXEC_FIFO "exec.fifo"
+/* The config of a container created from one that is not
+ * BUNDLE/config.json (in memory, or create --config FILE). */
+#define SPC_STATE_CONFIG "config.json"
 
 /* Container IDs become directory names: letters, digits and "_+-.", not
  * starting with '.', at most 1024 bytes. */

@@ -27,6 +27,7 @@ const struct spc_cli_flag spc_cli_global_flags[] = {
 /* What create and run both take. */
 #define CREATE_FLAGS                                                                        \
   { 'b', "bundle", "DIR", "the bundle: config.json and rootfs (default: the current directory)" }, \
+  { 0, "config", "FILE", "the config instead of BUNDLE/config.json (a relative FILE is in the bundle)" }, \
   { 0, "pid-file", "FILE", "write the container init's pid to FILE" },                       \
   { 0, "console-socket", "PATH",                                                            \
     "send the terminal's pty master over the unix socket PATH (process.terminal)" },        \

@@ -28,6 +28,7 @@ enum
   OPT_NO_NEW_KEYRING,
   OPT_KEEP,
   OPT_NO_SUBREAPER,
+  OPT_CONFIG,
 };
 
 static int
@@ -37,6 +38,9 @@ set_flag (int c, struct spc_create_options *o, const char *cmd, spc_err_t *err)
     {
     case 'b':
       o->bundle = optarg;
+      break;
+    case OPT_CONFIG:
+      o->config_path = optarg;
       break;
     case OPT_PID_FILE:
       o->pid_file = optarg;
@@ -78,6 +82,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
 {
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },
+    { "config", required_argument, NULL, OPT_CONFIG },
     { "pid-file", required_argument, NULL, OPT_PID_FILE },
     { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
     { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },

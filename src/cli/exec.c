@@ -236,7 +236,7 @@ spc_cmd_exec (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   int status = 0;
   if (spc_container_exec (g->root, id, &o, &status, err) < 0)
     {
-      spc_log_fatal ((*err)->msg);
+      spc_log_fatal_error (*err);
       spc_error_free (err);
       return EXEC_FAILED;
     }

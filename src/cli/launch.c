@@ -336,7 +336,7 @@ spc_cmd_launch (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   int status = 0;
   if (launch (g, argc, argv, &status, err) < 0)
     {
-      spc_log_fatal ((*err)->msg);
+      spc_log_fatal_error (*err);
       spc_error_free (err);
       return LAUNCH_FAILED;
     }

@@ -150,7 +150,7 @@ asks_for_help (int argc, char **argv)
 static int
 fail (spc_err_t *err)
 {
-  spc_log_fatal ((*err)->msg);
+  spc_log_fatal_error (*err);
   spc_error_free (err);
   return EXIT_FAILURE;
 }

@@ -279,6 +279,12 @@ overview_page (FILE *out)
          "Commands that run a program in the foreground (\\fBrun\\fR, \\fBexec\\fR, "
          "\\fBlaunch\\fR) exit with the program's status instead, 128+\\fIN\\fR when "
          "signal \\fIN\\fR ended it; their pages tell their own failure status.\n"
+         ".SH ENVIRONMENT\n"
+         ".TP\n.B SPACER_LOG_NO_STDERR\n"
+         "With the value 1 and \\fB\\-\\-log\\fR \\fIFILE\\fR, a failure is reported in "
+         "\\fIFILE\\fR only, not also on standard error. libspacer sets it for the spacer "
+         "it runs: it reads the error from the log, and the standard error it passes "
+         "belongs to the container.\n"
          ".SH SEE ALSO\n",
          out);
   for (const struct spc_cli_command *c = spc_cli_commands; c->name; c++)

@@ -116,6 +116,24 @@ write_inner_jpath (FILE *f, const struct jpath *p)
     }
 }
 
+/* "linux.namespaces[2].type", malloc'd (NULL without memory). */
+static char *
+render_inner_jpath (const struct jpath *p)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&text, &len);
+  if (f == NULL)
+    return NULL;
+  write_inner_jpath (f, p);
+  if (fclose (f) != 0)
+    {
+      free (text);
+      return NULL;
+    }
+  return text;
+}
+
 /* The deepest value on the way down p that the document has: the value
  * itself, or for a missing member the object that lacks it. */
 static const spc_json *
@@ -188,7 +206,11 @@ config_fail (const struct jpath *p, spc_err_t *err, const char *fmt, ...)
     }
   _cleanup_free_ char *msg = render_located_message (p, fmt, ap);
   va_end (ap);
-  return spc_error_make (err, 0, "%s", msg ? msg : "invalid config");
+  spc_error_make (err, 0, "%s", msg ? msg : "invalid config");
+  _cleanup_free_ char *inner = render_inner_jpath (p);
+  if (inner && *inner)
+    spc_error_set_path (err, inner);
+  return -1;
 }
 
 void

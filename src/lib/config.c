@@ -1032,17 +1032,10 @@ spc_config_load_file (const char *path, const char *name, struct spc_config **ou
 }
 
 int
-spc_config_load_resources (const char *path, const char *name, struct spc_resources *out,
-                           spc_err_t *err)
+spc_config_load_resources_buffer (const char *buf, size_t len, const char *name,
+                                  struct spc_resources *out, spc_err_t *err)
 {
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return spc_error_make (err, errno, "%s: open", name);
-  _cleanup_free_ char *buf = NULL;
-  size_t len = 0;
   _cleanup_json_ spc_json *doc = NULL;
-  if (read_whole_fd (fd, name, &buf, &len, err) < 0)
-    return -1;
   if (spc_json_parse (buf, len, &doc, err) < 0)
     return spc_error_prefix (err, "%s", name);
   const struct jpath file = { .kind = JPATH_FILE, .key = name };
@@ -1052,6 +1045,20 @@ spc_config_load_resources (const char *path, const char *name, struct spc_resour
       return -1;
     }
   return 0;
+}
+
+int
+spc_config_load_resources (const char *path, const char *name, struct spc_resources *out,
+                           spc_err_t *err)
+{
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return spc_error_make (err, errno, "%s: open", name);
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  if (read_whole_fd (fd, name, &buf, &len, err) < 0)
+    return -1;
+  return spc_config_load_resources_buffer (buf, len, name, out, err);
 }
 
 /* A runtime-spec `process` object in a file of its own (exec --process):

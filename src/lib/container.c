@@ -34,6 +34,7 @@
 #include "spacer/sync.h"
 #include "spacer/terminal.h"
 #include "spacer/utils.h"
+#include "spacer/validate.h"
 #include "container-internal.h"
 
 /* ---- process handles (spc_state_open_init_pidfd pins the init) ---- */
@@ -70,6 +71,9 @@ struct bundle
   struct spc_config *config;
   char *dir;    /* absolute */
   char *name;   /* config.json as the user named it, for errors */
+  char *text;   /* a config that is not BUNDLE/config.json (in memory, or
+                   --config FILE): exec finds it in the state directory */
+  size_t text_len;
   char *rootfs; /* absolute, symlinks resolved */
   int ns_fds[SPC_NS_COUNT]; /* namespaces to join; -1 where none */
   int *bind_trees;          /* see bind-trees.h; NULL: none */
@@ -82,6 +86,7 @@ bundle_clear (struct bundle *b)
   spc_config_free (b->config);
   free (b->dir);
   free (b->name);
+  free (b->text);
   free (b->rootfs);
   spc_namespaces_close (b->ns_fds);
 }
@@ -206,7 +211,21 @@ load_bundle (const struct spc_create_options *o, struct bundle *b, spc_err_t *er
       /* Made in memory (launch): the bundle holds no config.json. */
       if ((b->name = strdup (o->config_name ? o->config_name : "config")) == NULL)
         return spc_error_errno (err, "strdup");
-      if (spc_config_load_buffer (o->config, strlen (o->config), b->name, &b->config, err) < 0)
+      b->text_len = strlen (o->config);
+      if ((b->text = strdup (o->config)) == NULL)
+        return spc_error_errno (err, "strdup");
+      if (spc_config_load_buffer (b->text, b->text_len, b->name, &b->config, err) < 0)
+        return -1;
+    }
+  else if (o->config_path)
+    {
+      /* Errors name it as the user did. */
+      if ((b->name = strdup (o->config_path)) == NULL
+          || (o->config_path[0] == '/' ? (path = strdup (o->config_path)) == NULL
+                                       : asprintf (&path, "%s/%s", b->dir, o->config_path) < 0))
+        return spc_error_errno (err, "config `%s`", o->config_path);
+      if (spc_config_read_file (path, b->name, &b->text, &b->text_len, err) < 0
+          || spc_config_load_buffer (b->text, b->text_len, b->name, &b->config, err) < 0)
         return -1;
     }
   else if (asprintf (&path, "%s/config.json", b->dir) < 0
@@ -718,6 +737,10 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     ret = spc_status_write (dirfd, &cr->state, false, err);
   if (ret == 0 && !for_run)
     ret = make_exec_fifo (dirfd, b.config, err);
+  /* exec reads the container's config again (for the process's defaults):
+   * one the bundle does not hold is kept beside the state. */
+  if (ret == 0 && b.text)
+    ret = spc_write_file_atomic_at (dirfd, SPC_STATE_CONFIG, b.text, b.text_len, 0600, err);
   /* Relative paths in the config (bind sources) are the bundle's. */
   if (ret == 0 && chdir (b.dir) < 0)
     ret = spc_error_errno (err, "chdir to bundle `%s`", b.dir);
@@ -1189,6 +1212,19 @@ spc_container_state (const char *root, const char *id, char **json, spc_err_t *e
   if (dirfd < 0)
     return -1;
   *json = spc_state_to_runtime_json (&st, spc_status_of (dirfd, &st));
+  return 0;
+}
+
+int
+spc_container_status (const char *root, const char *id, enum spc_status *status, pid_t *pid,
+                      spc_err_t *err)
+{
+  _cleanup_state_ struct spc_state st = { 0 };
+  _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_SH, &st, err);
+  if (dirfd < 0)
+    return -1;
+  *status = spc_status_of (dirfd, &st);
+  *pid = *status == SPC_STATUS_STOPPED ? 0 : st.pid;
   return 0;
 }
 

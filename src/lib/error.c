@@ -126,12 +126,22 @@ spc_error_prefix (spc_err_t *err, const char *fmt, ...)
 }
 
 void
+spc_error_set_path (spc_err_t *err, const char *path)
+{
+  if (err == NULL || *err == NULL || *err == &out_of_memory)
+    return;
+  free ((*err)->path);
+  (*err)->path = path ? strdup (path) : NULL;
+}
+
+void
 spc_error_free (spc_err_t *err)
 {
   if (err == NULL || *err == NULL)
     return;
   if (*err != &out_of_memory)
     {
+      free ((*err)->path);
       free ((*err)->msg);
       free (*err);
     }

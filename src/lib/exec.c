@@ -750,12 +750,33 @@ prepare (const char *root, const char *id, const struct spc_exec_options *o, str
   r->x.init_pidfd = spc_state_open_init_pidfd (&r->st);
   if (r->x.init_pidfd < 0)
     return spc_error_make (err, 0, "cannot exec in container `%s`: it is not running", id);
-  /* config.json of the bundle create was given, as state.json names it. */
-  _cleanup_free_ char *path = NULL;
-  if (asprintf (&path, "%s/config.json", r->st.bundle) < 0)
-    return spc_error_errno (err, "asprintf");
-  if (spc_config_load_file (path, path, &r->c, err) < 0)
-    return -1;
+  /* The config create was given: kept in the state directory when it was
+   * not the bundle's config.json, else that, as state.json names it. */
+  _cleanup_free_ char *path = NULL, *text = NULL;
+  size_t len = 0;
+  spc_err_t missing = NULL;
+  if (spc_read_regular_file_at (r->dirfd, SPC_STATE_CONFIG, SPC_STATE_MAX, &text, &len,
+                                &missing)
+      == 0)
+    {
+      if ((path = strdup ("config")) == NULL)
+        return spc_error_errno (err, "strdup");
+      if (spc_config_load_buffer (text, len, path, &r->c, err) < 0)
+        return -1;
+    }
+  else if (!spc_error_is (&missing, ENOENT))
+    {
+      *err = steal_pointer (&missing);
+      return spc_error_prefix (err, "container `%s`", id);
+    }
+  else
+    {
+      spc_error_free (&missing);
+      if (asprintf (&path, "%s/config.json", r->st.bundle) < 0)
+        return spc_error_errno (err, "asprintf");
+      if (spc_config_load_file (path, path, &r->c, err) < 0)
+        return -1;
+    }
   if (apply_options (r->c, o, err) < 0 || prepare_io (&r->c->process, o, &r->io, err) < 0)
     return -1;
   r->x.c = r->c;

@@ -19,6 +19,35 @@ static int log_fd = -1; /* -1: stderr only */
 static enum spc_log_format log_format = SPC_LOG_FORMAT_TEXT;
 static bool log_debug;
 
+/* Set by a library call for its duration (spc_log_set_sink): records of
+ * that thread go to the caller's callback, never to stderr or the file. */
+static __thread spc_log_sink_fn sink_fn;
+static __thread void *sink_data;
+static __thread bool sink_set;
+static __thread enum spc_log_level sink_level;
+
+void
+spc_log_set_sink (spc_log_sink_fn fn, void *data, enum spc_log_level max_level,
+                  struct spc_log_sink *saved)
+{
+  if (saved)
+    *saved = (struct spc_log_sink){ .fn = sink_fn, .data = sink_data, .set = sink_set,
+                                    .level = sink_level };
+  sink_fn = fn;
+  sink_data = data;
+  sink_level = max_level;
+  sink_set = true;
+}
+
+void
+spc_log_restore_sink (const struct spc_log_sink *saved)
+{
+  sink_fn = saved->fn;
+  sink_data = saved->data;
+  sink_level = saved->level;
+  sink_set = saved->set;
+}
+
 int
 spc_log_init (const char *path, enum spc_log_format format, bool debug)
 {
@@ -166,6 +195,21 @@ write_record (int fd, enum spc_log_format format, enum spc_log_level level, cons
 void
 spc_log (enum spc_log_level level, const char *fmt, ...)
 {
+  if (sink_set)
+    {
+      if (sink_fn == NULL || level > sink_level)
+        return;
+      int saved = errno;
+      _cleanup_free_ char *msg = NULL;
+      va_list ap;
+      va_start (ap, fmt);
+      int r = vasprintf (&msg, fmt, ap);
+      va_end (ap);
+      if (r >= 0)
+        sink_fn (sink_data, level, msg);
+      errno = saved;
+      return;
+    }
   if (level == SPC_LOG_DEBUG && !log_debug)
     return;
   int saved = errno;
@@ -184,17 +228,71 @@ spc_log (enum spc_log_level level, const char *fmt, ...)
   errno = saved;
 }
 
+/* A JSON error record that also carries what a program needs to act on
+ * the error (libspacer's spacer_error): its errno and its JSON path. */
+static void
+write_error_record (int fd, const spc_error_t *e)
+{
+  char when[64];
+  spc_rfc3339_now (when, sizeof when);
+  _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "level");
+  spc_jw_string (w, "error");
+  spc_jw_key (w, "msg");
+  spc_jw_string (w, e->msg ? e->msg : "");
+  spc_jw_key (w, "time");
+  spc_jw_string (w, when);
+  if (e->errno_)
+    {
+      spc_jw_key (w, "errno");
+      spc_jw_int (w, e->errno_);
+    }
+  if (e->path)
+    {
+      spc_jw_key (w, "path");
+      spc_jw_string (w, e->path);
+    }
+  spc_jw_end_object (w);
+  size_t len;
+  const char *text = spc_jw_buffer (w, &len);
+  _cleanup_free_ char *line = NULL;
+  if (asprintf (&line, "%s\n", text) >= 0)
+    (void) !write (fd, line, len + 1);
+}
+
+static void
+write_fatal (int fd, const spc_error_t *e)
+{
+  if (log_format == SPC_LOG_FORMAT_JSON)
+    write_error_record (fd, e);
+  else
+    write_record (fd, log_format, SPC_LOG_ERROR, e->msg ? e->msg : "");
+}
+
 void
-spc_log_fatal (const char *msg)
+spc_log_fatal_error (const spc_error_t *e)
 {
   /* Without --log stderr is the log, as for runc (whose --log defaults
    * to /dev/stderr): a caller that asked for JSON gets a line it parses. */
   if (log_fd < 0)
     {
-      write_record (STDERR_FILENO, log_format, SPC_LOG_ERROR, msg);
+      write_fatal (STDERR_FILENO, e);
       return;
     }
-  write_record (log_fd, log_format, SPC_LOG_ERROR, msg);
-  /* The caller (an engine, or a person) also sees the error on stderr. */
-  write_record (STDERR_FILENO, SPC_LOG_FORMAT_TEXT, SPC_LOG_ERROR, msg);
+  write_fatal (log_fd, e);
+  /* The caller (an engine, or a person) also sees the error on stderr,
+   * unless it reads the log itself and stderr belongs to someone else
+   * (libspacer, whose spacer child shares the container's stderr). */
+  const char *quiet = getenv ("SPACER_LOG_NO_STDERR");
+  if (quiet && strcmp (quiet, "1") == 0)
+    return;
+  write_record (STDERR_FILENO, SPC_LOG_FORMAT_TEXT, SPC_LOG_ERROR, e->msg ? e->msg : "");
+}
+
+void
+spc_log_fatal (const char *msg)
+{
+  spc_error_t e = { .msg = (char *) msg };
+  spc_log_fatal_error (&e);
 }

@@ -370,10 +370,13 @@ EOF
     capture spacer --log "$log" --log-format json "$cmd" --bundle "$BUNDLE" "c-$cmd"
     [ "$status" -ne 0 ]
     [ "$(wc -l <"$log")" -eq 1 ]
+    # The path also alone, for programs (libspacer); no errno: bad input.
     jq -e --arg file "$BUNDLE/config.json" '
       .level == "error"
       and (.msg | startswith($file + ": linux.namespaces[2].type: "))
-      and (.msg | contains("\"foo\""))' "$log"
+      and (.msg | contains("\"foo\""))
+      and .path == "linux.namespaces[2].type"
+      and (has("errno") | not)' "$log"
     assert_nothing_left
   done
 }

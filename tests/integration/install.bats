@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # spacer installed like a package: `make install` puts the binary, a man
-# page per command (generated from the help's command table) and the bash
-# completion in place, `make uninstall` takes them all away, the pages say
-# what the help says, and the completion completes from it.
+# page per command (generated from the help's command table), the bash
+# completion and libspacer (library.bats tests its use) in place, `make
+# uninstall` takes them all away, the pages say what the help says, and
+# the completion completes from it.
 
 load helpers
 
@@ -78,6 +79,13 @@ render() {
     echo man8/spacer.8
     for cmd in $(commands); do echo "man8/spacer-$cmd.8"; done
     echo completions/spacer
+    # libspacer: the library (libtool's .la describes it for uninstall),
+    # its one public header and its pkg-config file.
+    echo lib/libspacer.a
+    echo lib/libspacer.la
+    echo lib/libspacer.so.0.0.0
+    echo spacer/spacer.h
+    echo pkgconfig/spacer.pc
   } | sort)
   # Each installed file by its last directory and name, nothing else.
   run --separate-stderr bash -c "cd '$dest' && find . -type f | sed 's|.*/\([^/]*/[^/]*\)$|\1|' | sort"

@@ -181,6 +181,36 @@ HOST_DIR_IN=/mnt/host
   assert_nothing_left
 }
 
+@test "create --config FILE: the config is FILE, relative to the bundle, and exec uses it too" {
+  update_config '.process.args = ["sleep", "100"] | .process.env += ["FROM=alt"]'
+  mv "$BUNDLE/config.json" "$BUNDLE/alt.json"
+  # A config.json that would fail: it must not be the one read.
+  echo '{}' >"$BUNDLE/config.json"
+  cd "$BATS_TEST_TMPDIR"
+  create_container c1 --config alt.json
+  spacer start c1
+  [ "$(state_field c1 status)" = running ]
+  # exec takes process defaults from the container's config: alt.json's.
+  run --separate-stderr spacer exec c1 sh -c 'echo "$FROM"'
+  assert_ok
+  [ "$output" = alt ]
+  # Changed or removed after create, the file no longer matters.
+  rm "$BUNDLE/alt.json"
+  run --separate-stderr spacer exec c1 sh -c 'echo "$FROM"'
+  [ "$output" = alt ]
+}
+
+@test "create --config FILE: a missing or bad FILE is an error that names it" {
+  capture spacer create --bundle "$BUNDLE" --config nosuch.json c1
+  [ "$status" -eq 1 ]
+  assert_error "nosuch.json: open: No such file or directory"
+  jq '.process.args = 5' "$BUNDLE/config.json" >"$BUNDLE/bad.json"
+  capture spacer create --bundle "$BUNDLE" --config bad.json c1
+  [ "$status" -eq 1 ]
+  assert_error "^spacer: bad.json: process.args: "
+  assert_nothing_left
+}
+
 @test "create: without --bundle the bundle is the current directory" {
   set_args sleep 100
   cd "$BUNDLE"
@@ -823,12 +853,28 @@ HOST_DIR_IN=/mnt/host
   output=$stderr
   assert_error "nosuch.*does not exist"
   [ "$(wc -l <"$log")" -eq 1 ]
-  jq -e '(keys | sort) == ["level", "msg", "time"]' "$log"
+  # runc's three members, and the errno for programs (libspacer): ENOENT.
+  jq -e '(keys | sort) == ["errno", "level", "msg", "time"]' "$log"
   jq -e '.level == "error"' "$log"
+  jq -e '.errno == 2' "$log"
   jq -e '.msg | test("nosuch.*does not exist")' "$log"
   jq -e '.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$")' "$log"
   # stderr says the same thing.
   [ "$stderr" = "spacer: $(jq -r .msg "$log")" ]
+}
+
+@test "--log FILE with SPACER_LOG_NO_STDERR=1: the error is in FILE only, nothing on stderr" {
+  local log=$BATS_TEST_TMPDIR/spacer.log
+  run --separate-stderr env SPACER_LOG_NO_STDERR=1 "$SPACER" --root "$ROOT" --log "$log" \
+    --log-format json state nosuch
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [ -z "$stderr" ]
+  jq -e '.level == "error" and (.msg | test("nosuch.*does not exist"))' "$log"
+  # Without --log, stderr is the log: the error still goes there.
+  run --separate-stderr env SPACER_LOG_NO_STDERR=1 "$SPACER" --root "$ROOT" state nosuch
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == "spacer: "*"nosuch"*"does not exist" ]]
 }
 
 @test "--log FILE --log-format text: a failing command logs a text line" {
