@@ -85,9 +85,9 @@ def test_hostname_env_and_mounts_reach_the_container(rootfs, state_root, tmp_pat
     data.mkdir()
     (data / "f").write_text("from the host\n")
     with spacer.Container(rootfs=rootfs, root=state_root, hostname="box", env={"GREETING": "hi"},
-                          mounts=[(str(data), "/data", "ro")]) as c:
-        out = c.run(["/bin/sh", "-c", "hostname; echo $GREETING; cat /data/f; "
-                     "touch /data/g 2>/dev/null || echo read-only"],
+                          mounts=[(str(data), "/home", "ro")]) as c:
+        out = c.run(["/bin/sh", "-c", "hostname; echo $GREETING; cat /home/f; "
+                     "touch /home/g 2>/dev/null || echo read-only"],
                     stdout=subprocess.PIPE, text=True).stdout
     assert out == "box\nhi\nfrom the host\nread-only\n"
 

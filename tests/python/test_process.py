@@ -1,5 +1,6 @@
 """Container.run() and Container.Popen(): subprocess's interface, in a container."""
 
+import errno
 import os
 import signal
 import subprocess
@@ -165,8 +166,10 @@ def test_pass_fds_become_3_and_up(container):
 
 
 def test_a_program_that_is_not_there(container):
-    with pytest.raises((spacer.Error, subprocess.CalledProcessError)):
-        container.run(["/no/such/program"], check=True)
+    with pytest.raises(spacer.Error) as e:
+        container.run(["/no/such/program"])
+    assert e.value.code == errno.ENOENT
+    assert "/no/such/program" in e.value.message
 
 
 def test_processes_in_an_unstarted_container_are_refused(rootfs, state_root):
