@@ -3,7 +3,9 @@
 import errno
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -92,8 +94,24 @@ def test_hostname_env_and_mounts_reach_the_container(rootfs, state_root, tmp_pat
     assert out == "box\nhi\nfrom the host\nread-only\n"
 
 
-def test_a_uid_map_gives_a_user_namespace(rootfs, state_root):
-    with spacer.Container(rootfs=rootfs, root=state_root,
+@pytest.fixture
+def public_rootfs(rootfs):
+    """The rootfs where a user namespace's root (a host uid without
+    rights) can reach it: pytest's and bats' trees are 0700. Hardlinked,
+    read-only in the containers."""
+    work = tempfile.mkdtemp(prefix="spacer-py-userns.", dir="/tmp")
+    try:
+        os.chmod(work, 0o755)
+        dest = os.path.join(work, "rootfs")
+        if subprocess.run(["cp", "-al", rootfs, dest], stderr=subprocess.DEVNULL).returncode:
+            subprocess.run(["cp", "-a", rootfs, dest], check=True)
+        yield dest
+    finally:
+        shutil.rmtree(work)
+
+
+def test_a_uid_map_gives_a_user_namespace(public_rootfs, state_root):
+    with spacer.Container(rootfs=public_rootfs, root=state_root,
                           uid_map=[(0, 100000, 65536)]) as c:
         out = c.run(["cat", "/proc/self/uid_map", "/proc/self/gid_map"],
                     stdout=subprocess.PIPE, text=True).stdout.split()
