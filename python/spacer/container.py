@@ -104,7 +104,7 @@ class Container:
         self._ctx = None
         self._owner = None  # our end of the owner pipe
         self._owned = True  # delete on leaving
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # libspacer: one thread at a time per context
         if rootless is None:
             rootless = os.geteuid() != 0
         if bundle is not None:
@@ -191,7 +191,7 @@ class Container:
         self._ctx = None
         self._owner = None
         self._owned = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # libspacer: one thread at a time per context
         self._open()
         try:
             self.status  # ENOENT now rather than at the first run()
@@ -222,10 +222,13 @@ class Container:
         if ctx:
             _lib.lib.spacer_context_close(ctx)
 
-    def _handle(self):
-        if self._ctx is None:
-            raise ValueError(f"container {self.id} is not started (use `with` or start())")
-        return self._ctx, self.id.encode()
+    def _call(self, fn, *args):
+        """fn(ctx, id, *args) under the lock: a context is the library's
+        to use from one thread at a time, and run() may be called from many."""
+        with self._lock:
+            if self._ctx is None:
+                raise ValueError(f"container {self.id} is not started (use `with` or start())")
+            return _lib.call(fn, self._ctx, self.id.encode(), *args)
 
     # ---- the lifecycle ----
 
@@ -240,6 +243,11 @@ class Container:
         config.setdefault("mounts", []).append({
             "destination": IDLE_PATH, "type": "bind", "source": _find.idle_program(),
             "options": ["bind", "ro", "nosuid", "nodev"]})
+        with self._lock:
+            self._start(config)
+        return self
+
+    def _start(self, config):
         self._open()
         # The owner pipe: the idle init ends when its read end hangs up,
         # which is when every copy of our write end (close-on-exec) is
@@ -270,7 +278,6 @@ class Container:
             raise
         finally:
             os.close(r)
-        return self
 
     def __enter__(self):
         if self._owned:
@@ -324,41 +331,34 @@ class Container:
     def status(self):
         """"created", "running", "stopped", "paused" (or "creating")."""
         st, pid = ctypes.c_int(), ctypes.c_int()
-        ctx, cid = self._handle()
-        _lib.call(_lib.lib.spacer_status, ctx, cid, ctypes.byref(st), ctypes.byref(pid))
+        self._call(_lib.lib.spacer_status, ctypes.byref(st), ctypes.byref(pid))
         return _lib.STATUS_NAMES[st.value]
 
     @property
     def pid(self):
         """The init's pid (host pid namespace); 0 once stopped."""
         st, pid = ctypes.c_int(), ctypes.c_int()
-        ctx, cid = self._handle()
-        _lib.call(_lib.lib.spacer_status, ctx, cid, ctypes.byref(st), ctypes.byref(pid))
+        self._call(_lib.lib.spacer_status, ctypes.byref(st), ctypes.byref(pid))
         return pid.value
 
     def state(self):
         """The OCI state document, as `spacer state` prints it (a dict)."""
         out = ctypes.c_void_p()
-        ctx, cid = self._handle()
-        _lib.call(_lib.lib.spacer_state, ctx, cid, ctypes.byref(out))
+        self._call(_lib.lib.spacer_state, ctypes.byref(out))
         return json.loads(_lib.take_string(out))
 
     def kill(self, sig=signal.SIGTERM, all=False):
-        ctx, cid = self._handle()
-        _lib.call(_lib.lib.spacer_kill, ctx, cid, int(sig), _lib.KILL_ALL if all else 0)
+        self._call(_lib.lib.spacer_kill, int(sig), _lib.KILL_ALL if all else 0)
 
     def pause(self):
-        ctx, cid = self._handle()
-        _lib.call(_lib.lib.spacer_pause, ctx, cid)
+        self._call(_lib.lib.spacer_pause)
 
     def resume(self):
-        ctx, cid = self._handle()
-        _lib.call(_lib.lib.spacer_resume, ctx, cid)
+        self._call(_lib.lib.spacer_resume)
 
     def update(self, resources):
         """resources: a runtime-spec linux.resources object (dict)."""
-        ctx, cid = self._handle()
-        _lib.call(_lib.lib.spacer_update, ctx, cid, json.dumps(resources).encode())
+        self._call(_lib.lib.spacer_update, json.dumps(resources).encode())
 
     # ---- processes ----
 

@@ -138,8 +138,7 @@ class Popen(subprocess.Popen):
                 keep.append(fds)
                 opts.extra_fds, opts.n_extra_fds = fds, n
             handle = _lib._proc_p()
-            ctx, cid = self._container._handle()
-            _lib.call(_lib.lib.spacer_exec, ctx, cid, ctypes.byref(opts), ctypes.byref(handle))
+            self._container._call(_lib.lib.spacer_exec, ctypes.byref(opts), ctypes.byref(handle))
             self._handle = handle
             self.pid = _lib.lib.spacer_process_pid(handle)
             self._pidfd = _lib.lib.spacer_process_fd(handle)

@@ -1,10 +1,14 @@
 """spacer.Container: its config, its lifecycle as a context manager, attach."""
 
+import concurrent.futures
 import errno
 import json
 import os
+import pty
+import select
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -186,3 +190,52 @@ def test_sizes():
 def test_version_is_the_package_version():
     out = subprocess.run([SPACER, "--version"], stdout=subprocess.PIPE, text=True).stdout
     assert spacer.version() in out
+
+
+def test_leaving_a_paused_container_deletes_it(rootfs, state_root):
+    with spacer.Container(rootfs=rootfs, root=state_root) as c:
+        p = c.Popen(["sleep", "1000"])
+        c.pause()
+        assert c.status == "paused"
+        pid, cgroups = c.pid, cgroup_dirs(c.pid)
+    assert not os.path.exists(os.path.join(state_root, c.id))
+    assert wait_gone(pid) and wait_gone(p.pid)
+    assert [d for d in cgroups if os.path.exists(d)] == []
+
+
+def test_runs_from_many_threads_at_once(container):
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(
+            lambda i: container.run(["/bin/sh", "-c", f"echo {i}"], stdout=subprocess.PIPE),
+            range(16)))
+    assert [r.stdout for r in results] == [f"{i}\n".encode() for i in range(16)]
+
+
+def test_interactive_shell_on_a_terminal(container, state_root):
+    master, slave = pty.openpty()
+    code = ("import sys, spacer; c = spacer.Container.attach(sys.argv[1], root=sys.argv[2]); "
+            "sys.exit(c.interactive_shell())")
+    p = subprocess.Popen([sys.executable, "-c", code, container.id, state_root], stdin=slave,
+                         stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    out = b""
+    try:
+        os.write(master, b"echo $((6 * 7)); [ -t 0 ] && echo tty; exit 3\n")
+        while p.poll() is None or select.select([master], [], [], 0)[0]:
+            if select.select([master], [], [], 30)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the terminal's other side is closed
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            else:
+                break
+        assert p.wait(timeout=30) == 3
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    assert b"42" in out and b"tty" in out
