@@ -5,6 +5,8 @@
 
 load helpers
 
+bats_require_minimum_version 1.5.0
+
 setup() {
   BUILD=$(dirname "$SPACER")
   TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -21,6 +23,11 @@ find_python() {
     fi
   done
   return 1
+}
+
+# build_var NAME: the make variable NAME of the build tree, expanded.
+build_var() {
+  make -s --no-print-directory -C "$BUILD" -f Makefile -f - print-var <<<"print-var: ; @echo \$($1)"
 }
 
 @test "python: the spacer package's pytest suite passes (tests/python)" {
@@ -43,4 +50,49 @@ find_python() {
     echo "$output"
     return 1
   fi
+}
+
+@test "python: the installed package runs the README's example from the installed files only" {
+  local python dest=$BATS_TEST_TMPDIR/dest pythondir libdir pkglibexecdir bindir
+  python=$(find_python) || skip "no python3 with pytest (apt-get install python3-pytest)"
+  [ -f "$BUILD/Makefile" ] || skip "$BUILD is no build directory (no Makefile)"
+  grep -q '^PYTHON = :$' "$BUILD/Makefile" && skip "configured without Python"
+  build_make "$BUILD" install DESTDIR="$dest" >/dev/null 2>&1
+  # Where make install put things, as the package was told (_installed.py):
+  # below DESTDIR here, so it is pointed there through the environment.
+  pythondir=$(build_var pythondir)
+  libdir=$(build_var libdir)
+  pkglibexecdir=$(build_var pkglibexecdir)
+  bindir=$(build_var bindir)
+  ROOT=$BATS_TEST_TMPDIR/state
+  cd "$BATS_TEST_TMPDIR"
+  ln -s "$SPACER_TEST_ROOTFS" rootfs
+  cat >example.py <<'PY'
+import subprocess, spacer, sys
+from spacer import _installed
+with spacer.Container(rootfs="rootfs", hostname="box", memory="64m", root=sys.argv[1]) as c:
+    r = c.run(["/bin/sh", "-c", "hostname; echo hi"], stdout=subprocess.PIPE)
+    p = c.Popen(["/bin/cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    out, _ = p.communicate(b"ping")
+print(r.stdout.decode() + out.decode())
+print(spacer.__file__)
+print(_installed.LIBDIR, _installed.PKGLIBEXECDIR, _installed.BINDIR)
+PY
+  run --separate-stderr env -u SPACER_LIBRARY -u SPACER_IDLE -u SPACER_BINARY \
+    PYTHONPATH="$dest$pythondir" SPACER_LIBRARY="$dest$libdir/libspacer.so.0" \
+    SPACER_IDLE="$dest$pkglibexecdir/spacer-idle" SPACER_BINARY="$dest$bindir/spacer" \
+    timeout -k 5 60 "$python" example.py "$ROOT"
+  assert_ok
+  [ "$output" = "box
+hi
+ping
+$dest$pythondir/spacer/__init__.py
+$libdir $pkglibexecdir $bindir" ]
+  [ -z "$(spacer list -q)" ]
+  build_make "$BUILD" uninstall DESTDIR="$dest" >/dev/null 2>&1
+  run find "$dest" -not -type d
+  [ -z "$output" ] || {
+    echo "left after make uninstall: $output" >&2
+    return 1
+  }
 }
