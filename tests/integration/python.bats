@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The Python package (python/spacer): its pytest suite (tests/python) run
 # against this build's library, spacer-idle and spacer, as one test of this
-# suite; a failure prints pytest's report.
+# suite (a failure prints pytest's report); and the package as `make
+# install` puts it, run from the installed files only.
 
 load helpers
 
