@@ -26,6 +26,18 @@ find_python() {
   return 1
 }
 
+# asan_env LIB: ASAN_ENV, what python needs in its environment to load LIB
+# when it is a sanitizer build's: the sanitizer's runtime loaded first, and
+# no leak report (python's own allocations are not the library's leaks).
+asan_env() {
+  local asan
+  ASAN_ENV=()
+  asan=$(ldd "$1" | awk '/libasan/ { print $3 }')
+  if [ -n "$asan" ]; then
+    ASAN_ENV=(LD_PRELOAD="$asan" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+  fi
+}
+
 # build_var NAME: the make variable NAME of the build tree, expanded.
 build_var() {
   make -s --no-print-directory -C "$BUILD" -f Makefile -f - print-var <<<"print-var: ; @echo \$($1)"
@@ -38,14 +50,8 @@ build_var() {
   local -a env=(SPACER="$SPACER" SPACER_LIBRARY="$lib" SPACER_IDLE="$BUILD/spacer-idle"
     SPACER_BINARY="$SPACER" SPACER_TEST_ROOTFS="$SPACER_TEST_ROOTFS" PYTHONPATH="$TOP/python"
     PYTHONDONTWRITEBYTECODE=1)
-  # A sanitizer build's library loads into python only after its runtime;
-  # python's own allocations are not the library's leaks.
-  local asan
-  asan=$(ldd "$lib" | awk '/libasan/ { print $3 }')
-  if [ -n "$asan" ]; then
-    env+=(LD_PRELOAD="$asan" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
-  fi
-  run env "${env[@]}" timeout -k 10 900 "$python" -m pytest -q -p no:cacheprovider \
+  asan_env "$lib"
+  run env "${env[@]}" "${ASAN_ENV[@]}" timeout -k 10 900 "$python" -m pytest -q -p no:cacheprovider \
     --basetemp="$BATS_TEST_TMPDIR/pytest" "$TOP/tests/python"
   if [ "$status" -ne 0 ]; then
     echo "$output"
@@ -79,10 +85,10 @@ print(r.stdout.decode() + out.decode())
 print(spacer.__file__)
 print(_installed.LIBDIR, _installed.PKGLIBEXECDIR, _installed.BINDIR)
 PY
-  run --separate-stderr env -u SPACER_LIBRARY -u SPACER_IDLE -u SPACER_BINARY \
-    PYTHONPATH="$dest$pythondir" SPACER_LIBRARY="$dest$libdir/libspacer.so.0" \
-    SPACER_IDLE="$dest$pkglibexecdir/spacer-idle" SPACER_BINARY="$dest$bindir/spacer" \
-    timeout -k 5 60 "$python" example.py "$ROOT"
+  asan_env "$dest$libdir/libspacer.so.0"
+  run --separate-stderr env PYTHONPATH="$dest$pythondir" \
+    SPACER_LIBRARY="$dest$libdir/libspacer.so.0" SPACER_IDLE="$dest$pkglibexecdir/spacer-idle" \
+    SPACER_BINARY="$dest$bindir/spacer" "${ASAN_ENV[@]}" timeout -k 5 60 "$python" example.py "$ROOT"
   assert_ok
   [ "$output" = "box
 hi
