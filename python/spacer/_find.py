@@ -9,13 +9,18 @@ IDLE = "spacer-idle"
 
 def _build_tree_dirs():
     """The build tree the library was loaded from, if it was: libtool puts
-    the shared library in BUILD/.libs, the programs in BUILD."""
+    the shared library in BUILD/.libs beside BUILD/libspacer.la, and the
+    programs in BUILD. (An installed libspacer.la sits beside the library
+    itself, not one directory up.)"""
     d = os.path.dirname(os.path.realpath(_lib.library_file))
-    dirs = [d]
-    if os.path.basename(d) == ".libs":
-        dirs.insert(0, os.path.dirname(d))
-    return [x for x in dirs if os.path.exists(os.path.join(x, "libspacer.la"))
-            or os.path.exists(os.path.join(os.path.dirname(x), "libspacer.la"))]
+    top = os.path.dirname(d)
+    if os.path.basename(d) == ".libs" and os.path.isfile(os.path.join(top, "libspacer.la")):
+        return [top]
+    return []
+
+
+def _program(path):
+    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 def idle_program():
@@ -29,7 +34,7 @@ def idle_program():
         candidates.append(os.path.join(_lib._installed.PKGLIBEXECDIR, IDLE))
     candidates += [os.path.join(d, IDLE) for d in _build_tree_dirs()]
     for c in candidates:
-        if os.access(c, os.X_OK):
+        if _program(c):
             return c
     raise FileNotFoundError(
         f"{IDLE} not found (set SPACER_IDLE to its path); looked at: " + ", ".join(candidates)
@@ -45,6 +50,6 @@ def spacer_binary():
         return None
     for d in _build_tree_dirs():
         c = os.path.join(d, "spacer")
-        if os.access(c, os.X_OK):
+        if _program(c):
             return c
     return None

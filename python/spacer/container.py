@@ -89,7 +89,8 @@ class Container:
     `spacer spec`); uid_map, gid_map ((container_id, host_id, size)
     triples: a user namespace; gid_map defaults to uid_map); readonly
     (the root read-only; default as the spec: True); rootless (default:
-    not root); binary (the spacer binary create and exec run).
+    not root); cwd (the processes' default working directory); binary
+    (the spacer binary create and exec run).
     """
 
     def __init__(self, rootfs=None, *, bundle=None, id=None, root=None, hostname=None,
