@@ -60,41 +60,48 @@ build_var() {
 }
 
 @test "python: the installed package runs the README's example from the installed files only" {
-  local python dest=$BATS_TEST_TMPDIR/dest pythondir libdir pkglibexecdir bindir
+  local python dest=$BATS_TEST_TMPDIR/dest pythondir libdir pkglibexecdir bindir installed
   python=$(find_python) || skip "no python3 with pytest (apt-get install python3-pytest)"
   [ -f "$BUILD/Makefile" ] || skip "$BUILD is no build directory (no Makefile)"
   grep -q '^PYTHON = :$' "$BUILD/Makefile" && skip "configured without Python"
   build_make "$BUILD" install DESTDIR="$dest" >/dev/null 2>&1
-  # Where make install put things, as the package was told (_installed.py):
-  # below DESTDIR here, so it is pointed there through the environment.
   pythondir=$(build_var pythondir)
   libdir=$(build_var libdir)
   pkglibexecdir=$(build_var pkglibexecdir)
   bindir=$(build_var bindir)
+  # The package knows where make install put the library and spacer-idle.
+  installed=$dest$pythondir/spacer/_installed.py
+  grep -qx "LIBDIR = \"$libdir\"" "$installed"
+  grep -qx "PKGLIBEXECDIR = \"$pkglibexecdir\"" "$installed"
+  grep -qx "BINDIR = \"$bindir\"" "$installed"
+  # Below DESTDIR here: moved there, as a relocated install, the package
+  # finds them without SPACER_LIBRARY and SPACER_IDLE. (The library's own
+  # default binary is $(bindir)/spacer, outside DESTDIR: named.)
+  sed -i "s|= \"/|= \"$dest/|" "$installed"
   ROOT=$BATS_TEST_TMPDIR/state
   cd "$BATS_TEST_TMPDIR"
   ln -s "$SPACER_TEST_ROOTFS" rootfs
   cat >example.py <<'PY'
 import subprocess, spacer, sys
-from spacer import _installed
 with spacer.Container(rootfs="rootfs", hostname="box", memory="64m", root=sys.argv[1]) as c:
     r = c.run(["/bin/sh", "-c", "hostname; echo hi"], stdout=subprocess.PIPE)
     p = c.Popen(["/bin/cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     out, _ = p.communicate(b"ping")
 print(r.stdout.decode() + out.decode())
 print(spacer.__file__)
-print(_installed.LIBDIR, _installed.PKGLIBEXECDIR, _installed.BINDIR)
+print(spacer._lib.library_file)
+print(spacer._find.idle_program())
 PY
   asan_env "$dest$libdir/libspacer.so.0"
-  run --separate-stderr env PYTHONPATH="$dest$pythondir" \
-    SPACER_LIBRARY="$dest$libdir/libspacer.so.0" SPACER_IDLE="$dest$pkglibexecdir/spacer-idle" \
+  run --separate-stderr env -u SPACER_LIBRARY -u SPACER_IDLE PYTHONPATH="$dest$pythondir" \
     SPACER_BINARY="$dest$bindir/spacer" "${ASAN_ENV[@]}" timeout -k 5 60 "$python" example.py "$ROOT"
   assert_ok
   [ "$output" = "box
 hi
 ping
 $dest$pythondir/spacer/__init__.py
-$libdir $pkglibexecdir $bindir" ]
+$(realpath "$dest$libdir/libspacer.so.0")
+$dest$pkglibexecdir/spacer-idle" ]
   [ -z "$(spacer list -q)" ]
   build_make "$BUILD" uninstall DESTDIR="$dest" >/dev/null 2>&1
   run find "$dest" -not -type d
