@@ -7,6 +7,7 @@ the parts that start, wait for and signal the child.
 """
 
 import ctypes
+import json
 import os
 import select
 import signal
@@ -69,14 +70,18 @@ class Popen(subprocess.Popen):
     Made by Container.Popen(). What differs from subprocess.Popen:
     env is added to the container's process.env (its PATH stays);
     user is numeric (an int, "UID:GID" or a pair; the container's names
-    live in its rootfs); pass_fds become fds 3, 4, ... in the container, in
-    the order given (a set: ascending); returncode is 128+N when signal N ended the program,
-    as spacer exec and runc report it (the program is not our child, so
-    the two cannot be told apart). pid is in the host's pid namespace.
+    live in its rootfs); pass_fds become fds 3, 4, ... in the container,
+    in the order given (a set: ascending); returncode is 128+N when
+    signal N ended the program, as spacer exec and runc report it (the
+    program is not our child, so the two cannot be told apart); pid is in
+    the host's pid namespace. process, a runtime-spec process object (a
+    dict or its JSON), replaces args, env, cwd and the user, as runc's
+    exec --process does.
     """
 
     def __init__(self, container, args, bufsize=-1, stdin=None, stdout=None, stderr=None,
-                 shell=False, cwd=None, env=None, universal_newlines=None, pass_fds=(), *,
+                 close_fds=True, shell=False, cwd=None, env=None, universal_newlines=None,
+                 pass_fds=(), *,
                  user=None, group=None, extra_groups=None, encoding=None, errors=None,
                  text=None, pipesize=-1, process=None):
         self._container = container
@@ -84,11 +89,13 @@ class Popen(subprocess.Popen):
         self._spacer_groups = list(extra_groups) if extra_groups is not None else None
         if self._spacer_groups and not all(isinstance(g, int) for g in self._spacer_groups):
             raise TypeError("extra_groups must be numeric gids")
-        self._spacer_process = process
+        self._spacer_process = (json.dumps(process) if isinstance(process, dict)
+                                else process)
         # In the caller's order (subprocess.Popen itself takes a set).
         self._spacer_fds = (list(pass_fds) if isinstance(pass_fds, (list, tuple))
                             else sorted(pass_fds))
         self._handle = None
+        # close_fds: the program gets its stdio and pass_fds only, always.
         super().__init__(args, bufsize=bufsize, stdin=stdin, stdout=stdout, stderr=stderr,
                          shell=shell, cwd=cwd, env=env, universal_newlines=universal_newlines,
                          pass_fds=pass_fds, encoding=encoding, errors=errors, text=text,
