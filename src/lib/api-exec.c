@@ -267,9 +267,10 @@ exec_with (spacer_context *ctx, const char *id, const struct spacer_exec_options
       p->program_pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
       /* spacer exec reaps the program only right before it exits: while
        * it still runs after the pidfd was opened, the pid was the
-       * program's (at worst reaped an instant before, too soon for the
-       * kernel to hand the pid out again). Once it has ended, the pid may
-       * be anyone's: no pidfd then, and signals fail with ESRCH. */
+       * program's, unless it was reaped in the instant between and the
+       * whole pid space cycled in that instant. Once spacer has ended,
+       * the pid may be anyone's: no pidfd then, and signals fail with
+       * ESRCH. */
       siginfo_t info;
       if (p->program_pidfd >= 0
           && (api_child_wait (&p->child, WEXITED | WNOHANG | WNOWAIT, &info) < 0

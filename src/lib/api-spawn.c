@@ -207,7 +207,9 @@ api_spawn (const spacer_context *ctx, const char *const *cmd_args,
     return -1;
 
   /* Our child, not yet waited for: its pid cannot name another process
-   * before we wait, so the pidfd is of this child. */
+   * before it is waited for, so the pidfd is of this child. (A caller
+   * that reaps every child, waitpid(-1) in a SIGCHLD handler, breaks
+   * that, and the library's waits with it.) */
   int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   if (pidfd < 0)
     {
