@@ -107,7 +107,9 @@ class Popen(subprocess.Popen):
                        startupinfo, creationflags, shell, p2cread, p2cwrite, c2pread,
                        c2pwrite, errread, errwrite, *_unused):
         try:
-            if isinstance(args, (str, bytes, os.PathLike)):
+            if args is None and self._spacer_process is not None:
+                args = []
+            elif isinstance(args, (str, bytes, os.PathLike)):
                 args = [args]
             else:
                 args = list(args)

@@ -181,3 +181,10 @@ def test_processes_in_an_unstarted_container_are_refused(rootfs, state_root):
 def test_many_processes_in_a_row(container):
     for i in range(20):
         assert container.run(["/bin/sh", "-c", f"exit {i}"]).returncode == i
+
+
+def test_a_process_object_replaces_args_env_cwd_and_user(container):
+    r = container.run(None, process={"args": ["/bin/sh", "-c", "echo $X; pwd; id -u"],
+                                     "cwd": "/tmp", "env": ["X=from-process"],
+                                     "user": {"uid": 7, "gid": 7}}, stdout=PIPE, text=True)
+    assert r.stdout.split() == ["from-process", "/tmp", "7"]
