@@ -13,6 +13,7 @@ packages=(
   runc                                                  # `runc spec` bundles in the tests
   python3 umoci zstd xz-utils                           # images: built by tests/tools/mkimage.py, compared with umoci's
   groff-base                                            # install.bats renders the man pages
+  python3-pytest                                        # tests/python, the Python package's tests
   # tests/engines: spacer under real engines (containerd brings ctr and
   # the runc v2 shim). Installing starts no daemon where policy-rc.d
   # forbids it; the tests start their own containerd either way.

@@ -86,9 +86,18 @@ render() {
     echo lib/libspacer.so.0.0.0
     echo spacer/spacer.h
     echo pkgconfig/spacer.pc
+    # The Python package, and the idle init it gives containers
+    # (libexec/spacer/spacer-idle).
+    for f in __init__ _find _installed _lib container errors process; do
+      echo "spacer/$f.py"
+    done
+    echo spacer/spacer-idle
   } | sort)
-  # Each installed file by its last directory and name, nothing else.
-  run --separate-stderr bash -c "cd '$dest' && find . -type f | sed 's|.*/\([^/]*/[^/]*\)$|\1|' | sort"
+  # Each installed file by its last directory and name, nothing else but
+  # the package's byte code (its names carry the Python's version; make
+  # uninstall must remove it too, below).
+  run --separate-stderr bash -c "cd '$dest' && find . -type f | sed 's|.*/\([^/]*/[^/]*\)$|\1|' |
+    grep -v '^__pycache__/' | sort"
   assert_ok
   if [ "$output" != "$expected" ]; then
     diff <(echo "$expected") <(echo "$output") >&2 || true
