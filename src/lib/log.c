@@ -195,22 +195,11 @@ write_record (int fd, enum spc_log_format format, enum spc_log_level level, cons
 void
 spc_log (enum spc_log_level level, const char *fmt, ...)
 {
-  if (sink_set)
-    {
-      if (sink_fn == NULL || level > sink_level)
-        return;
-      int saved = errno;
-      _cleanup_free_ char *msg = NULL;
-      va_list ap;
-      va_start (ap, fmt);
-      int r = vasprintf (&msg, fmt, ap);
-      va_end (ap);
-      if (r >= 0)
-        sink_fn (sink_data, level, msg);
-      errno = saved;
-      return;
-    }
-  if (level == SPC_LOG_DEBUG && !log_debug)
+  /* A library caller's sink, when this thread has one, takes the place of
+   * the log file and stderr. */
+  bool wanted = sink_set ? sink_fn != NULL && level <= sink_level
+                         : level != SPC_LOG_DEBUG || log_debug;
+  if (!wanted)
     return;
   int saved = errno;
   _cleanup_free_ char *msg = NULL;
@@ -220,7 +209,9 @@ spc_log (enum spc_log_level level, const char *fmt, ...)
   va_end (ap);
   if (r >= 0)
     {
-      if (log_fd >= 0)
+      if (sink_set)
+        sink_fn (sink_data, level, msg);
+      else if (log_fd >= 0)
         write_record (log_fd, log_format, level, msg);
       else if (level <= SPC_LOG_WARNING || log_debug)
         write_record (STDERR_FILENO, log_format, level, msg);
