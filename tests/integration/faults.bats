@@ -14,7 +14,7 @@
 # sequence differs a little from run to run (polls, a cache hit): a point
 # past the end of a run kills nothing, which is tested all the same.
 #
-# FAULT_POINTS kill points per command (default 18, 8 with the ASan build)
+# FAULT_POINTS kill points per command (default 18, 6 with the ASan build)
 # keep this file within the suite's budget; FAULT_POINTS=0 tests every
 # syscall.
 
@@ -56,7 +56,7 @@ kill_points() {
   local points=${FAULT_POINTS:-18}
   # The ASan pass is for memory errors on the recovery paths: fewer points.
   if [ -z "${FAULT_POINTS:-}" ] && grep -qsa libasan "$SPACER"; then
-    points=8
+    points=6
   fi
   awk -v want="$points" -v root="$ROOT" '
     /^execve(at)?\(/ { n = 0; from = 0; delete name }
