@@ -245,9 +245,13 @@ sleep 100 "
   # absolute path outside our cgroup where ours is not a hierarchy's root.
   capture p pod create --infra=false --cgroup-parent="$ENGINE_CGROUP" --name pod1
   assert_status 0
-  p run -d --pod pod1 --name pa busybox sleep 100
-  p run -d --pod pod1 --name pb busybox sleep 100
+  # The pod's --cgroup-parent does not reach its containers in podman 4.3:
+  # without their own they get /libpod_parent, at each hierarchy's root,
+  # outside our cgroup.
+  prun -d --pod pod1 --name pa busybox sleep 100
+  prun -d --pod pod1 --name pb busybox sleep 100
   [ "$(p ps --filter pod=pod1 --format '{{.Names}}' | sort | xargs)" = "pa pb" ]
+  [ -d "$(ctr_cgroup memory pa)" ] && [ -d "$(ctr_cgroup memory pb)" ]
   capture p pod stop -t 0 pod1
   assert_status 0
   capture p pod rm pod1
