@@ -142,6 +142,41 @@ logfmt_quote (const char *msg)
   return out;
 }
 
+/* One JSON record a line: {"level","msg","time"} as conmon and podman
+ * read it, and for an error also what a program acts on (libspacer's
+ * spacer_error): its errno and its JSON path, when it has them. */
+static void
+write_json_record (int fd, enum spc_log_level level, const char *msg, int errno_,
+                   const char *path)
+{
+  char when[64];
+  spc_rfc3339_now (when, sizeof when);
+  _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "level");
+  spc_jw_string (w, level_name (level));
+  spc_jw_key (w, "msg");
+  spc_jw_string (w, msg);
+  spc_jw_key (w, "time");
+  spc_jw_string (w, when);
+  if (errno_)
+    {
+      spc_jw_key (w, "errno");
+      spc_jw_int (w, errno_);
+    }
+  if (path)
+    {
+      spc_jw_key (w, "path");
+      spc_jw_string (w, path);
+    }
+  spc_jw_end_object (w);
+  size_t len;
+  const char *text = spc_jw_buffer (w, &len);
+  _cleanup_free_ char *line = NULL;
+  if (asprintf (&line, "%s\n", text) >= 0)
+    (void) !write (fd, line, len + 1);
+}
+
 /* One write(2) per record so records from concurrent processes never
  * interleave inside a line. */
 static void
@@ -149,22 +184,7 @@ write_record (int fd, enum spc_log_format format, enum spc_log_level level, cons
 {
   if (format == SPC_LOG_FORMAT_JSON)
     {
-      char when[64];
-      spc_rfc3339_now (when, sizeof when);
-      _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
-      spc_jw_begin_object (w);
-      spc_jw_key (w, "level");
-      spc_jw_string (w, level_name (level));
-      spc_jw_key (w, "msg");
-      spc_jw_string (w, msg);
-      spc_jw_key (w, "time");
-      spc_jw_string (w, when);
-      spc_jw_end_object (w);
-      size_t len;
-      const char *text = spc_jw_buffer (w, &len);
-      _cleanup_free_ char *line = NULL;
-      if (asprintf (&line, "%s\n", text) >= 0)
-        (void) !write (fd, line, len + 1);
+      write_json_record (fd, level, msg, 0, NULL);
       return;
     }
 
@@ -219,44 +239,11 @@ spc_log (enum spc_log_level level, const char *fmt, ...)
   errno = saved;
 }
 
-/* A JSON error record that also carries what a program needs to act on
- * the error (libspacer's spacer_error): its errno and its JSON path. */
-static void
-write_error_record (int fd, const spc_error_t *e)
-{
-  char when[64];
-  spc_rfc3339_now (when, sizeof when);
-  _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
-  spc_jw_begin_object (w);
-  spc_jw_key (w, "level");
-  spc_jw_string (w, "error");
-  spc_jw_key (w, "msg");
-  spc_jw_string (w, e->msg ? e->msg : "");
-  spc_jw_key (w, "time");
-  spc_jw_string (w, when);
-  if (e->errno_)
-    {
-      spc_jw_key (w, "errno");
-      spc_jw_int (w, e->errno_);
-    }
-  if (e->path)
-    {
-      spc_jw_key (w, "path");
-      spc_jw_string (w, e->path);
-    }
-  spc_jw_end_object (w);
-  size_t len;
-  const char *text = spc_jw_buffer (w, &len);
-  _cleanup_free_ char *line = NULL;
-  if (asprintf (&line, "%s\n", text) >= 0)
-    (void) !write (fd, line, len + 1);
-}
-
 static void
 write_fatal (int fd, const spc_error_t *e)
 {
   if (log_format == SPC_LOG_FORMAT_JSON)
-    write_error_record (fd, e);
+    write_json_record (fd, SPC_LOG_ERROR, e->msg ? e->msg : "", e->errno_, e->path);
   else
     write_record (fd, log_format, SPC_LOG_ERROR, e->msg ? e->msg : "");
 }
