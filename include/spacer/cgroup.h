@@ -110,6 +110,20 @@ enum spc_cgroup_mode spc_cgroup_mode (const struct spc_cgroup *cg);
  * meanwhile is an error (EEXIST): someone else made it. */
 int spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err);
 
+/* The same for a part of the directories: create makes the cgroup2 ones
+ * before it clones the init into them (spc_cgroup_clone_fd), and the v1
+ * ones after, while the init sets up its mounts: a v1 directory cannot be
+ * born into, and making one takes a while (about 0.2 ms each, and a host
+ * has a dozen hierarchies). On failure everything made is removed, both
+ * parts. */
+enum spc_cgroup_part
+{
+  SPC_CGROUP_ALL,
+  SPC_CGROUP_V2_DIRS,
+  SPC_CGROUP_V1_DIRS,
+};
+int spc_cgroup_create_part (struct spc_cgroup *cg, enum spc_cgroup_part part, spc_err_t *err);
+
 /* Before spc_cgroup_create: find, for every directory, the highest level
  * it would make (its pending), for the caller to record; one that exists
  * already is to be joined (joined). A frozen one (EBUSY), or a v1 cpuset

@@ -81,9 +81,12 @@ int spc_status_create_dir (int rootfd, const char *id, spc_err_t *err);
  * still be missing or unreadable: see spc_status_read. */
 int spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err);
 
-/* durable: fsync before the rename (the final state); without, for the
- * provisional state create writes first. */
-int spc_status_write (int dirfd, const struct spc_state *st, bool durable, spc_err_t *err);
+/* Replace state.json atomically: a reader sees the old or the new file,
+ * never a torn one. Not fsynced: the state describes processes, which a
+ * crash ends; after one, a lost or empty state.json is a container delete
+ * --force removes (its processes are gone already). The state root is
+ * normally a tmpfs (/run) anyway, where fsync does nothing. */
+int spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err);
 /* A missing state.json (a create or delete killed before its first or
  * after its last write) is an error too: the container is then broken,
  * not absent. */

@@ -810,24 +810,43 @@ forget_pending (struct spc_cgroup *cg)
     free (steal_pointer (&cg->dirs[i].pending));
 }
 
+static bool
+in_part (const struct spc_cgroup_dir *d, enum spc_cgroup_part part)
+{
+  return part == SPC_CGROUP_ALL || d->v2 == (part == SPC_CGROUP_V2_DIRS);
+}
+
+int
+spc_cgroup_create_part (struct spc_cgroup *cg, enum spc_cgroup_part part, spc_err_t *err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      struct spc_cgroup_dir *d = &cg->dirs[i];
+      if (!in_part (d, part))
+        continue;
+      if ((d->joined ? join_dir (cg, d, err) : make_dir (cg, d, err)) < 0)
+        {
+          /* What was not made here is not spacer's (EEXIST: someone else
+           * made it meanwhile): destroy takes the made ones only. */
+          forget_pending (cg);
+          spc_err_t ignored = NULL;
+          spc_cgroup_destroy (cg, &ignored);
+          spc_error_free (&ignored);
+          return -1;
+        }
+      free (steal_pointer (&d->pending));
+    }
+  /* Joined directories exist from claim on; looked at in the first part,
+   * before the init is in any of them. */
+  if (part != SPC_CGROUP_V1_DIRS)
+    warn_not_empty (cg);
+  return 0;
+}
+
 int
 spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err)
 {
-  for (size_t i = 0; i < cg->n_dirs; i++)
-    if ((cg->dirs[i].joined ? join_dir (cg, &cg->dirs[i], err) : make_dir (cg, &cg->dirs[i], err))
-        < 0)
-      {
-        /* What was not made here is not spacer's (EEXIST: someone else
-         * made it meanwhile): destroy takes the made ones only. */
-        forget_pending (cg);
-        spc_err_t ignored = NULL;
-        spc_cgroup_destroy (cg, &ignored);
-        spc_error_free (&ignored);
-        return -1;
-      }
-  forget_pending (cg);
-  warn_not_empty (cg);
-  return 0;
+  return spc_cgroup_create_part (cg, SPC_CGROUP_ALL, err);
 }
 
 /* The highest missing level of d->path, the first make_dir would make;

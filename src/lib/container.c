@@ -389,10 +389,60 @@ config_cgroup_error (spc_err_t *err)
   return spc_error_is (err, EEXIST) || spc_error_is (err, EBUSY) || spc_error_is (err, ENOSPC);
 }
 
+/* A state write on a path that fails anyway: the caller's error is the
+ * news, and the state it leaves is still what delete goes by. */
+static void
+status_write_quietly (int dirfd, const struct spc_state *st)
+{
+  spc_err_t ignored = NULL;
+  spc_status_write (dirfd, st, &ignored);
+  spc_error_free (&ignored);
+}
+
+/* A failure to make the container's cgroup: about the config (said with
+ * the file and member naming it), tolerated by a rootless runtime denied
+ * the cgroup (the container then runs without one: 0), or fatal. */
+static int
+cgroup_failure (const struct spc_config *c, const char *config_name,
+                const struct spc_create_options *o, struct spc_cgroup *cg, spc_err_t *err)
+{
+  if (config_cgroup_error (err))
+    {
+      if (config_name == NULL)
+        return c->linux_.cgroups_path ? spc_error_prefix (err, "linux.cgroupsPath") : -1;
+      return c->linux_.cgroups_path
+                 ? spc_error_prefix (err, "%s: linux.cgroupsPath", config_name)
+                 : spc_error_prefix (err, "%s", config_name);
+    }
+  if (!tolerates_cgroup_denial (o->rootless) || !(*err)
+      || ((*err)->errno_ != EACCES && (*err)->errno_ != EPERM && (*err)->errno_ != EROFS))
+    return -1;
+  /* Said only when it costs the container something, as runc does. */
+  if (c->linux_.resources.present)
+    spc_warn ("rootless: no cgroup, linux.resources are not applied (%s)", (*err)->msg);
+  else
+    spc_debug ("rootless: no cgroup (%s)", (*err)->msg);
+  spc_error_free (err);
+  spc_cgroup_clear (cg);
+  return 0;
+}
+
+/* Are the container's v1 directories made after the init is cloned
+ * (make_late_cgroup), while it sets up? Not where a denial is tolerated:
+ * the init may be in a cgroup2 directory by then, which a denied v1 part
+ * could not take away again. */
+static bool
+cgroup_made_late (const struct spc_create_options *o)
+{
+  return !tolerates_cgroup_denial (o->rootless);
+}
+
 /* The container's cgroup: plan refuses paths that would take in processes
  * not the container's (a root, the runtime's own cgroup or an ancestor);
  * one that exists is joined (claim), but never one that is frozen or
- * another container's. Either is about the config, and says which file. */
+ * another container's. Either is about the config, and says which file.
+ * The cgroup2 directories are made here, the v1 ones too unless
+ * cgroup_made_late. */
 static int
 make_cgroup (const struct spc_config *c, const char *config_name, const char *root,
              const char *id, const struct spc_create_options *o, int dirfd,
@@ -409,30 +459,28 @@ make_cgroup (const struct spc_config *c, const char *config_name, const char *ro
   int r = spc_cgroup_claim (cg, err);
   if (r == 0)
     r = refuse_others_cgroup (root, id, cg, err);
-  if (r == 0 && spc_status_write (dirfd, st, false, err) < 0)
+  if (r == 0 && spc_status_write (dirfd, st, err) < 0)
     return -1;
-  if (r == 0 && spc_cgroup_create (cg, err) == 0)
+  enum spc_cgroup_part part = cgroup_made_late (o) ? SPC_CGROUP_V2_DIRS : SPC_CGROUP_ALL;
+  if (r == 0 && spc_cgroup_create_part (cg, part, err) == 0)
     return 0;
   if (r == 0)
-    {
-      spc_err_t ignored = NULL;
-      spc_status_write (dirfd, st, false, &ignored);
-      spc_error_free (&ignored);
-    }
-  if (config_cgroup_error (err))
-    return c->linux_.cgroups_path ? spc_error_prefix (err, "%s: linux.cgroupsPath", config_name)
-                                  : spc_error_prefix (err, "%s", config_name);
-  if (!tolerates_cgroup_denial (o->rootless) || !(*err)
-      || ((*err)->errno_ != EACCES && (*err)->errno_ != EPERM && (*err)->errno_ != EROFS))
-    return -1;
-  /* Said only when it costs the container something, as runc does. */
-  if (c->linux_.resources.present)
-    spc_warn ("rootless: no cgroup, linux.resources are not applied (%s)", (*err)->msg);
-  else
-    spc_debug ("rootless: no cgroup (%s)", (*err)->msg);
-  spc_error_free (err);
-  spc_cgroup_clear (cg);
-  return 0;
+    status_write_quietly (dirfd, st);
+  return cgroup_failure (c, config_name, o, cg, err);
+}
+
+/* The v1 directories make_cgroup left: recorded as pending already, and
+ * as made right after. The caller names the config file. */
+static int
+make_late_cgroup (const struct spc_config *c, const struct spc_create_options *o, int dirfd,
+                  struct spc_state *st, spc_err_t *err)
+{
+  if (!cgroup_made_late (o) || st->cgroup.n_dirs == 0)
+    return 0;
+  if (spc_cgroup_create_part (&st->cgroup, SPC_CGROUP_V1_DIRS, err) == 0)
+    return spc_status_write (dirfd, st, err);
+  status_write_quietly (dirfd, st);
+  return cgroup_failure (c, NULL, o, &st->cgroup, err);
 }
 
 /* The init was cloned from this very process: until it executes the
@@ -478,8 +526,9 @@ pass_seccomp_fd (const struct spc_config *c, const struct created *cr, int sync_
 
 /* The runtime's part of the init's set-up, step by step with it. */
 static int
-init_setup_steps (const struct spc_config *c, struct created *cr,
-                  const struct spc_init_args *args, int runtime_fd, spc_err_t *err)
+init_setup_steps (const struct spc_config *c, const struct spc_create_options *o, int dirfd,
+                  struct created *cr, const struct spc_init_args *args, int runtime_fd,
+                  spc_err_t *err)
 {
   /* The user namespace first: the init waits for its maps at once, for
    * the cgroup only later (see await_cgroup in linux.c). */
@@ -488,7 +537,8 @@ init_setup_steps (const struct spc_config *c, struct created *cr,
           || spc_namespaces_write_id_maps (cr->pid, c, err) < 0
           || spc_sync_send (runtime_fd, SPC_SYNC_USERNS_MAPPED, err) < 0))
     return -1;
-  if (place_in_cgroup (c, &cr->state.cgroup, cr->pid, args->cgroup_fd >= 0, err) < 0)
+  if (make_late_cgroup (c, o, dirfd, &cr->state, err) < 0
+      || place_in_cgroup (c, &cr->state.cgroup, cr->pid, args->cgroup_fd >= 0, err) < 0)
     return -1;
   if (args->await_cgroup && spc_sync_send (runtime_fd, SPC_SYNC_CGROUP_PLACED, err) < 0)
     return -1;
@@ -612,10 +662,10 @@ spawn_and_setup (const char *root, struct bundle *b, int dirfd, bool for_run,
   /* The init is on disk before it runs a step of set-up: a create killed
    * from here on leaves delete a pid (with its start time) to kill, also
    * on a host where only v1 hierarchies would hold it. */
-  if (spc_status_write (dirfd, &cr->state, false, err) < 0)
+  if (spc_status_write (dirfd, &cr->state, err) < 0)
     return -1;
 
-  if (init_setup_steps (c, cr, &args, runtime_fd, err) < 0)
+  if (init_setup_steps (c, o, dirfd, cr, &args, runtime_fd, err) < 0)
     {
       spc_sync_prefer_init_error (runtime_fd, err);
       explain_init_end (c, cr, err);
@@ -734,13 +784,14 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     ret = fill_state (&cr->state, b.config, id, b.dir, b.rootfs, err);
   cr->state.creating = true;
   if (ret == 0)
-    ret = spc_status_write (dirfd, &cr->state, false, err);
+    ret = spc_status_write (dirfd, &cr->state, err);
   if (ret == 0 && !for_run)
     ret = make_exec_fifo (dirfd, b.config, err);
   /* exec reads the container's config again (for the process's defaults):
    * one the bundle does not hold is kept beside the state. */
   if (ret == 0 && b.text)
-    ret = spc_write_file_atomic_at (dirfd, SPC_STATE_CONFIG, b.text, b.text_len, 0600, err);
+    ret = spc_write_file_replace_at (dirfd, SPC_STATE_CONFIG, b.text, b.text_len, 0600, false,
+                                     err);
   /* Relative paths in the config (bind sources) are the bundle's. */
   if (ret == 0 && chdir (b.dir) < 0)
     ret = spc_error_errno (err, "chdir to bundle `%s`", b.dir);
@@ -749,14 +800,14 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   /* No init yet: should this create be killed now, `delete` still finds
    * the cgroup to remove. */
   if (ret == 0)
-    ret = spc_status_write (dirfd, &cr->state, false, err);
+    ret = spc_status_write (dirfd, &cr->state, err);
   /* What the init reports is about the config: name it, as parse errors do. */
   if (ret == 0 && (ret = spawn_and_setup (root, &b, dirfd, for_run, o, &io, cr, err)) < 0)
     spc_error_prefix (err, "%s", b.name);
   if (ret == 0)
     {
       cr->state.creating = false;
-      ret = spc_status_write (dirfd, &cr->state, true, err);
+      ret = spc_status_write (dirfd, &cr->state, err);
     }
   if (ret == 0 && pid_file)
     ret = spc_write_pid_file (pid_file, cr->pid, err);
@@ -993,10 +1044,8 @@ destroy_container (const char *root, int dirfd, struct spc_state *st, spc_err_t 
    * someone made again by that name. */
   if (spc_cgroup_destroy (&st->cgroup, err) < 0)
     return -1;
-  spc_err_t ignored = NULL;
   if (dirfd >= 0 && st->cgroup.n_dirs)
-    spc_status_write (dirfd, st, false, &ignored);
-  spc_error_free (&ignored);
+    status_write_quietly (dirfd, st);
   int r = remove_container (root, st->id, err);
   if (spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTOP))
     {

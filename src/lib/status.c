@@ -154,7 +154,7 @@ write_annotations (spc_json_writer *w, const struct spc_state *st)
 }
 
 int
-spc_status_write (int dirfd, const struct spc_state *st, bool durable, spc_err_t *err)
+spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err)
 {
   _cleanup_jw_ spc_json_writer *w = spc_jw_new (false);
   spc_jw_begin_object (w);
@@ -212,7 +212,7 @@ spc_status_write (int dirfd, const struct spc_state *st, bool durable, spc_err_t
                            "state.json would be %zu bytes, more than the %d spacer reads back "
                            "(annotations or hooks too large)",
                            len, SPC_STATE_MAX);
-  return spc_write_file_replace_at (dirfd, SPC_STATE_FILE, text, len, 0600, durable, err);
+  return spc_write_file_replace_at (dirfd, SPC_STATE_FILE, text, len, 0600, false, err);
 }
 
 static int
