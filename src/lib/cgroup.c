@@ -49,21 +49,21 @@ option_listed (const char *options, const char *opt, size_t len)
   return false;
 }
 
-/* The line of /proc/self/cgroup for the hierarchy mounted with these
- * superblock options (every controller of the line is one of them), as
- * its controllers and our path in it. */
+/* The line of /proc/self/cgroup (its text, read once by the caller) for
+ * the hierarchy mounted with these superblock options (every controller of
+ * the line is one of them), as its controllers and our path in it. */
 static int
-own_cgroup_for (const char *super_opts, bool v2, char **controllers, char **path)
+own_cgroup_for (const char *proc_cgroup, const char *super_opts, bool v2, char **controllers,
+                char **path)
 {
-  _cleanup_fclose_ FILE *f = fopen ("/proc/self/cgroup", "re");
-  if (f == NULL)
-    return -1;
-  _cleanup_free_ char *line = NULL;
-  size_t cap = 0;
-  while (getline (&line, &cap, f) > 0)
+  for (const char *line = proc_cgroup; *line;)
     {
-      line[strcspn (line, "\n")] = '\0';
-      char *ctrls = strchr (line, ':');
+      size_t len = strcspn (line, "\n");
+      _cleanup_free_ char *copy = strndup (line, len);
+      line += len + (line[len] == '\n');
+      if (copy == NULL)
+        return -1;
+      char *ctrls = strchr (copy, ':');
       char *p = ctrls ? strchr (ctrls + 1, ':') : NULL;
       if (p == NULL)
         continue;
@@ -74,9 +74,9 @@ own_cgroup_for (const char *super_opts, bool v2, char **controllers, char **path
       bool all = true;
       for (const char *c = ctrls; all && *c;)
         {
-          size_t len = strcspn (c, ",");
-          all = option_listed (super_opts, c, len);
-          c += len + (c[len] == ',');
+          size_t n = strcspn (c, ",");
+          all = option_listed (super_opts, c, n);
+          c += n + (c[n] == ',');
         }
       if (!all)
         continue;
@@ -129,6 +129,9 @@ v2_controllers (const char *dir)
 static int
 mounts_from_mountinfo (struct spc_cgroup_mount **out, size_t *n, spc_err_t *err)
 {
+  _cleanup_free_ char *proc_cgroup = NULL;
+  if (spc_read_file_at (AT_FDCWD, "/proc/self/cgroup", &proc_cgroup, NULL, err) < 0)
+    return -1;
   _cleanup_fclose_ FILE *f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
     return spc_error_errno (err, "open /proc/self/mountinfo");
@@ -146,7 +149,7 @@ mounts_from_mountinfo (struct spc_cgroup_mount **out, size_t *n, spc_err_t *err)
           || sscanf (line, "%*s %*s %*s %4095s %4095s", root, mountpoint) != 2)
         continue;
       struct spc_cgroup_mount m = { .v2 = v2 };
-      if (own_cgroup_for (super, v2, &m.controllers, &m.own) < 0)
+      if (own_cgroup_for (proc_cgroup, super, v2, &m.controllers, &m.own) < 0)
         {
           free (m.controllers);
           free (m.own);
@@ -742,12 +745,18 @@ abandon_levels (struct spc_cgroup_dir *d, const char *deepest)
 static int
 make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
 {
-  /* Walk down from the first missing ancestor, making each level. */
+  /* Walk down from the first missing ancestor, making each level: the one
+   * claim recorded as pending (its mkdir fails with EEXIST should someone
+   * have made it since), or else the first missing one found now. */
   _cleanup_free_ char *path = strdup (d->path);
   if (path == NULL)
     return spc_error_errno (err, "strdup");
+  size_t pending = d->pending ? strlen (d->pending) : 0;
+  if (pending && (strncmp (d->pending, d->path, pending) != 0
+                  || (d->path[pending] != '/' && d->path[pending] != '\0')))
+    pending = 0;
   char *slash = path + strlen (path);
-  while (access (path, F_OK) < 0 && errno == ENOENT)
+  while (pending ? strlen (path) >= pending : access (path, F_OK) < 0 && errno == ENOENT)
     {
       slash = strrchr (path, '/');
       if (slash == NULL || slash == path)

@@ -139,3 +139,34 @@ spc_rootfs_resolve_user (const char *rootfs, const char *user, uint32_t *uid, ui
                            group);
   return 0;
 }
+
+bool
+spc_rootfs_user_name (const char *rootfs, uint32_t uid, char *buf, size_t size)
+{
+  _cleanup_free_ char *passwd = NULL;
+  spc_err_t ignored = NULL;
+  if (read_rootfs_file (rootfs, "/etc/passwd", &passwd, &ignored) < 0 || passwd == NULL)
+    {
+      spc_error_free (&ignored);
+      return false;
+    }
+  char *save = NULL;
+  for (char *line = strtok_r (passwd, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *colon = strchr (line, ':');
+      char *id_field = colon ? strchr (colon + 1, ':') : NULL;
+      uint32_t id;
+      if (id_field == NULL)
+        continue;
+      *colon = '\0';
+      char *end = strchr (++id_field, ':');
+      if (end)
+        *end = '\0';
+      if (parse_id (id_field, &id) && id == uid && line[0] != '\0')
+        {
+          snprintf (buf, size, "%s", line);
+          return true;
+        }
+    }
+  return false;
+}

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "spacer/cleanup.h"
 #include "spacer/hooks.h"
 #include "spacer/json.h"
+#include "spacer/rootfs-user.h"
 #include "spacer/status.h"
 #include "spacer/utils.h"
 
@@ -425,14 +425,21 @@ spc_state_write_members (spc_json_writer *w, const struct spc_state *st, enum sp
   write_annotations (w, st);
 }
 
+/* The host's /etc/passwd, as runc reads it (rootfs-user.h). The last
+ * answer is kept (per thread: the library's callers may use threads):
+ * `list` asks once per container, nearly always for the same uid. */
 const char *
 spc_state_owner_name (uid_t uid, char *buf, size_t size)
 {
-  struct passwd *pw = getpwuid (uid);
-  if (pw)
-    snprintf (buf, size, "%s", pw->pw_name);
-  else
-    snprintf (buf, size, "#%u", (unsigned) uid);
+  static _Thread_local uid_t last_uid = (uid_t) -1;
+  static _Thread_local char last_name[256];
+  if (uid != last_uid)
+    {
+      if (!spc_rootfs_user_name ("/", (uint32_t) uid, last_name, sizeof last_name))
+        snprintf (last_name, sizeof last_name, "#%u", (unsigned) uid);
+      last_uid = uid;
+    }
+  snprintf (buf, size, "%s", last_name);
   return buf;
 }
 

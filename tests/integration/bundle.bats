@@ -310,7 +310,7 @@ EOF
 }
 
 @test "bundle: a symlink put in place of the temporary directory is not followed" {
-  command -v cc >/dev/null || skip "no C compiler for the LD_PRELOAD attacker"
+  require_preload
   cc -shared -fPIC -o "$BATS_TEST_TMPDIR/swap.so" "$BATS_TEST_DIRNAME/../tools/swap-tmpdir.c" -ldl
   layout L t "$W/base.tar" >/dev/null
   local out=$BATS_TEST_TMPDIR/outside

@@ -476,6 +476,15 @@ has_capability() {
   (((16#$set & 16#$(cap_mask "$2")) != 0))
 }
 
+# require_preload: the test attacks spacer from inside, through a library
+# LD_PRELOAD puts into it; a statically linked spacer (the default build)
+# loads none. The sanitizer pass's spacer is linked dynamically and runs it.
+require_preload() {
+  command -v cc >/dev/null || skip "no C compiler for the LD_PRELOAD attacker"
+  ldd "$SPACER" >/dev/null 2>&1 ||
+    skip "spacer is linked statically: no LD_PRELOAD library can interpose (the sanitizer pass runs this)"
+}
+
 # require_capability NAME...: spacer drops (with a warning) a capability
 # its own bounding set lacks, so a container asking for it cannot get it.
 require_capability() {

@@ -168,7 +168,7 @@ EOF
 }
 
 @test "unpack: a symlink put in place of the temporary directory is not followed" {
-  command -v cc >/dev/null || skip "no C compiler for the LD_PRELOAD attacker"
+  require_preload
   cc -shared -fPIC -o "$BATS_TEST_TMPDIR/swap.so" "$BATS_TEST_DIRNAME/../tools/swap-tmpdir.c" -ldl
   # "secret", to replace the file of that name wherever it lands.
   python3 - "$W/h.tar" <<'EOF'

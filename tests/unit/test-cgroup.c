@@ -915,6 +915,56 @@ claim_records_the_highest_missing_level (void)
   return true;
 }
 
+/* The level claim recorded as pending, made by someone else before the
+ * create's mkdir: theirs, refused (EEXIST), and nothing of it removed. */
+static bool
+create_refuses_a_pending_level_made_meanwhile (void)
+{
+  _cleanup_tree_ struct tree t;
+  CHECK (claimed (&t));
+  CHECK (make_dir (t.root, "a"));
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_cgroup_create (&t.cg, &err) < 0);
+  CHECK (err->errno_ == EEXIST);
+  CHECK (!t.cg.dirs[0].made && t.cg.dirs[0].top == NULL);
+  _cleanup_free_ char *a = NULL;
+  CHECK (asprintf (&a, "%s/a", t.root) > 0);
+  CHECK (access (a, F_OK) == 0);
+  return true;
+}
+
+/* create makes the cgroup2 part before the clone and the v1 part after:
+ * each part makes its own directories only, and both together what one
+ * create of all makes. */
+static bool
+create_in_two_parts (void)
+{
+  _cleanup_tree_ struct tree t = { .root = "/tmp/spacer-cgtest-XXXXXX" };
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (mkdtemp (t.root) != NULL);
+  CHECK (make_layout (t.root, LAYOUT_HYBRID) && setenv (SPC_CGROUP_ROOT_ENV, t.root, 1) == 0);
+  CHECK (spc_cgroup_plan (NULL, "spacer-test", false, &t.cg, &err) == 0);
+  CHECK (spc_cgroup_claim (&t.cg, &err) == 0);
+  CHECK (spc_cgroup_create_part (&t.cg, SPC_CGROUP_V2_DIRS, &err) == 0);
+  t.live = true;
+  size_t v1 = 0;
+  for (size_t i = 0; i < t.cg.n_dirs; i++)
+    {
+      const struct spc_cgroup_dir *d = &t.cg.dirs[i];
+      CHECK (d->made == d->v2 && (access (d->path, F_OK) == 0) == d->v2);
+      /* Still recorded as about to be made, for a create killed now. */
+      CHECK ((d->pending != NULL) == !d->v2);
+      v1 += !d->v2;
+    }
+  CHECK (v1 > 0);
+  CHECK (spc_cgroup_create_part (&t.cg, SPC_CGROUP_V1_DIRS, &err) == 0);
+  for (size_t i = 0; i < t.cg.n_dirs; i++)
+    CHECK (t.cg.dirs[i].made && t.cg.dirs[i].pending == NULL
+           && access (t.cg.dirs[i].path, F_OK) == 0);
+  CHECK (tree_destroy (&t));
+  return true;
+}
+
 static bool
 claim_joins_an_existing_directory (void)
 {
@@ -1206,6 +1256,8 @@ main (void)
   RUN (destroy_removes_everything);
   RUN (claim_records_the_highest_missing_level);
   RUN (claim_joins_an_existing_directory);
+  RUN (create_refuses_a_pending_level_made_meanwhile);
+  RUN (create_in_two_parts);
   RUN (claim_refuses_a_frozen_directory);
   RUN (destroy_removes_empty_pending_levels);
   RUN (destroy_leaves_a_pending_level_in_use);
