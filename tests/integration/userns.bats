@@ -771,6 +771,24 @@ subid_map() {
 1000:1000"
 }
 
+@test "rootless: twelve ranges of /etc/subuid and /etc/subgid (37 arguments to each helper) are all mapped" {
+  subid_setup
+  require_newidmap
+  # runc and crun pass newuidmap at most 20 arguments (6 ranges).
+  local maps
+  maps=$(jq -nc --argjson own "$RL_UID" --argjson start "$SUBID_START" '
+    [{containerID: 0, hostID: $own, size: 1}]
+    + [range(11) | {containerID: (1 + . * 1000), hostID: ($start + . * 2000), size: 1000}]')
+  update_config '.linux.uidMappings = $m | .linux.gidMappings = $m' --argjson m "$maps"
+  set_args sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
+  capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
+  assert_ok
+  local want
+  want=$(jq -r '.[] | "\(.containerID) \(.hostID) \(.size)"' <<<"$maps")
+  [ "$(maps "$stdout")" = "$want
+$want" ]
+}
+
 @test "rootless: a gid map of the user's own gid alone is still written directly, with setgroups denied" {
   subid_setup
   require_newidmap
