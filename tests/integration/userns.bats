@@ -750,6 +750,10 @@ subid_map() {
   # `exec sleep`: the program, container uid 1000, is host id START + 999.
   [ "$(proc_ids "$pid" Uid)" = "$host $host $host $host" ]
   [ "$(proc_ids "$pid" Gid)" = "$host $host $host $host" ]
+  # exec joins the same maps: container id 1234 is there too.
+  run as_user "$SPACER" exec --user 1234:1234 c1 sh -c 'echo "$(id -u) $(id -g)"'
+  assert_ok
+  assert_output "1234 1234"
   as_user "$SPACER" delete --force c1
 }
 
