@@ -238,7 +238,7 @@ subid_free_start() {
 }
 
 subid_user_setup() {
-  export SUBID_USER= SUBID_SKIP= SUBID_START=
+  export SUBID_USER='' SUBID_SKIP='' SUBID_START=''
   local tool f name=spacer-t-$$
   for tool in useradd usermod userdel; do
     command -v "$tool" >/dev/null || {
