@@ -714,10 +714,11 @@ subid_map() {
   require_unprivileged_user_namespaces
   rootless_setup
   rootless_spec
-  # A plain user may map its own uid only (no newuidmap here).
+  # A plain user may map its own uid only, and this one has no range in
+  # /etc/subuid: newuidmap refuses (or is not there).
   update_config '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
   capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
-  assert_error 'linux\.uidMappings'
+  assert_error 'linux\.uidMappings: .newuidmap [0-9]+ 0 100000 65536.'
   assert_nothing_left
 }
 
