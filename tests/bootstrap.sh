@@ -10,6 +10,7 @@ packages=(
   libyajl-dev libcap-dev libseccomp-dev libarchive-dev  # spacer's dependencies
   busybox-static                                        # test and example root filesystems
   bats jq iproute2 util-linux procps strace             # the test suite
+  uidmap                                                # newuidmap/newgidmap: rootless maps of /etc/subuid ranges
   runc                                                  # `runc spec` bundles in the tests
   python3 umoci zstd xz-utils                           # images: built by tests/tools/mkimage.py, compared with umoci's
   groff-base                                            # install.bats renders the man pages

@@ -42,7 +42,9 @@ int spc_namespaces_write_map (int procfd, pid_t pid, const char *file,
                               const struct spc_id_mapping *m, size_t n, spc_err_t *err);
 
 /* Runtime side: write /proc/PID/{uid_map,gid_map} from the config (and
- * setgroups, for a plain user), through a procfs handle of its own. */
+ * setgroups "deny" where a plain user writes gid_map itself), through a
+ * procfs handle of its own, or through newuidmap/newgidmap where a plain
+ * user maps more than its own id (newidmap.h). */
 int spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *err);
 
 /* Bring up "lo" in the current network namespace. */

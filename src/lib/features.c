@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "spacer/hooks.h"
 #include "spacer/json.h"
 #include "spacer/lsm.h"
+#include "spacer/newidmap.h"
 #include "spacer/seccomp.h"
 
 /* The oldest ociVersion spacer takes without a word (check_oci_version). */
@@ -171,6 +173,23 @@ write_linux (spc_json_writer *w)
   spc_jw_end_object (w);
 }
 
+/* The helpers a plain user's maps of more ids than its own go through
+ * (newidmap.h), as this runtime finds them on PATH now; "" where it finds
+ * none, and such maps then fail. */
+static void
+write_newidmap_paths (spc_json_writer *w)
+{
+  static const char *const tools[] = { "newuidmap", "newgidmap" };
+  for (size_t i = 0; i < sizeof tools / sizeof *tools; i++)
+    {
+      char key[64];
+      snprintf (key, sizeof key, "dev.spacer.rootless.%s", tools[i]);
+      _cleanup_free_ char *path = spc_newidmap_find (tools[i]);
+      spc_jw_key (w, key);
+      spc_jw_string (w, path ? path : "");
+    }
+}
+
 /* runc's keys where they mean the same (libseccomp's version), spacer's
  * own prefix for what is spacer's. */
 static void
@@ -186,6 +205,7 @@ write_annotations (spc_json_writer *w)
   spc_jw_string (w, "false");
   spc_jw_key (w, "dev.spacer.version");
   spc_jw_string (w, PACKAGE_VERSION);
+  write_newidmap_paths (w);
   spc_jw_end_object (w);
 }
 

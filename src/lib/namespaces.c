@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
 #include "spacer/namespaces.h"
+#include "spacer/newidmap.h"
 #include "spacer/procfs.h"
 #include "spacer/utils.h"
 
@@ -203,6 +205,48 @@ spc_namespaces_write_map (int procfd, pid_t pid, const char *file,
   return spc_procfs_write (procfd, path, text, (size_t) len, err);
 }
 
+/* The runtime's effective set holds cap, over its own user namespace. */
+static bool
+holds_capability (cap_value_t cap)
+{
+  cap_t cur = cap_get_proc ();
+  cap_flag_value_t v = CAP_CLEAR;
+  if (cur == NULL)
+    return false;
+  bool held = cap_get_flag (cur, cap, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET;
+  cap_free (cur);
+  return held;
+}
+
+/* One of the new namespace's maps. With CAP_SETUID (CAP_SETGID) over its
+ * own user namespace the runtime writes any map of ids that namespace has;
+ * without, the kernel takes from it one line mapping its own effective id
+ * only, and more (ranges of /etc/subuid) goes through the setuid helper
+ * (newidmap.h), as with runc and crun. */
+static int
+write_one_map (int procfd, pid_t pid, bool gids, const struct spc_id_mapping *m, size_t n,
+               spc_err_t *err)
+{
+  if (n == 0)
+    return 0;
+  bool privileged = holds_capability (gids ? CAP_SETGID : CAP_SETUID);
+  uint32_t own = gids ? (uint32_t) getegid () : (uint32_t) geteuid ();
+  if (!privileged && !(n == 1 && m[0].size == 1 && m[0].host_id == own))
+    return spc_newidmap_write (gids ? "newgidmap" : "newuidmap", pid, m, n, err);
+  /* Unprivileged, the kernel takes a gid_map only once setgroups(2) is
+   * disabled in the child: otherwise the container could drop a group the
+   * user's permissions rely on. newgidmap decides that itself (it allows
+   * setgroups where /etc/subgid grants a range), so it is left to it. */
+  if (gids && !privileged)
+    {
+      char path[64];
+      snprintf (path, sizeof path, "%d/setgroups", (int) pid);
+      if (spc_procfs_write (procfd, path, "deny", 4, err) < 0)
+        return -1;
+    }
+  return spc_namespaces_write_map (procfd, pid, gids ? "gid_map" : "uid_map", m, n, err);
+}
+
 int
 spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *err)
 {
@@ -210,22 +254,9 @@ spc_namespaces_write_id_maps (pid_t pid, const struct spc_config *c, spc_err_t *
   _cleanup_close_ int procfd = spc_procfs_open (err);
   if (procfd < 0)
     return spc_error_prefix (err, "linux.uidMappings");
-  /* Without CAP_SETGID over the parent namespace (a runtime run by a plain
-   * user) the kernel takes a gid_map only once setgroups(2) is disabled in
-   * the child: otherwise the container could drop a group the user's
-   * permissions rely on. */
-  if (geteuid () != 0)
-    {
-      char path[64];
-      snprintf (path, sizeof path, "%d/setgroups", (int) pid);
-      if (spc_procfs_write (procfd, path, "deny", 4, err) < 0)
-        return spc_error_prefix (err, "linux.gidMappings");
-    }
-  if (spc_namespaces_write_map (procfd, pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err)
-      < 0)
+  if (write_one_map (procfd, pid, false, l->uid_mappings, l->n_uid_mappings, err) < 0)
     return spc_error_prefix (err, "linux.uidMappings");
-  if (spc_namespaces_write_map (procfd, pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err)
-      < 0)
+  if (write_one_map (procfd, pid, true, l->gid_mappings, l->n_gid_mappings, err) < 0)
     return spc_error_prefix (err, "linux.gidMappings");
   return 0;
 }

@@ -155,8 +155,10 @@ static int
 switch_user (const struct spc_user *u, spc_err_t *err)
 {
   /* Drop the supplementary groups inherited from the runtime's caller. A
-   * user namespace made by a plain user has setgroups(2) disabled: there is
-   * then nothing we may drop, and only asking for groups is an error. */
+   * user namespace whose gid map a plain user wrote itself has setgroups(2)
+   * disabled (one newgidmap mapped a subgid range into keeps it allowed):
+   * there is then nothing we may drop, and only asking for groups is an
+   * error. */
   if (setgroups (u->n_additional_gids, u->additional_gids) < 0
       && !(errno == EPERM && u->n_additional_gids == 0))
     return spc_error_errno (err, "process.user.additionalGids: setgroups");

@@ -100,6 +100,23 @@ run_silently() {
   [ "$(feature '.potentiallyUnsafeConfigAnnotations | length')" -eq 0 ]
 }
 
+@test "features: dev.spacer.rootless.newuidmap/newgidmap are the helpers spacer finds on PATH, empty where none" {
+  local bin=$BATS_TEST_TMPDIR/bin
+  mkdir "$bin"
+  printf '#!/bin/sh\nexit 1\n' >"$bin/newuidmap"
+  printf '#!/bin/sh\nexit 1\n' >"$bin/newgidmap"
+  chmod 755 "$bin/newuidmap"
+  # newgidmap is there but not executable: execvp would pass it by.
+  chmod 644 "$bin/newgidmap"
+  PATH="$bin:/nonexistent" "$SPACER" features >"$FEATURES"
+  [ "$(feature '.annotations["dev.spacer.rootless.newuidmap"]')" = "$bin/newuidmap" ]
+  jq -e '.annotations["dev.spacer.rootless.newgidmap"] == ""' "$FEATURES" >/dev/null
+  # This host's, under the suite's PATH.
+  "$SPACER" features >"$FEATURES"
+  [ "$(feature '.annotations["dev.spacer.rootless.newuidmap"]')" = "$(command -v newuidmap || true)" ]
+  [ "$(feature '.annotations["dev.spacer.rootless.newgidmap"]')" = "$(command -v newgidmap || true)" ]
+}
+
 # ---- every name listed is taken ----
 
 @test "features: every namespace listed is taken, all of them in one container that runs" {

@@ -538,15 +538,40 @@ require_user_namespaces() {
     skip "user namespaces are off (user.max_user_namespaces = 0)"
 }
 
-# require_unprivileged_user_namespaces: a plain user may make a user
-# namespace (Debian's kernel.unprivileged_userns_clone and Ubuntu's AppArmor
-# restriction can forbid it).
+# no_unprivileged_user_namespaces: why a plain user may not make a user
+# namespace here (user.max_user_namespaces 0, Debian's
+# kernel.unprivileged_userns_clone, Ubuntu's AppArmor restriction); fails
+# where it may.
+no_unprivileged_user_namespaces() {
+  if [ "$(cat /proc/sys/user/max_user_namespaces)" -eq 0 ]; then
+    echo "user namespaces are off (user.max_user_namespaces = 0)"
+  elif [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" != 1 ]; then
+    echo "unprivileged user namespaces are off (kernel.unprivileged_userns_clone = 0)"
+  elif [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)" != 0 ]; then
+    echo "AppArmor restricts unprivileged user namespaces"
+  else
+    return 1
+  fi
+}
+
+# require_unprivileged_user_namespaces: a plain user may make a user namespace.
 require_unprivileged_user_namespaces() {
-  require_user_namespaces
-  [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
-    skip "unprivileged user namespaces are off (kernel.unprivileged_userns_clone = 0)"
-  [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)" = 0 ] ||
-    skip "AppArmor restricts unprivileged user namespaces"
+  local why
+  if why=$(no_unprivileged_user_namespaces); then
+    skip "$why"
+  fi
+}
+
+# require_newidmap: shadow's newuidmap and newgidmap (Debian's package
+# uidmap) are on PATH, setuid root or with file capabilities: without
+# either they can grant nothing.
+require_newidmap() {
+  local tool path
+  for tool in newuidmap newgidmap; do
+    path=$(command -v "$tool") || skip "no $tool on PATH (package uidmap)"
+    [ -u "$path" ] || [ -n "$(getcap "$path" 2>/dev/null)" ] ||
+      skip "$path is neither setuid nor holds file capabilities"
+  done
 }
 
 # require_idmapped_mounts DIR: DIR's filesystem can be idmapped (Linux

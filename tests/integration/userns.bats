@@ -18,6 +18,11 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
   share_rootfs
+  subid_user_setup
+}
+
+teardown_file() {
+  subid_user_teardown
 }
 
 setup() {
@@ -66,7 +71,8 @@ teardown() {
     fi
     rm -rf -- "$WORK"
   fi
-  if [ -n "$RL_USER" ]; then
+  # The user with subordinate ids is the file's (subid_user_teardown).
+  if [ -n "$RL_USER" ] && [ "$RL_USER" != "${SUBID_USER:-}" ]; then
     userdel "$RL_USER" || {
       echo "userdel $RL_USER failed; forcing" >&2
       userdel -f "$RL_USER" || true
@@ -144,17 +150,21 @@ config_refused() {
 
 # ---- rootless helpers ----
 
-# rootless_setup: a plain user of this test ($RL_USER, $RL_UID, $RL_GID,
-# removed by teardown) owning $WORK and the bundle directory, which has no
-# config.json yet. The rootfs stays host root's: the rootless spec needs no
-# mount destination made in it. $XDG is the user's XDG_RUNTIME_DIR and
-# $ROOT its state directory there.
+# rootless_setup [USER]: a plain user of this test ($RL_USER, $RL_UID,
+# $RL_GID, removed by teardown), or the existing USER, owning $WORK and the
+# bundle directory, which has no config.json yet. The rootfs stays host
+# root's: the rootless spec needs no mount destination made in it. $XDG is
+# the user's XDG_RUNTIME_DIR and $ROOT its state directory there.
 rootless_setup() {
   local name=spct$$t$BATS_TEST_NUMBER
-  # No subordinate id ranges: nothing written to /etc/subuid. $RL_USER is
-  # set only once the user is ours: teardown deletes it.
-  useradd -M -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -s /usr/sbin/nologin "$name"
-  RL_USER=$name
+  if [ -n "${1:-}" ]; then
+    RL_USER=$1
+  else
+    # No subordinate id ranges: nothing written to /etc/subuid. $RL_USER
+    # is set only once the user is ours: teardown deletes it.
+    useradd -M -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -s /usr/sbin/nologin "$name"
+    RL_USER=$name
+  fi
   RL_UID=$(id -u "$RL_USER")
   RL_GID=$(id -g "$RL_USER")
   rm "$BUNDLE/config.json"
@@ -206,6 +216,110 @@ rootless_wait_for_status() {
   done
   echo "container $1 did not reach status $2 (now: $now)" >&2
   return 1
+}
+
+# ---- a user with subordinate ids (newuidmap/newgidmap) ----
+#
+# setup_file makes one plain user, $SUBID_USER, to whom /etc/subuid and
+# /etc/subgid grant $SUBID_COUNT ids from $SUBID_START on, through usermod
+# (which edits them under shadow's lock). teardown_file deletes the user
+# and takes exactly its lines back out of both files, restoring the copies
+# kept before where no one else changed them meanwhile. Where this host
+# cannot have such a user nothing is made and $SUBID_SKIP says why.
+
+SUBID_COUNT=65536
+
+# subid_free_start: a multiple of 65536, from 1000000 on, above every range
+# /etc/subuid and /etc/subgid grant anyone.
+subid_free_start() {
+  cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: '
+    NF == 3 && $2 + $3 > top { top = $2 + $3 }
+    END { if (top < 1000000) top = 1000000; printf "%d\n", int((top + 65535) / 65536) * 65536 }'
+}
+
+subid_user_setup() {
+  export SUBID_USER='' SUBID_SKIP='' SUBID_START=''
+  local tool f name=spacer-t-$$
+  for tool in useradd usermod userdel; do
+    command -v "$tool" >/dev/null || {
+      SUBID_SKIP="no $tool here to make a user with subordinate ids"
+      return 0
+    }
+  done
+  if SUBID_SKIP=$(no_unprivileged_user_namespaces); then
+    return 0
+  fi
+  # A file that was not there is made empty, and goes again at the end.
+  for f in subuid subgid; do
+    if [ -e "/etc/$f" ]; then
+      cp -p "/etc/$f" "$BATS_FILE_TMPDIR/$f.orig"
+    else
+      touch "/etc/$f"
+    fi
+  done
+  SUBID_START=$(subid_free_start)
+  useradd -M -U -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -s /usr/sbin/nologin "$name"
+  SUBID_USER=$name
+  local range=$SUBID_START-$((SUBID_START + SUBID_COUNT - 1))
+  usermod --add-subuids "$range" --add-subgids "$range" "$SUBID_USER"
+  grep -qx "$SUBID_USER:$SUBID_START:$SUBID_COUNT" /etc/subuid
+  grep -qx "$SUBID_USER:$SUBID_START:$SUBID_COUNT" /etc/subgid
+}
+
+# subid_lines_out FILE NAME UID: the lines of NAME (or UID) out of FILE; the
+# copy setup_file kept goes back where it is what is left (a file it made
+# goes where nothing is left).
+subid_lines_out() {
+  local file=$1 orig=$BATS_FILE_TMPDIR/${1##*/}.orig left
+  left=$(awk -F: -v n="$2" -v u="$3" '$1 != n && (u == "" || $1 != u)' "$file")
+  if [ -e "$orig" ] && [ "$left" = "$(cat "$orig")" ]; then
+    cat "$orig" >"$file"
+  elif [ ! -e "$orig" ] && [ -z "$left" ]; then
+    rm -f -- "$file"
+  else
+    echo "$file was changed by others meanwhile: only $2's lines are taken out" >&2
+    if [ -n "$left" ]; then printf '%s\n' "$left" >"$file"; else : >"$file"; fi
+  fi
+}
+
+subid_user_teardown() {
+  [ -n "${SUBID_USER:-}" ] || return 0
+  local rc=0 f uid
+  uid=$(id -u "$SUBID_USER") || rc=1
+  # userdel takes its ranges out too, under shadow's lock; the lines are
+  # checked for all the same.
+  userdel "$SUBID_USER" || {
+    echo "userdel $SUBID_USER failed; forcing" >&2
+    userdel -f "$SUBID_USER" || true
+    rc=1
+  }
+  for f in /etc/subuid /etc/subgid; do
+    if [ -e "$f" ]; then
+      subid_lines_out "$f" "$SUBID_USER" "$uid" || rc=1
+    fi
+  done
+  if id "$SUBID_USER" >/dev/null 2>&1; then
+    echo "user $SUBID_USER is still there" >&2
+    rc=1
+  fi
+  return "$rc"
+}
+
+# subid_setup: the test runs spacer as $SUBID_USER (rootless_setup) with a
+# `spacer spec --rootless` config (rootless_spec); skipped where there is
+# no such user.
+subid_setup() {
+  [ -z "$SUBID_SKIP" ] || skip "$SUBID_SKIP"
+  rootless_setup "$SUBID_USER"
+  rootless_spec
+}
+
+# subid_map OWN [START [SIZE]]: container root is host id OWN (the user's),
+# container ids 1.. host ids START.. (default $SUBID_START, $SUBID_COUNT of
+# them), as JSON.
+subid_map() {
+  jq -nc --argjson own "$1" --argjson start "${2:-$SUBID_START}" --argjson n "${3:-$SUBID_COUNT}" \
+    '[{containerID: 0, hostID: $own, size: 1}, {containerID: 1, hostID: $start, size: $n}]'
 }
 
 # ---- id maps ----
@@ -600,10 +714,138 @@ rootless_wait_for_status() {
   require_unprivileged_user_namespaces
   rootless_setup
   rootless_spec
-  # A plain user may map its own uid only (no newuidmap here).
+  # A plain user may map its own uid only, and this one has no range in
+  # /etc/subuid: newuidmap refuses (or is not there).
   update_config '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
   capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
-  assert_error 'linux\.uidMappings'
+  assert_error 'linux\.uidMappings: .newuidmap [0-9]+ 0 100000 65536.'
+  assert_nothing_left
+}
+
+# ---- rootless with subordinate ids: newuidmap and newgidmap ----
+
+@test "rootless: newuidmap/newgidmap map root to the user and ids 1-65536 to its /etc/subuid range" {
+  subid_setup
+  require_newidmap
+  update_config '.linux.uidMappings = $u | .linux.gidMappings = $g
+    | .process.user = {"uid": 1000, "gid": 1000}' \
+    --argjson u "$(subid_map "$RL_UID")" --argjson g "$(subid_map "$RL_GID")"
+  set_args sh -c 'cat /proc/self/uid_map /proc/self/gid_map; echo "ids $(id -u) $(id -g)"; exec sleep 100'
+  rootless_create c1
+  local pid host=$((SUBID_START + 999))
+  pid=$(as_user "$SPACER" state c1 | jq -r .pid)
+  # The host reads the maps in host ids.
+  [ "$(maps "$(cat "/proc/$pid/uid_map")")" = "0 $RL_UID 1
+1 $SUBID_START $SUBID_COUNT" ]
+  [ "$(maps "$(cat "/proc/$pid/gid_map")")" = "0 $RL_GID 1
+1 $SUBID_START $SUBID_COUNT" ]
+  # The init is still the container's root, that is the user.
+  [ "$(proc_ids "$pid" Uid)" = "$RL_UID $RL_UID $RL_UID $RL_UID" ]
+  as_user "$SPACER" start c1 </dev/null
+  wait_for_log c1 "ids "
+  [ "$(maps "$(container_log c1)" | head -n 4)" = "0 $RL_UID 1
+1 $SUBID_START $SUBID_COUNT
+0 $RL_GID 1
+1 $SUBID_START $SUBID_COUNT" ]
+  grep -qx "ids 1000 1000" "$BATS_TEST_TMPDIR/c1.log"
+  # `exec sleep`: the program, container uid 1000, is host id START + 999.
+  [ "$(proc_ids "$pid" Uid)" = "$host $host $host $host" ]
+  [ "$(proc_ids "$pid" Gid)" = "$host $host $host $host" ]
+  # exec joins the same maps: container id 1234 is there too.
+  run as_user "$SPACER" exec --user 1234:1234 c1 sh -c 'echo "$(id -u) $(id -g)"'
+  assert_ok
+  assert_output "1234 1234"
+  as_user "$SPACER" delete --force c1
+}
+
+@test "rootless: with newgidmap setgroups stays allowed: container root chowns to id 1000 and takes additionalGids" {
+  subid_setup
+  require_newidmap
+  update_config '.linux.uidMappings = $u | .linux.gidMappings = $g
+    | .process.user = {"uid": 0, "gid": 0, "additionalGids": [10, 1000]}
+    | .process.capabilities |= with_entries(.value += ["CAP_CHOWN"])' \
+    --argjson u "$(subid_map "$RL_UID")" --argjson g "$(subid_map "$RL_GID")"
+  # /dev/shm is a tmpfs of the container's: id 1000 exists there only
+  # because the maps hold it (chown to an unmapped id fails with EINVAL).
+  set_args sh -c 'cat /proc/self/setgroups; id -G
+    touch /dev/shm/f && chown 1000:1000 /dev/shm/f && stat -c %u:%g /dev/shm/f'
+  capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
+  assert_ok
+  assert_output "allow
+0 10 1000
+1000:1000"
+}
+
+@test "rootless: twelve ranges of /etc/subuid and /etc/subgid (37 arguments to each helper) are all mapped" {
+  subid_setup
+  require_newidmap
+  # runc and crun pass newuidmap at most 20 arguments (6 ranges).
+  local maps
+  maps=$(jq -nc --argjson own "$RL_UID" --argjson start "$SUBID_START" '
+    [{containerID: 0, hostID: $own, size: 1}]
+    + [range(11) | {containerID: (1 + . * 1000), hostID: ($start + . * 2000), size: 1000}]')
+  update_config '.linux.uidMappings = $m | .linux.gidMappings = $m' --argjson m "$maps"
+  set_args sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
+  capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
+  assert_ok
+  local want
+  want=$(jq -r '.[] | "\(.containerID) \(.hostID) \(.size)"' <<<"$maps")
+  [ "$(maps "$stdout")" = "$want
+$want" ]
+}
+
+@test "rootless: a gid map of the user's own gid alone is still written directly, with setgroups denied" {
+  subid_setup
+  require_newidmap
+  # newuidmap for the uids; the one-line gid map needs no helper.
+  update_config '.linux.uidMappings = $u | .linux.gidMappings = [{"containerID": 0, "hostID": $gid, "size": 1}]' \
+    --argjson u "$(subid_map "$RL_UID")" --argjson gid "$RL_GID"
+  set_args sh -c 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
+  capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
+  assert_ok
+  [ "$(maps "$(sed -n 1,3p <<<"$stdout")")" = "0 $RL_UID 1
+1 $SUBID_START $SUBID_COUNT
+0 $RL_GID 1" ]
+  [ "$(sed -n 4p <<<"$stdout")" = deny ]
+}
+
+@test "rootless: a uid or gid range outside /etc/subuid or /etc/subgid is refused, naming the helper, the map and its reason" {
+  subid_setup
+  require_newidmap
+  local past=$((SUBID_START + SUBID_COUNT)) good
+  good=$(subid_map "$RL_GID")
+  # The granted range and one id more.
+  update_config '.linux.uidMappings = $u | .linux.gidMappings = $g' \
+    --argjson u "$(subid_map "$RL_UID" "$SUBID_START" $((SUBID_COUNT + 1)))" --argjson g "$good"
+  capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
+  assert_error "linux\.uidMappings: .newuidmap [0-9]+ 0 $RL_UID 1 1 $SUBID_START $((SUBID_COUNT + 1)). exited with status 1: newuidmap: .*not allowed"
+  assert_nothing_left
+  # A range just past the granted one, for the gids.
+  update_config '.linux.uidMappings = $u | .linux.gidMappings = $g' \
+    --argjson u "$(subid_map "$RL_UID")" --argjson g "$(subid_map "$RL_GID" "$past" 10)"
+  capture as_user timeout 20 "$SPACER" run --bundle "$BUNDLE" c1
+  assert_error "linux\.gidMappings: .newgidmap [0-9]+ 0 $RL_GID 1 1 $past 10. exited with status 1: newgidmap: .*not allowed"
+  assert_nothing_left
+}
+
+@test "rootless: without newuidmap on PATH, maps beyond the user's own id fail naming the tool; the one on PATH is run" {
+  subid_setup
+  update_config '.linux.uidMappings = $u | .linux.gidMappings = $g' \
+    --argjson u "$(subid_map "$RL_UID")" --argjson g "$(subid_map "$RL_GID")"
+  capture as_user timeout 20 env PATH="$WORK/no-bin" "$SPACER" run --bundle "$BUNDLE" c1
+  assert_error "linux\.uidMappings: .newuidmap [0-9]+ 0 $RL_UID 1 1 $SUBID_START $SUBID_COUNT.: newuidmap is not on PATH"
+  assert_nothing_left
+  # Nor newgidmap, for a gid map alone.
+  update_config '.linux.uidMappings = [{"containerID": 0, "hostID": $uid, "size": 1}]' --argjson uid "$RL_UID"
+  capture as_user timeout 20 env PATH="$WORK/no-bin" "$SPACER" run --bundle "$BUNDLE" c1
+  assert_error "linux\.gidMappings: .newgidmap [0-9]+ 0 $RL_GID 1 1 $SUBID_START $SUBID_COUNT.: newgidmap is not on PATH"
+  assert_nothing_left
+  # The one on PATH is the one run, and its words are in the error.
+  mkdir "$WORK/bin"
+  printf '#!/bin/sh\necho "refused by the fake $0: $*"; exit 3\n' >"$WORK/bin/newgidmap"
+  chmod 755 "$WORK/bin/newgidmap"
+  capture as_user timeout 20 env PATH="$WORK/bin" "$SPACER" run --bundle "$BUNDLE" c1
+  assert_error "linux\.gidMappings: .newgidmap ([0-9]+) 0 $RL_GID 1 1 $SUBID_START $SUBID_COUNT. exited with status 3: refused by the fake $(ere_quote "$WORK/bin/newgidmap"): [0-9]+ 0 $RL_GID 1 1 $SUBID_START $SUBID_COUNT .the user.s ranges are in /etc/subgid.$"
   assert_nothing_left
 }
 
