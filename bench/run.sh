@@ -69,4 +69,4 @@ memory) source "$lib/memory.sh" ;;
 many) source "$lib/many.sh" ;;
 esac
 report_leftovers
-exit 0
+exit "${bench_status:-0}"

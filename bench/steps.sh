@@ -145,11 +145,9 @@ counts() {
   echo
 }
 
-what="/bin/true"
-((seccomp)) && what+=" with spacer's default seccomp profile"
 print_versions
 echo
-echo "## Where a \`run\` of $what spends its time"
+echo "## Where a \`run\` of $(program /bin/true) spends its time"
 echo
 echo "Medians of $n runs under \`strace -f -ttt -T\` (after 3 untraced warm-up runs)."
 echo "strace inflates every syscall: compare the shares, not the times with bench/run.sh."
@@ -160,7 +158,7 @@ phases spacer
 table spacer "spacer run"
 phases floor
 table floor "floor: unshare -fpmuin --mount-proc chroot ROOTFS /bin/true"
-echo "## Syscall totals (\`strace -c -f\`, one run each; seconds: system time in the syscall)"
+echo "## Syscall totals (\`strace -c -f\`, one run each; seconds: strace -c's time column, documented as system time)"
 echo
 counts spacer "spacer run"
 counts floor "floor"

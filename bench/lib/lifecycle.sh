@@ -13,8 +13,8 @@ parts=(create start delete)
 # $tmp/times-RT-PART and of the sum to $tmp/times-RT, or exits showing
 # stderr.
 time_lifecycle() {
-  local rt=$1 tag=$2 id=$1-$2 part t0 t1 pid sum=0
-  local -A took
+  local rt=$1 tag=$2 id=$1-$2 part pid sum=0 out
+  local -A part_took
   container_config "$config" "$id"
   rm -f "$tmp/pid"
   for part in "${parts[@]}"; do
@@ -27,31 +27,17 @@ time_lifecycle() {
       set -- delete "$id"
       ;;
     esac
-    t0=$EPOCHREALTIME
-    rt_cmd "$rt" "$@" </dev/null >/dev/null 2>"$tmp/err" || {
-      echo "bench: $rt $part $tag failed (exit $?):" >&2
-      cat "$tmp/err" >&2
-      exit 1
-    }
-    t1=$EPOCHREALTIME
-    took[$part]=$((${t1/./} - ${t0/./}))
-    ((sum += took[$part]))
+    out=$tmp/times-$rt-$part
+    [[ $tag != w* ]] || out=
+    timed "$out" "$rt $part $tag" rt_cmd "$rt" "$@"
+    ((sum += took))
   done
-  [[ $tag == w* ]] && return
-  for part in "${parts[@]}"; do echo "${took[$part]}" >>"$tmp/times-$rt-$part"; done
-  echo "$sum" >>"$tmp/times-$rt"
+  [[ $tag == w* ]] || echo "$sum" >>"$tmp/times-$rt"
 }
 
-for ((i = 1; i <= warmup; i++)); do
-  for rt in "${runtimes[@]}"; do time_lifecycle "$rt" "w$i"; done
-done
-for ((i = 1; i <= n; i++)); do
-  for rt in "${runtimes[@]}"; do time_lifecycle "$rt" "$i"; done
-done
+interleave "$warmup" time_lifecycle "${runtimes[@]}"
 
-what="/bin/true"
-((seccomp)) && what+=" with spacer's default seccomp profile"
-echo "$n create+start+delete each of $what (+$warmup warm-up), interleaved; wall time in ms"
+echo "$n create+start+delete each of $(program /bin/true) (+$warmup warm-up), interleaved; wall time in ms"
 printf '%-9s %8s %8s %8s   %8s  %8s  %8s\n' runtime sum p10 p90 create start delete
 declare -A med
 for rt in "${runtimes[@]}"; do

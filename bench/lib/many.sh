@@ -34,22 +34,6 @@ for rt in "${runtimes[@]}"; do
   ((created_n == many)) || die "$rt lists $created_n containers, not $many"
 done
 
-# timed RT OP ARGS...: runs the runtime, appends microseconds to
-# $tmp/times-RT-OP, or exits showing stderr.
-timed() {
-  local rt=$1 op=$2 t0 t1 rc=0
-  shift 2
-  t0=$EPOCHREALTIME
-  rt_cmd "$rt" "$@" </dev/null >/dev/null 2>"$tmp/err" || rc=$?
-  t1=$EPOCHREALTIME
-  if ((rc != 0)); then
-    echo "bench: $rt $* failed (exit $rc):" >&2
-    cat "$tmp/err" >&2
-    exit 1
-  fi
-  echo $((${t1/./} - ${t0/./})) >>"$tmp/times-$rt-$op"
-}
-
 ops=(list state kill delete)
 for ((r = 1; r <= n; r++)); do
   # Spread over the creation order: not always the newest or the oldest.
@@ -57,11 +41,11 @@ for ((r = 1; r <= n; r++)); do
   for rt in "${runtimes[@]}"; do
     id=$rt-l$i
     pid=$(rt_cmd "$rt" state "$id" | jq -r .pid)
-    timed "$rt" list list
-    timed "$rt" state state "$id"
-    timed "$rt" kill kill "$id" KILL
+    timed "$tmp/times-$rt-list" "$rt list" rt_cmd "$rt" list
+    timed "$tmp/times-$rt-state" "$rt state $id" rt_cmd "$rt" state "$id"
+    timed "$tmp/times-$rt-kill" "$rt kill $id" rt_cmd "$rt" kill "$id" KILL
     wait_gone "$pid"
-    timed "$rt" delete delete "$id"
+    timed "$tmp/times-$rt-delete" "$rt delete $id" rt_cmd "$rt" delete "$id"
   done
 done
 
@@ -87,7 +71,7 @@ echo
 declare -A med
 for op in "${ops[@]}"; do
   for rt in "${runtimes[@]}"; do med[$rt]=${opmed[$rt-$op]}; done
-  print_ratios "$op"
+  print_ratios "one \`$op\`"
 done
 
 echo "bench: deleting the containers" >&2

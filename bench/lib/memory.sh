@@ -48,15 +48,10 @@ measure_memory() {
   fi
 }
 
-for rt in "${runtimes[@]}"; do measure_memory "$rt" w; done
-for ((r = 1; r <= n; r++)); do
-  for rt in "${runtimes[@]}"; do measure_memory "$rt" "$r"; done
-done
+interleave 1 measure_memory "${runtimes[@]}"
 
-what="sleep"
-((seccomp)) && what+=" with spacer's default seccomp profile"
 echo "$n rounds (+1 warm-up), interleaved: memory peak of the container's cgroup"
-echo "running $what (memory.max_usage_in_bytes, of it kernel memory: memory.kmem.*), in KiB"
+echo "running $(program sleep) (memory.max_usage_in_bytes, of it kernel memory: memory.kmem.*), in KiB"
 printf '%-9s %9s %9s %9s %11s\n' runtime median min max kmem-median
 declare -A med
 for rt in "${runtimes[@]}"; do
@@ -68,7 +63,7 @@ done
 echo "(the memory counter is charged in batches of 64 pages per CPU: its peaks are multiples of"
 echo " 256 KiB, and equal values may hide a difference below that; the kernel memory counter is exact)"
 echo
-print_ratios "memory peak" KiB
+print_ratios "the memory peak" KiB
 echo
 echo "run of /bin/true under a 512 KiB memory limit (linux.resources.memory.limit = 524288):"
 for rt in "${runtimes[@]}"; do

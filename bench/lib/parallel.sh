@@ -93,13 +93,9 @@ for rt in "${runtimes[@]}"; do
   rt_cmd "$rt" run --bundle "$bundle" "$rt-w" </dev/null >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err" >&2; die "$rt run (warm-up) failed"; }
 done
-for ((r = 1; r <= n; r++)); do
-  for rt in "${runtimes[@]}"; do time_batch "$rt" "$r"; done
-done
+interleave 0 time_batch "${runtimes[@]}"
 
-what="sleep"
-((seccomp)) && what+=" with spacer's default seccomp profile"
-echo "$n rounds of $batch containers ($what) created, started and deleted in parallel per runtime;"
+echo "$n rounds of $batch containers ($(program sleep)) created, started and deleted in parallel per runtime;"
 echo "wall time of a batch in ms (median over rounds), failures over all rounds (must be 0)"
 printf '%-9s %9s %9s %9s   %9s  %9s  %9s %8s\n' runtime batch min max create start delete failures
 declare -A med
@@ -111,7 +107,9 @@ for rt in "${runtimes[@]}"; do
     read -r pm _ < <(stats "$tmp/times-$rt-$part")
     printf '  %9.1f' "$pm"
   done
-  printf ' %8d\n' "$(awk '{ s += $1 } END { print s }' "$tmp/fails-$rt")"
+  f=$(awk '{ s += $1 } END { print s }' "$tmp/fails-$rt")
+  printf ' %8d\n' "$f"
+  ((f == 0)) || bench_status=1 # run.sh's exit status
 done
 echo "(batch: create + start + delete phases; the check between start and delete is untimed)"
 echo

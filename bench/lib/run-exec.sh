@@ -9,23 +9,14 @@ warmup=3
 # One timed run; appends microseconds to $tmp/times-RT, or exits showing stderr.
 # The config is rewritten each time only for a fresh cgroupsPath, untimed.
 time_run() {
-  local rt=$1 tag=$2 rc=0 t0 t1
+  local rt=$1 tag=$2 out=$tmp/times-$1
+  [[ $tag != w* ]] || out=
   if [[ $rt == baseline ]]; then
-    t0=$EPOCHREALTIME
-    unshare -fpmuin --mount-proc chroot "$bundle/rootfs" /bin/true >/dev/null 2>"$tmp/err" || rc=$?
-    t1=$EPOCHREALTIME
+    timed "$out" "baseline $tag" unshare -fpmuin --mount-proc chroot "$bundle/rootfs" /bin/true
   else
     container_config "$config" "$rt-$tag"
-    t0=$EPOCHREALTIME
-    rt_cmd "$rt" run --bundle "$bundle" "$rt-$tag" >/dev/null 2>"$tmp/err" || rc=$?
-    t1=$EPOCHREALTIME
+    timed "$out" "$rt run $tag" rt_cmd "$rt" run --bundle "$bundle" "$rt-$tag"
   fi
-  if ((rc != 0)); then
-    echo "bench: $rt run $tag failed (exit $rc):" >&2
-    cat "$tmp/err" >&2
-    exit 1
-  fi
-  [[ $tag == w* ]] || echo $((${t1/./} - ${t0/./})) >>"$tmp/times-$rt"
 }
 
 # -e: one container per runtime, running until it is deleted below or by
@@ -44,40 +35,23 @@ start_exec_targets() {
 # One timed exec; appends microseconds to $tmp/times-RT, or exits showing
 # stderr. The baseline is nsenter into spacer's container: the floor.
 time_exec() {
-  local rt=$1 tag=$2 rc=0 t0 t1
+  local rt=$1 tag=$2 out=$tmp/times-$1
+  [[ $tag != w* ]] || out=
   if [[ $rt == baseline ]]; then
-    t0=$EPOCHREALTIME
-    nsenter -a -r -w -t "${exec_pid[spacer]}" /bin/true >/dev/null 2>"$tmp/err" || rc=$?
-    t1=$EPOCHREALTIME
+    timed "$out" "baseline $tag" nsenter -a -r -w -t "${exec_pid[spacer]}" /bin/true
   else
-    t0=$EPOCHREALTIME
-    rt_cmd "$rt" exec "$rt-exec" /bin/true >/dev/null 2>"$tmp/err" </dev/null || rc=$?
-    t1=$EPOCHREALTIME
+    timed "$out" "$rt exec $tag" rt_cmd "$rt" exec "$rt-exec" /bin/true
   fi
-  if ((rc != 0)); then
-    echo "bench: $rt exec $tag failed (exit $rc):" >&2
-    cat "$tmp/err" >&2
-    exit 1
-  fi
-  [[ $tag == w* ]] || echo $((${t1/./} - ${t0/./})) >>"$tmp/times-$rt"
 }
 if [[ $mode == exec ]]; then
   start_exec_targets
   time_run() { time_exec "$@"; }
 fi
 
-# Round-robin so that drift and noise hit every runtime alike.
 order=("${runtimes[@]}" baseline)
-for ((i = 1; i <= warmup; i++)); do
-  for rt in "${order[@]}"; do time_run "$rt" "w$i"; done
-done
-for ((i = 1; i <= n; i++)); do
-  for rt in "${order[@]}"; do time_run "$rt" "$i"; done
-done
+interleave "$warmup" time_run "${order[@]}"
 
-what="/bin/true"
-((seccomp)) && what+=" with spacer's default seccomp profile"
-echo "$n ${mode}s each of $what (+$warmup warm-up), interleaved; wall time per \`$mode\` in ms"
+echo "$n ${mode}s each of $(program /bin/true) (+$warmup warm-up), interleaved; wall time per \`$mode\` in ms"
 printf '%-9s %8s %8s %8s\n' runtime median p10 p90
 declare -A med
 for rt in "${order[@]}"; do
@@ -91,7 +65,7 @@ else
   echo "(baseline: unshare -fpmuin --mount-proc chroot ROOTFS /bin/true, the floor without a runtime)"
 fi
 echo
-print_ratios "per $mode"
+print_ratios "one \`$mode\`"
 
 # -e: the exec targets go first; what an exec leaves is in their cgroups.
 if [[ $mode == exec ]]; then

@@ -210,6 +210,45 @@ wait_gone() {
   done
 }
 
+# timed OUT LABEL CMD...: runs CMD (stdin /dev/null, stdout dropped,
+# stderr kept) and sets `took` to its wall time in microseconds, appended
+# to the file OUT unless OUT is empty; exits showing stderr if CMD fails.
+timed() {
+  local out=$1 label=$2 t0 t1 rc=0
+  shift 2
+  t0=$EPOCHREALTIME
+  "$@" </dev/null >/dev/null 2>"$tmp/err" || rc=$?
+  t1=$EPOCHREALTIME
+  if ((rc != 0)); then
+    echo "bench: $label failed (exit $rc):" >&2
+    cat "$tmp/err" >&2
+    exit 1
+  fi
+  took=$((${t1/./} - ${t0/./}))
+  [[ -z $out ]] || echo "$took" >>"$out"
+}
+
+# interleave WARMUP FUNC RT...: FUNC RT TAG for each RT in turn, so that
+# drift and noise hit every runtime alike: WARMUP rounds tagged w1..,
+# then n rounds tagged 1..n.
+interleave() {
+  local warm=$1 fn=$2 i rt
+  shift 2
+  for ((i = 1; i <= warm; i++)); do
+    for rt; do "$fn" "$rt" "w$i"; done
+  done
+  for ((i = 1; i <= n; i++)); do
+    for rt; do "$fn" "$rt" "$i"; done
+  done
+}
+
+# The program's description in a heading: ARG, and the profile with -s.
+program() {
+  local what=$1
+  ((seccomp)) && what+=" with spacer's default seccomp profile"
+  echo "$what"
+}
+
 # Linear-interpolated percentiles of the numbers in file $1, divided by $2
 # (default 1000: microseconds to ms): "median p10 p90 min max".
 stats() {
