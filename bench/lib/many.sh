@@ -19,12 +19,8 @@ make_one() {
 for rt in "${runtimes[@]}"; do
   echo "bench: creating $many containers under $rt" >&2
   t0=$EPOCHREALTIME
-  # The first alone: it makes the cgroups on the way to cg_parent, which
-  # concurrent first creates would race to make (spacer then refuses a
-  # v1 cpuset cgroup another process made and has not filled yet).
-  seq 2 "$many" >"$tmp/indexes"
-  if ! make_one "$rt" 1 </dev/null >/dev/null 2>"$tmp/bounded.err" ||
-    ! run_bounded "$tmp/indexes" make_one "$rt"; then
+  seq "$many" >"$tmp/indexes"
+  if ! run_bounded "$tmp/indexes" make_one "$rt"; then
     head -c 1000 "$tmp/bounded.err" >&2
     die "$rt: creating $many containers failed"
   fi

@@ -77,7 +77,7 @@ hierarchies=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "
 # unified tree, which the placement above does not look at: refuse rather
 # than create cgroups outside our own.
 [[ -n $hierarchies ]] || die "no cgroup v1 hierarchy: the bench is written for v1 and hybrid hosts"
-created=() # cgroup dirs on the way to cg_parent that the runtimes will create
+created=() # cgroup dirs on the way to cg_parent, made below and removed by cleanup
 for h in $hierarchies; do
   p=$h
   for part in ${cg_parent//\// }; do
@@ -164,6 +164,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+
+# The cgroups on the way to cg_parent are made here, as an engine makes
+# its parent cgroup before its containers: no runtime pays for making or
+# removing them in some runs and not others, and concurrent creates (-p,
+# -l) do not race to make them. A new v1 cpuset cgroup has no CPUs and
+# memory nodes; ours get their parent's.
+for d in "${created[@]}"; do
+  mkdir "$d"
+  if [[ -e $d/cpuset.cpus ]]; then
+    cat "${d%/*}/cpuset.cpus" >"$d/cpuset.cpus"
+    cat "${d%/*}/cpuset.mems" >"$d/cpuset.mems"
+  fi
+done
 
 # runc's default config, the same for all three runtimes; with -s, plus
 # spacer's default seccomp profile. The cgroupsPath is the placeholder
