@@ -13,7 +13,7 @@
 make_one() {
   local rt=$1 i=$2
   container_config "$config_sleep" "$rt-l$i" "$tmp/l/$rt-$i"
-  rt_cmd "$rt" create --bundle "$tmp/l/$rt-$i" "$rt-l$i"
+  rt_cmd_bounded "$rt" create --bundle "$tmp/l/$rt-$i" "$rt-l$i"
 }
 
 for rt in "${runtimes[@]}"; do

@@ -122,9 +122,12 @@ delete_all() {
   run_bounded "$tmp/ids-$1" delete_force "$1"
 }
 
-# rt ARGS...: the runtime with its private state directory.
+# rt_cmd RT ARGS...: the runtime with its private state directory.
 rt_cmd() { local rt=$1; shift; "${bin[$rt]}" --root "$tmp/state-$rt" "$@"; }
-delete_force() { rt_cmd "$1" delete --force "$2"; }
+# The same for untimed batch work, where one hung command must not hang
+# the bench (or its cleanup).
+rt_cmd_bounded() { local rt=$1; shift; timeout -k 5 120 "${bin[$rt]}" --root "$tmp/state-$rt" "$@"; }
+delete_force() { rt_cmd_bounded "$1" delete --force "$2"; }
 
 # remove_cgroup DIR: rmdir, which refuses a populated cgroup; quiet when a
 # runtime removed it first.
