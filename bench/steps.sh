@@ -26,11 +26,10 @@ done
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench: K must be a positive integer: $n" >&2; exit 2; }
 command -v strace >/dev/null || { echo "bench: strace missing: apt-get install strace" >&2; exit 2; }
 
-want_sealed=0
+want_sealed=0 spacer_only=1
 lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib
 # shellcheck source=lib/setup.sh
 source "$lib/setup.sh"
-runtimes=(spacer) # runc is only needed for its `runc spec`
 
 # NAME|WHO|AFTER|REGEX, see lib/phases.awk. WHO=child: the container's
 # init (spacer) or unshare's child (the floor).

@@ -2,8 +2,9 @@
 # Sourced by bench/run.sh and bench/steps.sh: the private mount namespace,
 # the runtimes, the cgroup parent below our own cgroups, the temp dir, the
 # bundle and the cleanup that removes all of it on any exit.
-# The sourcing script sets, before it sources this: bench_usage (for die),
-# want_sealed (1: add the `sealed` runtime) and seccomp (1: -s).
+# The sourcing script sets, before it sources this: want_sealed (1: add
+# the `sealed` runtime), seccomp (1: -s) and, to run spacer alone,
+# spacer_only=1.
 
 export LC_ALL=C # EPOCHREALTIME uses the locale's decimal point
 
@@ -39,7 +40,11 @@ fi
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 declare -A bin=([spacer]=${SPACER:-$repo/build/spacer} [runc]=${RUNC:-runc} [crun]=${CRUN:-crun})
 runtimes=(spacer runc crun)
-if [[ -n ${SPACER_BEFORE:-} ]]; then
+if ((${spacer_only:-0})); then
+  runtimes=(spacer)
+  want_sealed=0
+  command -v "${bin[runc]}" >/dev/null || die "runc not found (its \`runc spec\` is the config): ${bin[runc]}"
+elif [[ -n ${SPACER_BEFORE:-} ]]; then
   bin[before]=$SPACER_BEFORE
   runtimes+=(before)
 fi
