@@ -32,7 +32,8 @@ phase() {
   for i in "${pids[@]}"; do wait "$i" || ((phase_fails++)) || true; done
 }
 
-# first_error RT VERB: the first failed container's stderr, one line.
+# first_error RT VERB: the first non-empty stderr of the phase (a failed
+# command's, or a warning), on one line.
 first_error() {
   local f
   for f in "$tmp"/p/*/err-"$2"; do
