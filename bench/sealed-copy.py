@@ -9,6 +9,7 @@ standard input to close.
 """
 import fcntl
 import os
+import signal
 import sys
 
 SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
@@ -23,6 +24,9 @@ def main() -> None:
             done += os.sendfile(fd, binary.fileno(), done, size - done)
     fcntl.fcntl(fd, fcntl.F_ADD_SEALS, SEALS)
     print(f"/proc/{os.getpid()}/fd/{fd}", flush=True)
+    # A Ctrl-C reaches the whole process group; the copy must outlive the
+    # bench's cleanup, which ends with the pipe.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdin.read()
 
 
