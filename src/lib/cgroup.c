@@ -526,6 +526,24 @@ read_cpuset (const char *dir, const char *file, char **out, spc_err_t *err)
   return 0;
 }
 
+/* A parent's cpuset file, waited for a moment while it is empty: a parent
+ * another create (of spacer's or runc's) has just made is filled by its
+ * maker right after its mkdir. */
+static int
+read_parent_cpuset (const struct spc_cgroup *cg, const char *parent, const char *file,
+                    char **out, spc_err_t *err)
+{
+  for (int tries = 0;; tries++)
+    {
+      if (read_cpuset (parent, file, out, err) < 0)
+        return -1;
+      if ((*out)[0] != '\0' || cg->synthetic || tries == 50)
+        return 0;
+      free (steal_pointer (out));
+      nanosleep (&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+    }
+}
+
 /* A new v1 cpuset cgroup starts with no cpus and no memory nodes, and
  * takes no task until given some: copy its parent's. A parent that has
  * none is one spacer did not make (the levels it makes are filled on the
@@ -543,7 +561,7 @@ init_cpuset (const struct spc_cgroup *cg, const char *dir, spc_err_t *err)
   for (size_t i = 0; i < 2; i++)
     {
       _cleanup_free_ char *value = NULL;
-      if (read_cpuset (parent, files[i], &value, err) < 0)
+      if (read_parent_cpuset (cg, parent, files[i], &value, err) < 0)
         return -1;
       if (value[0] == '\0' && !cg->synthetic)
         return spc_error_make (err, ENOSPC,
@@ -742,19 +760,28 @@ abandon_levels (struct spc_cgroup_dir *d, const char *deepest)
   free (steal_pointer (&d->top));
 }
 
-static int
-make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
+/* The length of d->pending, the level claim found missing, when it is
+ * d->path or an ancestor of it; 0 otherwise. */
+static size_t
+pending_prefix (const struct spc_cgroup_dir *d)
 {
-  /* Walk down from the first missing ancestor, making each level: the one
-   * claim recorded as pending (its mkdir fails with EEXIST should someone
-   * have made it since), or else the first missing one found now. */
+  size_t len = d->pending ? strlen (d->pending) : 0;
+  if (len && (strncmp (d->pending, d->path, len) != 0
+              || (d->path[len] != '/' && d->path[len] != '\0')))
+    return 0;
+  return len;
+}
+
+/* Walk down from the first missing ancestor, making each level: the level
+ * pending names (its mkdir fails with EEXIST should someone have made it
+ * since) when pending > 0, else the first missing one found now. */
+static int
+make_levels (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, size_t pending,
+             spc_err_t *err)
+{
   _cleanup_free_ char *path = strdup (d->path);
   if (path == NULL)
     return spc_error_errno (err, "strdup");
-  size_t pending = d->pending ? strlen (d->pending) : 0;
-  if (pending && (strncmp (d->pending, d->path, pending) != 0
-                  || (d->path[pending] != '/' && d->path[pending] != '\0')))
-    pending = 0;
   char *slash = path + strlen (path);
   while (pending ? strlen (path) >= pending : access (path, F_OK) < 0 && errno == ENOENT)
     {
@@ -775,10 +802,17 @@ make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
       if (parent == NULL)
         return spc_error_errno (err, "strdup");
       bool leaf = strlen (path) == strlen (d->path);
-      /* EEXIST here is a race with another maker: then it is theirs. */
+      /* EEXIST is another maker's mkdir since the walk (or the claim): that
+       * level is theirs, and spacer goes on below it, as it would have had
+       * it been there before; the leaf, though, is another container's. */
       if (mkdir (path, 0755) < 0)
         {
           int e = errno;
+          if (e == EEXIST && !leaf && d->top == NULL)
+            {
+              slash = path + strlen (path);
+              continue;
+            }
           abandon_levels (d, parent);
           return spc_error_make (err, e, "create cgroup `%s`", path);
         }
@@ -810,6 +844,21 @@ make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
         return 0;
       slash = path + strlen (path);
     }
+}
+
+/* Starting at the level claim recorded spares a walk up the hierarchy;
+ * should a level above it be gone (a parallel delete removed a parent the
+ * two containers shared), the walk finds what to make after all. */
+static int
+make_dir (const struct spc_cgroup *cg, struct spc_cgroup_dir *d, spc_err_t *err)
+{
+  size_t pending = pending_prefix (d);
+  if (pending == 0 || make_levels (cg, d, pending, err) == 0)
+    return pending ? 0 : make_levels (cg, d, 0, err);
+  if (!spc_error_is (err, ENOENT) || d->top != NULL)
+    return -1;
+  spc_error_free (err);
+  return make_levels (cg, d, 0, err);
 }
 
 static void

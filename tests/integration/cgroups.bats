@@ -473,6 +473,59 @@ init_in_victim() {
   done
 }
 
+# in_parallel CMD ID...: CMD ID for every ID at once; fails naming each that
+# failed, with its output.
+in_parallel() {
+  local cmd=$1 id failed=0
+  shift
+  local -A pid=()
+  for id in "$@"; do
+    $cmd "$id" >"$BATS_TEST_TMPDIR/$id.par.log" 2>&1 </dev/null &
+    pid[$id]=$!
+  done
+  for id in "$@"; do
+    wait "${pid[$id]}" || {
+      echo "$cmd $id failed: $(cat "$BATS_TEST_TMPDIR/$id.par.log")" >&2
+      failed=1
+    }
+  done
+  return "$failed"
+}
+
+@test "ownership: containers made at once below a parent none of them finds, then deleted at once: none fails" {
+  # Every create finds shared.HASH missing and records it as about to be
+  # made; one mkdir wins, and the others go on below it (theirs would have
+  # failed with EEXIST). Its maker fills its cpuset (v1) right after the
+  # mkdir; the others may find it a moment before that, and wait rather
+  # than refuse it as empty. Against spacer without this, 32 at once failed
+  # two runs of five. A delete removes the parent only when it is empty.
+  set_args sleep 100
+  local ids=() i
+  for i in $(seq 24); do
+    ids+=("c$i")
+    jq --arg p "shared.$CG_HASH/c$i" '.linux.cgroupsPath = $p' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/c$i.json"
+  done
+  par_create() { spacer create --bundle "$BUNDLE" --config "$BATS_TEST_TMPDIR/$1.json" "$1"; }
+  par_delete() { spacer delete --force "$1"; }
+  in_parallel par_create "${ids[@]}"
+  for i in "${ids[@]}"; do
+    remember_cgroups "$i"
+    [ "$(state_field "$i" status)" = created ]
+  done
+  local dirs
+  dirs=$(jq -r '.cgroup.dirs[].path' "$ROOT/c1/state.json")
+  in_parallel par_delete "${ids[@]}"
+  [ -z "$(spacer list -q)" ]
+  # Every leaf is gone; the parent stays only where its maker was deleted
+  # while another container still had its leaf there (runc never removes
+  # a parent): removed here.
+  local d
+  for d in $dirs; do
+    [ ! -e "$d" ]
+    [ ! -e "${d%/*}" ] || rmdir "${d%/*}"
+  done
+}
+
 @test "ownership: an existing empty cgroup is joined; delete leaves it in place" {
   victim_cgroup "victim.$CG_HASH" empty
   update_config '.linux.cgroupsPath = $p' --arg p "victim.$CG_HASH"

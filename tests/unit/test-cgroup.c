@@ -915,21 +915,41 @@ claim_records_the_highest_missing_level (void)
   return true;
 }
 
-/* The level claim recorded as pending, made by someone else before the
- * create's mkdir: theirs, refused (EEXIST), and nothing of it removed. */
+/* The level claim recorded as pending (a parent), made by someone else
+ * before the create's mkdir (a parallel create below the same parent):
+ * theirs, so spacer goes on below it and never removes it. */
 static bool
-create_refuses_a_pending_level_made_meanwhile (void)
+create_goes_on_below_a_parent_made_meanwhile (void)
 {
   _cleanup_tree_ struct tree t;
   CHECK (claimed (&t));
   CHECK (make_dir (t.root, "a"));
   _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_cgroup_create (&t.cg, &err) == 0);
+  t.live = true;
+  _cleanup_free_ char *a = NULL;
+  CHECK (asprintf (&a, "%s/a", t.root) > 0);
+  CHECK (t.cg.dirs[0].made);
+  CHECK_STR (t.cg.dirs[0].top, t.cg.dirs[0].path);
+  CHECK (spc_cgroup_destroy (&t.cg, &err) == 0);
+  t.live = false;
+  CHECK (access (t.cg.dirs[0].path, F_OK) < 0 && access (a, F_OK) == 0);
+  return true;
+}
+
+/* The container's own directory made by someone else meanwhile: another
+ * container's, refused (EEXIST), and nothing of it removed. */
+static bool
+create_refuses_a_leaf_made_meanwhile (void)
+{
+  _cleanup_tree_ struct tree t;
+  CHECK (claimed (&t));
+  CHECK (make_dir (t.root, "a") && make_dir (t.root, "a/b"));
+  _cleanup_error_ spc_err_t err = NULL;
   CHECK (spc_cgroup_create (&t.cg, &err) < 0);
   CHECK (err->errno_ == EEXIST);
   CHECK (!t.cg.dirs[0].made && t.cg.dirs[0].top == NULL);
-  _cleanup_free_ char *a = NULL;
-  CHECK (asprintf (&a, "%s/a", t.root) > 0);
-  CHECK (access (a, F_OK) == 0);
+  CHECK (access (t.cg.dirs[0].path, F_OK) == 0);
   return true;
 }
 
@@ -1256,7 +1276,8 @@ main (void)
   RUN (destroy_removes_everything);
   RUN (claim_records_the_highest_missing_level);
   RUN (claim_joins_an_existing_directory);
-  RUN (create_refuses_a_pending_level_made_meanwhile);
+  RUN (create_goes_on_below_a_parent_made_meanwhile);
+  RUN (create_refuses_a_leaf_made_meanwhile);
   RUN (create_in_two_parts);
   RUN (claim_refuses_a_frozen_directory);
   RUN (destroy_removes_empty_pending_levels);
