@@ -1227,16 +1227,11 @@ remove_subtree (const char *dir, spc_err_t *err)
   return 0;
 }
 
-/* rmdir from the container's directory up to the highest one spacer made.
- * Once the container's own is gone it is no longer spacer's: a second
- * destroy must not touch a directory someone made again by that name. */
+
+/* d->path is gone: so are the levels above it up to top, where empty. */
 static int
-remove_dirs (struct spc_cgroup_dir *d, bool synthetic, spc_err_t *err)
+forget_removed (struct spc_cgroup_dir *d, spc_err_t *err)
 {
-  if (!synthetic && remove_subtree (d->path, err) < 0)
-    return -1;
-  if (rmdir_retry (d->path) < 0 && errno != ENOENT)
-    return spc_error_errno (err, "remove cgroup `%s`", d->path);
   d->made = false;
   if (d->top && strlen (d->top) < strlen (d->path))
     {
@@ -1248,6 +1243,37 @@ remove_dirs (struct spc_cgroup_dir *d, bool synthetic, spc_err_t *err)
     }
   free (steal_pointer (&d->top));
   return 0;
+}
+
+/* Nearly always a container's directories are empty by the time it is
+ * deleted (its pid namespace ended with its init): each is removed at
+ * once, and only those rmdir refuses (processes, sub-cgroups, or a cgroup
+ * still busy with exiting tasks) are taken the long way, killing first.
+ * Clears mine[i] for the ones removed. */
+static int
+remove_empty_dirs (struct spc_cgroup *cg, bool *mine, spc_err_t *err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (mine[i] && rmdir (cg->dirs[i].path) == 0)
+      {
+        mine[i] = false;
+        if (forget_removed (&cg->dirs[i], err) < 0)
+          return -1;
+      }
+  return 0;
+}
+
+/* rmdir from the container's directory up to the highest one spacer made.
+ * Once the container's own is gone it is no longer spacer's: a second
+ * destroy must not touch a directory someone made again by that name. */
+static int
+remove_dirs (struct spc_cgroup_dir *d, bool synthetic, spc_err_t *err)
+{
+  if (!synthetic && remove_subtree (d->path, err) < 0)
+    return -1;
+  if (rmdir_retry (d->path) < 0 && errno != ENOENT)
+    return spc_error_errno (err, "remove cgroup `%s`", d->path);
+  return forget_removed (d, err);
 }
 
 /* A synthetic tree holds the files spacer wrote, in every directory from
@@ -1340,6 +1366,8 @@ spc_cgroup_destroy (struct spc_cgroup *cg, spc_err_t *err)
                               cg->dirs[i].path);
     }
   spc_cgroup_mounts_free (m, n);
+  if (!cg->synthetic && remove_empty_dirs (cg, mine, err) < 0)
+    ret = -1;
   if (!cg->synthetic)
     {
       const struct spc_cgroup_dir *f = freezer_dir (cg);
