@@ -26,7 +26,9 @@
 #include "spacer/linux.h"
 #include "spacer/log.h"
 #include "spacer/lsm.h"
+#include "spacer/mempolicy.h"
 #include "spacer/namespaces.h"
+#include "spacer/netdev.h"
 #include "spacer/sealed.h"
 #include "spacer/process.h"
 #include "spacer/seccomp-cache.h"
@@ -185,7 +187,8 @@ check_bundle (struct bundle *b, const struct spc_create_options *o, spc_err_t *e
   if (!b->config->has_process)
     return spc_error_make (err, 0, "process: required to create a container");
   spc_process_check_capabilities (&b->config->process);
-  if (spc_lsm_check (b->config, err) < 0)
+  if (spc_lsm_check (b->config, err) < 0
+      || spc_mempolicy_check_host (&b->config->linux_.memory_policy, err) < 0)
     return -1;
   if (spc_linux_validate (b->config, err) < 0 || resolve_rootfs (b, err) < 0
       || spc_namespaces_open (b->config, b->ns_fds, err) < 0
@@ -539,6 +542,9 @@ init_setup_steps (const struct spc_config *c, const struct spc_create_options *o
     return -1;
   if (make_late_cgroup (c, o, dirfd, &cr->state, err) < 0
       || place_in_cgroup (c, &cr->state.cgroup, cr->pid, args->cgroup_fd >= 0, err) < 0)
+    return -1;
+  /* Before any hook runs: prestart and createRuntime hooks find them. */
+  if (spc_netdev_move_all (&c->linux_, cr->pid, args->ns_fds[SPC_NS_NETWORK], err) < 0)
     return -1;
   if (args->await_cgroup && spc_sync_send (runtime_fd, SPC_SYNC_CGROUP_PLACED, err) < 0)
     return -1;

@@ -710,3 +710,16 @@ spacer_copy() {
 copy_spacer() {
   "$SPACER_COPY" --root "$ROOT" "$@"
 }
+
+# require_numa: the kernel has NUMA policies (CONFIG_NUMA: /proc/PID/numa_maps).
+require_numa() {
+  [ -e /proc/self/numa_maps ] || skip "the kernel has no NUMA support (no /proc/self/numa_maps)"
+}
+
+# require_kernel MAJOR.MINOR WHAT: the running kernel is at least that.
+require_kernel() {
+  local have want=$1
+  have=$(uname -r | grep -Eo '^[0-9]+\.[0-9]+')
+  [ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -1)" = "$want" ] ||
+    skip "$2 needs Linux $want (this is $(uname -r))"
+}
