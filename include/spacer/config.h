@@ -507,11 +507,10 @@ void spc_hooks_free (struct spc_hooks *hooks);
 
 /* The runtime-spec version spacer implements, which `spacer spec` writes
  * as ociVersion and `spacer --version` prints. Everything up to 1.2.1 that
- * concerns a container is implemented but intelRdt (1.1); 1.2.1's one
- * Linux addition, execCPUAffinity, is for exec'd processes, and `spacer
- * exec` does not apply it yet. 1.3's additions (netDevices, memoryPolicy, intelRdt
- * schemata, fatal poststart hooks) are not: configs of 1.3 are accepted
- * and those fields ignored. */
+ * concerns a container is implemented (execCPUAffinity for exec'd
+ * processes, as the spec has it), and of 1.3 netDevices, memoryPolicy and
+ * intelRdt's new shape; 1.3's fatal poststart hooks are not yet, and so
+ * this stays at 1.2.1 while configs of 1.3 are accepted. */
 #define SPC_RUNTIME_SPEC_VERSION "1.2.1"
 
 static inline void spc_config_freep (struct spc_config **c) { spc_config_free (*c); }

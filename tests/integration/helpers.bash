@@ -723,3 +723,18 @@ require_kernel() {
   [ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -1)" = "$want" ] ||
     skip "$2 needs Linux $want (this is $(uname -r))"
 }
+
+# require_no_resctrl: resctrl is not mounted (for the refusal where it is not).
+require_no_resctrl() {
+  [ "$(stat -f -c %t /sys/fs/resctrl 2>/dev/null)" != 7655821 ] ||
+    skip "resctrl is mounted at /sys/fs/resctrl on this host"
+}
+
+# require_selinux / require_no_selinux: SELinux is (not) active.
+require_selinux() {
+  [ -e /sys/fs/selinux/enforce ] || skip "SELinux is not enabled on this host"
+}
+
+require_no_selinux() {
+  [ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled on this host"
+}

@@ -275,3 +275,53 @@ in_host_netns() {
   ip -n "$NETNS" link show sp-a >/dev/null
   assert_nothing_left
 }
+
+# ---- linux.intelRdt ----
+# Making and joining groups is tested on a tree standing in for resctrl
+# (tests/unit/test-intel-rdt.c); here, the refusal where there is none.
+
+@test "intelRdt: refused by name where resctrl is not mounted, before anything is made" {
+  require_no_resctrl
+  update_config '.linux.intelRdt = {closID: "gold", schemata: ["L3:0=f"], enableMonitoring: true}'
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_error 'linux.intelRdt: resctrl is not mounted at /sys/fs/resctrl on this host'
+  assert_nothing_left
+}
+
+@test "intelRdt: bad values are config errors naming the JSON path" {
+  update_config '.linux.intelRdt = {memBwSchema: "L3:0=f"}'
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_error 'linux.intelRdt.memBwSchema: must start with "MB:"'
+  update_config '.linux.intelRdt = {schemata: ["L3:0=f", "MB:0=1\nL2:0=1"]}'
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_error 'linux.intelRdt.schemata\[1\]: must not hold a newline'
+  update_config '.linux.intelRdt = {closID: "../x"}'
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_error 'linux.intelRdt.closID: "../x" is not a directory name'
+}
+
+# ---- linux.mountLabel ----
+
+@test "mountLabel: ignored with a debug line where SELinux is not active" {
+  require_no_selinux
+  update_config '.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"
+    | .mounts += [{destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["size=1m"]}]'
+  set_args sh -c 'grep " /scratch " /proc/self/mountinfo'
+  capture timeout -k 5 20 "$SPACER" --root "$ROOT" --debug run --bundle "$BUNDLE" c1
+  assert_ok
+  [[ "$stdout" == *" /scratch "*tmpfs* ]]
+  [[ "$stdout" != *context=* ]]
+  grep -q 'linux.mountLabel `system_u:object_r:container_file_t:s0:c1,c2`: SELinux is not enabled on this host: not applied' <<<"$stderr"
+}
+
+@test "mountLabel: the container's tmpfs gets it as its context where SELinux is active" {
+  require_selinux
+  local label
+  # A context this host's policy knows: the one of its own /tmp.
+  label=$(stat -c %C /tmp)
+  update_config '.linux.mountLabel = $l
+    | .mounts += [{destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["size=1m"]}]' \
+    --arg l "$label"
+  running c1
+  [ "$(stat -c %C "/proc/$(state_field c1 pid)/root/scratch")" = "$label" ]
+}
