@@ -112,13 +112,27 @@ nl_refused (int r, spc_err_t *err, const char *host, const char *what)
   return spc_error_errno (err, "linux.netDevices[\"%s\"]: %s", host, what);
 }
 
+/* A request that wants only its ack: 0, or the negative errno of its
+ * refusal or of the socket's failure. */
+static int
+nl_ack (int fd, struct nl_request *r)
+{
+  spc_err_t err = NULL;
+  int ret = nl_talk (fd, r, NULL, NULL, &err);
+  if (ret == -1 && err)
+    {
+      ret = -(err->errno_ ? err->errno_ : EIO);
+      spc_error_free (&err);
+    }
+  return ret;
+}
+
 /* ---- links -------------------------------------------------------------- */
 
 static int
 set_link (int fd, int index, unsigned flags, unsigned change, int netns_fd, const char *name)
 {
   struct nl_request r;
-  spc_err_t unused = NULL;
   nl_init (&r, RTM_NEWLINK, 0, sizeof r.u.link);
   r.u.link.ifi_family = AF_UNSPEC;
   r.u.link.ifi_index = index;
@@ -131,13 +145,7 @@ set_link (int fd, int index, unsigned flags, unsigned change, int netns_fd, cons
     }
   if (name)
     nl_attr (&r, IFLA_IFNAME, name, strlen (name) + 1);
-  int ret = nl_talk (fd, &r, NULL, NULL, &unused);
-  if (ret == -1 && unused)
-    {
-      ret = -(unused->errno_ ? unused->errno_ : EIO);
-      spc_error_free (&unused);
-    }
-  return ret;
+  return nl_ack (fd, &r);
 }
 
 /* The indexes of a namespace's links, to tell the moved one by. */
@@ -248,7 +256,6 @@ static int
 add_address (int fd, int index, const struct address *a)
 {
   struct nl_request r;
-  spc_err_t unused = NULL;
   nl_init (&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof r.u.addr);
   r.u.addr = a->msg;
   r.u.addr.ifa_index = (uint32_t) index;
@@ -259,13 +266,7 @@ add_address (int fd, int index, const struct address *a)
     nl_attr (&r, IFA_ADDRESS, a->address, a->len);
   if (a->has_broadcast)
     nl_attr (&r, IFA_BROADCAST, a->broadcast, a->len);
-  int ret = nl_talk (fd, &r, NULL, NULL, &unused);
-  if (ret == -1 && unused)
-    {
-      ret = -(unused->errno_ ? unused->errno_ : EIO);
-      spc_error_free (&unused);
-    }
-  return ret;
+  return nl_ack (fd, &r);
 }
 
 /* ---- one device --------------------------------------------------------- */

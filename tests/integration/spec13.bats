@@ -48,6 +48,14 @@ running() {
   spacer start "$1"
 }
 
+# refused JQ_FILTER PATTERN: with the config so edited, `spacer run` fails
+# with one error line matching PATTERN.
+refused() {
+  update_config "$1"
+  capture spacer run --bundle "$BUNDLE" c1
+  assert_error "$2"
+}
+
 # exec_status_line FIELD [exec flags...] : FIELD of /proc/self/status in a
 # process exec'd into c1.
 exec_status_line() {
@@ -172,13 +180,10 @@ exec_status_line() {
 }
 
 @test "execCPUAffinity: bad lists are config errors, CPUs the process may not use an exec error" {
-  update_config '.process.execCPUAffinity = {initial: "0-"}'
-  set_args true
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error 'process.execCPUAffinity.initial: `0-`: not a list of numbers and ranges'
-  update_config '.process.execCPUAffinity = {final: "3-1"}'
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error 'process.execCPUAffinity.final: `3-1`: range 3-1 goes backwards'
+  refused '.process.execCPUAffinity = {initial: "0-"}' \
+    'process.execCPUAffinity.initial: `0-`: not a list of numbers and ranges'
+  refused '.process.execCPUAffinity = {final: "3-1"}' \
+    'process.execCPUAffinity.final: `3-1`: range 3-1 goes backwards'
   update_config '.process.execCPUAffinity = {final: "1023"}'
   running c1
   exec_status_line Cpus_allowed_list
@@ -262,15 +267,12 @@ in_host_netns() {
   update_config '.linux.namespaces += [{type: "network"}] | .linux.netDevices = {"sp-zz": {}}'
   capture timeout -k 5 20 nsenter --net="/run/netns/$NETNS" "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
   assert_error 'linux.netDevices\["sp-zz"\]: no such interface in the runtime.s network namespace'
-  update_config '.linux.netDevices = {"sp-a": {"name": "a/b"}}'
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error "linux.netDevices\\[\"sp-a\"\\].name: interface name \"a/b\": holds '/', ':' or a blank"
-  update_config '.linux.netDevices = {"sp-a": {"name": "x"}, "sp-b": {"name": "x"}}'
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error 'linux.netDevices\["sp-b"\]: the name "x" is also given to "sp-a"'
-  update_config '.linux.netDevices = {"a-name-far-too-long": {}}'
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error 'interface name "a-name-far-too-long": longer than 15 bytes'
+  refused '.linux.netDevices = {"sp-a": {"name": "a/b"}}' \
+    "linux.netDevices\\[\"sp-a\"\\].name: interface name \"a/b\": holds '/', ':' or a blank"
+  refused '.linux.netDevices = {"sp-a": {"name": "x"}, "sp-b": {"name": "x"}}' \
+    'linux.netDevices\["sp-b"\]: the name "x" is also given to "sp-a"'
+  refused '.linux.netDevices = {"a-name-far-too-long": {}}' \
+    'interface name "a-name-far-too-long": longer than 15 bytes'
   # The interfaces stayed where they were.
   ip -n "$NETNS" link show sp-a >/dev/null
   assert_nothing_left
@@ -282,22 +284,18 @@ in_host_netns() {
 
 @test "intelRdt: refused by name where resctrl is not mounted, before anything is made" {
   require_no_resctrl
-  update_config '.linux.intelRdt = {closID: "gold", schemata: ["L3:0=f"], enableMonitoring: true}'
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error 'linux.intelRdt: resctrl is not mounted at /sys/fs/resctrl on this host'
+  refused '.linux.intelRdt = {closID: "gold", schemata: ["L3:0=f"], enableMonitoring: true}' \
+    'linux.intelRdt: resctrl is not mounted at /sys/fs/resctrl on this host'
   assert_nothing_left
 }
 
 @test "intelRdt: bad values are config errors naming the JSON path" {
-  update_config '.linux.intelRdt = {memBwSchema: "L3:0=f"}'
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error 'linux.intelRdt.memBwSchema: must start with "MB:"'
-  update_config '.linux.intelRdt = {schemata: ["L3:0=f", "MB:0=1\nL2:0=1"]}'
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error 'linux.intelRdt.schemata\[1\]: must not hold a newline'
-  update_config '.linux.intelRdt = {closID: "../x"}'
-  capture spacer run --bundle "$BUNDLE" c1
-  assert_error 'linux.intelRdt.closID: "../x" is not a directory name'
+  refused '.linux.intelRdt = {memBwSchema: "L3:0=f"}' \
+    'linux.intelRdt.memBwSchema: must start with "MB:"'
+  refused '.linux.intelRdt = {schemata: ["L3:0=f", "MB:0=1\nL2:0=1"]}' \
+    'linux.intelRdt.schemata\[1\]: must not hold a newline'
+  refused '.linux.intelRdt = {closID: "../x"}' \
+    'linux.intelRdt.closID: "../x" is not a directory name'
 }
 
 # ---- linux.mountLabel ----
