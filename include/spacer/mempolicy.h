@@ -1,7 +1,8 @@
 /* runtime-spec 1.3 linux.memoryPolicy: the NUMA policy the program starts
- * with, set by set_mempolicy(2) (raw, no libnuma) in the init and in
- * processes `spacer exec` starts, just before they exec; a task's policy
- * survives exec. */
+ * with, set by set_mempolicy(2) (raw, no libnuma) in the init at the end
+ * of its set-up (so that a refusal fails the create) and in processes
+ * `spacer exec` starts, just before they exec; a task's policy survives
+ * exec. */
 #ifndef SPACER_MEMPOLICY_H
 #define SPACER_MEMPOLICY_H
 

@@ -487,6 +487,11 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
     umask (p->user.umask);
   else
     umask (0022);
+  /* Kept across the exec. Set before create returns, so that a policy
+   * the kernel refuses (MPOL_F_NUMA_BALANCING with a mode it does not go
+   * with, say) fails the create. */
+  if (spc_mempolicy_apply (&c->linux_.memory_policy, err) < 0)
+    return -1;
   return install_notifying_seccomp (a, err);
 }
 
@@ -570,7 +575,6 @@ container_init (struct spc_init_args *a)
     _exit (1);
   if (spc_lsm_set_exec_label (&a->config->process, a->proc_fd, &err) < 0
       || spc_process_apply_scheduling (&a->config->process, &err) < 0
-      || spc_mempolicy_apply (&a->config->linux_.memory_policy, &err) < 0
       || spc_process_apply_personality (&a->config->linux_, &err) < 0)
     report_and_exit (a, &err);
   /* The filter comes last. Without no_new_privs the kernel takes it only

@@ -78,7 +78,8 @@ nl_talk (int fd, struct nl_request *r, nl_reply_fn each, void *data, spc_err_t *
     return spc_error_errno (err, "rtnetlink send");
   for (;;)
     {
-      char buf[16384] __attribute__ ((aligned (NLMSG_ALIGNTO)));
+      /* 32 KiB: the most the kernel puts in one part of a dump. */
+      char buf[32768] __attribute__ ((aligned (NLMSG_ALIGNTO)));
       ssize_t n = recv (fd, buf, sizeof buf, 0);
       if (n < 0 && errno == EINTR)
         continue;

@@ -13,6 +13,7 @@ load helpers
 setup() {
   setup_bundle
   NETNS=
+  OTHER_NETNS=
   BG_PIDS=()
 }
 
@@ -21,9 +22,12 @@ teardown() {
   end_background_jobs
   # The containers first: their network namespaces hold moved interfaces.
   teardown_containers || rc=1
-  if [ -n "$NETNS" ] && [ -e "/run/netns/$NETNS" ]; then
-    ip netns delete "$NETNS" || rc=1
-  fi
+  local ns
+  for ns in "$NETNS" "$OTHER_NETNS"; do
+    if [ -n "$ns" ] && [ -e "/run/netns/$ns" ]; then
+      ip netns delete "$ns" || rc=1
+    fi
+  done
   return "$rc"
 }
 
@@ -147,6 +151,9 @@ exec_status_line() {
   assert_error 'linux.memoryPolicy.mode: unknown mode "MPOL_SOMETIMES"'
   policy_of MPOL_BIND 0 MPOL_F_STATIC_NODES MPOL_F_RELATIVE_NODES
   assert_error 'MPOL_F_RELATIVE_NODES and MPOL_F_STATIC_NODES exclude each other'
+  # What the kernel refuses fails the create.
+  policy_of MPOL_INTERLEAVE 0 MPOL_F_NUMA_BALANCING
+  assert_error 'linux.memoryPolicy: set_mempolicy: Invalid argument'
   policy_of MPOL_BIND 0 MPOL_F_WHATEVER
   assert_error 'linux.memoryPolicy.flags\[0\]: unknown flag "MPOL_F_WHATEVER"'
   assert_nothing_left
@@ -257,6 +264,25 @@ in_host_netns() {
   capture timeout -k 5 20 nsenter --net="/run/netns/$NETNS" "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
   assert_error 'linux.netDevices\["sp-a"\]: the container.s network namespace has an interface named "lo" already'
   assert_nothing_left
+}
+
+@test "netDevices: into a network namespace the config joins by path, never the runtime's own" {
+  host_netns
+  OTHER_NETNS=$NETNS-joined
+  ip netns add "$OTHER_NETNS"
+  join_namespace network "/run/netns/$OTHER_NETNS"
+  update_config '.linux.netDevices = {"sp-a": {"name": "ctr0"}}'
+  capture timeout -k 5 20 nsenter --net="/run/netns/$NETNS" "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
+  assert_ok
+  ip -n "$OTHER_NETNS" link show ctr0 >/dev/null
+  ! ip -n "$NETNS" link show sp-a 2>/dev/null
+  # The runtime's own namespace, joined by path, is the host's: refused.
+  ip -n "$NETNS" link add sp-c type veth peer name sp-d
+  join_namespace network "/run/netns/$NETNS"
+  update_config '.linux.netDevices = {"sp-c": {"name": "ctr1"}}'
+  capture timeout -k 5 20 nsenter --net="/run/netns/$NETNS" "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c2
+  assert_error 'linux.netDevices: the network namespace joined by path is the host.s'
+  ip -n "$NETNS" link show sp-c >/dev/null
 }
 
 @test "netDevices: refused without a network namespace of the container's, for a missing interface, and for bad names" {
