@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2016 # the programs' scripts are for the container's sh
+# shellcheck disable=SC2154 # status, output, stdout, stderr: set by capture
 # runtime-spec 1.2.1 and 1.3 fields the container's processes get:
 # linux.memoryPolicy (set_mempolicy for the init's program and exec's),
 # process.execCPUAffinity (exec's helper and process), linux.netDevices
@@ -14,12 +15,10 @@ setup() {
   setup_bundle
   NETNS=
   OTHER_NETNS=
-  BG_PIDS=()
 }
 
 teardown() {
   local rc=0
-  end_background_jobs
   # The containers first: their network namespaces hold moved interfaces.
   teardown_containers || rc=1
   local ns
@@ -138,7 +137,7 @@ exec_status_line() {
   require_numa
   local online last
   online=$(cat /sys/devices/system/node/online)
-  last=$(tr ',-' '\n\n' </sys/devices/system/node/online | sort -n | tail -1)
+  last=$(tr ',-' '\n' </sys/devices/system/node/online | sort -n | tail -1)
   policy_of MPOL_BIND "$((last + 1))"
   assert_one_line_error "linux.memoryPolicy.nodes: node $((last + 1)) is not online on this host \\(online: $online\\)"
   policy_of MPOL_DEFAULT 0
@@ -210,6 +209,14 @@ host_netns() {
   ip -n "$NETNS" link add sp-a type veth peer name sp-b
 }
 
+# no_link NETNS NAME: the namespace has no interface NAME.
+no_link() {
+  if ip -n "$1" link show "$2" >/dev/null 2>&1; then
+    echo "interface $2 is still in $1" >&2
+    return 1
+  fi
+}
+
 # in_host_netns CMD...: CMD in $NETNS (only its network namespace).
 in_host_netns() {
   nsenter --net="/run/netns/$NETNS" "$@"
@@ -231,8 +238,8 @@ in_host_netns() {
   grep -Eq "ctr0(@[^:]*)?: <[^>]*,UP[,>].*link/ether $mac" <<<"$stdout"
   # Gone from the host's side, and not back after the delete (a veth
   # ends with its namespace, its peer with it).
-  ! ip -n "$NETNS" link show sp-a 2>/dev/null
-  ! ip -n "$NETNS" link show sp-b 2>/dev/null
+  no_link "$NETNS" sp-a
+  no_link "$NETNS" sp-b
 }
 
 @test "netDevices: without a name the interface keeps its own; a running container holds it until delete" {
@@ -246,9 +253,9 @@ in_host_netns() {
   assert_ok
   # Up (0x1), without carrier while its peer in the host's namespace is down.
   (( $(sed -n 2p <<<"$stdout") & 1 ))
-  ! ip -n "$NETNS" link show sp-a 2>/dev/null
+  no_link "$NETNS" sp-a
   spacer delete --force c1
-  ! ip -n "$NETNS" link show sp-a 2>/dev/null
+  no_link "$NETNS" sp-a
 }
 
 @test "netDevices: a name with %d is numbered by the kernel; a fixed name already there is an error" {
@@ -275,7 +282,7 @@ in_host_netns() {
   capture timeout -k 5 20 nsenter --net="/run/netns/$NETNS" "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
   assert_ok
   ip -n "$OTHER_NETNS" link show ctr0 >/dev/null
-  ! ip -n "$NETNS" link show sp-a 2>/dev/null
+  no_link "$NETNS" sp-a
   # The runtime's own namespace, joined by path, is the host's: refused.
   ip -n "$NETNS" link add sp-c type veth peer name sp-d
   join_namespace network "/run/netns/$NETNS"
