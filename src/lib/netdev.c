@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -149,10 +150,17 @@ set_link (int fd, int index, unsigned flags, unsigned change, int netns_fd, cons
   return nl_ack (fd, &r);
 }
 
-/* The indexes of a namespace's links, to tell the moved one by. */
+/* A namespace's links, to tell the moved one by (its index) and to see a
+ * name taken before anything moves. */
+struct link
+{
+  int index;
+  char name[IFNAMSIZ];
+};
+
 struct link_list
 {
-  int *index;
+  struct link *items;
   size_t n, cap;
 };
 
@@ -165,13 +173,20 @@ collect_link (const struct nlmsghdr *h, void *data, spc_err_t *err)
   if (l->n == l->cap)
     {
       size_t cap = l->cap ? 2 * l->cap : 16;
-      int *index = realloc (l->index, cap * sizeof *index);
-      if (index == NULL)
+      struct link *items = realloc (l->items, cap * sizeof *items);
+      if (items == NULL)
         return spc_error_make (err, ENOMEM, "realloc");
-      l->index = index;
+      l->items = items;
       l->cap = cap;
     }
-  l->index[l->n++] = ((const struct ifinfomsg *) NLMSG_DATA (h))->ifi_index;
+  const struct ifinfomsg *m = NLMSG_DATA (h);
+  struct link *link = &l->items[l->n++];
+  *link = (struct link){ .index = m->ifi_index };
+  int len = (int) IFLA_PAYLOAD (h);
+  for (struct rtattr *at = IFLA_RTA (m); RTA_OK (at, len); at = RTA_NEXT (at, len))
+    if (at->rta_type == IFLA_IFNAME)
+      snprintf (link->name, sizeof link->name, "%.*s", (int) RTA_PAYLOAD (at),
+                (const char *) RTA_DATA (at));
   return 0;
 }
 
@@ -187,10 +202,10 @@ list_links (int fd, struct link_list *l, const char *host, spc_err_t *err)
 }
 
 static bool
-link_listed (const struct link_list *l, int index)
+link_listed (const struct link_list *l, int index, const char *name)
 {
   for (size_t i = 0; i < l->n; i++)
-    if (l->index[i] == index)
+    if (name ? strcmp (l->items[i].name, name) == 0 : l->items[i].index == index)
       return true;
   return false;
 }
@@ -302,18 +317,44 @@ struct move
   struct link_list before, after;
 };
 
+/* Was the interface up? (Then a refused move brings it up again.) */
+static bool
+link_is_up (const char *name)
+{
+  struct ifreq ifr = { 0 };
+  _cleanup_close_ int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  strncpy (ifr.ifr_name, name, IFNAMSIZ - 1);
+  return s >= 0 && ioctl (s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+}
+
+static int
+name_taken (const char *host, const char *name, spc_err_t *err)
+{
+  return spc_error_make (err, 0, "linux.netDevices[\"%s\"]: the container's network namespace "
+                                 "has an interface named \"%s\" already",
+                         host, name);
+}
+
 static int
 move_and_rename (struct move *m, int index, spc_err_t *err)
 {
   const char *host = m->dev->host_name, *name = m->dev->name;
+  /* Checked before anything changes: the kernel would move the link
+   * under its old name first and refuse only the rename in there. A name
+   * with %d is the kernel's to number. */
+  if (strchr (name, '%') == NULL && link_listed (&m->before, 0, name))
+    return name_taken (host, name, err);
+  bool was_up = link_is_up (host);
   int r = set_link (m->host_fd, index, 0, IFF_UP, -1, NULL);
   if (r < 0)
     return nl_refused (r, err, host, "take it down");
   r = set_link (m->host_fd, index, 0, 0, m->netns_fd, name);
+  /* Where it is still the host's, as it was (a race can have the kernel
+   * move it and refuse the rename; it then goes with the container). */
+  if (r < 0 && was_up)
+    set_link (m->host_fd, index, IFF_UP, IFF_UP, -1, NULL);
   if (r == -EEXIST)
-    return spc_error_make (err, 0, "linux.netDevices[\"%s\"]: the container's network namespace "
-                                   "has an interface named \"%s\" already",
-                           host, name);
+    return name_taken (host, name, err);
   if (r < 0)
     return nl_refused (r, err, host, "move it into the container's network namespace");
   return 0;
@@ -343,8 +384,8 @@ move_one (struct move *m, spc_err_t *err)
    * it is the one that was not there before. */
   int moved = 0;
   for (size_t i = 0; i < m->after.n && moved == 0; i++)
-    if (!link_listed (&m->before, m->after.index[i]))
-      moved = m->after.index[i];
+    if (!link_listed (&m->before, m->after.items[i].index, NULL))
+      moved = m->after.items[i].index;
   if (moved == 0)
     return spc_error_make (err, 0, "linux.netDevices[\"%s\"]: not found in the container's "
                                    "network namespace after the move",
@@ -387,7 +428,7 @@ spc_netdev_move_all (const struct spc_linux *l, pid_t init_pid, int netns_fd, sp
   if (m.ns_fd >= 0)
     close (m.ns_fd);
   free (m.addrs.items);
-  free (m.before.index);
-  free (m.after.index);
+  free (m.before.items);
+  free (m.after.items);
   return r;
 }

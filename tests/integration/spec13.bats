@@ -267,9 +267,12 @@ in_host_netns() {
   assert_ok
   assert_output 'eth0 eth1 lo '
   ip -n "$NETNS" link add sp-a type veth peer name sp-b
+  ip -n "$NETNS" link set sp-a up
   update_config '.linux.netDevices = {"sp-a": {"name": "lo"}}'
   capture timeout -k 5 20 nsenter --net="/run/netns/$NETNS" "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
   assert_error 'linux.netDevices\["sp-a"\]: the container.s network namespace has an interface named "lo" already'
+  # Left with the host, up as it was.
+  ip -n "$NETNS" -o link show sp-a | grep -q '<[^>]*UP[,>]'
   assert_nothing_left
 }
 
