@@ -92,6 +92,12 @@ struct spc_process
   bool has_io_priority;
   int io_class; /* IOPRIO_CLASS_RT, _BE, _IDLE */
   int io_priority;
+  /* runtime-spec 1.2.1 process.execCPUAffinity: CPU lists ("0-3,7") for
+   * processes `spacer exec` starts (never the init, as the spec says):
+   * `initial` from the moment the helper exists, `final` just before the
+   * program runs. NULL: not given (an empty string reads as NULL). */
+  char *exec_cpus_initial;
+  char *exec_cpus_final;
 };
 
 /* ---- root, mounts ---- */
@@ -348,6 +354,36 @@ struct spc_seccomp
   size_t n_syscalls;
 };
 
+/* runtime-spec 1.3 linux.netDevices: host interface `host_name` moves
+ * into the container's network namespace as `name` (which may hold "%d"
+ * for the kernel to number). */
+struct spc_net_device
+{
+  char *host_name;
+  char *name; /* the host name again when the config gave none */
+};
+
+/* runtime-spec 1.3 linux.memoryPolicy: set_mempolicy(2) for the program. */
+struct spc_memory_policy
+{
+  bool present;
+  int mode;         /* MPOL_* */
+  unsigned flags;   /* MPOL_F_* */
+  char *nodes;      /* "0-3,7"; NULL: none */
+};
+
+/* linux.intelRdt (runtime-spec 1.3's shape). */
+struct spc_intel_rdt
+{
+  bool present;
+  char *clos_id; /* NULL: the container's ID; "/": the resctrl root */
+  char *l3_cache_schema;
+  char *mem_bw_schema;
+  char **schemata; /* lines, NULL-terminated */
+  size_t n_schemata;
+  bool enable_monitoring;
+};
+
 struct spc_linux
 {
   struct spc_namespace *namespaces; /* each type at most once */
@@ -373,6 +409,10 @@ struct spc_linux
   char *mount_label;
   bool has_personality;
   char *personality_domain; /* "LINUX" or "LINUX32" */
+  struct spc_net_device *net_devices;
+  size_t n_net_devices;
+  struct spc_memory_policy memory_policy;
+  struct spc_intel_rdt intel_rdt;
 };
 
 struct spc_config
@@ -421,6 +461,13 @@ enum spc_seccomp_vocabulary
 };
 const char *spc_config_seccomp_name (enum spc_seccomp_vocabulary v, size_t i);
 
+/* linux.memoryPolicy's mode and flag names (MPOL_BIND, ...). */
+const char *spc_config_mempolicy_mode_name (size_t i);
+const char *spc_config_mempolicy_flag_name (size_t i);
+/* The most NUMA nodes a node list may name (the kernel's MAX_NUMNODES at
+ * its largest). */
+#define SPC_MAX_NUMA_NODES 1024
+
 /* The linux.namespaces entry of type t, or NULL. */
 const struct spc_namespace *spc_config_namespace (const struct spc_config *c,
                                                   enum spc_ns_type t);
@@ -460,11 +507,10 @@ void spc_hooks_free (struct spc_hooks *hooks);
 
 /* The runtime-spec version spacer implements, which `spacer spec` writes
  * as ociVersion and `spacer --version` prints. Everything up to 1.2.1 that
- * concerns a container is implemented but intelRdt (1.1); 1.2.1's one
- * Linux addition, execCPUAffinity, is for exec'd processes, and `spacer
- * exec` does not apply it yet. 1.3's additions (netDevices, memoryPolicy, intelRdt
- * schemata, fatal poststart hooks) are not: configs of 1.3 are accepted
- * and those fields ignored. */
+ * concerns a container is implemented (execCPUAffinity for exec'd
+ * processes, as the spec has it), and of 1.3 netDevices, memoryPolicy and
+ * intelRdt's new shape; 1.3's fatal poststart hooks are not yet, and so
+ * this stays at 1.2.1 while configs of 1.3 are accepted. */
 #define SPC_RUNTIME_SPEC_VERSION "1.2.1"
 
 static inline void spc_config_freep (struct spc_config **c) { spc_config_free (*c); }

@@ -12,6 +12,11 @@
 
 int spc_lsm_check (const struct spc_config *c, spc_err_t *err);
 
+/* linux.mountLabel where SELinux is active, for the context= option of
+ * the container's new filesystems; NULL where it is not (a label there is
+ * ignored, with a debug line from spc_lsm_check, as crun does). */
+const char *spc_lsm_mount_label (const struct spc_config *c);
+
 /* Is the module active on this host, so that a label for it is applied
  * (and not refused by spc_lsm_check)? */
 bool spc_lsm_apparmor_enabled (void);

@@ -18,6 +18,7 @@
 #include "spacer/cgroup.h"
 #include "spacer/config.h"
 #include "spacer/error.h"
+#include "spacer/intel-rdt.h"
 #include "spacer/json.h"
 
 enum spc_status
@@ -54,6 +55,8 @@ struct spc_state
    * another file the program runs, whatever exec.fifo says (a `start`
    * killed after releasing the init leaves the fifo). 0: unknown. */
   uint64_t image_dev, image_ino;
+  /* The resctrl groups create made (linux.intelRdt), for delete. */
+  struct spc_rdt_made rdt;
 };
 
 #define SPC_STATE_FILE "state.json"

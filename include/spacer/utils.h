@@ -17,6 +17,18 @@ int spc_write_all (int fd, const void *buf, size_t len);
  * 0 and overflow are refused. */
 int spc_parse_size (const char *s, uint64_t *out);
 
+/* A list of numbers and ranges as cpusets and sysfs write them ("0-3,7",
+ * a final newline allowed) into the bit mask `mask` of nbits bits, which
+ * it zeroes first. On failure returns -1 with what is wrong in why. */
+#define SPC_BITS_PER_LONG (8 * sizeof (unsigned long))
+int spc_parse_index_list (const char *text, unsigned long *mask, size_t nbits, char *why,
+                          size_t why_len);
+static inline bool
+spc_mask_test (const unsigned long *mask, size_t bit)
+{
+  return (mask[bit / SPC_BITS_PER_LONG] >> (bit % SPC_BITS_PER_LONG)) & 1;
+}
+
 /* Replace dirfd/name atomically: write a temporary file beside it, fsync,
  * rename over the target, so readers see the old or the new file, never a
  * torn one, even across a crash. */

@@ -9,6 +9,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
+#include "spacer/utils.h"
 #include "config-internal.h"
 
 #ifndef CLONE_NEWTIME
@@ -246,6 +247,235 @@ parse_seccomp_member (const spc_json *v, const struct jpath *p, struct spc_linux
   return config_parse_seccomp (seccomp, JPATH_MEMBER_OF (p, "seccomp"), l->seccomp, err);
 }
 
+/* ---- netDevices (1.3) ---------------------------------------------------- */
+
+/* What the kernel takes as an interface name (dev_valid_name): at most
+ * 15 bytes, not "." or "..", no '/', ':' or blank. */
+static const char *
+interface_name_problem (const char *name)
+{
+  if (name[0] == '\0')
+    return "empty";
+  if (strlen (name) >= 16)
+    return "longer than 15 bytes";
+  if (strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return "not a name";
+  for (const char *c = name; *c; c++)
+    if (*c == '/' || *c == ':' || *c == ' ' || (*c >= '\t' && *c <= '\r'))
+      return "holds '/', ':' or a blank";
+  return NULL;
+}
+
+static int
+parse_net_device (const spc_json *v, const char *host_name, const struct jpath *p,
+                  struct spc_net_device *dev, spc_err_t *err)
+{
+  const char *problem;
+  if ((dev->host_name = strdup (host_name)) == NULL)
+    return spc_error_make (err, ENOMEM, "strdup");
+  if ((problem = interface_name_problem (host_name)))
+    return config_fail (p, err, "interface name \"%s\": %s", host_name, problem);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0
+      || config_opt_string (v, "name", p, &dev->name, err) < 0)
+    return -1;
+  if (dev->name && (problem = interface_name_problem (dev->name)))
+    return config_fail (JPATH_MEMBER_OF (p, "name"), err, "interface name \"%s\": %s",
+                        dev->name, problem);
+  if (dev->name == NULL && (dev->name = strdup (host_name)) == NULL)
+    return spc_error_make (err, ENOMEM, "strdup");
+  return 0;
+}
+
+/* Two interfaces asked to take one fixed name: the second move would
+ * fail with the first one's already made. A name with %d is numbered by
+ * the kernel and never clashes. */
+static int
+check_net_device_names (const struct spc_linux *l, const struct jpath *p, spc_err_t *err)
+{
+  for (size_t i = 0; i < l->n_net_devices; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strchr (l->net_devices[i].name, '%') == NULL
+          && strcmp (l->net_devices[i].name, l->net_devices[j].name) == 0)
+        return config_fail (JPATH_MAPKEY_OF (p, l->net_devices[i].host_name), err,
+                            "the name \"%s\" is also given to \"%s\"", l->net_devices[i].name,
+                            l->net_devices[j].host_name);
+  return 0;
+}
+
+static int
+parse_net_devices (const spc_json *v, const struct jpath *p, struct spc_linux *l, spc_err_t *err)
+{
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  l->net_devices = calloc (v->u.object.len ? v->u.object.len : 1, sizeof *l->net_devices);
+  if (l->net_devices == NULL)
+    return spc_error_make (err, ENOMEM, "calloc");
+  l->n_net_devices = v->u.object.len;
+  for (size_t i = 0; i < v->u.object.len; i++)
+    {
+      const char *host_name = v->u.object.keys[i];
+      CONFIG_TRY (&st, parse_net_device (v->u.object.values[i], host_name,
+                                         JPATH_MAPKEY_OF (p, host_name), &l->net_devices[i], err));
+    }
+  if (st.failed)
+    return -1;
+  return check_net_device_names (l, p, err);
+}
+
+/* ---- memoryPolicy (1.3) --------------------------------------------------- */
+
+/* The kernel's numbers (uapi/linux/mempolicy.h; older headers lack the
+ * last ones). */
+static const struct
+{
+  const char *name;
+  int value;
+} mempolicy_modes[] = {
+  { "MPOL_DEFAULT", 0 },   { "MPOL_PREFERRED", 1 },      { "MPOL_BIND", 2 },
+  { "MPOL_INTERLEAVE", 3 }, { "MPOL_LOCAL", 4 },         { "MPOL_PREFERRED_MANY", 5 },
+  { "MPOL_WEIGHTED_INTERLEAVE", 6 },
+};
+
+static const struct
+{
+  const char *name;
+  unsigned value;
+} mempolicy_flags[] = {
+  { "MPOL_F_NUMA_BALANCING", 1u << 13 },
+  { "MPOL_F_RELATIVE_NODES", 1u << 14 },
+  { "MPOL_F_STATIC_NODES", 1u << 15 },
+};
+
+const char *
+spc_config_mempolicy_mode_name (size_t i)
+{
+  return i < sizeof mempolicy_modes / sizeof *mempolicy_modes ? mempolicy_modes[i].name : NULL;
+}
+
+const char *
+spc_config_mempolicy_flag_name (size_t i)
+{
+  return i < sizeof mempolicy_flags / sizeof *mempolicy_flags ? mempolicy_flags[i].name : NULL;
+}
+
+static int
+parse_mempolicy_flags (const spc_json *v, const struct jpath *p, struct spc_memory_policy *mp,
+                       spc_err_t *err)
+{
+  _cleanup_strv_ char **flags = NULL;
+  size_t n = 0;
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_opt_strv (v, "flags", p, &flags, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t k = 0;
+      while (spc_config_mempolicy_flag_name (k) && strcmp (flags[i], mempolicy_flags[k].name))
+        k++;
+      if (spc_config_mempolicy_flag_name (k))
+        mp->flags |= mempolicy_flags[k].value;
+      else
+        CONFIG_TRY (&st, config_fail (JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "flags"), i), err,
+                                      "unknown flag \"%s\"", flags[i]));
+    }
+  return st.failed ? -1 : 0;
+}
+
+/* The modes' rules on nodes, as set_mempolicy(2) has them: default and
+ * local take none, preferred one or none, the others at least one. */
+static int
+check_mempolicy_nodes (const struct spc_memory_policy *mp, const char *mode,
+                       const struct jpath *p, spc_err_t *err)
+{
+  char why[256];
+  unsigned long mask[SPC_MAX_NUMA_NODES / SPC_BITS_PER_LONG];
+  size_t count = 0;
+  if (mp->nodes && spc_parse_index_list (mp->nodes, mask, SPC_MAX_NUMA_NODES, why, sizeof why) < 0)
+    return config_fail (JPATH_MEMBER_OF (p, "nodes"), err, "%s", why);
+  for (size_t i = 0; mp->nodes && i < SPC_MAX_NUMA_NODES; i++)
+    count += spc_mask_test (mask, i);
+  if ((mp->mode == 0 || mp->mode == 4) && count)
+    return config_fail (JPATH_MEMBER_OF (p, "nodes"), err, "%s takes no nodes", mode);
+  if (mp->mode != 0 && mp->mode != 4 && mp->mode != 1 && count == 0)
+    return config_fail (JPATH_MEMBER_OF (p, "nodes"), err, "%s needs at least one node", mode);
+  if ((mp->flags & (1u << 14)) && (mp->flags & (1u << 15)))
+    return config_fail (JPATH_MEMBER_OF (p, "flags"), err,
+                        "MPOL_F_RELATIVE_NODES and MPOL_F_STATIC_NODES exclude each other");
+  return 0;
+}
+
+static int
+parse_memory_policy (const spc_json *v, const struct jpath *p, struct spc_memory_policy *mp,
+                     spc_err_t *err)
+{
+  _cleanup_free_ char *mode = NULL;
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  CONFIG_TRY (&st, config_req_string (v, "mode", p, &mode, err));
+  size_t k = 0;
+  while (mode && spc_config_mempolicy_mode_name (k) && strcmp (mode, mempolicy_modes[k].name))
+    k++;
+  if (mode && spc_config_mempolicy_mode_name (k))
+    mp->mode = mempolicy_modes[k].value;
+  else if (mode)
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "mode"), err, "unknown mode \"%s\"", mode));
+  CONFIG_TRY (&st, config_opt_string (v, "nodes", p, &mp->nodes, err));
+  if (mp->nodes && mp->nodes[0] == '\0')
+    free (steal_pointer (&mp->nodes));
+  CONFIG_TRY (&st, parse_mempolicy_flags (v, p, mp, err));
+  if (st.failed || check_mempolicy_nodes (mp, mode, p, err) < 0)
+    return -1;
+  mp->present = true;
+  return 0;
+}
+
+/* ---- intelRdt ------------------------------------------------------------- */
+
+static int
+check_schema_line (const char *line, const char *prefix, const struct jpath *p, spc_err_t *err)
+{
+  if (strchr (line, '\n'))
+    return config_fail (p, err, "must not hold a newline");
+  if (prefix && strncmp (line, prefix, strlen (prefix)) != 0)
+    return config_fail (p, err, "must start with \"%s\"", prefix);
+  return 0;
+}
+
+static int
+parse_intel_rdt (const spc_json *v, const struct jpath *p, struct spc_intel_rdt *rdt,
+                 spc_err_t *err)
+{
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  CONFIG_TRY (&st, config_opt_string (v, "closID", p, &rdt->clos_id, err));
+  /* A directory of the resctrl root, or the root itself. */
+  if (rdt->clos_id && strcmp (rdt->clos_id, "/") != 0
+      && (rdt->clos_id[0] == '\0' || strchr (rdt->clos_id, '/')
+          || strcmp (rdt->clos_id, ".") == 0 || strcmp (rdt->clos_id, "..") == 0))
+    CONFIG_TRY (&st, config_fail (JPATH_MEMBER_OF (p, "closID"), err,
+                                  "\"%s\" is not a directory name", rdt->clos_id));
+  CONFIG_TRY (&st, config_opt_string (v, "l3CacheSchema", p, &rdt->l3_cache_schema, err));
+  if (rdt->l3_cache_schema)
+    CONFIG_TRY (&st, check_schema_line (rdt->l3_cache_schema, NULL,
+                                        JPATH_MEMBER_OF (p, "l3CacheSchema"), err));
+  CONFIG_TRY (&st, config_opt_string (v, "memBwSchema", p, &rdt->mem_bw_schema, err));
+  if (rdt->mem_bw_schema)
+    CONFIG_TRY (&st, check_schema_line (rdt->mem_bw_schema, "MB:",
+                                        JPATH_MEMBER_OF (p, "memBwSchema"), err));
+  CONFIG_TRY (&st, config_opt_strv (v, "schemata", p, &rdt->schemata, &rdt->n_schemata, err));
+  for (size_t i = 0; i < rdt->n_schemata; i++)
+    CONFIG_TRY (&st, check_schema_line (rdt->schemata[i], NULL,
+                                        JPATH_INDEX_OF (JPATH_MEMBER_OF (p, "schemata"), i), err));
+  CONFIG_TRY (&st, config_opt_bool (v, "enableMonitoring", p, NULL, &rdt->enable_monitoring, err));
+  if (st.failed)
+    return -1;
+  rdt->present = true;
+  return 0;
+}
+
 /* ---- uid/gid mappings ---- */
 
 static bool
@@ -338,6 +568,14 @@ config_parse_linux (const spc_json *v, const struct jpath *p, struct spc_linux *
   CONFIG_TRY (&st, config_opt_string (v, "mountLabel", p, &l->mount_label, err));
   if ((member = config_member (v, "personality")))
     CONFIG_TRY (&st, parse_personality (member, JPATH_MEMBER_OF (p, "personality"), l, err));
+  if ((member = config_member (v, "netDevices")))
+    CONFIG_TRY (&st, parse_net_devices (member, JPATH_MEMBER_OF (p, "netDevices"), l, err));
+  if ((member = config_member (v, "memoryPolicy")))
+    CONFIG_TRY (&st, parse_memory_policy (member, JPATH_MEMBER_OF (p, "memoryPolicy"),
+                                          &l->memory_policy, err));
+  if ((member = config_member (v, "intelRdt")))
+    CONFIG_TRY (&st, parse_intel_rdt (member, JPATH_MEMBER_OF (p, "intelRdt"), &l->intel_rdt,
+                                      err));
   return st.failed ? -1 : 0;
 }
 
@@ -369,4 +607,15 @@ config_linux_free (struct spc_linux *l)
   config_strv_free (l->readonly_paths);
   free (l->mount_label);
   free (l->personality_domain);
+  for (size_t i = 0; i < l->n_net_devices; i++)
+    {
+      free (l->net_devices[i].host_name);
+      free (l->net_devices[i].name);
+    }
+  free (l->net_devices);
+  free (l->memory_policy.nodes);
+  free (l->intel_rdt.clos_id);
+  free (l->intel_rdt.l3_cache_schema);
+  free (l->intel_rdt.mem_bw_schema);
+  config_strv_free (l->intel_rdt.schemata);
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -15,6 +16,7 @@
 #include "spacer/config.h"
 #include "spacer/hooks.h"
 #include "spacer/log.h"
+#include "spacer/utils.h"
 #include "config-internal.h"
 
 #ifndef MS_LAZYTIME
@@ -352,6 +354,35 @@ parse_io_priority (const spc_json *v, const struct jpath *p, struct spc_process 
   return 0;
 }
 
+/* An execCPUAffinity list: checked now, applied by exec. "" reads as
+ * absent, as the spec's "omitted or empty". */
+static int
+parse_cpu_list (const spc_json *v, const char *key, const struct jpath *p, char **out,
+                spc_err_t *err)
+{
+  char why[256];
+  unsigned long mask[CPU_SETSIZE / SPC_BITS_PER_LONG];
+  if (config_opt_string (v, key, p, out, err) < 0)
+    return -1;
+  if (*out && (*out)[0] == '\0')
+    free (steal_pointer (out));
+  if (*out && spc_parse_index_list (*out, mask, CPU_SETSIZE, why, sizeof why) < 0)
+    return config_fail (JPATH_MEMBER_OF (p, key), err, "%s", why);
+  return 0;
+}
+
+static int
+parse_exec_cpu_affinity (const spc_json *v, const struct jpath *p, struct spc_process *proc,
+                         spc_err_t *err)
+{
+  struct config_steps st = CONFIG_STEPS (p, err);
+  if (config_expect (v, SPC_JSON_OBJECT, p, err) < 0)
+    return -1;
+  CONFIG_TRY (&st, parse_cpu_list (v, "initial", p, &proc->exec_cpus_initial, err));
+  CONFIG_TRY (&st, parse_cpu_list (v, "final", p, &proc->exec_cpus_final, err));
+  return st.failed ? -1 : 0;
+}
+
 static int
 parse_process (const spc_json *v, const struct jpath *p, struct spc_process *proc,
                spc_err_t *err)
@@ -385,6 +416,9 @@ parse_process (const spc_json *v, const struct jpath *p, struct spc_process *pro
     CONFIG_TRY (&st, parse_scheduler (member, JPATH_MEMBER_OF (p, "scheduler"), proc, err));
   if ((member = config_member (v, "ioPriority")))
     CONFIG_TRY (&st, parse_io_priority (member, JPATH_MEMBER_OF (p, "ioPriority"), proc, err));
+  if ((member = config_member (v, "execCPUAffinity")))
+    CONFIG_TRY (&st, parse_exec_cpu_affinity (member, JPATH_MEMBER_OF (p, "execCPUAffinity"), proc,
+                                              err));
   return st.failed ? -1 : 0;
 }
 
@@ -1117,6 +1151,8 @@ process_free (struct spc_process *proc)
   free (proc->rlimits);
   free (proc->apparmor_profile);
   free (proc->selinux_label);
+  free (proc->exec_cpus_initial);
+  free (proc->exec_cpus_final);
 }
 
 static void

@@ -26,7 +26,9 @@
 #include "spacer/linux.h"
 #include "spacer/log.h"
 #include "spacer/lsm.h"
+#include "spacer/mempolicy.h"
 #include "spacer/namespaces.h"
+#include "spacer/netdev.h"
 #include "spacer/sealed.h"
 #include "spacer/process.h"
 #include "spacer/seccomp-cache.h"
@@ -185,7 +187,9 @@ check_bundle (struct bundle *b, const struct spc_create_options *o, spc_err_t *e
   if (!b->config->has_process)
     return spc_error_make (err, 0, "process: required to create a container");
   spc_process_check_capabilities (&b->config->process);
-  if (spc_lsm_check (b->config, err) < 0)
+  if (spc_lsm_check (b->config, err) < 0
+      || spc_mempolicy_check_host (&b->config->linux_.memory_policy, err) < 0
+      || spc_rdt_check (&b->config->linux_.intel_rdt, err) < 0)
     return -1;
   if (spc_linux_validate (b->config, err) < 0 || resolve_rootfs (b, err) < 0
       || spc_namespaces_open (b->config, b->ns_fds, err) < 0
@@ -540,6 +544,12 @@ init_setup_steps (const struct spc_config *c, const struct spc_create_options *o
   if (make_late_cgroup (c, o, dirfd, &cr->state, err) < 0
       || place_in_cgroup (c, &cr->state.cgroup, cr->pid, args->cgroup_fd >= 0, err) < 0)
     return -1;
+  if (spc_rdt_setup (SPC_RESCTRL_ROOT, &c->linux_.intel_rdt, cr->state.id, cr->pid,
+                     &cr->state.rdt, err) < 0)
+    return -1;
+  /* Before any hook runs: prestart and createRuntime hooks find them. */
+  if (spc_netdev_move_all (&c->linux_, cr->pid, args->ns_fds[SPC_NS_NETWORK], err) < 0)
+    return -1;
   if (args->await_cgroup && spc_sync_send (runtime_fd, SPC_SYNC_CGROUP_PLACED, err) < 0)
     return -1;
   if (run_create_hooks (c, cr, runtime_fd, err) < 0 || pass_seccomp_fd (c, cr, runtime_fd, err) < 0
@@ -686,6 +696,9 @@ abandon_created (int rootfd, const char *id, struct created *cr)
     kill_and_reap (cr->pid);
   spc_err_t cgroup_err = NULL;
   if (spc_cgroup_destroy (&cr->state.cgroup, &cgroup_err) < 0)
+    spc_warn ("%s", cgroup_err->msg);
+  spc_error_free (&cgroup_err);
+  if (spc_rdt_remove (&cr->state.rdt, &cgroup_err) < 0)
     spc_warn ("%s", cgroup_err->msg);
   spc_error_free (&cgroup_err);
   if (cr->sync_fd >= 0)
@@ -1042,7 +1055,7 @@ destroy_container (const char *root, int dirfd, struct spc_state *st, spc_err_t 
    * Once removed the cgroups are no longer spacer's, and the state says
    * so before it goes: a delete killed in between must not take a cgroup
    * someone made again by that name. */
-  if (spc_cgroup_destroy (&st->cgroup, err) < 0)
+  if (spc_cgroup_destroy (&st->cgroup, err) < 0 || spc_rdt_remove (&st->rdt, err) < 0)
     return -1;
   if (dirfd >= 0 && st->cgroup.n_dirs)
     status_write_quietly (dirfd, st);

@@ -28,9 +28,11 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
+#include "spacer/cpu-affinity.h"
 #include "spacer/exec.h"
 #include "spacer/log.h"
 #include "spacer/lsm.h"
+#include "spacer/mempolicy.h"
 #include "spacer/path.h"
 #include "spacer/process.h"
 #include "spacer/procfs.h"
@@ -163,7 +165,8 @@ process_setup (struct exec_ctx *x, char ***env, char **exe, spc_err_t *err)
       || spc_process_find_executable (p, *env, exe, err) < 0 || enter_cwd (p, err) < 0)
     return -1;
   umask (p->user.has_umask ? p->user.umask : 0022);
-  if (spc_process_apply_scheduling (p, err) < 0
+  if (spc_process_apply_scheduling (p, err) < 0 || spc_cpu_affinity_final (p, err) < 0
+      || spc_mempolicy_apply (&x->c->linux_.memory_policy, err) < 0
       || spc_process_apply_personality (&x->c->linux_, err) < 0)
     return -1;
   /* The filter comes last; without no_new_privs the kernel takes it only
@@ -237,6 +240,8 @@ helper (struct exec_ctx *x)
    * this). The image they run is protected anyway (sealed.h). */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     spc_error_errno (&err, "prctl PR_SET_DUMPABLE");
+  if (err == NULL)
+    spc_cpu_affinity_initial (x->p, &err);
   /* Cgroups first, by the host's paths and with the runtime's rights: a
    * joined user namespace may not move anything. */
   for (size_t i = 0; err == NULL && i < x->n_cgroup_procs; i++)
@@ -489,6 +494,12 @@ apply_options (struct spc_config *c, const struct spc_exec_options *o, spc_err_t
                                    &from_file, err)
           < 0)
         return -1;
+      /* As with runc, the config's execCPUAffinity is the default. */
+      if (from_file.exec_cpus_initial == NULL && from_file.exec_cpus_final == NULL)
+        {
+          from_file.exec_cpus_initial = steal_pointer (&p->exec_cpus_initial);
+          from_file.exec_cpus_final = steal_pointer (&p->exec_cpus_final);
+        }
       spc_process_clear (p);
       *p = from_file;
     }

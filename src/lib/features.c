@@ -148,9 +148,46 @@ write_seccomp (spc_json_writer *w)
   spc_jw_end_object (w);
 }
 
-/* Only what runtime-spec 1.2.1 (ociVersionMax) defines: a Features
- * structure must hold nothing newer, so 1.3's netDevices and memoryPolicy
- * stay out (spacer implements neither anyway). */
+static void
+write_names (spc_json_writer *w, const char *key, const char *(*name) (size_t))
+{
+  const char *n;
+  spc_jw_key (w, key);
+  spc_jw_begin_array (w);
+  for (size_t i = 0; (n = name (i)); i++)
+    spc_jw_string (w, n);
+  spc_jw_end_array (w);
+}
+
+/* 1.3's memoryPolicy: the parser's tables (modes and flags the kernel may
+ * still refuse, as the spec allows). */
+static void
+write_memory_policy (spc_json_writer *w)
+{
+  spc_jw_key (w, "memoryPolicy");
+  spc_jw_begin_object (w);
+  write_names (w, "modes", spc_config_mempolicy_mode_name);
+  write_names (w, "flags", spc_config_mempolicy_flag_name);
+  spc_jw_end_object (w);
+}
+
+/* intelRdt says what spacer implements (intel-rdt.c), whatever the host
+ * has, as the spec defines it: where resctrl is not mounted a config
+ * with intelRdt is refused by name. */
+static void
+write_intel_rdt (spc_json_writer *w)
+{
+  spc_jw_key (w, "intelRdt");
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "enabled");
+  spc_jw_bool (w, true);
+  spc_jw_key (w, "schemata");
+  spc_jw_bool (w, true);
+  spc_jw_key (w, "monitoring");
+  spc_jw_bool (w, true);
+  spc_jw_end_object (w);
+}
+
 static void
 write_linux (spc_json_writer *w)
 {
@@ -164,12 +201,15 @@ write_linux (spc_json_writer *w)
    * is not (lsm.c): supported on this host means active on it. */
   write_bool_object (w, "apparmor", spc_lsm_apparmor_enabled ());
   write_bool_object (w, "selinux", spc_lsm_selinux_enabled ());
-  write_bool_object (w, "intelRdt", false);
+  write_intel_rdt (w);
   /* mounts[].uidMappings/gidMappings and idmap/ridmap (idmap.c). */
   spc_jw_key (w, "mountExtensions");
   spc_jw_begin_object (w);
   write_bool_object (w, "idmap", true);
   spc_jw_end_object (w);
+  /* 1.3's netDevices (netdev.c) and memoryPolicy (mempolicy.c). */
+  write_bool_object (w, "netDevices", true);
+  write_memory_policy (w);
   spc_jw_end_object (w);
 }
 

@@ -21,6 +21,7 @@
 #include "spacer/devices.h"
 #include "spacer/hooks.h"
 #include "spacer/lsm.h"
+#include "spacer/mempolicy.h"
 #include "spacer/linux.h"
 #include "spacer/mounts.h"
 #include "spacer/path.h"
@@ -84,6 +85,11 @@ spc_linux_validate (const struct spc_config *c, spc_err_t *err)
     }
   if (spc_procfs_check_mounts (c, err) < 0)
     return -1;
+  /* As runc: interfaces are moved only into a namespace of the
+   * container's, never left in (or taken out of) the host's. */
+  if (c->linux_.n_net_devices && !spc_config_namespace (c, SPC_NS_NETWORK))
+    return spc_error_make (err, 0, "linux.netDevices: needs a network namespace of the "
+                                   "container's own (linux.namespaces has none)");
   for (size_t i = 0; i < c->linux_.n_sysctl; i++)
     {
       const char *key = c->linux_.sysctl[i].key;
@@ -118,6 +124,9 @@ spc_linux_check_joined (const struct spc_config *c, const int ns_fds[SPC_NS_COUN
   bool names = (c->hostname && c->hostname[0]) || (c->domainname && c->domainname[0]);
   if (names && is_own_namespace (ns_fds[SPC_NS_UTS], SPC_NS_UTS))
     return spc_error_make (err, 0, "hostname: the uts namespace joined by path is the host's");
+  if (c->linux_.n_net_devices && is_own_namespace (ns_fds[SPC_NS_NETWORK], SPC_NS_NETWORK))
+    return spc_error_make (err, 0, "linux.netDevices: the network namespace joined by path is "
+                                   "the host's");
   for (size_t i = 0; i < c->linux_.n_sysctl; i++)
     {
       int t = sysctl_namespace (c->linux_.sysctl[i].key);
@@ -478,6 +487,11 @@ init_setup (struct spc_init_args *a, char ***env, char **exe, spc_err_t *err)
     umask (p->user.umask);
   else
     umask (0022);
+  /* Kept across the exec. Set before create returns, so that a policy
+   * the kernel refuses (MPOL_F_NUMA_BALANCING with a mode it does not go
+   * with, say) fails the create. */
+  if (spc_mempolicy_apply (&c->linux_.memory_policy, err) < 0)
+    return -1;
   return install_notifying_seccomp (a, err);
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
+#include "spacer/log.h"
 #include "spacer/lsm.h"
 #include "spacer/procfs.h"
 #include "spacer/utils.h"
@@ -26,6 +27,13 @@ spc_lsm_selinux_enabled (void)
   return access ("/sys/fs/selinux/enforce", F_OK) == 0;
 }
 
+const char *
+spc_lsm_mount_label (const struct spc_config *c)
+{
+  const char *label = c->linux_.mount_label;
+  return label && label[0] && spc_lsm_selinux_enabled () ? label : NULL;
+}
+
 int
 spc_lsm_check (const struct spc_config *c, spc_err_t *err)
 {
@@ -37,6 +45,9 @@ spc_lsm_check (const struct spc_config *c, spc_err_t *err)
   if (p->selinux_label && p->selinux_label[0] && !spc_lsm_selinux_enabled ())
     return spc_error_make (err, 0, "process.selinuxLabel: `%s`: SELinux is not enabled on this host",
                            p->selinux_label);
+  if (c->linux_.mount_label && c->linux_.mount_label[0] && !spc_lsm_selinux_enabled ())
+    spc_debug ("linux.mountLabel `%s`: SELinux is not enabled on this host: not applied",
+               c->linux_.mount_label);
   return 0;
 }
 

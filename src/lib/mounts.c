@@ -17,6 +17,7 @@
 #include "mount-api.h"
 #include "spacer/cgroup.h"
 #include "spacer/cleanup.h"
+#include "spacer/lsm.h"
 #include "spacer/mounts.h"
 #include "spacer/namespaces.h"
 #include "spacer/path.h"
@@ -203,10 +204,32 @@ is_read_only_dev (const struct spc_mount *m)
          && mounted_at (m, "/dev");
 }
 
+/* linux.mountLabel as the SELinux context= option of a new filesystem,
+ * where SELinux is active (spc_lsm_mount_label), as crun gives it; proc
+ * and sysfs keep their own labels, and mqueue takes no such option. */
 static int
-mount_filesystem (const struct spc_mount *m, int rootfd, spc_err_t *err)
+labelled_data (const struct spc_mount *m, const char *label, char **out, spc_err_t *err)
+{
+  *out = NULL;
+  if (label == NULL || strcmp (m->type, "proc") == 0 || strcmp (m->type, "sysfs") == 0
+      || strcmp (m->type, "mqueue") == 0)
+    return 0;
+  bool more = m->data && m->data[0];
+  if (asprintf (out, "%s%scontext=\"%s\"", more ? m->data : "", more ? "," : "", label) < 0)
+    {
+      *out = NULL;
+      return spc_error_errno (err, "asprintf");
+    }
+  return 0;
+}
+
+static int
+mount_filesystem (const struct spc_mount *m, const char *label, int rootfd, spc_err_t *err)
 {
   struct spc_mount_attrs attrs;
+  _cleanup_free_ char *data = NULL;
+  if (labelled_data (m, label, &data, err) < 0)
+    return -1;
   _cleanup_close_ int target = open_target (m, rootfd, SPC_PATH_CREATE_DIR, err);
   if (target < 0)
     return -1;
@@ -215,8 +238,9 @@ mount_filesystem (const struct spc_mount *m, int rootfd, spc_err_t *err)
   spc_mount_attrs_from_flags (m->flags | m->rec_flags, 0, &attrs);
   if (is_read_only_dev (m))
     attrs.set &= ~(uint64_t) MOUNT_ATTR_RDONLY;
-  _cleanup_close_ int tree = spc_mount_new_fs (m->type, m->source ? m->source : m->type, m->data,
-                                               m->flags & SB_FLAGS, attrs.set, err);
+  _cleanup_close_ int tree = spc_mount_new_fs (m->type, m->source ? m->source : m->type,
+                                               data ? data : m->data, m->flags & SB_FLAGS,
+                                               attrs.set, err);
   if (tree < 0 || attach_tree (m, tree, target, err) < 0)
     return spc_error_prefix (err, "mount `%s`", m->type);
   return 0;
@@ -349,7 +373,7 @@ mount_entry (const struct spc_config *c, const struct spc_mount *m, int rootfd, 
     return mount_cgroup (m, rootfd, spc_namespaces_creates (c, SPC_NS_CGROUP), err);
   if (m->type == NULL)
     return spc_error_make (err, EINVAL, "no type and not a bind mount");
-  return mount_filesystem (m, rootfd, err);
+  return mount_filesystem (m, spc_lsm_mount_label (c), rootfd, err);
 }
 
 bool

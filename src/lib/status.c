@@ -153,6 +153,28 @@ write_annotations (spc_json_writer *w, const struct spc_state *st)
   spc_jw_end_object (w);
 }
 
+static void
+write_rdt (spc_json_writer *w, const struct spc_rdt_made *rdt)
+{
+  if (rdt->root == NULL || (rdt->group == NULL && rdt->mon == NULL))
+    return;
+  spc_jw_key (w, "intelRdt");
+  spc_jw_begin_object (w);
+  spc_jw_key (w, "root");
+  spc_jw_string (w, rdt->root);
+  if (rdt->group)
+    {
+      spc_jw_key (w, "group");
+      spc_jw_string (w, rdt->group);
+    }
+  if (rdt->mon)
+    {
+      spc_jw_key (w, "monGroup");
+      spc_jw_string (w, rdt->mon);
+    }
+  spc_jw_end_object (w);
+}
+
 int
 spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err)
 {
@@ -190,6 +212,7 @@ spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err)
       spc_jw_end_object (w);
     }
   write_annotations (w, st);
+  write_rdt (w, &st->rdt);
   if (st->cgroup.n_dirs)
     {
       spc_jw_key (w, "cgroup");
@@ -253,6 +276,28 @@ read_annotations (const spc_json *doc, struct spc_state *st, spc_err_t *err)
  * meaning of their own. */
 #define PID_LIMIT 4194304
 
+/* Only what spacer writes: a root of resctrl's own (never another tree a
+ * tampered file names) and paths below it that do not climb out. */
+static int
+read_rdt (const spc_json *doc, struct spc_rdt_made *rdt, spc_err_t *err)
+{
+  const spc_json *o = spc_json_get (doc, "intelRdt"), *root, *group, *mon;
+  if (o == NULL || o->type != SPC_JSON_OBJECT)
+    return 0;
+  root = spc_json_get (o, "root");
+  group = spc_json_get (o, "group");
+  mon = spc_json_get (o, "monGroup");
+  if (root == NULL || root->type != SPC_JSON_STRING || strcmp (root->u.string.str, SPC_RESCTRL_ROOT)
+      || (group && (group->type != SPC_JSON_STRING || strstr (group->u.string.str, "..")))
+      || (mon && (mon->type != SPC_JSON_STRING || strstr (mon->u.string.str, ".."))))
+    return 0;
+  if ((rdt->root = strdup (root->u.string.str)) == NULL
+      || (group && (rdt->group = strdup (group->u.string.str)) == NULL)
+      || (mon && (rdt->mon = strdup (mon->u.string.str)) == NULL))
+    return spc_error_errno (err, "strdup");
+  return 0;
+}
+
 static void
 read_image (const spc_json *doc, struct spc_state *st)
 {
@@ -315,7 +360,7 @@ spc_state_parse (const char *text, size_t len, const char *id, struct spc_state 
       || dup_string_field (doc, "bundle", &st->bundle, err) < 0
       || dup_string_field (doc, "rootfs", &st->rootfs, err) < 0
       || dup_string_field (doc, "created", &st->created, err) < 0
-      || read_annotations (doc, st, err) < 0)
+      || read_annotations (doc, st, err) < 0 || read_rdt (doc, &st->rdt, err) < 0)
     return -1;
   /* The directory's name is the ID. A state file naming another container
    * (copied, or edited) would have delete kill that one's processes and
@@ -349,6 +394,7 @@ spc_state_clear (struct spc_state *st)
   free (st->annotations);
   spc_hooks_free (&st->hooks);
   spc_cgroup_clear (&st->cgroup);
+  spc_rdt_made_clear (&st->rdt);
   memset (st, 0, sizeof *st);
 }
 

@@ -483,3 +483,61 @@ spc_parse_size (const char *s, uint64_t *out)
   *out = (uint64_t) v << shift;
   return 0;
 }
+
+/* One number of an index list: digits only (strtoul would take a sign or
+ * leading blanks). */
+static bool
+parse_index (const char **s, size_t *out)
+{
+  const char *p = *s;
+  size_t v = 0;
+  if (*p < '0' || *p > '9')
+    return false;
+  for (; *p >= '0' && *p <= '9'; p++)
+    {
+      if (v > (SIZE_MAX - 9) / 10)
+        return false;
+      v = v * 10 + (size_t) (*p - '0');
+    }
+  *s = p;
+  *out = v;
+  return true;
+}
+
+int
+spc_parse_index_list (const char *text, unsigned long *mask, size_t nbits, char *why,
+                      size_t why_len)
+{
+  memset (mask, 0, (nbits + SPC_BITS_PER_LONG - 1) / SPC_BITS_PER_LONG * sizeof *mask);
+  const char *p = text;
+  while (*p && *p != '\n')
+    {
+      size_t from, to;
+      if (!parse_index (&p, &from))
+        goto bad;
+      to = from;
+      if (*p == '-' && (p++, !parse_index (&p, &to)))
+        goto bad;
+      if (to < from)
+        {
+          snprintf (why, why_len, "`%s`: range %zu-%zu goes backwards", text, from, to);
+          return -1;
+        }
+      if (to >= nbits)
+        {
+          snprintf (why, why_len, "`%s`: %zu is past the last one, %zu", text, to, nbits - 1);
+          return -1;
+        }
+      for (size_t i = from; i <= to; i++)
+        mask[i / SPC_BITS_PER_LONG] |= 1UL << (i % SPC_BITS_PER_LONG);
+      if (*p == ',' && (p++, *p == '\0' || *p == '\n'))
+        goto bad; /* a trailing comma */
+      else if (*p && *p != '\n' && p[-1] != ',')
+        goto bad;
+    }
+  if (*p == '\0' || (p[0] == '\n' && p[1] == '\0'))
+    return 0;
+bad:
+  snprintf (why, why_len, "`%s`: not a list of numbers and ranges such as \"0-3,7\"", text);
+  return -1;
+}

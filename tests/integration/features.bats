@@ -48,7 +48,7 @@ run_silently() {
   assert_error "^spacer: features: usage: spacer features "
 }
 
-@test "features: the runtime-spec's fields, each of its type, and none 1.2.1 does not define" {
+@test "features: the runtime-spec's fields, each of its type, and none the spec does not define" {
   jq -e '
     (.ociVersionMin | type) == "string" and (.ociVersionMax | type) == "string"
     and (.hooks | type) == "array" and (.mountOptions | type) == "array"
@@ -61,16 +61,19 @@ run_silently() {
          | all(type == "array"))
     and (.linux.apparmor.enabled | type) == "boolean"
     and (.linux.selinux.enabled | type) == "boolean"
-    and (.linux.intelRdt.enabled | type) == "boolean"
+    and ([.linux.intelRdt[]] | all(type == "boolean"))
+    and ([.linux.intelRdt | keys[]] | sort) == ["enabled", "monitoring", "schemata"]
+    and (.linux.netDevices.enabled | type) == "boolean"
+    and ([.linux.memoryPolicy.modes[], .linux.memoryPolicy.flags[]] | all(type == "string"))
     and (.linux.mountExtensions.idmap.enabled | type) == "boolean"
     and ([.annotations[]] | all(type == "string"))
     and (.potentiallyUnsafeConfigAnnotations | type) == "array"' "$FEATURES" >/dev/null
-  # A Features structure holds nothing newer than its ociVersionMax: no
-  # 1.3 netDevices or memoryPolicy.
+  # Nothing the runtime-spec (up to 1.3) does not define.
   jq -e '(keys - ["ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux",
                   "annotations", "potentiallyUnsafeConfigAnnotations"]) == []
     and (.linux | keys - ["namespaces", "capabilities", "cgroup", "seccomp", "apparmor",
-                          "selinux", "intelRdt", "mountExtensions"]) == []' "$FEATURES" >/dev/null
+                          "selinux", "intelRdt", "mountExtensions", "netDevices",
+                          "memoryPolicy"]) == []' "$FEATURES" >/dev/null
 }
 
 @test "features: ociVersionMax is the spec version of spacer --version, and configs of Min and Max run silently" {
@@ -85,13 +88,19 @@ run_silently() {
   run_silently
 }
 
-@test "features: what spacer implements: all six hooks, cgroupfs v1 and v2 but no systemd, no intelRdt, idmapped mounts" {
+@test "features: what spacer implements: all six hooks, cgroupfs v1 and v2 but no systemd, intelRdt, idmapped mounts, netDevices, every memory policy" {
   [ "$(feature '.hooks | join(",")')" = \
     "prestart,createRuntime,createContainer,startContainer,poststart,poststop" ]
   [ "$(feature '.linux.namespaces | sort | join(",")')" = "cgroup,ipc,mount,network,pid,time,user,uts" ]
   jq -e '.linux.cgroup == {"v1": true, "v2": true, "systemd": false, "systemdUser": false,
                            "rdma": false}' "$FEATURES" >/dev/null
-  jq -e '.linux.intelRdt.enabled == false and .linux.mountExtensions.idmap.enabled == true
+  jq -e '.linux.intelRdt == {"enabled": true, "schemata": true, "monitoring": true}
+    and .linux.netDevices.enabled == true
+    and (.linux.memoryPolicy.modes | sort) == ["MPOL_BIND", "MPOL_DEFAULT", "MPOL_INTERLEAVE",
+      "MPOL_LOCAL", "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE"]
+    and .linux.memoryPolicy.flags == ["MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
+      "MPOL_F_STATIC_NODES"]
+    and .linux.mountExtensions.idmap.enabled == true
     and .linux.seccomp.enabled == true' "$FEATURES" >/dev/null
   jq -e '.annotations["dev.spacer.checkpoint.enabled"] == "false"' "$FEATURES" >/dev/null
   [ "$(feature '.annotations["io.github.seccomp.libseccomp.version"]')" = \

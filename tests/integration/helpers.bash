@@ -710,3 +710,31 @@ spacer_copy() {
 copy_spacer() {
   "$SPACER_COPY" --root "$ROOT" "$@"
 }
+
+# require_numa: the kernel has NUMA policies (CONFIG_NUMA: /proc/PID/numa_maps).
+require_numa() {
+  [ -e /proc/self/numa_maps ] || skip "the kernel has no NUMA support (no /proc/self/numa_maps)"
+}
+
+# require_kernel MAJOR.MINOR WHAT: the running kernel is at least that.
+require_kernel() {
+  local have want=$1
+  have=$(uname -r | grep -Eo '^[0-9]+\.[0-9]+')
+  [ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -1)" = "$want" ] ||
+    skip "$2 needs Linux $want (this is $(uname -r))"
+}
+
+# require_no_resctrl: resctrl is not mounted (for the refusal where it is not).
+require_no_resctrl() {
+  [ "$(stat -f -c %t /sys/fs/resctrl 2>/dev/null)" != 7655821 ] ||
+    skip "resctrl is mounted at /sys/fs/resctrl on this host"
+}
+
+# require_selinux / require_no_selinux: SELinux is (not) active.
+require_selinux() {
+  [ -e /sys/fs/selinux/enforce ] || skip "SELinux is not enabled on this host"
+}
+
+require_no_selinux() {
+  [ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled on this host"
+}

@@ -105,11 +105,11 @@ expect_error() {
 @test "validate: free-form maps take any key, and spec members spacer does not use are called ignored" {
   with_config '.annotations = {"hostnmae": "x", "org.example/any": "y"}
     | .linux.sysctl = {"net.ipv4.ip_forward": "1"} | .linux.resources.unified = {"memory.hgh": "1"}
-    | .windows = {} | .linux.intelRdt = {}'
+    | .windows = {} | .process.commandLine = "x"'
   validate "$BUNDLE"
   assert_ok
   assert_diag warning windows 'runtime-spec field that spacer does not use \(ignored\)' '"windows"'
-  assert_diag warning linux.intelRdt 'runtime-spec field that spacer does not use \(ignored\)' '"intelRdt"'
+  assert_diag warning process.commandLine 'runtime-spec field that spacer does not use \(ignored\)' '"commandLine"'
   [ "$(wc -l <<<"$stdout")" -eq 2 ]
 }
 

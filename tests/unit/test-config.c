@@ -31,6 +31,7 @@
 #include "spacer/json.h"
 #include "spacer/log.h"
 #include "spacer/seccomp.h"
+#include "spacer/utils.h"
 #include "unit.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -762,6 +763,47 @@ check_load_error (const char *json, const char *expected)
   return true;
 }
 
+/* ---- index lists (execCPUAffinity, memoryPolicy.nodes) ---- */
+
+static bool
+index_lists_take_numbers_and_ranges (void)
+{
+  unsigned long mask[2 * 1024 / (8 * sizeof (unsigned long))];
+  char why[128];
+  CHECK (spc_parse_index_list ("0-3,7,100-101", mask, 2048, why, sizeof why) == 0);
+  for (size_t i = 0; i < 2048; i++)
+    CHECK (spc_mask_test (mask, i) == (i <= 3 || i == 7 || i == 100 || i == 101));
+  /* As sysfs writes them, with a newline; and empty. */
+  CHECK (spc_parse_index_list ("0\n", mask, 2048, why, sizeof why) == 0 && mask[0] == 1);
+  CHECK (spc_parse_index_list ("", mask, 2048, why, sizeof why) == 0 && mask[0] == 0);
+  CHECK (spc_parse_index_list ("2047", mask, 2048, why, sizeof why) == 0);
+  return true;
+}
+
+static bool
+index_lists_refuse_anything_else (void)
+{
+  unsigned long mask[1024 / (8 * sizeof (unsigned long))];
+  char why[128];
+  static const char *const bad[] = { "0,", ",0", "0-", "-1", "1--2", "a", "0 ,1", "+1", "0-3x",
+                                     "1,,2" };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    {
+      if (spc_parse_index_list (bad[i], mask, 1024, why, sizeof why) == 0)
+        {
+          printf ("#   `%s` was taken\n", bad[i]);
+          return false;
+        }
+      CHECK_CONTAINS (why, "not a list of numbers and ranges");
+    }
+  CHECK (spc_parse_index_list ("3-1", mask, 1024, why, sizeof why) < 0);
+  CHECK_STR (why, "`3-1`: range 3-1 goes backwards");
+  CHECK (spc_parse_index_list ("0,1024", mask, 1024, why, sizeof why) < 0);
+  CHECK_STR (why, "`0,1024`: 1024 is past the last one, 1023");
+  CHECK (spc_parse_index_list ("99999999999999999999999", mask, 1024, why, sizeof why) < 0);
+  return true;
+}
+
 /* One reported case per table row, named after the expected message. */
 static void
 run_error_cases (void)
@@ -1353,5 +1395,7 @@ main (void)
   RUN (default_spec_has_seccomp_profile);
   RUN (default_spec_seccomp_builds);
   RUN (default_spec_seccomp_filter_decides);
+  RUN (index_lists_take_numbers_and_ranges);
+  RUN (index_lists_refuse_anything_else);
   return unit_summary ();
 }
