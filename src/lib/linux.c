@@ -508,11 +508,21 @@ wait_for_start (struct spc_init_args *a, spc_err_t *err)
 
   char name[16];
   snprintf (name, sizeof name, "%d", a->fifo_path_fd);
-  a->fifo_fd = openat (a->own_fds_dirfd, name, O_WRONLY | O_CLOEXEC);
-  if (a->fifo_fd < 0)
-    return spc_error_errno (err, "open exec.fifo");
-  if (spc_write_all (a->fifo_fd, "0", 1) < 0)
-    return spc_error_errno (err, "write exec.fifo");
+  /* A start killed between its open and its read leaves no reader: the
+   * write then fails (EPIPE, with SIGPIPE ignored until the reset before
+   * the exec), and the init waits for the next start instead of dying. */
+  signal (SIGPIPE, SIG_IGN);
+  for (;;)
+    {
+      a->fifo_fd = openat (a->own_fds_dirfd, name, O_WRONLY | O_CLOEXEC);
+      if (a->fifo_fd < 0)
+        return spc_error_errno (err, "open exec.fifo");
+      if (spc_write_all (a->fifo_fd, "0", 1) == 0)
+        break;
+      if (errno != EPIPE)
+        return spc_error_errno (err, "write exec.fifo");
+      close (spc_steal_fd (&a->fifo_fd));
+    }
   close (spc_steal_fd (&a->fifo_path_fd));
   close (spc_steal_fd (&a->own_fds_dirfd));
   return 0;
