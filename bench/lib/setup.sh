@@ -34,7 +34,8 @@ if [[ $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]]; then
   # crun still writes a directory tree for the "0::" line of /proc/self/cgroup
   # there; give it a tmpfs that dies with this namespace rather than the
   # host's /sys/fs/cgroup tmpfs, where it would be hidden under cgroup2.
-  mount -t tmpfs -o size=1m,mode=755 spacer-bench /sys/fs/cgroup/unified
+  # A page per container (its cgroup.procs): room for -l 1000 and more.
+  mount -t tmpfs -o size=64m,mode=755 spacer-bench /sys/fs/cgroup/unified
 fi
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
