@@ -103,7 +103,7 @@ static const struct spc_cli_flag update_flags[] = {
   { 0, "cpu-period", "N", "CFS period in microseconds" },
   { 0, "cpuset-cpus", "LIST", "CPUs to run on, e.g. 0-3,7" },
   { 0, "cpuset-mems", "LIST", "memory nodes to use, e.g. 0-1" },
-  { 0, "pids-limit", "N", "most processes the container may have (-1: none)" },
+  { 0, "pids-limit", "N", "most processes the container may have (-1: none; 0 is a limit of 0)" },
   { 0, "blkio-weight", "N", "block I/O weight, 10 to 1000" },
   { 'r', "resources", "FILE",
     "linux.resources as JSON from FILE (- for stdin) instead of the other flags" },

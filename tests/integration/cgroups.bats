@@ -100,6 +100,15 @@ cg_dir() {
     | .path' "$ROOT/$1/state.json"
 }
 
+# cg_ctl_dir ID CONTROLLER: the container's directory holding CONTROLLER's
+# files: its v1 one where the host has that hierarchy, else its cgroup2 one.
+cg_ctl_dir() {
+  local dir
+  dir=$(cg_dir "$1" "$2")
+  [ -n "$dir" ] || dir=$(cg_v2_dir "$1")
+  echo "$dir"
+}
+
 # cg_procs_dir ID: a directory of the container's cgroup whose cgroup.procs
 # lists its processes: the cgroup2 one where there is one, else a v1 one
 # but cpuset's (a cpuset cgroup made inside has no CPU to take a process).
@@ -846,6 +855,39 @@ hog_config() {
   [ "$(cat "$pidsdir/pids.current")" -ge "$((started + 1))" ]
 }
 
+@test "pids: a limit of 0 is a real limit (pids.max 0, no fork succeeds), not \"unset\"; update --pids-limit -1 is max, 0 is 0 again" {
+  require_cgroup_controller pids
+  update_config '.linux.resources.pids = {"limit": 0}'
+  # The init itself needs no fork (it execs the program); the program's
+  # first fork fails, which ends busybox's sh.
+  set_args sh -c '/bin/true; echo forked'
+  created_container c1
+  local dir
+  dir=$(cg_ctl_dir c1 pids)
+  assert_file "$dir" pids.max 0
+  spacer start c1
+  wait_for_status c1 stopped
+  wait_for_log c1 "can't fork"
+  ! grep -q forked "$BATS_TEST_TMPDIR/c1.log" || false
+  spacer delete c1
+  # update sets 0 as it sets any other limit, and -1 is max.
+  set_args sleep 100
+  created_container c2
+  spacer start c2
+  dir=$(cg_ctl_dir c2 pids)
+  assert_file "$dir" pids.max 0
+  spacer update --pids-limit -1 c2
+  assert_file "$dir" pids.max max
+  spacer update --pids-limit 0 c2
+  assert_file "$dir" pids.max 0
+  spacer update --pids-limit 3 c2
+  assert_file "$dir" pids.max 3
+  echo '{"pids": {"limit": 0}}' | spacer update -r - c2
+  assert_file "$dir" pids.max 0
+  echo '{"pids": {"limit": -1}}' | spacer update -r - c2
+  assert_file "$dir" pids.max max
+}
+
 @test "cpu: quota and period read back; a busy loop gets about 20% of a CPU" {
   require_cgroup_v1 cpu
   require_cgroup_v1 cpuacct
@@ -1288,6 +1330,35 @@ JSON
   spacer start c1
   sspacer delete --force c1
   [ ! -e "$dir" ]
+}
+
+@test "synthetic v2 and hybrid: pids.limit 0 writes pids.max 0, -1 writes max, absent writes nothing" {
+  local layout dir
+  for layout in v2 hybrid; do
+    "synthetic_$layout"
+    update_config '.linux.resources.pids = {"limit": 0}'
+    set_args sleep 100
+    screated_container "p0$layout"
+    dir=$(cg_ctl_dir "p0$layout" pids)
+    assert_file "$dir" pids.max 0
+    sspacer update --pids-limit -1 "p0$layout"
+    assert_file "$dir" pids.max max
+    sspacer update --pids-limit 0 "p0$layout"
+    assert_file "$dir" pids.max 0
+    # Another limit alone leaves pids.max as it is.
+    sspacer update --cpu-shares 512 "p0$layout"
+    assert_file "$dir" pids.max 0
+    sspacer delete --force "p0$layout"
+    update_config '.linux.resources.pids = {"limit": -1}'
+    screated_container "pm$layout"
+    assert_file "$(cg_ctl_dir "pm$layout" pids)" pids.max max
+    sspacer delete --force "pm$layout"
+    update_config 'del(.linux.resources.pids)'
+    screated_container "pn$layout"
+    [ ! -e "$(cg_ctl_dir "pn$layout" pids)/pids.max" ]
+    sspacer delete --force "pn$layout"
+    rm -rf "$SYN"
+  done
 }
 
 @test "synthetic v2: update writes cpu.max, memory.max and pids.max" {
