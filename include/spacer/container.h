@@ -64,7 +64,12 @@ int spc_container_state (const char *root, const char *id, char **json, spc_err_
 int spc_container_status (const char *root, const char *id, enum spc_status *status, pid_t *pid,
                           spc_err_t *err);
 
-/* all: every process in the container's cgroup, not only its init. */
+/* all: every process in the container's cgroup, not only its init.
+ * signo SPC_STOP_SIGNAL: the container's stop signal, the one its
+ * org.opencontainers.image.stopSignal annotation names, else SIGTERM
+ * (kill without a SIGNAL). */
+#define SPC_STOP_SIGNAL (-1)
+#define SPC_STOP_SIGNAL_ANNOTATION "org.opencontainers.image.stopSignal"
 int spc_container_kill (const char *root, const char *id, int signo, bool all, spc_err_t *err);
 
 /* force: kill a running container first. A missing container with force is

@@ -85,4 +85,10 @@ char *spc_find_executable (const char *name, char *const env[]);
 char *spc_find_executable_with (const char *name, char *const env[],
                                 int (*check) (const char *path, void *data), void *data);
 
+/* A signal as runc's kill takes it, and as the
+ * org.opencontainers.image.stopSignal annotation holds it: "KILL",
+ * "SIGKILL", "kill", "9", "RTMIN+3" -> signal number (0 too: kill(1)'s
+ * test for life). */
+int spc_parse_signal (const char *text, spc_err_t *err);
+
 #endif

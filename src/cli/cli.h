@@ -106,7 +106,5 @@ int spc_cli_parse_max_size (const char *text, uint64_t *out, spc_err_t *err);
 /* The progress line of an image unpack, on stderr (spc_image_progress_fn). */
 struct spc_image_progress;
 void spc_cli_show_progress (const struct spc_image_progress *p, void *data);
-/* "KILL", "SIGKILL", "kill", "9", "RTMIN+3" -> signal number. */
-int spc_parse_signal (const char *text, spc_err_t *err);
 
 #endif

@@ -168,7 +168,9 @@ static const struct spc_cli_flag validate_flags[] = {
 const struct spc_cli_command spc_cli_commands[] = {
   { "create", spc_cmd_create, true, "create a container", "ID",
     "The container's program waits until `spacer start ID`.", create_flags },
-  { "start", spc_cmd_start, true, "start the user program of a created container", "ID", NULL,
+  { "start", spc_cmd_start, true, "start the user program of a created container", "ID",
+    "The poststart hooks run once the program runs; should one fail, start fails and\n"
+    "the container is killed and left stopped, for delete (which runs poststop).",
     no_flags },
   { "run", spc_cmd_run, true, "create and start a container", "ID",
     "In the foreground spacer forwards signals to the program, exits with its status\n"
@@ -194,7 +196,9 @@ const struct spc_cli_command spc_cli_commands[] = {
     exec_flags },
   { "state", spc_cmd_state, true, "print the state of a container", "ID", NULL, no_flags },
   { "kill", spc_cmd_kill, true, "send a signal to the container's init", "ID [SIGNAL]",
-    "SIGNAL is a name (TERM, SIGTERM, term) or a number; the default is TERM.", kill_flags },
+    "SIGNAL is a name (TERM, SIGTERM, term) or a number. Without one, the signal the\n"
+    "container's org.opencontainers.image.stopSignal annotation names, else TERM.",
+    kill_flags },
   { "delete", spc_cmd_delete, true, "delete a container and everything it holds", "ID", NULL,
     delete_flags },
   { "list", spc_cmd_list, true, "list containers", "", NULL, list_flags },

@@ -213,6 +213,9 @@ spacer_kill (spacer_context *ctx, const char *id, int signo, unsigned flags, spa
   API_LOG_SCOPE (ctx);
   if (flags & ~(unsigned) SPACER_KILL_ALL)
     return api_error_new (err, EINVAL, NULL, "kill: unknown flags %#x", flags);
+  /* Negative numbers are internal (SPC_STOP_SIGNAL), not the API's. */
+  if (signo < 0)
+    return api_error_new (err, EINVAL, NULL, "kill: invalid signal %d", signo);
   spc_err_t e = NULL;
   return done (spc_container_kill (ctx->root, id, signo, flags & SPACER_KILL_ALL, &e), &e, err);
 }

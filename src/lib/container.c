@@ -1493,12 +1493,33 @@ signal_cgroup (const struct spc_state *st, int signo, spc_err_t *err)
   return 0;
 }
 
+/* The signal that stops the container when none is named: the image's
+ * (the annotation `spacer bundle` copies from its StopSignal, as
+ * containerd and podman set it), else SIGTERM. One it cannot parse is an
+ * error rather than a guess: the caller can name a signal. */
+static int
+stop_signal_of (const struct spc_state *st, spc_err_t *err)
+{
+  for (size_t i = 0; i < st->n_annotations; i++)
+    if (strcmp (st->annotations[i].key, SPC_STOP_SIGNAL_ANNOTATION) == 0)
+      {
+        int signo = spc_parse_signal (st->annotations[i].value, err);
+        if (signo < 0)
+          return spc_error_prefix (err, "kill container `%s`: annotations." SPC_STOP_SIGNAL_ANNOTATION,
+                                   st->id);
+        return signo;
+      }
+  return SIGTERM;
+}
+
 int
 spc_container_kill (const char *root, const char *id, int signo, bool all, spc_err_t *err)
 {
   _cleanup_state_ struct spc_state st = { 0 };
   _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_SH, &st, err);
   if (dirfd < 0)
+    return -1;
+  if (signo == SPC_STOP_SIGNAL && (signo = stop_signal_of (&st, err)) < 0)
     return -1;
   enum spc_status s = spc_status_of (dirfd, &st);
   /* As runc: --all goes on to whatever the init left in its cgroups, and

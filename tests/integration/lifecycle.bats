@@ -374,6 +374,40 @@ HOST_DIR_IN=/mnt/host
   wait_for_status c1 stopped
 }
 
+@test "kill: without a signal the init gets the org.opencontainers.image.stopSignal annotation's signal; a named one wins" {
+  local sig
+  for sig in SIGUSR1 USR2 "$(kill -l HUP)"; do
+    update_config '.annotations["org.opencontainers.image.stopSignal"] = $s' --arg s "$sig"
+    trapping_container "c-$sig" 'trap "echo got-term" TERM; trap "echo got-usr1" USR1;
+      trap "echo got-usr2" USR2; trap "echo got-hup" HUP'
+  done
+  spacer kill c-SIGUSR1
+  wait_for_log c-SIGUSR1 got-usr1
+  spacer kill c-USR2
+  wait_for_log c-USR2 got-usr2
+  spacer kill "c-$(kill -l HUP)"
+  wait_for_log "c-$(kill -l HUP)" got-hup
+  for sig in SIGUSR1 USR2 "$(kill -l HUP)"; do
+    ! grep -q got-term "$BATS_TEST_TMPDIR/c-$sig.log" || false
+  done
+  # A signal on the command line is the one sent.
+  spacer kill c-SIGUSR1 TERM
+  wait_for_log c-SIGUSR1 got-term
+  [ "$(grep -c got-usr1 "$BATS_TEST_TMPDIR/c-SIGUSR1.log")" = 1 ]
+  [ "$(state_field c-USR2 status)" = running ]
+}
+
+@test "kill: a stopSignal annotation that is no signal is an error naming it, and sends nothing" {
+  update_config '.annotations["org.opencontainers.image.stopSignal"] = "SIGNOPE"'
+  trapping_container c1 'trap "echo got-signal" TERM USR1 USR2 HUP INT'
+  run spacer kill c1
+  assert_error 'c1.*annotations\.org\.opencontainers\.image\.stopSignal: invalid signal `SIGNOPE`'
+  sleep 0.2
+  ! grep -q got-signal "$BATS_TEST_TMPDIR/c1.log" || false
+  spacer kill c1 KILL
+  wait_for_status c1 stopped
+}
+
 @test "kill: an invalid signal is an error and sends nothing" {
   trapping_container c1 'trap "echo got-signal" TERM USR1 USR2 HUP INT'
   local sig
