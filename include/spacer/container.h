@@ -29,6 +29,7 @@ struct spc_create_options
                                  create --config) */
   const char *pid_file;       /* NULL: none */
   const char *console_socket; /* where the pty master goes (process.terminal) */
+  const char *pidfd_socket;   /* where a pidfd of the init goes (runc's --pidfd-socket) */
   unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
   bool systemd_cgroup;        /* cgroupsPath is systemd's slice:prefix:name */
   enum spc_rootless rootless;

@@ -31,6 +31,8 @@ const struct spc_cli_flag spc_cli_global_flags[] = {
   { 0, "pid-file", "FILE", "write the container init's pid to FILE" },                       \
   { 0, "console-socket", "PATH",                                                            \
     "send the terminal's pty master over the unix socket PATH (process.terminal)" },        \
+  { 0, "pidfd-socket", "PATH",                                                              \
+    "send a pidfd of the container's init over the unix socket PATH (as runc 1.2)" },       \
   { 0, "preserve-fds", "N", "pass N more fds (from 3, after LISTEN_FDS ones) to the program" }, \
   { 0, "no-pivot", NULL,                                                                    \
     "move the rootfs onto / with MS_MOVE and chroot instead of pivot_root (ramfs roots)" }, \
@@ -144,6 +146,7 @@ static const struct spc_cli_flag exec_flags[] = {
   { 0, "pid-file", "FILE", "write the process's pid to FILE" },
   { 't', "tty", NULL, "give the process a pty" },
   { 0, "console-socket", "PATH", "send the pty master over the unix socket PATH (with -t)" },
+  { 0, "pidfd-socket", "PATH", "send a pidfd of the process over the unix socket PATH (as runc 1.2)" },
   { 0, "cwd", "DIR", "working directory, inside the container" },
   { 'e', "env", "KEY=VALUE", "set an environment variable (repeatable)" },
   { 'u', "user", "UID[:GID]", "run as UID (and GID)" },

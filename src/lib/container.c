@@ -758,7 +758,12 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   _cleanup_bundle_ struct bundle b = { 0 };
   _cleanup_init_io_ struct init_io io = { .console_fd = -1, .terminal_fd = -1 };
   _cleanup_free_ char *pid_file = NULL;
+  _cleanup_close_ int pidfd_socket = -1;
   if (load_bundle (o, &b, err) < 0)
+    return -1;
+  /* Connected before anything is made, as runc dials it: a wrong path
+   * fails create at once. */
+  if (o->pidfd_socket && (pidfd_socket = spc_unix_connect (o->pidfd_socket, "--pidfd-socket", err)) < 0)
     return -1;
   if (prepare_init_io (b.config, o, for_run && !o->detach, &io, err) < 0)
     return spc_error_prefix (err, "%s", b.name);
@@ -824,6 +829,9 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     }
   if (ret == 0 && pid_file)
     ret = spc_write_pid_file (pid_file, cr->pid, err);
+  /* The init is our unreaped child: its pid names it and nothing else. */
+  if (ret == 0 && pidfd_socket >= 0)
+    ret = spc_send_pidfd (pidfd_socket, cr->pid, "standard", err);
   if (ret < 0)
     abandon_created (rootfd, id, cr);
   return ret;

@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -388,6 +390,33 @@ spc_send_fd (int sock, int fd, const void *data, size_t len, spc_err_t *err)
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return spc_error_errno (err, "sendmsg");
+  return 0;
+}
+
+int
+spc_unix_connect (const char *path, const char *what, spc_err_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    return spc_error_make (err, ENAMETOOLONG, "%s `%s`", what, path);
+  strcpy (addr.sun_path, path);
+  _cleanup_close_ int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return spc_error_errno (err, "%s: socket", what);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return spc_error_errno (err, "%s `%s`", what, path);
+  return spc_steal_fd (&fd);
+}
+
+int
+spc_send_pidfd (int sock, pid_t pid, const char *msg, spc_err_t *err)
+{
+  _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return spc_error_errno (err, "--pidfd-socket: pidfd_open of pid %d%s", (int) pid,
+                            errno == ENOSYS ? " (Linux 5.3 or later is needed)" : "");
+  if (spc_send_fd (sock, pidfd, msg, strlen (msg), err) < 0)
+    return spc_error_prefix (err, "--pidfd-socket: send the pidfd");
   return 0;
 }
 

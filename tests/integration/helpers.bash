@@ -429,6 +429,46 @@ wait_until() {
   return 1
 }
 
+# socket_listening PID SOCKET: the process PID listens on the unix socket
+# file SOCKET. The file exists from bind(), a moment before listen(): a
+# socket of PID's flagged __SO_ACCEPTCON in /proc/net/unix says it listens.
+socket_listening() {
+  local fd inodes=
+  for fd in "/proc/$1/fd/"*; do
+    inodes+=" $(readlink "$fd" 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')"
+  done
+  awk -v inodes="$inodes " '$4 == "00010000" && index(inodes, " " $7 " ") { found = 1 }
+    END { exit !found }' /proc/net/unix && [ -S "$2" ]
+}
+
+# start_recvpidfd [SIGNAL]: tests/tools/recvpidfd listening on $PIDFD_SOCK
+# in the background (see the tool for what it writes to
+# $BATS_TEST_TMPDIR/recvpidfd.out, and what it does with SIGNAL); returns
+# once it listens. As recvtty, it runs without SPACER_TEST_MARK and with a
+# relative socket path, so that assert_nothing_left does not count it.
+start_recvpidfd() {
+  PIDFD_SOCK=$BATS_TEST_TMPDIR/pidfd.sock
+  [ -x "$RECVPIDFD" ] || {
+    echo "$RECVPIDFD is not built (make -C build tests/tools/recvpidfd)" >&2
+    return 1
+  }
+  (cd "$BATS_TEST_TMPDIR" && exec env -u SPACER_TEST_MARK "$RECVPIDFD" pidfd.sock "$@") \
+    >"$BATS_TEST_TMPDIR/recvpidfd.out" 2>"$BATS_TEST_TMPDIR/recvpidfd.err" </dev/null 3>&- &
+  RECVPIDFD_PID=$!
+  BG_PIDS+=("$RECVPIDFD_PID")
+  wait_until socket_listening "$RECVPIDFD_PID" "$PIDFD_SOCK" || {
+    echo "recvpidfd did not listen: $(cat "$BATS_TEST_TMPDIR/recvpidfd.err")" >&2
+    return 1
+  }
+}
+
+# recvpidfd_said KEY: the value recvpidfd reported for KEY (msg, fd, pid),
+# once it has exited.
+recvpidfd_said() {
+  wait_until process_gone "$RECVPIDFD_PID"
+  sed -n "s/^$1=//p" "$BATS_TEST_TMPDIR/recvpidfd.out"
+}
+
 # process_gone PID: the process has exited (see process_alive).
 process_gone() {
   ! process_alive "$1"

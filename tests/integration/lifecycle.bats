@@ -181,6 +181,46 @@ HOST_DIR_IN=/mnt/host
   assert_nothing_left
 }
 
+@test "create --pidfd-socket: the socket gets a pidfd of the init, with runc 1.2's bytes \"standard\"" {
+  start_recvpidfd
+  set_args sleep 100
+  create_container c1 --pidfd-socket "$PIDFD_SOCK"
+  [ "$(recvpidfd_said msg)" = standard ]
+  [ "$(recvpidfd_said fd)" = "anon_inode:[pidfd]" ]
+  [ "$(recvpidfd_said pid)" = "$(state_field c1 pid)" ]
+  [ "$(state_field c1 status)" = created ]
+}
+
+@test "create --pidfd-socket: the pidfd received stops the container (SIGKILL through it)" {
+  start_recvpidfd "$(kill -l KILL)"
+  set_args sleep 100
+  create_container c1 --pidfd-socket "$PIDFD_SOCK"
+  wait_until process_gone "$RECVPIDFD_PID"
+  grep -qx exited "$BATS_TEST_TMPDIR/recvpidfd.out" || {
+    echo "recvpidfd: $(cat "$BATS_TEST_TMPDIR/recvpidfd.out" "$BATS_TEST_TMPDIR/recvpidfd.err")" >&2
+    return 1
+  }
+  wait_for_status c1 stopped
+}
+
+@test "run -d --pidfd-socket: the socket gets a pidfd of the running init" {
+  start_recvpidfd
+  set_args sleep 100
+  capture timeout 20 "$SPACER" --root "$ROOT" run -d --bundle "$BUNDLE" --pidfd-socket "$PIDFD_SOCK" c1
+  assert_ok
+  [ "$(recvpidfd_said msg)" = standard ]
+  [ "$(recvpidfd_said fd)" = "anon_inode:[pidfd]" ]
+  [ "$(recvpidfd_said pid)" = "$(state_field c1 pid)" ]
+  [ "$(state_field c1 status)" = running ]
+}
+
+@test "create --pidfd-socket: a socket nobody listens on fails create, naming it, and leaves nothing" {
+  set_args sleep 100
+  capture spacer create --bundle "$BUNDLE" --pidfd-socket "$BATS_TEST_TMPDIR/nobody.sock" c1
+  assert_error "--pidfd-socket \`[^\`]*/nobody\.sock\`: No such file or directory"
+  assert_nothing_left
+}
+
 @test "create --config FILE: the config is FILE, relative to the bundle, and exec uses it too" {
   update_config '.process.args = ["sleep", "100"] | .process.env += ["FROM=alt"]'
   mv "$BUNDLE/config.json" "$BUNDLE/alt.json"

@@ -86,7 +86,7 @@ guarded_start() {
 # assert_nothing_left (which looks for processes carrying the mark or
 # naming the test directory) does not count it.
 start_recvtty() {
-  local i fd inodes
+  local i
   SOCK=$BATS_TEST_TMPDIR/console.sock
   [ -x "$RECVTTY" ] || {
     echo "$RECVTTY is not built (make -C build tests/tools/recvtty)" >&2
@@ -96,15 +96,8 @@ start_recvtty() {
     >"$BATS_TEST_TMPDIR/recvtty.out" 2>"$BATS_TEST_TMPDIR/recvtty.err" </dev/null 3>&- &
   RECVTTY_PID=$!
   BG_PIDS+=("$RECVTTY_PID")
-  # The socket file exists from bind(), a moment before listen(): wait for
-  # recvtty's socket to listen (flag __SO_ACCEPTCON in /proc/net/unix).
   for i in $(seq 100); do
-    inodes=
-    for fd in "/proc/$RECVTTY_PID/fd/"*; do
-      inodes+=" $(readlink "$fd" 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')"
-    done
-    awk -v inodes="$inodes " '$4 == "00010000" && index(inodes, " " $7 " ") { found = 1 }
-      END { exit !found }' /proc/net/unix && [ -S "$SOCK" ] && return 0
+    socket_listening "$RECVTTY_PID" "$SOCK" && return 0
     sleep 0.05
   done
   echo "recvtty did not listen on $SOCK: $(cat "$BATS_TEST_TMPDIR/recvtty.err")" >&2
