@@ -89,6 +89,14 @@ int spc_container_pids (const char *root, const char *id, pid_t **pids, size_t *
 int spc_container_update (const char *root, const char *id, const struct spc_resources *r,
                           spc_err_t *err);
 
+/* update --l3-cache-schema / --mem-bw-schema (either may be NULL): runc's
+ * checks, in its order (resctrl mounted, the resource offered), with an
+ * error naming what is missing. Nothing is changed: spacer keeps no
+ * resctrl group of a container to write the schemata to, so where resctrl
+ * is there this refuses too, saying so. */
+int spc_container_update_intel_rdt (const char *root, const char *id, const char *l3_schema,
+                                    const char *mem_bw_schema, spc_err_t *err);
+
 /* `events`: with stats_only one {"type":"stats",...} line; otherwise such
  * a line every interval_ms and {"type":"oom",...} whenever the OOM killer
  * acts, until the container stops. Lines go to out. */

@@ -519,7 +519,8 @@ cpu_v2 (const struct ctl *c, const cpu_t *cpu, spc_err_t *err)
 {
   if ((cpu->has_realtime_runtime && cpu->realtime_runtime != 0)
       || (cpu->has_realtime_period && cpu->realtime_period != 0))
-    return spc_error_make (err, 0, "%s: cgroup v2 has no realtime CPU bandwidth",
+    return spc_error_make (err, 0, "%s: cgroup v2 has no realtime CPU bandwidth "
+                                   "(cpu.rt_period_us and cpu.rt_runtime_us are cgroup v1's)",
                            cpu->has_realtime_runtime ? JP "cpu.realtimeRuntime"
                                                      : JP "cpu.realtimePeriod");
   if (cpu->has_shares

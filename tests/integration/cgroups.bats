@@ -1096,6 +1096,63 @@ JSON
   assert_file "$cpudir" cpu.cfs_period_us 100000
 }
 
+@test "update --cpu-rt-period and --cpu-rt-runtime write cgroup v1's cpu.rt_period_us and cpu.rt_runtime_us" {
+  require_cpu_rt 20000
+  running_container c1 sleep 100
+  local dir
+  dir=$(cg_dir c1 cpu)
+  spacer update --cpu-rt-period 500000 --cpu-rt-runtime 10000 c1
+  assert_file "$dir" cpu.rt_period_us 500000
+  assert_file "$dir" cpu.rt_runtime_us 10000
+  # A period shorter than the runtime is refused until the runtime is
+  # lowered: given together, both are written.
+  spacer update --cpu-rt-period 8000 --cpu-rt-runtime 4000 c1
+  assert_file "$dir" cpu.rt_period_us 8000
+  assert_file "$dir" cpu.rt_runtime_us 4000
+  run spacer update --cpu-rt-period -1 c1
+  assert_error "-1"
+  run spacer update --cpu-rt-runtime lots c1
+  assert_error "lots"
+  # More than the parent has is the kernel's refusal, named.
+  run spacer update --cpu-rt-runtime 8000000 c1
+  assert_error "realtime(Runtime|Period)"
+  assert_file "$dir" cpu.rt_runtime_us 4000
+}
+
+@test "synthetic v2: update --cpu-rt-period and --cpu-rt-runtime are refused (no realtime bandwidth in cgroup v2), nothing changes" {
+  synthetic_v2
+  set_args sleep 100
+  screated_container c1
+  spacer start c1
+  local dir
+  dir=$(cg_v2_dir c1)
+  sspacer update --cpu-quota 20000 --cpu-period 100000 c1
+  run sspacer update --cpu-rt-runtime 10000 --cpu-quota 30000 c1
+  assert_error "realtimeRuntime: cgroup v2 has no realtime CPU bandwidth"
+  run sspacer update --cpu-rt-period 100000 c1
+  assert_error "realtimePeriod: cgroup v2 has no realtime CPU bandwidth"
+  assert_file "$dir" cpu.max "20000 100000"
+  [ ! -e "$dir/cpu.rt_runtime_us" ] && [ ! -e "$dir/cpu.rt_period_us" ]
+}
+
+@test "update --l3-cache-schema and --mem-bw-schema without resctrl: a one-line error naming it, nothing changes" {
+  require_no_resctrl
+  require_cgroup_controller pids
+  update_config '.linux.resources.pids = {"limit": 20}'
+  running_container c1 sleep 100
+  local dir
+  dir=$(cg_ctl_dir c1 pids)
+  run spacer update --l3-cache-schema 'L3:0=ff' --pids-limit 5 c1
+  assert_error '^spacer: --l3-cache-schema: Intel RDT: resctrl is not mounted at /sys/fs/resctrl'
+  run spacer update --mem-bw-schema 'MB:0=50' c1
+  assert_error '^spacer: --mem-bw-schema: Intel RDT: resctrl is not mounted at /sys/fs/resctrl'
+  assert_file "$dir" pids.max 20
+  # The container is looked at first, as for every update.
+  run spacer update --l3-cache-schema 'L3:0=ff' nosuch
+  assert_error "nosuch.*does not exist"
+  [ "$(state_field c1 status)" = running ]
+}
+
 @test "update: of a stopped or an unknown container is an error" {
   set_args true
   created_container c1

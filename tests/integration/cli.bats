@@ -138,7 +138,7 @@ help_flag_line() {
         echo "spacer $cmd: the help shows --$name, which is not parsed" >&2
         return 1
       }
-    done < <(grep -Eo -- "^ +(-[a-zA-Z], )?--[a-z-]+" <<<"$help" | sed 's/.*--//' | grep -vx help)
+    done < <(grep -Eo -- "^ +(-[a-zA-Z], )?--[a-z0-9-]+" <<<"$help" | sed 's/.*--//' | grep -vx help)
   done
 }
 
@@ -146,7 +146,7 @@ help_flag_line() {
   local create run flag
   create=$(help_of create)
   run=$(help_of run)
-  for flag in bundle pid-file console-socket preserve-fds no-pivot no-new-keyring; do
+  for flag in bundle pid-file console-socket pidfd-socket preserve-fds no-pivot no-new-keyring; do
     help_flag_line "$create" "$flag"
     help_flag_line "$run" "$flag"
   done

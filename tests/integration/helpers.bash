@@ -648,6 +648,36 @@ cgroup2_own_dir() {
   [ -n "$own" ] && echo "$mnt${own%/}"
 }
 
+# cgroup_v1_own_dir CONTROLLER: this shell's cgroup in the v1 hierarchy
+# holding CONTROLLER (where spacer makes the containers' cgroups).
+cgroup_v1_own_dir() {
+  local mnt own
+  mnt=$(cgroup_v1_mountpoint "$1") || return 1
+  own=$(awk -F: -v c="$1" 'index("," $2 ",", "," c ",") { print $3; exit }' /proc/self/cgroup)
+  echo "$mnt${own%/}"
+}
+
+# require_cpu_rt MICROSECONDS: a container's cgroup can be given that much
+# realtime run time: cgroup v1's cpu controller (cgroup2 has no realtime
+# bandwidth), a kernel with realtime group scheduling
+# (CONFIG_RT_GROUP_SCHED: the cpu.rt_* files), and at least that much in
+# our own cgroup's cpu.rt_runtime_us (a child's is bounded by it).
+require_cpu_rt() {
+  local dir
+  dir=$(cgroup_v1_own_dir cpu) || skip "no cgroup v1 cpu hierarchy (realtime CPU bandwidth is v1's)"
+  [ -e "$dir/cpu.rt_runtime_us" ] ||
+    skip "no realtime group scheduling in this kernel (CONFIG_RT_GROUP_SCHED: no cpu.rt_runtime_us)"
+  [ "$(cat "$dir/cpu.rt_runtime_us")" -ge "$1" ] ||
+    skip "our cpu cgroup's cpu.rt_runtime_us ($(cat "$dir/cpu.rt_runtime_us")) is below $1"
+}
+
+# require_no_resctrl: the test is of a host without Intel RDT's resctrl
+# filesystem mounted at /sys/fs/resctrl.
+require_no_resctrl() {
+  ! grep -qs ' /sys/fs/resctrl resctrl ' /proc/mounts ||
+    skip "resctrl is mounted at /sys/fs/resctrl (the test is of a host without it)"
+}
+
 # mounted_cgroup_lines [FILE]: the lines of FILE (a /proc/PID/cgroup,
 # default ours) whose hierarchy is mounted here, which are the ones
 # spacer makes a cgroup in.
