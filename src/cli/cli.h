@@ -19,6 +19,7 @@ struct spc_global
   bool debug;
   bool systemd_cgroup;
   enum spc_rootless rootless;
+  const char *criu; /* runc's --criu: the criu binary (checkpoint, restore) */
 };
 
 /* A command returns its exit status, or < 0 with *err set (exit 1). */
@@ -44,6 +45,8 @@ int spc_cmd_events (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 int spc_cmd_features (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_validate (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_help (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_checkpoint (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_restore (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 
 /* One flag of a command, as its help shows it. */
 struct spc_cli_flag

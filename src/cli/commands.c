@@ -18,7 +18,9 @@ const struct spc_cli_flag spc_cli_global_flags[] = {
   { 0, "rootless", "true|false|auto",
     "cgroup permission errors: true tolerates them, false makes them fatal, auto (default) "
     "tolerates them when not root" },
-  { 0, "criu", "PATH", "refused: spacer has no checkpoint/restore" },
+  { 0, "criu", "PATH",
+    "the criu binary checkpoint and restore look at (default: criu in PATH); refused by the "
+    "other commands: spacer has no checkpoint/restore" },
   { 'v', "version", NULL, "print the version" },
   { 'h', "help", NULL, "print this help" },
   { 0 },
@@ -168,6 +170,50 @@ static const struct spc_cli_flag exec_flags[] = {
   { 0 },
 };
 
+/* runc's flags, parsed for the refusal (checkpoint.c). */
+static const struct spc_cli_flag checkpoint_flags[] = {
+  { 0, "image-path", "DIR", "where CRIU would write the image files" },
+  { 0, "work-path", "DIR", "where CRIU would write its work files and logs" },
+  { 0, "parent-path", "DIR", "the image of a previous pre-dump" },
+  { 0, "leave-running", NULL, "leave the container running after the checkpoint" },
+  { 0, "tcp-established", NULL, "allow open TCP connections" },
+  { 0, "tcp-skip-in-flight", NULL, "skip in-flight TCP connections" },
+  { 0, "link-remap", NULL, "link unlinked files back when possible" },
+  { 0, "ext-unix-sk", NULL, "allow external unix sockets" },
+  { 0, "shell-job", NULL, "allow shell jobs" },
+  { 0, "lazy-pages", NULL, "restore memory pages lazily (userfaultfd)" },
+  { 0, "status-fd", "FD", "where CRIU would write a NUL byte once lazy pages are ready" },
+  { 0, "page-server", "ADDRESS:PORT", "the page server" },
+  { 0, "file-locks", NULL, "handle file locks" },
+  { 0, "pre-dump", NULL, "dump memory only, leaving the container running" },
+  { 0, "manage-cgroups-mode", "MODE", "CRIU's cgroups mode: soft (default), full, strict or ignore" },
+  { 0, "empty-ns", "NS", "make the namespace NS but do not restore it (repeatable)" },
+  { 0, "auto-dedup", NULL, "deduplicate memory images" },
+  { 0 },
+};
+
+static const struct spc_cli_flag restore_flags[] = {
+  { 0, "console-socket", "PATH", "where the pty master would go" },
+  { 0, "image-path", "DIR", "where CRIU would read the image files" },
+  { 0, "work-path", "DIR", "where CRIU would write its work files and logs" },
+  { 0, "tcp-established", NULL, "allow open TCP connections" },
+  { 0, "ext-unix-sk", NULL, "allow external unix sockets" },
+  { 0, "shell-job", NULL, "allow shell jobs" },
+  { 0, "file-locks", NULL, "handle file locks" },
+  { 0, "manage-cgroups-mode", "MODE", "CRIU's cgroups mode: soft (default), full, strict or ignore" },
+  { 'b', "bundle", "DIR", "the bundle (default: the current directory)" },
+  { 'd', "detach", NULL, "return once the container runs" },
+  { 0, "pid-file", "FILE", "write the init's pid to FILE" },
+  { 0, "no-subreaper", NULL, "do not make spacer a child subreaper" },
+  { 0, "no-pivot", NULL, "MS_MOVE + chroot instead of pivot_root" },
+  { 0, "empty-ns", "NS", "make the namespace NS but do not restore it (repeatable)" },
+  { 0, "auto-dedup", NULL, "deduplicate memory images" },
+  { 0, "lazy-pages", NULL, "restore memory pages lazily (userfaultfd)" },
+  { 0, "lsm-profile", "TYPE:NAME", "the LSM profile to restore with" },
+  { 0, "lsm-mount-context", "CONTEXT", "the LSM mount context to restore with" },
+  { 0 },
+};
+
 static const struct spc_cli_flag validate_flags[] = {
   { 'f', "format", "text|json",
     "FILE:LINE:COLUMN: error|warning: PATH: MESSAGE lines (default) or a JSON array" },
@@ -246,6 +292,15 @@ const struct spc_cli_command spc_cli_commands[] = {
     "config file; the default is the current directory. Nothing is created and root\n"
     "is not needed. Exit 1 on an error (or, with --strict, a warning).",
     validate_flags },
+  { "checkpoint", spc_cmd_checkpoint, true,
+    "checkpoint a running container (refused: spacer has no checkpoint/restore)", "ID",
+    "runc's command and flags, so that callers get a reason: spacer does not drive\n"
+    "CRIU. It refuses (exit 1) saying why on this host: CRIU not installed, `criu\n"
+    "check` failing (its last words), or, where CRIU would work, that spacer does not.",
+    checkpoint_flags },
+  { "restore", spc_cmd_restore, true,
+    "restore a container from a checkpoint (refused: spacer has no checkpoint/restore)", "ID",
+    "runc's command and flags; refused as checkpoint is, saying why.", restore_flags },
   { "help", spc_cmd_help, false, "print the help of spacer or of a command", "[COMMAND]", NULL,
     no_flags },
   { 0 },

@@ -1116,8 +1116,8 @@ static int
 poststart_error (const char *id, const char *what, spc_err_t *err)
 {
   spc_err_t e = NULL;
-  spc_error_make (&e, (*err)->errno_, "container `%s`: %s (the container was killed%s)", id,
-                  (*err)->msg, what);
+  spc_error_classed (&e, (*err)->errno_, "container `%s`: %s (the container was killed%s)", id,
+                     (*err)->msg, what);
   spc_error_free (err);
   *err = e;
   return -1;

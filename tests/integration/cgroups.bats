@@ -1143,7 +1143,7 @@ JSON
   local dir
   dir=$(cg_ctl_dir c1 pids)
   run spacer update --l3-cache-schema 'L3:0=ff' --pids-limit 5 c1
-  assert_error '^spacer: --l3-cache-schema: Intel RDT: resctrl is not mounted at /sys/fs/resctrl'
+  assert_error '^spacer: --l3-cache-schema: Intel RDT: resctrl is not mounted at /sys/fs/resctrl \(no RDT on this host, or mount -t resctrl resctrl /sys/fs/resctrl\)$'
   run spacer update --mem-bw-schema 'MB:0=50' c1
   assert_error '^spacer: --mem-bw-schema: Intel RDT: resctrl is not mounted at /sys/fs/resctrl'
   assert_file "$dir" pids.max 20
