@@ -14,7 +14,9 @@ const struct spc_cli_flag spc_cli_global_flags[] = {
   { 0, "log", "FILE", "write diagnostics to FILE instead of stderr" },
   { 0, "log-format", "text|json", "diagnostics as text (default) or one JSON object a line" },
   { 0, "debug", NULL, "verbose diagnostics" },
-  { 0, "systemd-cgroup", NULL, "cgroupsPath is slice:prefix:name (made through cgroupfs)" },
+  { 0, "systemd-cgroup", NULL,
+    "cgroupsPath is slice:prefix:name, made through cgroupfs without systemd (a warning says "
+    "what differs)" },
   { 0, "rootless", "true|false|auto",
     "cgroup permission errors: true tolerates them, false makes them fatal, auto (default) "
     "tolerates them when not root" },

@@ -1532,20 +1532,61 @@ JSON
   assert_nothing_left
 }
 
-@test "systemd-cgroup: without systemd, a warning and the cgroup made at slice/prefix-name.scope" {
+# systemd_fallback_reason: the reason --systemd-cgroup's warning gives on
+# this host.
+systemd_fallback_reason() {
+  if [ -e /run/systemd/system ]; then
+    echo "spacer does not talk to systemd (no D-Bus client)"
+  else
+    echo "systemd is not running (no /run/systemd/system)"
+  fi
+}
+
+# assert_systemd_warning SPEC PATH: $stderr is the one line of the
+# fallback's warning, for SPEC (the cgroupsPath as written, quoted) and
+# the cgroup's directory PATH, saying what differs from a systemd-managed
+# cgroup.
+assert_systemd_warning() {
+  local want
+  want="spacer: warning: --systemd-cgroup: $(systemd_fallback_reason), so the cgroup is made"
+  want+=" through cgroupfs and is not systemd-managed: $1 is only the path \`$2\`, made as plain"
+  want+=" directories in each hierarchy and removed by spacer at delete; there is no transient"
+  want+=" scope or slice unit (systemctl does not know it, and systemd neither stops nor cleans"
+  want+=" it up), no delegation by systemd (Delegate=), no org.systemd.property. annotation"
+  want+=" applied, and linux.resources go to the cgroup's files, not to unit properties"
+  if [ "$stderr" != "$want" ]; then
+    printf 'expected the warning:\n%s\ngot:\n%s\n' "$want" "$stderr" >&2
+    return 1
+  fi
+}
+
+@test "systemd-cgroup: the cgroupfs fallback warns saying what differs from a systemd cgroup, and makes slice/prefix-name.scope" {
   synthetic_v2
-  [ -e /run/systemd/system ] && skip "systemd runs here"
-  update_config '.linux.cgroupsPath = "system.slice:spacer:test"'
+  update_config '.linux.cgroupsPath = "system.slice:spacer:test"
+    | .annotations["org.systemd.property.TimeoutStopUSec"] = "uint64 123456789"'
   set_args sleep 100
   capture sspacer --systemd-cgroup create --bundle "$BUNDLE" c1
   assert_ok
   remember_cgroups c1
-  [ "$(wc -l <<<"$stderr")" -eq 1 ] || { echo "stderr: $stderr" >&2; return 1; }
-  [[ $stderr == *systemd* ]]
-  [[ $stderr == *"system.slice/spacer-test.scope"* ]]
+  assert_systemd_warning '`system.slice:spacer:test`' "$SYN/system.slice/spacer-test.scope"
   [ "$(cg_v2_dir c1)" = "$SYN/system.slice/spacer-test.scope" ]
   [ -d "$SYN/system.slice/spacer-test.scope" ]
   jq -e --arg top "$SYN/system.slice" '.cgroup.dirs[0].top == $top' "$ROOT/c1/state.json"
   sspacer delete --force c1
   [ ! -e "$SYN/system.slice" ]
+}
+
+@test "systemd-cgroup: without a cgroupsPath the fallback warns too, and the cgroup is spacer's default one" {
+  synthetic_v2
+  set_args sleep 100
+  capture sspacer --systemd-cgroup create --bundle "$BUNDLE" c1
+  assert_ok
+  remember_cgroups c1
+  assert_systemd_warning "an empty linux.cgroupsPath (no slice:prefix:name)" "$SYN/spacer-c1.$CG_HASH"
+  [ "$(cg_v2_dir c1)" = "$SYN/spacer-c1.$CG_HASH" ]
+  # Without --systemd-cgroup: no warning.
+  capture sspacer create --bundle "$BUNDLE" c2
+  assert_ok
+  remember_cgroups c2
+  [ -z "$stderr" ]
 }
