@@ -112,14 +112,16 @@ resctrl_offers (const char *flag, const char *info, const char *what, spc_err_t 
   struct statfs sfs;
   if (statfs (RESCTRL_MOUNT, &sfs) < 0 || sfs.f_type != RDTGROUP_SUPER_MAGIC)
     return spc_error_classed (err, ENODEV,
-                           "%s: Intel RDT: resctrl is not mounted at " RESCTRL_MOUNT
-                           " (no RDT on this host, or mount -t resctrl resctrl " RESCTRL_MOUNT ")",
-                           flag);
+                              "%s: Intel RDT: resctrl is not mounted at " RESCTRL_MOUNT
+                              " (no RDT on this host, or mount -t resctrl resctrl " RESCTRL_MOUNT
+                              ")",
+                              flag);
   char path[64];
   snprintf (path, sizeof path, RESCTRL_MOUNT "/info/%s", info);
   if (access (path, F_OK) < 0)
-    return spc_error_classed (err, ENODEV, "%s: Intel RDT: this host's resctrl offers no %s (no %s)",
-                           flag, what, path);
+    return spc_error_classed (err, ENODEV,
+                              "%s: Intel RDT: this host's resctrl offers no %s (no %s)", flag,
+                              what, path);
   return 0;
 }
 
@@ -142,9 +144,9 @@ spc_container_update_intel_rdt (const char *root, const char *id, const char *l3
   /* A container's resctrl group and schemata come from linux.intelRdt at
    * create; the state records no group for update to write to. */
   return spc_error_classed (err, ENOTSUP,
-                         "container `%s`: spacer does not change a container's Intel RDT "
-                         "schemata after create (linux.intelRdt)",
-                         id);
+                            "container `%s`: spacer does not change a container's Intel RDT "
+                            "schemata after create (linux.intelRdt)",
+                            id);
 }
 
 /* ---- events ---- */

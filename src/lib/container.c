@@ -763,7 +763,8 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     return -1;
   /* Connected before anything is made, as runc dials it: a wrong path
    * fails create at once. */
-  if (o->pidfd_socket && (pidfd_socket = spc_unix_connect (o->pidfd_socket, "--pidfd-socket", err)) < 0)
+  if (o->pidfd_socket
+      && (pidfd_socket = spc_unix_connect (o->pidfd_socket, "--pidfd-socket", err)) < 0)
     return -1;
   if (prepare_init_io (b.config, o, for_run && !o->detach, &io, err) < 0)
     return spc_error_prefix (err, "%s", b.name);
@@ -1513,8 +1514,8 @@ stop_signal_of (const struct spc_state *st, spc_err_t *err)
       {
         int signo = spc_parse_signal (st->annotations[i].value, err);
         if (signo < 0)
-          return spc_error_prefix (err, "kill container `%s`: annotations." SPC_STOP_SIGNAL_ANNOTATION,
-                                   st->id);
+          return spc_error_prefix (err, "kill container `%s`: annotations.%s", st->id,
+                                   SPC_STOP_SIGNAL_ANNOTATION);
         return signo;
       }
   return SIGTERM;

@@ -36,8 +36,9 @@ spc_criu_refuse (const char *op, const char *criu, spc_err_t *err)
   _cleanup_free_ char *path = find_criu (name);
   if (path == NULL)
     return spc_error_classed (err, ENOTSUP,
-                           "%s: CRIU is not installed (`%s`: %s), and checkpoint/restore needs it",
-                           op, name, strerror (errno ? errno : ENOENT));
+                              "%s: CRIU is not installed (`%s`: %s), and checkpoint/restore "
+                              "needs it",
+                              op, name, strerror (errno ? errno : ENOENT));
   char *args[] = { path, (char *) "check", NULL };
   struct spc_hook check = {
     .path = path,
@@ -55,7 +56,7 @@ spc_criu_refuse (const char *op, const char *criu, spc_err_t *err)
       return -1;
     }
   return spc_error_classed (err, ENOTSUP,
-                         "%s: spacer does not implement checkpoint/restore (`%s check` passes, "
-                         "but spacer does not drive CRIU)",
-                         op, path);
+                            "%s: spacer does not implement checkpoint/restore (`%s check` "
+                            "passes, but spacer does not drive CRIU)",
+                            op, path);
 }
