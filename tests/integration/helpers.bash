@@ -441,25 +441,37 @@ socket_listening() {
     END { exit !found }' /proc/net/unix && [ -S "$2" ]
 }
 
+# start_receiver TOOL SOCKET NAME [ARG...]: TOOL, a receiver of
+# tests/tools, listening on $BATS_TEST_TMPDIR/SOCKET in the background,
+# its output in $BATS_TEST_TMPDIR/NAME.out and NAME.err, its pid in
+# $RECEIVER_PID; returns once it listens. The tool is the test's, not part
+# of a container: it runs without SPACER_TEST_MARK and with a relative
+# socket path, so that assert_nothing_left (which looks for processes
+# carrying the mark or naming the test directory) does not count it.
+start_receiver() {
+  local tool=$1 socket=$2 name=$3
+  shift 3
+  [ -x "$tool" ] || {
+    echo "$tool is not built (make -C build test-programs)" >&2
+    return 1
+  }
+  (cd "$BATS_TEST_TMPDIR" && exec env -u SPACER_TEST_MARK "$tool" "$socket" "$@") \
+    >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" </dev/null 3>&- &
+  RECEIVER_PID=$!
+  BG_PIDS+=("$RECEIVER_PID")
+  wait_until socket_listening "$RECEIVER_PID" "$BATS_TEST_TMPDIR/$socket" || {
+    echo "$name did not listen on $socket: $(cat "$BATS_TEST_TMPDIR/$name.err")" >&2
+    return 1
+  }
+}
+
 # start_recvpidfd [SIGNAL]: tests/tools/recvpidfd listening on $PIDFD_SOCK
-# in the background (see the tool for what it writes to
-# $BATS_TEST_TMPDIR/recvpidfd.out, and what it does with SIGNAL); returns
-# once it listens. As recvtty, it runs without SPACER_TEST_MARK and with a
-# relative socket path, so that assert_nothing_left does not count it.
+# (see the tool for what it writes to $BATS_TEST_TMPDIR/recvpidfd.out, and
+# what it does with SIGNAL); its pid in $RECVPIDFD_PID.
 start_recvpidfd() {
   PIDFD_SOCK=$BATS_TEST_TMPDIR/pidfd.sock
-  [ -x "$RECVPIDFD" ] || {
-    echo "$RECVPIDFD is not built (make -C build tests/tools/recvpidfd)" >&2
-    return 1
-  }
-  (cd "$BATS_TEST_TMPDIR" && exec env -u SPACER_TEST_MARK "$RECVPIDFD" pidfd.sock "$@") \
-    >"$BATS_TEST_TMPDIR/recvpidfd.out" 2>"$BATS_TEST_TMPDIR/recvpidfd.err" </dev/null 3>&- &
-  RECVPIDFD_PID=$!
-  BG_PIDS+=("$RECVPIDFD_PID")
-  wait_until socket_listening "$RECVPIDFD_PID" "$PIDFD_SOCK" || {
-    echo "recvpidfd did not listen: $(cat "$BATS_TEST_TMPDIR/recvpidfd.err")" >&2
-    return 1
-  }
+  start_receiver "$RECVPIDFD" pidfd.sock recvpidfd "$@" || return 1
+  RECVPIDFD_PID=$RECEIVER_PID
 }
 
 # recvpidfd_said KEY: the value recvpidfd reported for KEY (msg, fd, pid),
