@@ -61,6 +61,11 @@ create_with (spacer_context *ctx, const char *id, const struct spacer_create_opt
       args[a++] = "--console-socket";
       args[a++] = o->console_socket;
     }
+  if (o->pidfd_socket)
+    {
+      args[a++] = "--pidfd-socket";
+      args[a++] = o->pidfd_socket;
+    }
   if (o->n_extra_fds)
     {
       snprintf (preserve, sizeof preserve, "%zu", o->n_extra_fds);
