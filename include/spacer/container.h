@@ -90,10 +90,10 @@ int spc_container_update (const char *root, const char *id, const struct spc_res
                           spc_err_t *err);
 
 /* update --l3-cache-schema / --mem-bw-schema (either may be NULL): runc's
- * checks, in its order (resctrl mounted, the resource offered), with an
- * error naming what is missing. Nothing is changed: spacer keeps no
- * resctrl group of a container to write the schemata to, so where resctrl
- * is there this refuses too, saying so. */
+ * checks, in its order (resctrl mounted, the resource offered, the
+ * container has linux.intelRdt), with an error naming what is missing.
+ * Nothing is changed: past those checks this refuses too, saying that
+ * spacer applies linux.intelRdt's schemata at create only. */
 int spc_container_update_intel_rdt (const char *root, const char *id, const char *l3_schema,
                                     const char *mem_bw_schema, spc_err_t *err);
 

@@ -115,7 +115,7 @@ static const struct spc_cli_flag update_flags[] = {
   { 0, "pids-limit", "N", "most processes the container may have (-1: none; 0 is a limit of 0)" },
   { 0, "blkio-weight", "N", "block I/O weight, 10 to 1000" },
   { 0, "l3-cache-schema", "SCHEMA",
-    "Intel RDT L3 cache schema, e.g. L3:0=ff (refused: spacer does not change it after create)" },
+    "Intel RDT L3 cache schema, e.g. L3:0=ff (refused: spacer sets it at create only)" },
   { 0, "mem-bw-schema", "SCHEMA",
     "Intel RDT memory bandwidth schema, e.g. MB:0=50 (refused likewise)" },
   { 'r', "resources", "FILE",

@@ -141,11 +141,18 @@ spc_container_update_intel_rdt (const char *root, const char *id, const char *l3
   if (mem_bw_schema
       && resctrl_offers ("--mem-bw-schema", "MB", "memory bandwidth allocation (MBA)", err) < 0)
     return -1;
-  /* A container's resctrl group and schemata come from linux.intelRdt at
-   * create; the state records no group for update to write to. */
+  /* As runc: a container created without linux.intelRdt has no group to
+   * change (runc would not make one in update either). */
+  if (st.rdt.root == NULL)
+    return spc_error_classed (err, ENOTSUP,
+                              "container `%s` has no linux.intelRdt: updating a non-existent "
+                              "Intel RDT configuration is not supported",
+                              id);
+  /* Its group and schemata come from linux.intelRdt at create; update
+   * does not write them yet. */
   return spc_error_classed (err, ENOTSUP,
-                            "container `%s`: spacer does not change a container's Intel RDT "
-                            "schemata after create (linux.intelRdt)",
+                            "container `%s`: spacer does not change the Intel RDT schemata of "
+                            "a created container (linux.intelRdt is applied at create only)",
                             id);
 }
 
