@@ -508,9 +508,9 @@ void spc_hooks_free (struct spc_hooks *hooks);
 /* The runtime-spec version spacer implements, which `spacer spec` writes
  * as ociVersion and `spacer --version` prints. Everything up to 1.2.1 that
  * concerns a container is implemented (execCPUAffinity for exec'd
- * processes, as the spec has it), and of 1.3 netDevices, memoryPolicy and
- * intelRdt's new shape; 1.3's fatal poststart hooks are not yet, and so
- * this stays at 1.2.1 while configs of 1.3 are accepted. */
+ * processes, as the spec has it), and of 1.3 netDevices, memoryPolicy,
+ * intelRdt's new shape, fatal poststart hooks and pids.limit 0 as a real
+ * limit; this stays at 1.2.1 while configs of 1.3 are accepted. */
 #define SPC_RUNTIME_SPEC_VERSION "1.2.1"
 
 static inline void spc_config_freep (struct spc_config **c) { spc_config_free (*c); }

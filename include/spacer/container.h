@@ -29,6 +29,7 @@ struct spc_create_options
                                  create --config) */
   const char *pid_file;       /* NULL: none */
   const char *console_socket; /* where the pty master goes (process.terminal) */
+  const char *pidfd_socket;   /* where a pidfd of the init goes (runc's --pidfd-socket) */
   unsigned preserve_fds;      /* fds 3 .. 3+N-1 pass to the program */
   bool systemd_cgroup;        /* cgroupsPath is systemd's slice:prefix:name */
   enum spc_rootless rootless;
@@ -64,7 +65,12 @@ int spc_container_state (const char *root, const char *id, char **json, spc_err_
 int spc_container_status (const char *root, const char *id, enum spc_status *status, pid_t *pid,
                           spc_err_t *err);
 
-/* all: every process in the container's cgroup, not only its init. */
+/* all: every process in the container's cgroup, not only its init.
+ * signo SPC_STOP_SIGNAL: the container's stop signal, the one its
+ * org.opencontainers.image.stopSignal annotation names, else SIGTERM
+ * (kill without a SIGNAL). */
+#define SPC_STOP_SIGNAL (-1)
+#define SPC_STOP_SIGNAL_ANNOTATION "org.opencontainers.image.stopSignal"
 int spc_container_kill (const char *root, const char *id, int signo, bool all, spc_err_t *err);
 
 /* force: kill a running container first. A missing container with force is
@@ -82,6 +88,14 @@ int spc_container_pids (const char *root, const char *id, pid_t **pids, size_t *
 /* Apply changed limits to a living container (only what r sets). */
 int spc_container_update (const char *root, const char *id, const struct spc_resources *r,
                           spc_err_t *err);
+
+/* update --l3-cache-schema / --mem-bw-schema (either may be NULL): runc's
+ * checks, in its order (resctrl mounted, the resource offered, the
+ * container has linux.intelRdt), with an error naming what is missing.
+ * Nothing is changed: past those checks this refuses too, saying that
+ * spacer applies linux.intelRdt's schemata at create only. */
+int spc_container_update_intel_rdt (const char *root, const char *id, const char *l3_schema,
+                                    const char *mem_bw_schema, spc_err_t *err);
 
 /* `events`: with stats_only one {"type":"stats",...} line; otherwise such
  * a line every interval_ms and {"type":"oom",...} whenever the OOM killer

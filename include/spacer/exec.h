@@ -21,6 +21,7 @@ struct spc_exec_options
   size_t n_args;
   const char *pid_file;         /* NULL: none */
   const char *console_socket;   /* where the pty master goes (-t) */
+  const char *pidfd_socket;     /* where a pidfd of the process goes (runc's --pidfd-socket) */
   bool detach;                  /* return once the program runs */
   bool tty;                     /* -t: a pty for the process */
   const char *cwd;              /* NULL: the process's */

@@ -36,8 +36,15 @@ spc_hooks_need_mounts_ready (const struct spc_hooks *h)
 int spc_hooks_run (const struct spc_hooks *h, enum spc_hook_kind kind, const char *state,
                    spc_err_t *err);
 
-/* For poststart and poststop, whose failures the spec reduces to
- * warnings: every hook runs, each failure is logged. */
+/* One program run as a hook is (input on stdin, the timeout, the error
+ * named by label with the program's last output), for a program that is
+ * no hook of the config (`criu check`). */
+int spc_program_run (const struct spc_hook *program, const char *label, const char *input,
+                     spc_err_t *err);
+
+/* For poststop, whose failures the spec reduces to warnings: every hook
+ * runs, each failure is logged. (poststart failures are errors since
+ * runtime-spec 1.3: spc_hooks_run.) */
 void spc_hooks_run_warn (const struct spc_hooks *h, enum spc_hook_kind kind, const char *state);
 
 #endif

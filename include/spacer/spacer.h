@@ -130,6 +130,9 @@ struct spacer_create_options
   size_t n_extra_fds;
   const char *console_socket; /* for process.terminal: where the pty master goes */
   unsigned flags;        /* spacer_create_flags */
+  const char *pidfd_socket; /* a unix socket that gets a pidfd of the init, as
+                               runc 1.2's --pidfd-socket sends it (SCM_RIGHTS,
+                               with the bytes "standard") */
 };
 
 /* The container, created: its init waits for spacer_start(). */

@@ -76,6 +76,15 @@ uint64_t spc_process_start_time (pid_t pid);
 int spc_send_fd (int sock, int fd, const void *data, size_t len, spc_err_t *err);
 int spc_recv_fd (int sock, void *data, size_t len, spc_err_t *err);
 
+/* A connected unix stream socket to path (close-on-exec); what names it
+ * in errors ("--console-socket"). */
+int spc_unix_connect (const char *path, const char *what, spc_err_t *err);
+
+/* runc's --pidfd-socket: a pidfd of pid over sock, with msg as the bytes
+ * that carry it ("standard" for a container's init, "setns" for an exec'd
+ * process, without a NUL, as runc 1.2 sends them). */
+int spc_send_pidfd (int sock, pid_t pid, const char *msg, spc_err_t *err);
+
 /* Find an executable the way execvp does, but using the PATH from the
  * container's environment. Returns a malloc'd path or NULL with errno set. */
 char *spc_find_executable (const char *name, char *const env[]);
@@ -84,5 +93,11 @@ char *spc_find_executable (const char *name, char *const env[]);
  * from outside it. */
 char *spc_find_executable_with (const char *name, char *const env[],
                                 int (*check) (const char *path, void *data), void *data);
+
+/* A signal as runc's kill takes it, and as the
+ * org.opencontainers.image.stopSignal annotation holds it: "KILL",
+ * "SIGKILL", "kill", "9", "RTMIN+3" -> signal number (0 too: kill(1)'s
+ * test for life). */
+int spc_parse_signal (const char *text, spc_err_t *err);
 
 #endif

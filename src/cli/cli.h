@@ -19,6 +19,7 @@ struct spc_global
   bool debug;
   bool systemd_cgroup;
   enum spc_rootless rootless;
+  const char *criu; /* runc's --criu: the criu binary (checkpoint, restore) */
 };
 
 /* A command returns its exit status, or < 0 with *err set (exit 1). */
@@ -44,6 +45,8 @@ int spc_cmd_events (struct spc_global *g, int argc, char **argv, spc_err_t *err)
 int spc_cmd_features (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_validate (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 int spc_cmd_help (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_checkpoint (struct spc_global *g, int argc, char **argv, spc_err_t *err);
+int spc_cmd_restore (struct spc_global *g, int argc, char **argv, spc_err_t *err);
 
 /* One flag of a command, as its help shows it. */
 struct spc_cli_flag
@@ -106,7 +109,5 @@ int spc_cli_parse_max_size (const char *text, uint64_t *out, spc_err_t *err);
 /* The progress line of an image unpack, on stderr (spc_image_progress_fn). */
 struct spc_image_progress;
 void spc_cli_show_progress (const struct spc_image_progress *p, void *data);
-/* "KILL", "SIGKILL", "kill", "9", "RTMIN+3" -> signal number. */
-int spc_parse_signal (const char *text, spc_err_t *err);
 
 #endif

@@ -14,11 +14,15 @@ const struct spc_cli_flag spc_cli_global_flags[] = {
   { 0, "log", "FILE", "write diagnostics to FILE instead of stderr" },
   { 0, "log-format", "text|json", "diagnostics as text (default) or one JSON object a line" },
   { 0, "debug", NULL, "verbose diagnostics" },
-  { 0, "systemd-cgroup", NULL, "cgroupsPath is slice:prefix:name (made through cgroupfs)" },
+  { 0, "systemd-cgroup", NULL,
+    "cgroupsPath is slice:prefix:name, made through cgroupfs without systemd (a warning says "
+    "what differs)" },
   { 0, "rootless", "true|false|auto",
     "cgroup permission errors: true tolerates them, false makes them fatal, auto (default) "
     "tolerates them when not root" },
-  { 0, "criu", "PATH", "refused: spacer has no checkpoint/restore" },
+  { 0, "criu", "PATH",
+    "the criu binary checkpoint and restore look at (default: criu in PATH); refused by the "
+    "other commands: spacer has no checkpoint/restore" },
   { 'v', "version", NULL, "print the version" },
   { 'h', "help", NULL, "print this help" },
   { 0 },
@@ -31,6 +35,8 @@ const struct spc_cli_flag spc_cli_global_flags[] = {
   { 0, "pid-file", "FILE", "write the container init's pid to FILE" },                       \
   { 0, "console-socket", "PATH",                                                            \
     "send the terminal's pty master over the unix socket PATH (process.terminal)" },        \
+  { 0, "pidfd-socket", "PATH",                                                              \
+    "send a pidfd of the container's init over the unix socket PATH (as runc 1.2)" },       \
   { 0, "preserve-fds", "N", "pass N more fds (from 3, after LISTEN_FDS ones) to the program" }, \
   { 0, "no-pivot", NULL,                                                                    \
     "move the rootfs onto / with MS_MOVE and chroot instead of pivot_root (ramfs roots)" }, \
@@ -101,10 +107,17 @@ static const struct spc_cli_flag update_flags[] = {
   { 0, "cpu-share", "N", "the same, as runc spells it" },
   { 0, "cpu-quota", "N", "CPU time in microseconds allowed per period" },
   { 0, "cpu-period", "N", "CFS period in microseconds" },
+  { 0, "cpu-rt-period", "N", "realtime period in microseconds (cgroup v1's cpu.rt_period_us)" },
+  { 0, "cpu-rt-runtime", "N",
+    "realtime run time in microseconds a period allows (cgroup v1's cpu.rt_runtime_us)" },
   { 0, "cpuset-cpus", "LIST", "CPUs to run on, e.g. 0-3,7" },
   { 0, "cpuset-mems", "LIST", "memory nodes to use, e.g. 0-1" },
-  { 0, "pids-limit", "N", "most processes the container may have (-1: none)" },
+  { 0, "pids-limit", "N", "most processes the container may have (-1: none; 0 is a limit of 0)" },
   { 0, "blkio-weight", "N", "block I/O weight, 10 to 1000" },
+  { 0, "l3-cache-schema", "SCHEMA",
+    "Intel RDT L3 cache schema, e.g. L3:0=ff (refused: spacer sets it at create only)" },
+  { 0, "mem-bw-schema", "SCHEMA",
+    "Intel RDT memory bandwidth schema, e.g. MB:0=50 (refused likewise)" },
   { 'r', "resources", "FILE",
     "linux.resources as JSON from FILE (- for stdin) instead of the other flags" },
   { 0 },
@@ -144,6 +157,8 @@ static const struct spc_cli_flag exec_flags[] = {
   { 0, "pid-file", "FILE", "write the process's pid to FILE" },
   { 't', "tty", NULL, "give the process a pty" },
   { 0, "console-socket", "PATH", "send the pty master over the unix socket PATH (with -t)" },
+  { 0, "pidfd-socket", "PATH",
+    "send a pidfd of the process over the unix socket PATH (as runc 1.2)" },
   { 0, "cwd", "DIR", "working directory, inside the container" },
   { 'e', "env", "KEY=VALUE", "set an environment variable (repeatable)" },
   { 'u', "user", "UID[:GID]", "run as UID (and GID)" },
@@ -158,6 +173,52 @@ static const struct spc_cli_flag exec_flags[] = {
   { 0 },
 };
 
+/* runc's flags, parsed for the refusal (checkpoint.c). */
+static const struct spc_cli_flag checkpoint_flags[] = {
+  { 0, "image-path", "DIR", "where CRIU would write the image files" },
+  { 0, "work-path", "DIR", "where CRIU would write its work files and logs" },
+  { 0, "parent-path", "DIR", "the image of a previous pre-dump" },
+  { 0, "leave-running", NULL, "leave the container running after the checkpoint" },
+  { 0, "tcp-established", NULL, "allow open TCP connections" },
+  { 0, "tcp-skip-in-flight", NULL, "skip in-flight TCP connections" },
+  { 0, "link-remap", NULL, "link unlinked files back when possible" },
+  { 0, "ext-unix-sk", NULL, "allow external unix sockets" },
+  { 0, "shell-job", NULL, "allow shell jobs" },
+  { 0, "lazy-pages", NULL, "restore memory pages lazily (userfaultfd)" },
+  { 0, "status-fd", "FD", "where CRIU would write a NUL byte once lazy pages are ready" },
+  { 0, "page-server", "ADDRESS:PORT", "the page server" },
+  { 0, "file-locks", NULL, "handle file locks" },
+  { 0, "pre-dump", NULL, "dump memory only, leaving the container running" },
+  { 0, "manage-cgroups-mode", "MODE",
+    "CRIU's cgroups mode: soft (default), full, strict or ignore" },
+  { 0, "empty-ns", "NS", "make the namespace NS but do not restore it (repeatable)" },
+  { 0, "auto-dedup", NULL, "deduplicate memory images" },
+  { 0 },
+};
+
+static const struct spc_cli_flag restore_flags[] = {
+  { 0, "console-socket", "PATH", "where the pty master would go" },
+  { 0, "image-path", "DIR", "where CRIU would read the image files" },
+  { 0, "work-path", "DIR", "where CRIU would write its work files and logs" },
+  { 0, "tcp-established", NULL, "allow open TCP connections" },
+  { 0, "ext-unix-sk", NULL, "allow external unix sockets" },
+  { 0, "shell-job", NULL, "allow shell jobs" },
+  { 0, "file-locks", NULL, "handle file locks" },
+  { 0, "manage-cgroups-mode", "MODE",
+    "CRIU's cgroups mode: soft (default), full, strict or ignore" },
+  { 'b', "bundle", "DIR", "the bundle (default: the current directory)" },
+  { 'd', "detach", NULL, "return once the container runs" },
+  { 0, "pid-file", "FILE", "write the init's pid to FILE" },
+  { 0, "no-subreaper", NULL, "do not make spacer a child subreaper" },
+  { 0, "no-pivot", NULL, "MS_MOVE + chroot instead of pivot_root" },
+  { 0, "empty-ns", "NS", "make the namespace NS but do not restore it (repeatable)" },
+  { 0, "auto-dedup", NULL, "deduplicate memory images" },
+  { 0, "lazy-pages", NULL, "restore memory pages lazily (userfaultfd)" },
+  { 0, "lsm-profile", "TYPE:NAME", "the LSM profile to restore with" },
+  { 0, "lsm-mount-context", "CONTEXT", "the LSM mount context to restore with" },
+  { 0 },
+};
+
 static const struct spc_cli_flag validate_flags[] = {
   { 'f', "format", "text|json",
     "FILE:LINE:COLUMN: error|warning: PATH: MESSAGE lines (default) or a JSON array" },
@@ -168,7 +229,9 @@ static const struct spc_cli_flag validate_flags[] = {
 const struct spc_cli_command spc_cli_commands[] = {
   { "create", spc_cmd_create, true, "create a container", "ID",
     "The container's program waits until `spacer start ID`.", create_flags },
-  { "start", spc_cmd_start, true, "start the user program of a created container", "ID", NULL,
+  { "start", spc_cmd_start, true, "start the user program of a created container", "ID",
+    "The poststart hooks run once the program runs; should one fail, start fails and\n"
+    "the container is killed and left stopped, for delete (which runs poststop).",
     no_flags },
   { "run", spc_cmd_run, true, "create and start a container", "ID",
     "In the foreground spacer forwards signals to the program, exits with its status\n"
@@ -194,7 +257,9 @@ const struct spc_cli_command spc_cli_commands[] = {
     exec_flags },
   { "state", spc_cmd_state, true, "print the state of a container", "ID", NULL, no_flags },
   { "kill", spc_cmd_kill, true, "send a signal to the container's init", "ID [SIGNAL]",
-    "SIGNAL is a name (TERM, SIGTERM, term) or a number; the default is TERM.", kill_flags },
+    "SIGNAL is a name (TERM, SIGTERM, term) or a number. Without one, the signal the\n"
+    "container's org.opencontainers.image.stopSignal annotation names, else TERM.",
+    kill_flags },
   { "delete", spc_cmd_delete, true, "delete a container and everything it holds", "ID", NULL,
     delete_flags },
   { "list", spc_cmd_list, true, "list containers", "", NULL, list_flags },
@@ -232,6 +297,15 @@ const struct spc_cli_command spc_cli_commands[] = {
     "config file; the default is the current directory. Nothing is created and root\n"
     "is not needed. Exit 1 on an error (or, with --strict, a warning).",
     validate_flags },
+  { "checkpoint", spc_cmd_checkpoint, true,
+    "checkpoint a running container (refused: spacer has no checkpoint/restore)", "ID",
+    "runc's command and flags, so that callers get a reason: spacer does not drive\n"
+    "CRIU. It refuses (exit 1) saying why on this host: CRIU not installed, `criu\n"
+    "check` failing (its last words), or, where CRIU would work, that spacer does not.",
+    checkpoint_flags },
+  { "restore", spc_cmd_restore, true,
+    "restore a container from a checkpoint (refused: spacer has no checkpoint/restore)", "ID",
+    "runc's command and flags; refused as checkpoint is, saying why.", restore_flags },
   { "help", spc_cmd_help, false, "print the help of spacer or of a command", "[COMMAND]", NULL,
     no_flags },
   { 0 },

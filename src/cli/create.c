@@ -29,6 +29,7 @@ enum
   OPT_KEEP,
   OPT_NO_SUBREAPER,
   OPT_CONFIG,
+  OPT_PIDFD_SOCKET,
 };
 
 static int
@@ -50,6 +51,9 @@ set_flag (int c, struct spc_create_options *o, const char *cmd, spc_err_t *err)
       break;
     case OPT_CONSOLE_SOCKET:
       o->console_socket = optarg;
+      break;
+    case OPT_PIDFD_SOCKET:
+      o->pidfd_socket = optarg;
       break;
     case OPT_PRESERVE_FDS:
       if (parse_fd_count (optarg, &o->preserve_fds) < 0)
@@ -85,6 +89,7 @@ spc_cli_parse_create_flags (int argc, char **argv, const char *cmd, struct spc_c
     { "config", required_argument, NULL, OPT_CONFIG },
     { "pid-file", required_argument, NULL, OPT_PID_FILE },
     { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+    { "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
     { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
     { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
     { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },

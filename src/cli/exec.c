@@ -13,6 +13,7 @@
 enum
 {
   OPT_CONSOLE_SOCKET = 256,
+  OPT_PIDFD_SOCKET,
   OPT_PID_FILE,
   OPT_CWD,
   OPT_NO_NEW_PRIVS,
@@ -126,6 +127,9 @@ set_flag (int c, struct spc_exec_options *o, struct exec_lists *l, spc_err_t *er
     case OPT_CONSOLE_SOCKET:
       o->console_socket = optarg;
       return 0;
+    case OPT_PIDFD_SOCKET:
+      o->pidfd_socket = optarg;
+      return 0;
     case OPT_PID_FILE:
       o->pid_file = optarg;
       return 0;
@@ -179,6 +183,7 @@ parse_exec (int argc, char **argv, struct spc_exec_options *o, struct exec_lists
   static const struct option opts[] = {
     { "process", required_argument, NULL, 'p' },
     { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+    { "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
     { "pid-file", required_argument, NULL, OPT_PID_FILE },
     { "detach", no_argument, NULL, 'd' },
     { "tty", no_argument, NULL, 't' },

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "spacer/container.h"
+#include "spacer/utils.h"
 
 int
 spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
@@ -26,7 +27,8 @@ spc_cmd_kill (struct spc_global *g, int argc, char **argv, spc_err_t *err)
   if (left < 1 || left > 2)
     return spc_cli_usage_error (err, "kill");
   const char *id = argv[optind];
-  int signo = SIGTERM;
+  /* runc's default is SIGTERM; the image's stop signal comes first. */
+  int signo = SPC_STOP_SIGNAL;
   if (left == 2 && (signo = spc_parse_signal (argv[optind + 1], err)) < 0)
     return spc_error_prefix (err, "kill");
   if (spc_container_kill (g->root, id, signo, all, err) < 0)

@@ -91,9 +91,8 @@ parse_global (int argc, char **argv, struct spc_global *g, spc_err_t *err)
           return -1;
         break;
       case OPT_CRIU:
-        /* Accepting it would let a caller believe checkpoints work. */
-        return spc_error_make (err, 0, "--criu: spacer has no checkpoint/restore, so it takes "
-                                       "no criu binary");
+        g->criu = optarg;
+        break;
       case 'v':
         print_version ();
         exit (EXIT_SUCCESS);
@@ -188,6 +187,15 @@ main (int argc, char **argv)
   if (c == NULL)
     {
       spc_error_make (&err, 0, "unknown command `%s` (see spacer help)", argv[first]);
+      return fail (&err);
+    }
+  /* Only checkpoint and restore use it, to say why they refuse; another
+   * command taking it would let a caller believe checkpoints work. */
+  if (g.criu && c->fn != spc_cmd_checkpoint && c->fn != spc_cmd_restore)
+    {
+      spc_error_make (&err, 0, "--criu: spacer has no checkpoint/restore, so %s takes no criu "
+                               "binary (checkpoint and restore refuse, saying why)",
+                      c->name);
       return fail (&err);
     }
   if (c->stateful && choose_root (&g, &root, &err) < 0)

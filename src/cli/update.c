@@ -20,6 +20,10 @@ enum
   OPT_CPUSET_MEMS,
   OPT_PIDS_LIMIT,
   OPT_BLKIO_WEIGHT,
+  OPT_CPU_RT_PERIOD,
+  OPT_CPU_RT_RUNTIME,
+  OPT_L3_CACHE_SCHEMA,
+  OPT_MEM_BW_SCHEMA,
 };
 
 /* Sizes as runc takes them: bytes, or with a k/m/g/t suffix (powers of
@@ -73,7 +77,8 @@ apply_flag (int opt, const char *arg, struct spc_resources *r, spc_err_t *err)
   bool size = opt == OPT_MEMORY || opt == OPT_MEMORY_RESERVATION || opt == OPT_MEMORY_SWAP;
   bool text = opt == OPT_CPUSET_CPUS || opt == OPT_CPUSET_MEMS;
   /* -1 means "no limit" only where the OCI value is signed. */
-  bool unsigned_value = opt == OPT_CPU_SHARES || opt == OPT_CPU_PERIOD || opt == OPT_BLKIO_WEIGHT;
+  bool unsigned_value = opt == OPT_CPU_SHARES || opt == OPT_CPU_PERIOD || opt == OPT_BLKIO_WEIGHT
+                        || opt == OPT_CPU_RT_PERIOD;
   if (!text && (size ? parse_size (arg, &v) : parse_int (arg, &v)) < 0)
     return spc_error_make (err, 0, "update: `%s` is not a %s", arg, size ? "size" : "number");
   if (unsigned_value && v < 0)
@@ -99,6 +104,12 @@ apply_flag (int opt, const char *arg, struct spc_resources *r, spc_err_t *err)
     case OPT_CPU_PERIOD:
       r->cpu.has_period = true, r->cpu.period = (uint64_t) v;
       break;
+    case OPT_CPU_RT_PERIOD:
+      r->cpu.has_realtime_period = true, r->cpu.realtime_period = (uint64_t) v;
+      break;
+    case OPT_CPU_RT_RUNTIME:
+      r->cpu.has_realtime_runtime = true, r->cpu.realtime_runtime = v;
+      break;
     case OPT_CPUSET_CPUS:
       free (r->cpu.cpus);
       r->cpu.cpus = strdup (arg);
@@ -121,10 +132,18 @@ apply_flag (int opt, const char *arg, struct spc_resources *r, spc_err_t *err)
   return 0;
 }
 
+/* linux.intelRdt's schemata, which are not resources. */
+struct rdt_flags
+{
+  const char *l3_cache_schema;
+  const char *mem_bw_schema;
+};
+
 static int
 update_with (struct spc_global *g, int argc, char **argv, struct spc_resources *r,
              spc_err_t *err)
 {
+  struct rdt_flags rdt = { 0 };
   static const struct option opts[] = {
     { "memory", required_argument, NULL, OPT_MEMORY },
     { "memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION },
@@ -133,10 +152,14 @@ update_with (struct spc_global *g, int argc, char **argv, struct spc_resources *
     { "cpu-share", required_argument, NULL, OPT_CPU_SHARES }, /* runc's spelling */
     { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
     { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
+    { "cpu-rt-period", required_argument, NULL, OPT_CPU_RT_PERIOD },
+    { "cpu-rt-runtime", required_argument, NULL, OPT_CPU_RT_RUNTIME },
     { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS },
     { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
     { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
     { "blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT },
+    { "l3-cache-schema", required_argument, NULL, OPT_L3_CACHE_SCHEMA },
+    { "mem-bw-schema", required_argument, NULL, OPT_MEM_BW_SCHEMA },
     { "resources", required_argument, NULL, 'r' },
     { 0 },
   };
@@ -148,6 +171,10 @@ update_with (struct spc_global *g, int argc, char **argv, struct spc_resources *
         return -1;
       if (c == 'r')
         file = optarg;
+      else if (c == OPT_L3_CACHE_SCHEMA)
+        rdt.l3_cache_schema = optarg;
+      else if (c == OPT_MEM_BW_SCHEMA)
+        rdt.mem_bw_schema = optarg;
       else if (apply_flag (c, optarg, r, err) < 0)
         return -1;
     }
@@ -159,8 +186,15 @@ update_with (struct spc_global *g, int argc, char **argv, struct spc_resources *
   if (file && spc_config_load_resources (strcmp (file, "-") == 0 ? "/dev/stdin" : file, file, r,
                                          err) < 0)
     return -1;
-  if (!file && !r->present)
+  bool rdt_given = rdt.l3_cache_schema || rdt.mem_bw_schema;
+  if (!file && !r->present && !rdt_given)
     return spc_cli_usage_error (err, "update");
+  /* Before any limit changes, as runc checks them: a refusal changes
+   * nothing. */
+  if (rdt_given
+      && spc_container_update_intel_rdt (g->root, id, rdt.l3_cache_schema, rdt.mem_bw_schema,
+                                         err) < 0)
+    return -1;
   r->present = true;
   return spc_container_update (g->root, id, r, err);
 }

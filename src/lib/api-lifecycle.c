@@ -61,6 +61,11 @@ create_with (spacer_context *ctx, const char *id, const struct spacer_create_opt
       args[a++] = "--console-socket";
       args[a++] = o->console_socket;
     }
+  if (o->pidfd_socket)
+    {
+      args[a++] = "--pidfd-socket";
+      args[a++] = o->pidfd_socket;
+    }
   if (o->n_extra_fds)
     {
       snprintf (preserve, sizeof preserve, "%zu", o->n_extra_fds);
@@ -213,6 +218,9 @@ spacer_kill (spacer_context *ctx, const char *id, int signo, unsigned flags, spa
   API_LOG_SCOPE (ctx);
   if (flags & ~(unsigned) SPACER_KILL_ALL)
     return api_error_new (err, EINVAL, NULL, "kill: unknown flags %#x", flags);
+  /* Negative numbers are internal (SPC_STOP_SIGNAL), not the API's. */
+  if (signo < 0)
+    return api_error_new (err, EINVAL, NULL, "kill: invalid signal %d", signo);
   spc_err_t e = NULL;
   return done (spc_container_kill (ctx->root, id, signo, flags & SPACER_KILL_ALL, &e), &e, err);
 }

@@ -519,7 +519,8 @@ cpu_v2 (const struct ctl *c, const cpu_t *cpu, spc_err_t *err)
 {
   if ((cpu->has_realtime_runtime && cpu->realtime_runtime != 0)
       || (cpu->has_realtime_period && cpu->realtime_period != 0))
-    return spc_error_make (err, 0, "%s: cgroup v2 has no realtime CPU bandwidth",
+    return spc_error_make (err, 0, "%s: cgroup v2 has no realtime CPU bandwidth "
+                                   "(cpu.rt_period_us and cpu.rt_runtime_us are cgroup v1's)",
                            cpu->has_realtime_runtime ? JP "cpu.realtimeRuntime"
                                                      : JP "cpu.realtimePeriod");
   if (cpu->has_shares
@@ -578,7 +579,9 @@ apply_cpuset (const struct spc_cgroup *cg, const struct spc_resources *r, spc_er
 
 /* ---- pids ---- */
 
-/* OCI: 0 or -1 mean no limit, "max" on v1 and v2 alike. */
+/* runtime-spec 1.3: -1 means no limit ("max" on v1 and v2 alike), and 0
+ * is a real limit the kernel takes (no fork at all), not "unset": an
+ * absent limit is has_limit false. Below -1, as runc, also "max". */
 static int
 apply_pids (const struct spc_cgroup *cg, const struct spc_resources *r, spc_err_t *err)
 {
@@ -587,7 +590,7 @@ apply_pids (const struct spc_cgroup *cg, const struct spc_resources *r, spc_err_
     return 0;
   if (find_ctl (cg, "pids", JP "pids.limit", &c, err) < 0)
     return -1;
-  if (r->pids.limit <= 0)
+  if (r->pids.limit < 0)
     return put (&c, "pids.max", "max", JP "pids.limit", err);
   return putf (&c, "pids.max", JP "pids.limit", err, "%" PRId64, r->pids.limit);
 }

@@ -287,6 +287,24 @@ systemd_running (void)
   return access ("/run/systemd/system", F_OK) == 0;
 }
 
+/* --systemd-cgroup falls back to cgroupfs. The warning says what that
+ * changes against runc's systemd driver, so that nobody relies on what
+ * only systemd would have done: path is where the cgroup goes now. */
+static void
+warn_no_systemd (const char *spec, const char *path)
+{
+  spc_warn ("--systemd-cgroup: %s, so the cgroup is made through cgroupfs and is not "
+            "systemd-managed: %s%s%s is only the path `%s`, made as plain directories in each "
+            "hierarchy and removed by spacer at delete; there is no transient scope or slice "
+            "unit (systemctl does not know it, and systemd neither stops nor cleans it up), no "
+            "delegation by systemd (Delegate=), no org.systemd.property. annotation applied, "
+            "and linux.resources go to the cgroup's files, not to unit properties",
+            systemd_running () ? "spacer does not talk to systemd (no D-Bus client)"
+                               : "systemd is not running (no /run/systemd/system)",
+            spec ? "`" : "", spec ? spec : "an empty linux.cgroupsPath (no slice:prefix:name)",
+            spec ? "`" : "", path);
+}
+
 /* The container's path inside one hierarchy. */
 static int
 container_path (const struct spc_cgroup_mount *m, const char *cgroups_path, const char *name,
@@ -366,14 +384,11 @@ spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd, struc
 {
   *cg = (struct spc_cgroup){ 0 };
   _cleanup_free_ char *from_systemd = NULL;
-  if (systemd && cgroups_path && cgroups_path[0])
+  const char *systemd_spec = systemd && cgroups_path && cgroups_path[0] ? cgroups_path : NULL;
+  if (systemd_spec)
     {
       if (systemd_path (cgroups_path, &from_systemd, err) < 0)
         return -1;
-      spc_warn ("--systemd-cgroup: %s; making the cgroup `%s` directly (cgroupfs)",
-                systemd_running () ? "spacer does not talk to systemd"
-                                   : "systemd is not running",
-                from_systemd);
       cgroups_path = from_systemd;
     }
   if (check_cgroups_path (cgroups_path, err) < 0)
@@ -428,6 +443,8 @@ spc_cgroup_plan (const char *cgroups_path, const char *name, bool systemd, struc
         }
     }
   spc_cgroup_mounts_free (m, n);
+  if (systemd)
+    warn_no_systemd (systemd_spec, cg->n_dirs ? cg->dirs[0].path : given ? given : name);
   return 0;
 }
 

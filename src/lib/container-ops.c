@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,6 +94,66 @@ spc_container_update (const char *root, const char *id, const struct spc_resourc
   if (s == SPC_STATUS_STOPPED)
     return spc_error_make (err, 0, "cannot update container `%s`: it is stopped", id);
   return spc_cgroup_apply (&st.cgroup, r, NULL, err);
+}
+
+/* ---- Intel RDT ---- */
+
+#define RESCTRL_MOUNT "/sys/fs/resctrl"
+#ifndef RDTGROUP_SUPER_MAGIC
+#define RDTGROUP_SUPER_MAGIC 0x7655821
+#endif
+
+/* What runc checks before it touches a schema: resctrl mounted, and the
+ * resource the schema is for (info/L3: cache allocation, info/MB: memory
+ * bandwidth) offered by it. */
+static int
+resctrl_offers (const char *flag, const char *info, const char *what, spc_err_t *err)
+{
+  struct statfs sfs;
+  if (statfs (RESCTRL_MOUNT, &sfs) < 0 || sfs.f_type != RDTGROUP_SUPER_MAGIC)
+    return spc_error_classed (err, ENODEV,
+                              "%s: Intel RDT: resctrl is not mounted at " RESCTRL_MOUNT
+                              " (no RDT on this host, or mount -t resctrl resctrl " RESCTRL_MOUNT
+                              ")",
+                              flag);
+  char path[64];
+  snprintf (path, sizeof path, RESCTRL_MOUNT "/info/%s", info);
+  if (access (path, F_OK) < 0)
+    return spc_error_classed (err, ENODEV,
+                              "%s: Intel RDT: this host's resctrl offers no %s (no %s)", flag,
+                              what, path);
+  return 0;
+}
+
+int
+spc_container_update_intel_rdt (const char *root, const char *id, const char *l3_schema,
+                                const char *mem_bw_schema, spc_err_t *err)
+{
+  _cleanup_state_ struct spc_state st = { 0 };
+  _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_SH, &st, err);
+  if (dirfd < 0)
+    return -1;
+  if (spc_status_of (dirfd, &st) == SPC_STATUS_STOPPED)
+    return spc_error_make (err, 0, "cannot update container `%s`: it is stopped", id);
+  if (l3_schema
+      && resctrl_offers ("--l3-cache-schema", "L3", "L3 cache allocation (CAT)", err) < 0)
+    return -1;
+  if (mem_bw_schema
+      && resctrl_offers ("--mem-bw-schema", "MB", "memory bandwidth allocation (MBA)", err) < 0)
+    return -1;
+  /* As runc: a container created without linux.intelRdt has no group to
+   * change (runc would not make one in update either). */
+  if (st.rdt.root == NULL)
+    return spc_error_classed (err, ENOTSUP,
+                              "container `%s` has no linux.intelRdt: updating a non-existent "
+                              "Intel RDT configuration is not supported",
+                              id);
+  /* Its group and schemata come from linux.intelRdt at create; update
+   * does not write them yet. */
+  return spc_error_classed (err, ENOTSUP,
+                            "container `%s`: spacer does not change the Intel RDT schemata of "
+                            "a created container (linux.intelRdt is applied at create only)",
+                            id);
 }
 
 /* ---- events ---- */

@@ -758,7 +758,13 @@ create_container (const char *root, const char *id, const struct spc_create_opti
   _cleanup_bundle_ struct bundle b = { 0 };
   _cleanup_init_io_ struct init_io io = { .console_fd = -1, .terminal_fd = -1 };
   _cleanup_free_ char *pid_file = NULL;
+  _cleanup_close_ int pidfd_socket = -1;
   if (load_bundle (o, &b, err) < 0)
+    return -1;
+  /* Connected before anything is made, as runc dials it: a wrong path
+   * fails create at once. */
+  if (o->pidfd_socket
+      && (pidfd_socket = spc_unix_connect (o->pidfd_socket, "--pidfd-socket", err)) < 0)
     return -1;
   if (prepare_init_io (b.config, o, for_run && !o->detach, &io, err) < 0)
     return spc_error_prefix (err, "%s", b.name);
@@ -824,6 +830,9 @@ create_container (const char *root, const char *id, const struct spc_create_opti
     }
   if (ret == 0 && pid_file)
     ret = spc_write_pid_file (pid_file, cr->pid, err);
+  /* The init is our unreaped child: its pid names it and nothing else. */
+  if (ret == 0 && pidfd_socket >= 0)
+    ret = spc_send_pidfd (pidfd_socket, cr->pid, "standard", err);
   if (ret < 0)
     abandon_created (rootfd, id, cr);
   return ret;
@@ -1089,13 +1098,30 @@ destroy_own_container (const char *root, struct spc_state *mine, spc_err_t *err)
   return destroy_container (root, dirfd, mine, err);
 }
 
-static void
-run_poststart (const struct spc_state *st)
+/* runtime-spec 1.3: a failing poststart hook is an error, after which the
+ * runtime stops the container. The hooks after the failing one do not run
+ * (as runc's and crun's). */
+static int
+run_poststart (const struct spc_state *st, spc_err_t *err)
 {
   if (!spc_hooks_any (&st->hooks, SPC_HOOK_POSTSTART))
-    return;
+    return 0;
   _cleanup_free_ char *state = spc_state_to_json (st, SPC_STATUS_RUNNING, false);
-  spc_hooks_run_warn (&st->hooks, SPC_HOOK_POSTSTART, state);
+  if (state == NULL)
+    return spc_error_errno (err, "poststart: the state JSON");
+  return spc_hooks_run (&st->hooks, SPC_HOOK_POSTSTART, state, err);
+}
+
+/* The error of a failed poststart, saying what became of the container. */
+static int
+poststart_error (const char *id, const char *what, spc_err_t *err)
+{
+  spc_err_t e = NULL;
+  spc_error_classed (&e, (*err)->errno_, "container `%s`: %s (the container was killed%s)", id,
+                     (*err)->msg, what);
+  spc_error_free (err);
+  *err = e;
+  return -1;
 }
 
 /* Release the init and see it exec the program; on failure the container
@@ -1163,7 +1189,17 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
     spc_terminal_copy_size (master);
   if (start_for_run (root, o, &cr, master, err) < 0)
     return -1;
-  run_poststart (&st);
+  if (run_poststart (&st, err) < 0)
+    {
+      /* As runc's run: killed, and deleted unless kept (poststop runs). */
+      kill_and_reap (cr.pid);
+      if (o->keep)
+        return poststart_error (id, "; kept, stopped", err);
+      spc_err_t ignored = NULL;
+      destroy_own_container (root, &st, &ignored);
+      spc_error_free (&ignored);
+      return poststart_error (id, " and deleted", err);
+    }
   if (o->detach)
     {
       *exit_code = 0;
@@ -1183,6 +1219,8 @@ spc_container_run (const char *root, const char *id, const struct spc_create_opt
 }
 
 /* ---- start ---- */
+
+static void kill_after_poststart (const struct spc_state *st);
 
 /* A container whose state cannot be read: the error says why, is classed
  * EUCLEAN for callers (delete --force removes such a container, list
@@ -1313,7 +1351,11 @@ spc_container_start (const char *root, const char *id, spc_err_t *err)
   spc_debug ("%s: releasing pid %d", id, (int) st.pid);
   if (release_fifo (dirfd, &st, err) < 0)
     return -1;
-  run_poststart (&st);
+  if (run_poststart (&st, err) < 0)
+    {
+      kill_after_poststart (&st);
+      return poststart_error (id, "; it is stopped, delete removes it", err);
+    }
   return 0;
 }
 
@@ -1460,12 +1502,33 @@ signal_cgroup (const struct spc_state *st, int signo, spc_err_t *err)
   return 0;
 }
 
+/* The signal that stops the container when none is named: the image's
+ * (the annotation `spacer bundle` copies from its StopSignal, as
+ * containerd and podman set it), else SIGTERM. One it cannot parse is an
+ * error rather than a guess: the caller can name a signal. */
+static int
+stop_signal_of (const struct spc_state *st, spc_err_t *err)
+{
+  for (size_t i = 0; i < st->n_annotations; i++)
+    if (strcmp (st->annotations[i].key, SPC_STOP_SIGNAL_ANNOTATION) == 0)
+      {
+        int signo = spc_parse_signal (st->annotations[i].value, err);
+        if (signo < 0)
+          return spc_error_prefix (err, "kill container `%s`: annotations.%s", st->id,
+                                   SPC_STOP_SIGNAL_ANNOTATION);
+        return signo;
+      }
+  return SIGTERM;
+}
+
 int
 spc_container_kill (const char *root, const char *id, int signo, bool all, spc_err_t *err)
 {
   _cleanup_state_ struct spc_state st = { 0 };
   _cleanup_close_ int dirfd = spc_container_open_locked (root, id, LOCK_SH, &st, err);
   if (dirfd < 0)
+    return -1;
+  if (signo == SPC_STOP_SIGNAL && (signo = stop_signal_of (&st, err)) < 0)
     return -1;
   enum spc_status s = spc_status_of (dirfd, &st);
   /* As runc: --all goes on to whatever the init left in its cgroups, and
@@ -1488,6 +1551,25 @@ spc_container_kill (const char *root, const char *id, int signo, bool all, spc_e
   if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
     return spc_error_errno (err, "kill container `%s`", id);
   return all ? signal_cgroup (&st, signo, err) : 0;
+}
+
+/* A poststart hook failed after start released the init: the container
+ * is stopped as runc stops it, SIGKILL to the init and to the rest of its
+ * processes (those `kill --all` reaches), and left for `delete`, which
+ * runs poststop. start is not the init's parent: it waits on the pidfd. */
+static void
+kill_after_poststart (const struct spc_state *st)
+{
+  _cleanup_close_ int pidfd = spc_state_open_init_pidfd (st);
+  if (pidfd < 0)
+    return; /* gone already */
+  syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  spc_err_t ignored = NULL;
+  if (st->cgroup.n_dirs && signal_cgroup (st, SIGKILL, &ignored) < 0)
+    spc_warn ("poststart failed: %s", ignored->msg);
+  spc_error_free (&ignored);
+  if (wait_pidfd_exit (pidfd, 10000) < 0)
+    spc_warn ("poststart failed: container `%s` did not exit within 10 s of SIGKILL", st->id);
 }
 
 /* ---- delete ---- */

@@ -723,6 +723,7 @@ struct exec_run
   struct spc_seccomp_cache cache;
   int dirfd;
   int runtime_fd;
+  int pidfd_socket; /* --pidfd-socket, connected */
 };
 
 static void
@@ -746,6 +747,8 @@ exec_run_clear (struct exec_run *r)
     close (r->dirfd);
   if (r->runtime_fd >= 0)
     close (r->runtime_fd);
+  if (r->pidfd_socket >= 0)
+    close (r->pidfd_socket);
 }
 #define _cleanup_exec_run_ __attribute__ ((cleanup (exec_run_clear)))
 
@@ -789,6 +792,9 @@ prepare (const char *root, const char *id, const struct spc_exec_options *o, str
         return -1;
     }
   if (apply_options (r->c, o, err) < 0 || prepare_io (&r->c->process, o, &r->io, err) < 0)
+    return -1;
+  if (o->pidfd_socket
+      && (r->pidfd_socket = spc_unix_connect (o->pidfd_socket, "--pidfd-socket", err)) < 0)
     return -1;
   r->x.c = r->c;
   r->x.p = &r->c->process;
@@ -840,6 +846,13 @@ start_process (const struct spc_exec_options *o, struct exec_run *r, pid_t *pid,
   close_cgroup_fds (&r->x);
   if (await_process (r->c, &r->st, r->runtime_fd, helper_pid, pid, err) < 0)
     return exec_error (err);
+  /* Our unreaped child, so its pid is still its own; runc sends before
+   * the exec too. */
+  if (r->pidfd_socket >= 0 && spc_send_pidfd (r->pidfd_socket, *pid, "setns", err) < 0)
+    {
+      kill_and_reap (*pid);
+      return -1;
+    }
   if (!o->detach)
     forwarding_start (fwd, *pid);
   if (r->io.terminal_fd >= 0 && (*master = spc_terminal_receive (r->io.terminal_fd, err)) < 0)
@@ -876,6 +889,7 @@ spc_container_exec (const char *root, const char *id, const struct spc_exec_opti
     .cache = SPC_SECCOMP_CACHE_INIT,
     .dirfd = -1,
     .runtime_fd = -1,
+    .pidfd_socket = -1,
   };
   if (prepare (root, id, o, &r, err) < 0)
     return -1;

@@ -12,6 +12,7 @@
 
 #include "spacer/cleanup.h"
 #include "spacer/config.h"
+#include "spacer/container.h"
 #include "spacer/features.h"
 #include "spacer/hooks.h"
 #include "spacer/json.h"
@@ -241,8 +242,14 @@ write_annotations (spc_json_writer *w)
   spc_jw_begin_object (w);
   spc_jw_key (w, "io.github.seccomp.libseccomp.version");
   spc_jw_string (w, seccomp);
+  /* runc's org.opencontainers.runc.checkpoint.enabled, in spacer's name;
+   * the Features structure has no field for it. The commands exist (with
+   * runc's flags) only to refuse: the reason says so. */
   spc_jw_key (w, "dev.spacer.checkpoint.enabled");
   spc_jw_string (w, "false");
+  spc_jw_key (w, "dev.spacer.checkpoint.reason");
+  spc_jw_string (w, "unsupported: spacer does not drive CRIU; checkpoint and restore take "
+                    "runc's flags and refuse, saying why on this host");
   spc_jw_key (w, "dev.spacer.version");
   spc_jw_string (w, PACKAGE_VERSION);
   write_newidmap_paths (w);
@@ -263,11 +270,12 @@ spc_features_json (char **out, spc_err_t *err)
     return -1;
   write_linux (w);
   write_annotations (w);
-  /* No config annotation changes what spacer does (they only reach the
-   * state and hooks): an empty list says so, where an absent one would
-   * say nothing. */
+  /* The one config annotation that changes what spacer does: kill
+   * without a signal sends the one it names. The others only reach the
+   * state and hooks. */
   spc_jw_key (w, "potentiallyUnsafeConfigAnnotations");
   spc_jw_begin_array (w);
+  spc_jw_string (w, SPC_STOP_SIGNAL_ANNOTATION);
   spc_jw_end_array (w);
   spc_jw_end_object (w);
   *out = spc_jw_steal (w, NULL);

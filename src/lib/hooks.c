@@ -249,6 +249,13 @@ run_hook (const struct spc_hook *hook, const char *label, const char *state, spc
   return ret;
 }
 
+int
+spc_program_run (const struct spc_hook *program, const char *label, const char *input,
+                 spc_err_t *err)
+{
+  return run_hook (program, label, input, err);
+}
+
 static int
 run_one (const struct spc_hooks *h, enum spc_hook_kind kind, size_t i, const char *state,
          spc_err_t *err)

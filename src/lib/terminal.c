@@ -27,16 +27,7 @@
 int
 spc_terminal_connect (const char *path, spc_err_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  if (strlen (path) >= sizeof addr.sun_path)
-    return spc_error_make (err, ENAMETOOLONG, "--console-socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  _cleanup_close_ int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return spc_error_errno (err, "--console-socket: socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return spc_error_errno (err, "--console-socket `%s`", path);
-  return spc_steal_fd (&fd);
+  return spc_unix_connect (path, "--console-socket", err);
 }
 
 int

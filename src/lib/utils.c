@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -391,6 +394,33 @@ spc_send_fd (int sock, int fd, const void *data, size_t len, spc_err_t *err)
 }
 
 int
+spc_unix_connect (const char *path, const char *what, spc_err_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    return spc_error_make (err, ENAMETOOLONG, "%s `%s`", what, path);
+  strcpy (addr.sun_path, path);
+  _cleanup_close_ int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return spc_error_errno (err, "%s: socket", what);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return spc_error_errno (err, "%s `%s`", what, path);
+  return spc_steal_fd (&fd);
+}
+
+int
+spc_send_pidfd (int sock, pid_t pid, const char *msg, spc_err_t *err)
+{
+  _cleanup_close_ int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return spc_error_errno (err, "--pidfd-socket: pidfd_open of pid %d%s", (int) pid,
+                            errno == ENOSYS ? " (Linux 5.3 or later is needed)" : "");
+  if (spc_send_fd (sock, pidfd, msg, strlen (msg), err) < 0)
+    return spc_error_prefix (err, "--pidfd-socket: send the pidfd");
+  return 0;
+}
+
+int
 spc_recv_fd (int sock, void *data, size_t len, spc_err_t *err)
 {
   char spare[256];
@@ -540,4 +570,64 @@ spc_parse_index_list (const char *text, unsigned long *mask, size_t nbits, char 
 bad:
   snprintf (why, why_len, "`%s`: not a list of numbers and ranges such as \"0-3,7\"", text);
   return -1;
+}
+
+static const struct
+{
+  const char *name;
+  int number;
+} signal_names[] = {
+  { "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },   { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
+  { "FPE", SIGFPE },     { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
+  { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+  { "WINCH", SIGWINCH }, { "IO", SIGIO },         { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+  { "SYS", SIGSYS },
+};
+
+static int
+parse_signal_number (const char *text, long *out)
+{
+  char *end;
+  errno = 0;
+  long v = strtol (text, &end, 10);
+  if (errno || end == text || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int
+spc_parse_signal (const char *text, spc_err_t *err)
+{
+  long n;
+  if (parse_signal_number (text, &n) == 0)
+    {
+      /* 0 as with runc and kill(1): nothing is sent, only whether the
+       * container runs is checked. */
+      if (n < 0 || n >= NSIG)
+        return spc_error_make (err, 0, "invalid signal `%s`", text);
+      return (int) n;
+    }
+  const char *name = strncasecmp (text, "SIG", 3) == 0 ? text + 3 : text;
+  for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++)
+    if (strcasecmp (name, signal_names[i].name) == 0)
+      return signal_names[i].number;
+  /* Real-time signals: RTMIN, RTMIN+N, RTMAX, RTMAX-N. */
+  if (strncasecmp (name, "RTMIN", 5) == 0 || strncasecmp (name, "RTMAX", 5) == 0)
+    {
+      bool min = strncasecmp (name, "RTMIN", 5) == 0;
+      long off = 0;
+      const char *rest = name + 5;
+      if (*rest && ((min && *rest != '+') || (!min && *rest != '-')
+                    || parse_signal_number (rest + 1, &off) < 0))
+        return spc_error_make (err, 0, "invalid signal `%s`", text);
+      long sig = min ? SIGRTMIN + off : SIGRTMAX - off;
+      if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+        return (int) sig;
+    }
+  return spc_error_make (err, 0, "invalid signal `%s`", text);
 }

@@ -100,6 +100,15 @@ cg_dir() {
     | .path' "$ROOT/$1/state.json"
 }
 
+# cg_ctl_dir ID CONTROLLER: the container's directory holding CONTROLLER's
+# files: its v1 one where the host has that hierarchy, else its cgroup2 one.
+cg_ctl_dir() {
+  local dir
+  dir=$(cg_dir "$1" "$2")
+  [ -n "$dir" ] || dir=$(cg_v2_dir "$1")
+  echo "$dir"
+}
+
 # cg_procs_dir ID: a directory of the container's cgroup whose cgroup.procs
 # lists its processes: the cgroup2 one where there is one, else a v1 one
 # but cpuset's (a cpuset cgroup made inside has no CPU to take a process).
@@ -846,6 +855,39 @@ hog_config() {
   [ "$(cat "$pidsdir/pids.current")" -ge "$((started + 1))" ]
 }
 
+@test "pids: a limit of 0 is a real limit (pids.max 0, no fork succeeds), not \"unset\"; update --pids-limit -1 is max, 0 is 0 again" {
+  require_cgroup_controller pids
+  update_config '.linux.resources.pids = {"limit": 0}'
+  # The init itself needs no fork (it execs the program); the program's
+  # first fork fails, which ends busybox's sh.
+  set_args sh -c '/bin/true; echo forked'
+  created_container c1
+  local dir
+  dir=$(cg_ctl_dir c1 pids)
+  assert_file "$dir" pids.max 0
+  spacer start c1
+  wait_for_status c1 stopped
+  wait_for_log c1 "can't fork"
+  ! grep -q forked "$BATS_TEST_TMPDIR/c1.log" || false
+  spacer delete c1
+  # update sets 0 as it sets any other limit, and -1 is max.
+  set_args sleep 100
+  created_container c2
+  spacer start c2
+  dir=$(cg_ctl_dir c2 pids)
+  assert_file "$dir" pids.max 0
+  spacer update --pids-limit -1 c2
+  assert_file "$dir" pids.max max
+  spacer update --pids-limit 0 c2
+  assert_file "$dir" pids.max 0
+  spacer update --pids-limit 3 c2
+  assert_file "$dir" pids.max 3
+  echo '{"pids": {"limit": 0}}' | spacer update -r - c2
+  assert_file "$dir" pids.max 0
+  echo '{"pids": {"limit": -1}}' | spacer update -r - c2
+  assert_file "$dir" pids.max max
+}
+
 @test "cpu: quota and period read back; a busy loop gets about 20% of a CPU" {
   require_cgroup_v1 cpu
   require_cgroup_v1 cpuacct
@@ -1052,6 +1094,63 @@ JSON
   run spacer update --cpu-period -5 c1
   assert_error "-5"
   assert_file "$cpudir" cpu.cfs_period_us 100000
+}
+
+@test "update --cpu-rt-period and --cpu-rt-runtime write cgroup v1's cpu.rt_period_us and cpu.rt_runtime_us" {
+  require_cpu_rt 20000
+  running_container c1 sleep 100
+  local dir
+  dir=$(cg_dir c1 cpu)
+  spacer update --cpu-rt-period 500000 --cpu-rt-runtime 10000 c1
+  assert_file "$dir" cpu.rt_period_us 500000
+  assert_file "$dir" cpu.rt_runtime_us 10000
+  # A period shorter than the runtime is refused until the runtime is
+  # lowered: given together, both are written.
+  spacer update --cpu-rt-period 8000 --cpu-rt-runtime 4000 c1
+  assert_file "$dir" cpu.rt_period_us 8000
+  assert_file "$dir" cpu.rt_runtime_us 4000
+  run spacer update --cpu-rt-period -1 c1
+  assert_error "-1"
+  run spacer update --cpu-rt-runtime lots c1
+  assert_error "lots"
+  # More than the parent has is the kernel's refusal, named.
+  run spacer update --cpu-rt-runtime 8000000 c1
+  assert_error "realtime(Runtime|Period)"
+  assert_file "$dir" cpu.rt_runtime_us 4000
+}
+
+@test "synthetic v2: update --cpu-rt-period and --cpu-rt-runtime are refused (no realtime bandwidth in cgroup v2), nothing changes" {
+  synthetic_v2
+  set_args sleep 100
+  screated_container c1
+  spacer start c1
+  local dir
+  dir=$(cg_v2_dir c1)
+  sspacer update --cpu-quota 20000 --cpu-period 100000 c1
+  run sspacer update --cpu-rt-runtime 10000 --cpu-quota 30000 c1
+  assert_error "realtimeRuntime: cgroup v2 has no realtime CPU bandwidth"
+  run sspacer update --cpu-rt-period 100000 c1
+  assert_error "realtimePeriod: cgroup v2 has no realtime CPU bandwidth"
+  assert_file "$dir" cpu.max "20000 100000"
+  [ ! -e "$dir/cpu.rt_runtime_us" ] && [ ! -e "$dir/cpu.rt_period_us" ]
+}
+
+@test "update --l3-cache-schema and --mem-bw-schema without resctrl: a one-line error naming it, nothing changes" {
+  require_no_resctrl
+  require_cgroup_controller pids
+  update_config '.linux.resources.pids = {"limit": 20}'
+  running_container c1 sleep 100
+  local dir
+  dir=$(cg_ctl_dir c1 pids)
+  run spacer update --l3-cache-schema 'L3:0=ff' --pids-limit 5 c1
+  assert_error '^spacer: --l3-cache-schema: Intel RDT: resctrl is not mounted at /sys/fs/resctrl \(no RDT on this host, or mount -t resctrl resctrl /sys/fs/resctrl\)$'
+  run spacer update --mem-bw-schema 'MB:0=50' c1
+  assert_error '^spacer: --mem-bw-schema: Intel RDT: resctrl is not mounted at /sys/fs/resctrl'
+  assert_file "$dir" pids.max 20
+  # The container is looked at first, as for every update.
+  run spacer update --l3-cache-schema 'L3:0=ff' nosuch
+  assert_error "nosuch.*does not exist"
+  [ "$(state_field c1 status)" = running ]
 }
 
 @test "update: of a stopped or an unknown container is an error" {
@@ -1290,6 +1389,35 @@ JSON
   [ ! -e "$dir" ]
 }
 
+@test "synthetic v2 and hybrid: pids.limit 0 writes pids.max 0, -1 writes max, absent writes nothing" {
+  local layout dir
+  for layout in v2 hybrid; do
+    "synthetic_$layout"
+    update_config '.linux.resources.pids = {"limit": 0}'
+    set_args sleep 100
+    screated_container "p0$layout"
+    dir=$(cg_ctl_dir "p0$layout" pids)
+    assert_file "$dir" pids.max 0
+    sspacer update --pids-limit -1 "p0$layout"
+    assert_file "$dir" pids.max max
+    sspacer update --pids-limit 0 "p0$layout"
+    assert_file "$dir" pids.max 0
+    # Another limit alone leaves pids.max as it is.
+    sspacer update --cpu-shares 512 "p0$layout"
+    assert_file "$dir" pids.max 0
+    sspacer delete --force "p0$layout"
+    update_config '.linux.resources.pids = {"limit": -1}'
+    screated_container "pm$layout"
+    assert_file "$(cg_ctl_dir "pm$layout" pids)" pids.max max
+    sspacer delete --force "pm$layout"
+    update_config 'del(.linux.resources.pids)'
+    screated_container "pn$layout"
+    [ ! -e "$(cg_ctl_dir "pn$layout" pids)/pids.max" ]
+    sspacer delete --force "pn$layout"
+    rm -rf "$SYN"
+  done
+}
+
 @test "synthetic v2: update writes cpu.max, memory.max and pids.max" {
   synthetic_v2
   set_args sleep 100
@@ -1404,20 +1532,61 @@ JSON
   assert_nothing_left
 }
 
-@test "systemd-cgroup: without systemd, a warning and the cgroup made at slice/prefix-name.scope" {
+# systemd_fallback_reason: the reason --systemd-cgroup's warning gives on
+# this host.
+systemd_fallback_reason() {
+  if [ -e /run/systemd/system ]; then
+    echo "spacer does not talk to systemd (no D-Bus client)"
+  else
+    echo "systemd is not running (no /run/systemd/system)"
+  fi
+}
+
+# assert_systemd_warning SPEC PATH: $stderr is the one line of the
+# fallback's warning, for SPEC (the cgroupsPath as written, quoted) and
+# the cgroup's directory PATH, saying what differs from a systemd-managed
+# cgroup.
+assert_systemd_warning() {
+  local want
+  want="spacer: warning: --systemd-cgroup: $(systemd_fallback_reason), so the cgroup is made"
+  want+=" through cgroupfs and is not systemd-managed: $1 is only the path \`$2\`, made as plain"
+  want+=" directories in each hierarchy and removed by spacer at delete; there is no transient"
+  want+=" scope or slice unit (systemctl does not know it, and systemd neither stops nor cleans"
+  want+=" it up), no delegation by systemd (Delegate=), no org.systemd.property. annotation"
+  want+=" applied, and linux.resources go to the cgroup's files, not to unit properties"
+  if [ "$stderr" != "$want" ]; then
+    printf 'expected the warning:\n%s\ngot:\n%s\n' "$want" "$stderr" >&2
+    return 1
+  fi
+}
+
+@test "systemd-cgroup: the cgroupfs fallback warns saying what differs from a systemd cgroup, and makes slice/prefix-name.scope" {
   synthetic_v2
-  [ -e /run/systemd/system ] && skip "systemd runs here"
-  update_config '.linux.cgroupsPath = "system.slice:spacer:test"'
+  update_config '.linux.cgroupsPath = "system.slice:spacer:test"
+    | .annotations["org.systemd.property.TimeoutStopUSec"] = "uint64 123456789"'
   set_args sleep 100
   capture sspacer --systemd-cgroup create --bundle "$BUNDLE" c1
   assert_ok
   remember_cgroups c1
-  [ "$(wc -l <<<"$stderr")" -eq 1 ] || { echo "stderr: $stderr" >&2; return 1; }
-  [[ $stderr == *systemd* ]]
-  [[ $stderr == *"system.slice/spacer-test.scope"* ]]
+  assert_systemd_warning '`system.slice:spacer:test`' "$SYN/system.slice/spacer-test.scope"
   [ "$(cg_v2_dir c1)" = "$SYN/system.slice/spacer-test.scope" ]
   [ -d "$SYN/system.slice/spacer-test.scope" ]
   jq -e --arg top "$SYN/system.slice" '.cgroup.dirs[0].top == $top' "$ROOT/c1/state.json"
   sspacer delete --force c1
   [ ! -e "$SYN/system.slice" ]
+}
+
+@test "systemd-cgroup: without a cgroupsPath the fallback warns too, and the cgroup is spacer's default one" {
+  synthetic_v2
+  set_args sleep 100
+  capture sspacer --systemd-cgroup create --bundle "$BUNDLE" c1
+  assert_ok
+  remember_cgroups c1
+  assert_systemd_warning "an empty linux.cgroupsPath (no slice:prefix:name)" "$SYN/spacer-c1.$CG_HASH"
+  [ "$(cg_v2_dir c1)" = "$SYN/spacer-c1.$CG_HASH" ]
+  # Without --systemd-cgroup: no warning.
+  capture sspacer create --bundle "$BUNDLE" c2
+  assert_ok
+  remember_cgroups c2
+  [ -z "$stderr" ]
 }

@@ -44,7 +44,7 @@ teardown() {
 
 # Every command runc users know, and help.
 COMMANDS=(create start run state kill delete list ps pause resume update events spec bundle unpack features
-  help)
+  checkpoint restore help)
 
 # help_of CMD: `spacer help CMD`, checked to succeed quietly.
 help_of() {
@@ -138,7 +138,7 @@ help_flag_line() {
         echo "spacer $cmd: the help shows --$name, which is not parsed" >&2
         return 1
       }
-    done < <(grep -Eo -- "^ +(-[a-zA-Z], )?--[a-z-]+" <<<"$help" | sed 's/.*--//' | grep -vx help)
+    done < <(grep -Eo -- "^ +(-[a-zA-Z], )?--[a-z0-9-]+" <<<"$help" | sed 's/.*--//' | grep -vx help)
   done
 }
 
@@ -146,7 +146,7 @@ help_flag_line() {
   local create run flag
   create=$(help_of create)
   run=$(help_of run)
-  for flag in bundle pid-file console-socket preserve-fds no-pivot no-new-keyring; do
+  for flag in bundle pid-file console-socket pidfd-socket preserve-fds no-pivot no-new-keyring; do
     help_flag_line "$create" "$flag"
     help_flag_line "$run" "$flag"
   done
@@ -212,6 +212,74 @@ help_flag_line() {
   capture "$SPACER" --root "$ROOT" --criu=/usr/sbin/criu list
   output=$stderr
   assert_error "criu.*no checkpoint/restore"
+}
+
+# ---- checkpoint and restore ----
+
+# fake_criu STATUS OUTPUT: an executable $BATS_TEST_TMPDIR/criu that notes
+# its arguments in criu.args, prints OUTPUT and exits with STATUS.
+fake_criu() {
+  printf '#!/bin/sh\necho "$@" >>%s/criu.args\necho "%s"\nexit %s\n' \
+    "$BATS_TEST_TMPDIR" "$2" "$1" >"$BATS_TEST_TMPDIR/criu"
+  chmod 755 "$BATS_TEST_TMPDIR/criu"
+}
+
+@test "checkpoint and restore take runc's flags and refuse in one line saying why: no criu, criu check failing, or spacer not driving CRIU" {
+  setup_bundle
+  set_args sleep 100
+  create_container c1
+  spacer start c1
+  local ckpt=(--image-path "$BATS_TEST_TMPDIR/img" --work-path "$BATS_TEST_TMPDIR/work"
+    --leave-running --tcp-established --ext-unix-sk --shell-job --file-locks
+    --manage-cgroups-mode soft --empty-ns network --auto-dedup --status-fd 5 --pre-dump)
+  local rest=(-b "$BUNDLE" -d --image-path "$BATS_TEST_TMPDIR/img" --pid-file "$BATS_TEST_TMPDIR/p"
+    --no-pivot --manage-cgroups-mode full --lsm-profile apparmor:x --console-socket /x)
+  # No criu at that path.
+  capture spacer --criu "$BATS_TEST_TMPDIR/criu" checkpoint "${ckpt[@]}" c1
+  [ "$status" -eq 1 ]
+  assert_error "^spacer: checkpoint: CRIU is not installed \(\`[^\`]*/criu\`: No such file or directory\), and checkpoint/restore needs it$"
+  capture spacer --criu "$BATS_TEST_TMPDIR/criu" restore "${rest[@]}" c2
+  assert_error "^spacer: restore: CRIU is not installed"
+  # criu check failing: its last words.
+  fake_criu 1 "Error: the kernel lacks a feature"
+  capture spacer --criu "$BATS_TEST_TMPDIR/criu" checkpoint "${ckpt[@]}" c1
+  assert_error '^spacer: checkpoint: CRIU cannot work here: `criu check`: exit status 1: Error: the kernel lacks a feature$'
+  [ "$(cat "$BATS_TEST_TMPDIR/criu.args")" = check ]
+  # criu check passing: spacer itself is why.
+  fake_criu 0 "Looks good."
+  capture spacer --criu "$BATS_TEST_TMPDIR/criu" restore "${rest[@]}" c2
+  assert_error '^spacer: restore: spacer does not implement checkpoint/restore \(`[^`]*/criu check` passes, but spacer does not drive CRIU\)$'
+  # Without --criu, criu in PATH: whichever reason this host gives.
+  capture spacer checkpoint c1
+  assert_error '^spacer: checkpoint: (CRIU is not installed|CRIU cannot work here|spacer does not implement)'
+  # Nothing happened to the container, and nothing was restored.
+  [ "$(state_field c1 status)" = running ]
+  run spacer state c2
+  assert_error "c2.*does not exist"
+  [ ! -e "$BATS_TEST_TMPDIR/p" ]
+}
+
+@test "checkpoint and restore: the container is looked at first, bad flags are errors of their own" {
+  setup_bundle
+  set_args sleep 100
+  create_container c1
+  fake_criu 0 "Looks good."
+  capture spacer --criu "$BATS_TEST_TMPDIR/criu" checkpoint c1
+  assert_error "checkpoint: container \`c1\` is created, not running"
+  capture spacer checkpoint nosuch
+  assert_error "nosuch.*does not exist"
+  capture spacer restore c1
+  assert_error "restore: container \`c1\` exists already"
+  capture spacer checkpoint --manage-cgroups-mode sometimes c1
+  assert_error "--manage-cgroups-mode: \`sometimes\` is not soft, full, strict or ignore"
+  capture spacer checkpoint --status-fd x c1
+  assert_error "--status-fd: \`x\` is not an fd"
+  capture spacer restore --no-such-flag c2
+  assert_error "restore: option \`--no-such-flag\` is unknown"
+  capture spacer checkpoint
+  assert_error "checkpoint: usage"
+  # criu was never asked.
+  [ ! -e "$BATS_TEST_TMPDIR/criu.args" ]
 }
 
 @test "--version: spacer's version, the runtime-spec version spec writes and README claims, libseccomp's" {

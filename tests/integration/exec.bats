@@ -467,6 +467,35 @@ EOF
   [ "$(sha256sum <"$SPACER_COPY")" = "$hash" ]
 }
 
+# ---- --pidfd-socket ----
+
+@test "exec --pidfd-socket: the socket gets a pidfd of the exec'd process, with runc 1.2's bytes \"setns\"" {
+  running c1
+  start_recvpidfd
+  capture spacer exec -d --pid-file "$BATS_TEST_TMPDIR/p.pid" --pidfd-socket "$PIDFD_SOCK" c1 sleep 100
+  assert_ok
+  [ "$(recvpidfd_said msg)" = setns ]
+  [ "$(recvpidfd_said fd)" = "anon_inode:[pidfd]" ]
+  [ "$(recvpidfd_said pid)" = "$(cat "$BATS_TEST_TMPDIR/p.pid")" ]
+  [ "$(recvpidfd_said pid)" != "$(state_field c1 pid)" ]
+}
+
+@test "exec --pidfd-socket: the pidfd received ends the process, the container runs on" {
+  running c1
+  start_recvpidfd "$(kill -l KILL)"
+  capture timeout 20 "$SPACER" --root "$ROOT" exec --pidfd-socket "$PIDFD_SOCK" c1 sleep 100
+  [ "$status" -eq 137 ]
+  grep -qx exited "$BATS_TEST_TMPDIR/recvpidfd.out"
+  [ "$(state_field c1 status)" = running ]
+}
+
+@test "exec --pidfd-socket: a socket nobody listens on is an error, nothing runs" {
+  running c1
+  capture spacer exec --pidfd-socket "$BATS_TEST_TMPDIR/nobody.sock" c1 sh -c 'echo ran'
+  assert_error "--pidfd-socket \`[^\`]*/nobody\.sock\`: No such file or directory"
+  [[ $output != *ran* ]]
+}
+
 # ---- help ----
 
 @test "exec has help listing runc's flags" {
@@ -475,7 +504,7 @@ EOF
   local flag
   for flag in --process --pid-file --detach --tty --console-socket --cwd --env --user \
     --additional-gids --cap --no-new-privs --apparmor --process-label --preserve-fds \
-    --ignore-paused --cgroup; do
+    --ignore-paused --cgroup --pidfd-socket; do
     grep -q -- "$flag" <<<"$stdout"
   done
 }

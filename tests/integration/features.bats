@@ -103,10 +103,11 @@ run_silently() {
     and .linux.mountExtensions.idmap.enabled == true
     and .linux.seccomp.enabled == true' "$FEATURES" >/dev/null
   jq -e '.annotations["dev.spacer.checkpoint.enabled"] == "false"' "$FEATURES" >/dev/null
+  [[ $(feature '.annotations["dev.spacer.checkpoint.reason"]') == "unsupported: "*CRIU* ]]
   [ "$(feature '.annotations["io.github.seccomp.libseccomp.version"]')" = \
     "$("$SPACER" --version | sed -n 's/^libseccomp: //p')" ]
-  # No config annotation changes what spacer does.
-  [ "$(feature '.potentiallyUnsafeConfigAnnotations | length')" -eq 0 ]
+  # One config annotation changes what spacer does: kill's default signal.
+  [ "$(jq -c .potentiallyUnsafeConfigAnnotations "$FEATURES")" = '["org.opencontainers.image.stopSignal"]' ]
 }
 
 @test "features: dev.spacer.rootless.newuidmap/newgidmap are the helpers spacer finds on PATH, empty where none" {

@@ -429,6 +429,58 @@ wait_until() {
   return 1
 }
 
+# socket_listening PID SOCKET: the process PID listens on the unix socket
+# file SOCKET. The file exists from bind(), a moment before listen(): a
+# socket of PID's flagged __SO_ACCEPTCON in /proc/net/unix says it listens.
+socket_listening() {
+  local fd inodes=
+  for fd in "/proc/$1/fd/"*; do
+    inodes+=" $(readlink "$fd" 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')"
+  done
+  awk -v inodes="$inodes " '$4 == "00010000" && index(inodes, " " $7 " ") { found = 1 }
+    END { exit !found }' /proc/net/unix && [ -S "$2" ]
+}
+
+# start_receiver TOOL SOCKET NAME [ARG...]: TOOL, a receiver of
+# tests/tools, listening on $BATS_TEST_TMPDIR/SOCKET in the background,
+# its output in $BATS_TEST_TMPDIR/NAME.out and NAME.err, its pid in
+# $RECEIVER_PID; returns once it listens. The tool is the test's, not part
+# of a container: it runs without SPACER_TEST_MARK and with a relative
+# socket path, so that assert_nothing_left (which looks for processes
+# carrying the mark or naming the test directory) does not count it.
+start_receiver() {
+  local tool=$1 socket=$2 name=$3
+  shift 3
+  [ -x "$tool" ] || {
+    echo "$tool is not built (make -C build test-programs)" >&2
+    return 1
+  }
+  (cd "$BATS_TEST_TMPDIR" && exec env -u SPACER_TEST_MARK "$tool" "$socket" "$@") \
+    >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" </dev/null 3>&- &
+  RECEIVER_PID=$!
+  BG_PIDS+=("$RECEIVER_PID")
+  wait_until socket_listening "$RECEIVER_PID" "$BATS_TEST_TMPDIR/$socket" || {
+    echo "$name did not listen on $socket: $(cat "$BATS_TEST_TMPDIR/$name.err")" >&2
+    return 1
+  }
+}
+
+# start_recvpidfd [SIGNAL]: tests/tools/recvpidfd listening on $PIDFD_SOCK
+# (see the tool for what it writes to $BATS_TEST_TMPDIR/recvpidfd.out, and
+# what it does with SIGNAL); its pid in $RECVPIDFD_PID.
+start_recvpidfd() {
+  PIDFD_SOCK=$BATS_TEST_TMPDIR/pidfd.sock
+  start_receiver "$RECVPIDFD" pidfd.sock recvpidfd "$@" || return 1
+  RECVPIDFD_PID=$RECEIVER_PID
+}
+
+# recvpidfd_said KEY: the value recvpidfd reported for KEY (msg, fd, pid),
+# once it has exited.
+recvpidfd_said() {
+  wait_until process_gone "$RECVPIDFD_PID"
+  sed -n "s/^$1=//p" "$BATS_TEST_TMPDIR/recvpidfd.out"
+}
+
 # process_gone PID: the process has exited (see process_alive).
 process_gone() {
   ! process_alive "$1"
@@ -606,6 +658,36 @@ cgroup2_own_dir() {
   mnt=$(cgroup2_mountpoint) || return 1
   own=$(sed -n 's/^0:://p' /proc/self/cgroup)
   [ -n "$own" ] && echo "$mnt${own%/}"
+}
+
+# cgroup_v1_own_dir CONTROLLER: this shell's cgroup in the v1 hierarchy
+# holding CONTROLLER (where spacer makes the containers' cgroups).
+cgroup_v1_own_dir() {
+  local mnt own
+  mnt=$(cgroup_v1_mountpoint "$1") || return 1
+  own=$(awk -F: -v c="$1" 'index("," $2 ",", "," c ",") { print $3; exit }' /proc/self/cgroup)
+  echo "$mnt${own%/}"
+}
+
+# require_cpu_rt MICROSECONDS: a container's cgroup can be given that much
+# realtime run time: cgroup v1's cpu controller (cgroup2 has no realtime
+# bandwidth), a kernel with realtime group scheduling
+# (CONFIG_RT_GROUP_SCHED: the cpu.rt_* files), and at least that much in
+# our own cgroup's cpu.rt_runtime_us (a child's is bounded by it).
+require_cpu_rt() {
+  local dir
+  dir=$(cgroup_v1_own_dir cpu) || skip "no cgroup v1 cpu hierarchy (realtime CPU bandwidth is v1's)"
+  [ -e "$dir/cpu.rt_runtime_us" ] ||
+    skip "no realtime group scheduling in this kernel (CONFIG_RT_GROUP_SCHED: no cpu.rt_runtime_us)"
+  [ "$(cat "$dir/cpu.rt_runtime_us")" -ge "$1" ] ||
+    skip "our cpu cgroup's cpu.rt_runtime_us ($(cat "$dir/cpu.rt_runtime_us")) is below $1"
+}
+
+# require_no_resctrl: the test is of a host without Intel RDT's resctrl
+# filesystem mounted at /sys/fs/resctrl.
+require_no_resctrl() {
+  ! grep -qs ' /sys/fs/resctrl resctrl ' /proc/mounts ||
+    skip "resctrl is mounted at /sys/fs/resctrl (the test is of a host without it)"
 }
 
 # mounted_cgroup_lines [FILE]: the lines of FILE (a /proc/PID/cgroup,

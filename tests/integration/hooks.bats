@@ -16,8 +16,10 @@
 # Each hook gets the state JSON on stdin (status creating, created, running
 # or stopped), exactly hook.env as its environment and hook.args as its
 # argv. A failing create hook fails create, destroys the container and runs
-# poststop; a failing startContainer fails start; poststart and poststop
-# failures are only warnings.
+# poststop; a failing startContainer fails start; a failing poststart
+# (runtime-spec 1.3) fails start or run and kills the container (start
+# leaves it stopped for delete, run deletes it unless --keep, as runc 1.2
+# does); poststop failures are only warnings.
 #
 # Hooks here leave what they saw in $SHARED, a host directory the container
 # also has at /shared (startContainer runs in there).
@@ -790,18 +792,24 @@ failing_create_hook() {
 
 # ---- poststart and poststop failing ----
 
-@test "failing poststart hook: only a warning, start succeeds, the other poststart hooks run" {
+@test "failing poststart hook: start fails naming it, the container is killed and left stopped, later poststart hooks do not run, delete runs poststop" {
   record_hook $KINDS
   shell_hook poststart 'echo "poststart trouble" >&2; exit 5'
   record_hook poststart
-  set_args sleep 100
-  create_container c1
+  set_args sh -c 'echo ran >/shared/program; exec sleep 100'
+  create_container c1 --pid-file "$BATS_TEST_TMPDIR/c1.pid"
+  local pid
+  pid=$(cat "$BATS_TEST_TMPDIR/c1.pid")
   capture spacer start c1
-  assert_ok
-  [ -z "$stdout" ]
-  assert_stderr_lines '^spacer: warning: hooks\.poststart\[1\] `/bin/sh`: exit status 5: poststart trouble$'
-  [ "$(state_field c1 status)" = running ]
-  assert_order prestart createRuntime createContainer startContainer poststart poststart
+  assert_error '^spacer: container `c1`: hooks\.poststart\[1\] `/bin/sh`: exit status 5: poststart trouble \(the container was killed; it is stopped, delete removes it\)$'
+  # The program had started (poststart runs after its exec).
+  [ -e "$SHARED/program" ]
+  [ "$(state_field c1 status)" = stopped ]
+  ! process_alive "$pid" || false
+  assert_order prestart createRuntime createContainer startContainer poststart
+  spacer delete c1
+  assert_order prestart createRuntime createContainer startContainer poststart poststop
+  assert_nothing_left "$pid"
 }
 
 @test "failing poststop hook: only a warning, delete succeeds, the container is gone, the other poststop hooks run" {
@@ -820,16 +828,43 @@ failing_create_hook() {
   assert_order prestart createRuntime createContainer startContainer poststart poststop poststop
 }
 
-@test "run: failing poststart and poststop hooks are warnings, run exits with the program's status" {
+@test "run: a failing poststart hook fails run, the container is killed and deleted, poststop runs" {
   record_hook $KINDS
+  shell_hook poststart 'echo "no poststart" >&2; exit 5'
+  set_args sh -c 'echo ran >/shared/program; exec sleep 100'
+  capture timeout 20 "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
+  [ "$status" -eq 1 ]
+  [ -e "$SHARED/program" ]
+  assert_error '^spacer: container `c1`: hooks\.poststart\[1\] `/bin/sh`: exit status 5: no poststart \(the container was killed and deleted\)$'
+  assert_nothing_left "$(json_pid "$SHARED/createRuntime.json")"
+  assert_order prestart createRuntime createContainer startContainer poststart poststop
+}
+
+@test "run --detach and run --keep: a failing poststart hook fails them; --keep leaves the stopped container" {
   shell_hook poststart 'exit 5'
+  record_hook poststop
+  set_args sleep 100
+  capture timeout 20 "$SPACER" --root "$ROOT" run --detach --bundle "$BUNDLE" c1
+  assert_error '^spacer: container `c1`: hooks\.poststart\[0\] `/bin/sh`: exit status 5 \(the container was killed and deleted\)$'
+  assert_nothing_left
+  assert_order poststop
+  capture timeout 20 "$SPACER" --root "$ROOT" run --keep --bundle "$BUNDLE" c2
+  assert_error '^spacer: container `c2`: hooks\.poststart\[0\] `/bin/sh`: exit status 5 \(the container was killed; kept, stopped\)$'
+  [ "$(state_field c2 status)" = stopped ]
+  assert_order poststop
+  spacer delete c2
+  assert_order poststop poststop
+  assert_nothing_left
+}
+
+@test "run: a failing poststop hook is a warning, run exits with the program's status" {
+  record_hook $KINDS
   shell_hook poststop 'exit 6'
   set_args sh -c 'echo program-ran; exit 7'
   capture spacer run --bundle "$BUNDLE" c1
   [ "$status" -eq 7 ]
   [ "$stdout" = program-ran ]
-  assert_stderr_lines '^spacer: warning: hooks\.poststart\[1\] `/bin/sh`: exit status 5$' \
-    '^spacer: warning: hooks\.poststop\[1\] `/bin/sh`: exit status 6$'
+  assert_stderr_lines '^spacer: warning: hooks\.poststop\[1\] `/bin/sh`: exit status 6$'
   assert_nothing_left
   assert_order prestart createRuntime createContainer startContainer poststart poststop
 }

@@ -174,6 +174,24 @@ complete_line() {
   assert_output SIGKILL
 }
 
+@test "completion: checkpoint and restore, and the flags runtime-spec 1.3 and runc 1.2 brought" {
+  run complete_line "$SPACER" checkp
+  assert_ok
+  assert_output checkpoint
+  run complete_line "$SPACER" restore --lsm-p
+  assert_ok
+  assert_output --lsm-profile
+  run complete_line "$SPACER" update --l3
+  assert_ok
+  assert_output --l3-cache-schema
+  run complete_line "$SPACER" update --cpu-rt
+  assert_ok
+  assert_output $'--cpu-rt-period\n--cpu-rt-runtime'
+  run complete_line "$SPACER" exec --pidfd
+  assert_ok
+  assert_output --pidfd-socket
+}
+
 @test "completion: kill offers the containers of the --root on the line" {
   setup_bundle
   create_container completion-target

@@ -181,6 +181,46 @@ HOST_DIR_IN=/mnt/host
   assert_nothing_left
 }
 
+@test "create --pidfd-socket: the socket gets a pidfd of the init, with runc 1.2's bytes \"standard\"" {
+  start_recvpidfd
+  set_args sleep 100
+  create_container c1 --pidfd-socket "$PIDFD_SOCK"
+  [ "$(recvpidfd_said msg)" = standard ]
+  [ "$(recvpidfd_said fd)" = "anon_inode:[pidfd]" ]
+  [ "$(recvpidfd_said pid)" = "$(state_field c1 pid)" ]
+  [ "$(state_field c1 status)" = created ]
+}
+
+@test "create --pidfd-socket: the pidfd received stops the container (SIGKILL through it)" {
+  start_recvpidfd "$(kill -l KILL)"
+  set_args sleep 100
+  create_container c1 --pidfd-socket "$PIDFD_SOCK"
+  wait_until process_gone "$RECVPIDFD_PID"
+  grep -qx exited "$BATS_TEST_TMPDIR/recvpidfd.out" || {
+    echo "recvpidfd: $(cat "$BATS_TEST_TMPDIR/recvpidfd.out" "$BATS_TEST_TMPDIR/recvpidfd.err")" >&2
+    return 1
+  }
+  wait_for_status c1 stopped
+}
+
+@test "run -d --pidfd-socket: the socket gets a pidfd of the running init" {
+  start_recvpidfd
+  set_args sleep 100
+  capture timeout 20 "$SPACER" --root "$ROOT" run -d --bundle "$BUNDLE" --pidfd-socket "$PIDFD_SOCK" c1
+  assert_ok
+  [ "$(recvpidfd_said msg)" = standard ]
+  [ "$(recvpidfd_said fd)" = "anon_inode:[pidfd]" ]
+  [ "$(recvpidfd_said pid)" = "$(state_field c1 pid)" ]
+  [ "$(state_field c1 status)" = running ]
+}
+
+@test "create --pidfd-socket: a socket nobody listens on fails create, naming it, and leaves nothing" {
+  set_args sleep 100
+  capture spacer create --bundle "$BUNDLE" --pidfd-socket "$BATS_TEST_TMPDIR/nobody.sock" c1
+  assert_error "--pidfd-socket \`[^\`]*/nobody\.sock\`: No such file or directory"
+  assert_nothing_left
+}
+
 @test "create --config FILE: the config is FILE, relative to the bundle, and exec uses it too" {
   update_config '.process.args = ["sleep", "100"] | .process.env += ["FROM=alt"]'
   mv "$BUNDLE/config.json" "$BUNDLE/alt.json"
@@ -371,6 +411,40 @@ HOST_DIR_IN=/mnt/host
   trapping_container c1 'trap "echo got-term; exit 0" TERM'
   spacer kill c1
   wait_for_log c1 got-term
+  wait_for_status c1 stopped
+}
+
+@test "kill: without a signal the init gets the org.opencontainers.image.stopSignal annotation's signal; a named one wins" {
+  local sig
+  for sig in SIGUSR1 USR2 "$(kill -l HUP)"; do
+    update_config '.annotations["org.opencontainers.image.stopSignal"] = $s' --arg s "$sig"
+    trapping_container "c-$sig" 'trap "echo got-term" TERM; trap "echo got-usr1" USR1;
+      trap "echo got-usr2" USR2; trap "echo got-hup" HUP'
+  done
+  spacer kill c-SIGUSR1
+  wait_for_log c-SIGUSR1 got-usr1
+  spacer kill c-USR2
+  wait_for_log c-USR2 got-usr2
+  spacer kill "c-$(kill -l HUP)"
+  wait_for_log "c-$(kill -l HUP)" got-hup
+  for sig in SIGUSR1 USR2 "$(kill -l HUP)"; do
+    ! grep -q got-term "$BATS_TEST_TMPDIR/c-$sig.log" || false
+  done
+  # A signal on the command line is the one sent.
+  spacer kill c-SIGUSR1 TERM
+  wait_for_log c-SIGUSR1 got-term
+  [ "$(grep -c got-usr1 "$BATS_TEST_TMPDIR/c-SIGUSR1.log")" = 1 ]
+  [ "$(state_field c-USR2 status)" = running ]
+}
+
+@test "kill: a stopSignal annotation that is no signal is an error naming it, and sends nothing" {
+  update_config '.annotations["org.opencontainers.image.stopSignal"] = "SIGNOPE"'
+  trapping_container c1 'trap "echo got-signal" TERM USR1 USR2 HUP INT'
+  run spacer kill c1
+  assert_error 'c1.*annotations\.org\.opencontainers\.image\.stopSignal: invalid signal `SIGNOPE`'
+  sleep 0.2
+  ! grep -q got-signal "$BATS_TEST_TMPDIR/c1.log" || false
+  spacer kill c1 KILL
   wait_for_status c1 stopped
 }
 

@@ -11,6 +11,7 @@ setup_suite() {
   }
   # Test programs built beside spacer (make -C BUILD check builds them).
   export RECVTTY=${RECVTTY:-$(dirname "$SPACER")/tests/tools/recvtty}
+  export RECVPIDFD=${RECVPIDFD:-$(dirname "$SPACER")/tests/tools/recvpidfd}
   export IDMAP_PROBE=${IDMAP_PROBE:-$(dirname "$SPACER")/tests/tools/idmap-probe}
   export LIB_CREATE=${LIB_CREATE:-$(dirname "$SPACER")/tests/tools/lib-create}
   export FLIP_SYMLINK=${FLIP_SYMLINK:-$(dirname "$SPACER")/tests/tools/flip-symlink}

@@ -78,37 +78,14 @@ guarded_start() {
 
 # ---- a console-socket receiver ----
 
-# start_recvtty [INPUT]: recvtty listening on $SOCK in the background; it
-# writes INPUT into the pty once it has it, and copies what the container
-# writes to $BATS_TEST_TMPDIR/recvtty.out. Returns once the socket listens.
-# recvtty is the test's tool, not part of a container: it runs without
-# SPACER_TEST_MARK and with a relative socket path, so that
-# assert_nothing_left (which looks for processes carrying the mark or
-# naming the test directory) does not count it.
+# start_recvtty [INPUT]: recvtty listening on $SOCK in the background (see
+# start_receiver); it writes INPUT into the pty once it has it, and copies
+# what the container writes to $BATS_TEST_TMPDIR/recvtty.out. Returns once
+# the socket listens.
 start_recvtty() {
-  local i fd inodes
   SOCK=$BATS_TEST_TMPDIR/console.sock
-  [ -x "$RECVTTY" ] || {
-    echo "$RECVTTY is not built (make -C build tests/tools/recvtty)" >&2
-    return 1
-  }
-  (cd "$BATS_TEST_TMPDIR" && exec env -u SPACER_TEST_MARK "$RECVTTY" console.sock "$@") \
-    >"$BATS_TEST_TMPDIR/recvtty.out" 2>"$BATS_TEST_TMPDIR/recvtty.err" </dev/null 3>&- &
-  RECVTTY_PID=$!
-  BG_PIDS+=("$RECVTTY_PID")
-  # The socket file exists from bind(), a moment before listen(): wait for
-  # recvtty's socket to listen (flag __SO_ACCEPTCON in /proc/net/unix).
-  for i in $(seq 100); do
-    inodes=
-    for fd in "/proc/$RECVTTY_PID/fd/"*; do
-      inodes+=" $(readlink "$fd" 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')"
-    done
-    awk -v inodes="$inodes " '$4 == "00010000" && index(inodes, " " $7 " ") { found = 1 }
-      END { exit !found }' /proc/net/unix && [ -S "$SOCK" ] && return 0
-    sleep 0.05
-  done
-  echo "recvtty did not listen on $SOCK: $(cat "$BATS_TEST_TMPDIR/recvtty.err")" >&2
-  return 1
+  start_receiver "$RECVTTY" console.sock recvtty "$@" || return 1
+  RECVTTY_PID=$RECEIVER_PID
 }
 
 # wait_recvtty: wait up to 10 s for recvtty to finish, which it does when

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -370,6 +372,69 @@ the_lifecycle (void)
   return true;
 }
 
+/* pidfd_socket: the socket gets a pidfd of the init (fdinfo's Pid is the
+ * one spacer_status gives), with runc's bytes. */
+static bool
+create_sends_a_pidfd_to_pidfd_socket (void)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  const char *path = addr.sun_path;
+  CHECK ((size_t) snprintf (addr.sun_path, sizeof addr.sun_path, "%s/../pidfd.sock", state_root)
+         < sizeof addr.sun_path);
+  /* Non-blocking: create returns only after the init's pidfd was sent, so
+   * the connection waits already; none is a failure, not a hang. */
+  int listener = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  CHECK (listener >= 0);
+  CHECK (bind (listener, (struct sockaddr *) &addr, sizeof addr) == 0);
+  CHECK (listen (listener, 1) == 0);
+  char *config = config_running ("\"sleep\", \"1000\"");
+  struct spacer_create_options o = { .size = sizeof o, .config = config, .stdin_fd = -1,
+                                     .stdout_fd = -1, .stderr_fd = -1, .pidfd_socket = path };
+  spacer_error *err = NULL;
+  int r = spacer_create (ctx, "pidfd", &o, &err);
+  free (config);
+  if (r < 0)
+    printf ("#   create: %s\n", spacer_error_message (err));
+  spacer_error_free (err);
+  CHECK (r == 0);
+  int conn = accept4 (listener, NULL, NULL, SOCK_CLOEXEC);
+  close (listener);
+  unlink (path);
+  CHECK (conn >= 0);
+  char msg[32] = "";
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { .iov_base = msg, .iov_len = sizeof msg - 1 };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                      .msg_controllen = sizeof control.buf };
+  ssize_t n = recvmsg (conn, &m, MSG_CMSG_CLOEXEC);
+  close (conn);
+  CHECK (n == 8 && memcmp (msg, "standard", 8) == 0);
+  struct cmsghdr *c = CMSG_FIRSTHDR (&m);
+  CHECK (c && c->cmsg_type == SCM_RIGHTS);
+  int pidfd;
+  memcpy (&pidfd, CMSG_DATA (c), sizeof pidfd);
+  char fdinfo[64], line[128];
+  snprintf (fdinfo, sizeof fdinfo, "/proc/self/fdinfo/%d", pidfd);
+  FILE *f = fopen (fdinfo, "re");
+  long got = -1;
+  while (f && fgets (line, sizeof line, f))
+    if (sscanf (line, "Pid: %ld", &got) == 1)
+      break;
+  if (f)
+    fclose (f);
+  close (pidfd);
+  enum spacer_status s;
+  pid_t pid = 0;
+  CHECK_OK (spacer_status (ctx, "pidfd", &s, &pid, err_));
+  CHECK (s == SPACER_STATUS_CREATED && got == (long) pid);
+  CHECK_OK (spacer_delete (ctx, "pidfd", SPACER_DELETE_FORCE, err_));
+  return true;
+}
+
 /* A config that spacer warns about: the warning reaches the callback (on
  * this thread) and nothing reaches stderr. */
 static bool
@@ -688,6 +753,7 @@ main (void)
   if (why)
     {
       report_skip ("the_lifecycle", why);
+      report_skip ("create_sends_a_pidfd_to_pidfd_socket", why);
       report_skip ("warnings_go_to_the_log_callback", why);
       report_skip ("exec_with_stdio_and_an_extra_fd", why);
       report_skip ("exec_reports_the_exit_status", why);
@@ -699,6 +765,7 @@ main (void)
   else
     {
       RUN (the_lifecycle);
+      RUN (create_sends_a_pidfd_to_pidfd_socket);
       RUN (warnings_go_to_the_log_callback);
       RUN_IN_BOX (exec_with_stdio_and_an_extra_fd);
       RUN_IN_BOX (exec_reports_the_exit_status);

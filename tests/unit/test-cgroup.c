@@ -406,7 +406,8 @@ v2_cpu_realtime_is_an_error (void)
   _cleanup_tree_ struct tree t;
   CHECK (tree_init (&t, LAYOUT_V2));
   CHECK_FAILS (&t, "{'cpu':{'realtimeRuntime':1000,'realtimePeriod':10000}}",
-               "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime CPU bandwidth");
+               "linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime CPU bandwidth "
+               "(cpu.rt_period_us and cpu.rt_runtime_us are cgroup v1's)");
   CHECK (tree_destroy (&t));
   return true;
 }
@@ -420,7 +421,10 @@ v2_pids (void)
   CHECK_FILE (&t, "pids", "pids.max", "100");
   CHECK_APPLIES (&t, "{'pids':{'limit':-1}}");
   CHECK_FILE (&t, "pids", "pids.max", "max");
+  /* runtime-spec 1.3: 0 is a limit, not "unset". */
   CHECK_APPLIES (&t, "{'pids':{'limit':0}}");
+  CHECK_FILE (&t, "pids", "pids.max", "0");
+  CHECK_APPLIES (&t, "{'pids':{'limit':-2}}");
   CHECK_FILE (&t, "pids", "pids.max", "max");
   CHECK (tree_destroy (&t));
   return true;
@@ -715,6 +719,8 @@ v1_pids (void)
   CHECK_FILE (&t, "pids", "pids.max", "64");
   CHECK_APPLIES (&t, "{'pids':{'limit':-1}}");
   CHECK_FILE (&t, "pids", "pids.max", "max");
+  CHECK_APPLIES (&t, "{'pids':{'limit':0}}");
+  CHECK_FILE (&t, "pids", "pids.max", "0");
   CHECK (tree_destroy (&t));
   return true;
 }
