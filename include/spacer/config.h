@@ -506,12 +506,11 @@ int spc_config_parse_hooks (const struct spc_json *v, const char *name, struct s
 void spc_hooks_free (struct spc_hooks *hooks);
 
 /* The runtime-spec version spacer implements, which `spacer spec` writes
- * as ociVersion and `spacer --version` prints. Everything up to 1.2.1 that
- * concerns a container is implemented (execCPUAffinity for exec'd
- * processes, as the spec has it), and of 1.3 netDevices, memoryPolicy,
- * intelRdt's new shape, fatal poststart hooks and pids.limit 0 as a real
- * limit; this stays at 1.2.1 while configs of 1.3 are accepted. */
-#define SPC_RUNTIME_SPEC_VERSION "1.2.1"
+ * as ociVersion and `spacer --version` prints: everything of 1.3 that
+ * concerns a container (execCPUAffinity for exec'd processes, as the spec
+ * has it; intelRdt where resctrl is mounted; mountLabel where SELinux is
+ * active). */
+#define SPC_RUNTIME_SPEC_VERSION "1.3.0"
 
 static inline void spc_config_freep (struct spc_config **c) { spc_config_free (*c); }
 #define _cleanup_config_ __attribute__ ((cleanup (spc_config_freep)))
