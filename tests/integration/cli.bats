@@ -77,6 +77,7 @@ help_flag_line() {
   done
 }
 
+# bats test_tags=plain-only
 @test "help: every command's help is the same by help CMD, CMD --help, -h and -help, on stdout, exit 0" {
   local cmd how expected
   for cmd in "${COMMANDS[@]}"; do
@@ -93,6 +94,7 @@ help_flag_line() {
   done
 }
 
+# bats test_tags=plain-only
 @test "help: every long option a command parses has its own help line, with a value where it takes one" {
   # SPACER_LIST_OPTIONS=CMD makes CMD print the long options of its getopt
   # table ("--NAME" or "--NAME VALUE") instead of running.
@@ -159,6 +161,7 @@ help_flag_line() {
   help_flag_line "$("$SPACER" help)" rootless | grep -q -- "--rootless true|false|auto"
 }
 
+# bats test_tags=plain-only
 @test "help: a usage error shows the usage line of the command's help" {
   local cmd usage operands args
   for cmd in "${COMMANDS[@]}"; do
