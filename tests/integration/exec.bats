@@ -485,6 +485,13 @@ EOF
   start_recvpidfd "$(kill -l KILL)"
   capture timeout 20 "$SPACER" --root "$ROOT" exec --pidfd-socket "$PIDFD_SOCK" c1 sleep 100
   [ "$status" -eq 137 ]
+  # The receiver says so once its poll on the pidfd returns, which may be
+  # after spacer has already reported the exit.
+  local i
+  for i in $(seq 100); do
+    grep -qx exited "$BATS_TEST_TMPDIR/recvpidfd.out" && break
+    sleep 0.05
+  done
   grep -qx exited "$BATS_TEST_TMPDIR/recvpidfd.out"
   [ "$(state_field c1 status)" = running ]
 }
