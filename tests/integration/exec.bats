@@ -487,12 +487,7 @@ EOF
   [ "$status" -eq 137 ]
   # The receiver says so once its poll on the pidfd returns, which may be
   # after spacer has already reported the exit.
-  local i
-  for i in $(seq 100); do
-    grep -qx exited "$BATS_TEST_TMPDIR/recvpidfd.out" && break
-    sleep 0.05
-  done
-  grep -qx exited "$BATS_TEST_TMPDIR/recvpidfd.out"
+  wait_until grep -qx exited "$BATS_TEST_TMPDIR/recvpidfd.out"
   [ "$(state_field c1 status)" = running ]
 }
 
