@@ -14,7 +14,10 @@
  * container, exec), re-executes the calling program from one unless it
  * already runs from one. That costs one exec per create or run, always:
  * whether something of the container can reach the init, or will turn out
- * to be spacer, is not known in advance.
+ * to be spacer, is not known in advance. The spacer binary (x86_64) saves
+ * most of that exec's cost: its entry point (src/cli/sealed-entry.c) does
+ * the same re-execution before the C library starts when the command line
+ * names create, run or exec, and this check then finds the image in place.
  *
  * The image is, by preference, a read-only mount of the binary itself
  * (open_tree(OPEN_TREE_CLONE) + mount_setattr(MOUNT_ATTR_RDONLY), executed
