@@ -44,6 +44,13 @@ void spc_cgroup_mounts_free (struct spc_cgroup_mount *m, size_t n);
 int spc_cgroup_read (const char *dir, const char *file, char **out, spc_err_t *err);
 int spc_cgroup_write (const struct spc_cgroup *cg, const char *dir, const char *file,
                       const char *value, spc_err_t *err);
+/* The same in two steps, for a file that takes several values one write
+ * at a time (v1's devices.allow): an fd open for writing, and one value
+ * written to it (dir and file only name it in errors). */
+int spc_cgroup_open_write (const struct spc_cgroup *cg, const char *dir, const char *file,
+                           spc_err_t *err);
+int spc_cgroup_write_fd (int fd, const char *dir, const char *file, const char *value,
+                         spc_err_t *err);
 
 /* One hierarchy, and the container's directory in it. */
 struct spc_cgroup_dir

@@ -1035,13 +1035,44 @@ format_rule (const struct spc_device_cgroup_rule *rule, char *out, size_t size)
             rule->access == NULL || rule->access[0] == '\0' ? "rwm" : access);
 }
 
+/* Each rule is one write; devices.allow and devices.deny are opened once
+ * each and take them all. */
+struct rule_files
+{
+  int allow, deny;
+};
+
+static void
+rule_files_close (struct rule_files *f)
+{
+  if (f->allow >= 0)
+    close (f->allow);
+  if (f->deny >= 0)
+    close (f->deny);
+}
+
+static int
+put_rule (const struct ctl *c, struct rule_files *f, bool allow, const char *rule,
+          const char *where, spc_err_t *err)
+{
+  const char *file = allow ? "devices.allow" : "devices.deny";
+  int *fd = allow ? &f->allow : &f->deny;
+  _cleanup_error_ spc_err_t failed = NULL;
+  if (*fd < 0)
+    *fd = spc_cgroup_open_write (c->cg, c->d->path, file, &failed);
+  if (*fd >= 0 && spc_cgroup_write_fd (*fd, c->d->path, file, rule, &failed) == 0)
+    return 0;
+  return report (c, file, where, &failed, err);
+}
+
 static int
 devices_v1 (const struct ctl *c, const struct spc_device_cgroup_rule *rules, size_t n,
             size_t n_user, spc_err_t *err)
 {
+  __attribute__ ((cleanup (rule_files_close))) struct rule_files f = { -1, -1 };
   /* "a" on devices.deny drops every exception inherited from the parent
    * and denies by default. */
-  if (put (c, "devices.deny", "a", JP "devices", err) < 0)
+  if (put_rule (c, &f, false, "a", JP "devices", err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
     {
@@ -1055,7 +1086,7 @@ devices_v1 (const struct ctl *c, const struct spc_device_cgroup_rule *rules, siz
         snprintf (where, sizeof where, JP "devices[%zu]", i);
       else
         snprintf (where, sizeof where, JP "devices: allowing the device `%s`", rule);
-      if (put (c, rules[i].allow ? "devices.allow" : "devices.deny", rule, where, err) < 0)
+      if (put_rule (c, &f, rules[i].allow, rule, where, err) < 0)
         return -1;
     }
   return 0;

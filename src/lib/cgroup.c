@@ -505,19 +505,35 @@ spc_cgroup_find (const struct spc_cgroup *cg, const char *ctrl)
 /* ---- files ---- */
 
 int
-spc_cgroup_write (const struct spc_cgroup *cg, const char *dir, const char *file,
-                  const char *value, spc_err_t *err)
+spc_cgroup_open_write (const struct spc_cgroup *cg, const char *dir, const char *file,
+                       spc_err_t *err)
 {
   _cleanup_free_ char *path = NULL;
   if (asprintf (&path, "%s/%s", dir, file) < 0)
     return spc_error_errno (err, "asprintf");
   int flags = O_WRONLY | O_TRUNC | O_CLOEXEC | (cg->synthetic ? O_CREAT : 0);
-  _cleanup_close_ int fd = open (path, flags, 0644);
+  int fd = open (path, flags, 0644);
   if (fd < 0)
     return spc_error_errno (err, "open `%s`", path);
+  return fd;
+}
+
+int
+spc_cgroup_write_fd (int fd, const char *dir, const char *file, const char *value, spc_err_t *err)
+{
   if (spc_write_all (fd, value, strlen (value)) < 0)
-    return spc_error_errno (err, "write `%s` to `%s`", value, path);
+    return spc_error_errno (err, "write `%s` to `%s/%s`", value, dir, file);
   return 0;
+}
+
+int
+spc_cgroup_write (const struct spc_cgroup *cg, const char *dir, const char *file,
+                  const char *value, spc_err_t *err)
+{
+  _cleanup_close_ int fd = spc_cgroup_open_write (cg, dir, file, err);
+  if (fd < 0)
+    return -1;
+  return spc_cgroup_write_fd (fd, dir, file, value, err);
 }
 
 int

@@ -76,10 +76,6 @@ spc_process_check_capabilities (const struct spc_process *p)
    * nothing, yet its container gets every capability of the bounding set
    * inside its user namespace. */
   int last_cap = cap_max_bits () - 1;
-  uint64_t held = 0;
-  for (int cap = 0; cap <= last_cap && cap < 64; cap++)
-    if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-      held |= UINT64_C (1) << cap;
   for (int cap = 0; cap < 64; cap++)
     {
       if (!(wanted & (UINT64_C (1) << cap)))
@@ -87,7 +83,7 @@ spc_process_check_capabilities (const struct spc_process *p)
       if (cap > last_cap)
         spc_warn ("process.capabilities: %s: the running kernel does not have it, dropped",
                   spc_capability_name (cap));
-      else if (!(held & (UINT64_C (1) << cap)))
+      else if (prctl (PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
         spc_warn ("process.capabilities: %s: not in spacer's own bounding set, dropped",
                   spc_capability_name (cap));
     }

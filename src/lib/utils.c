@@ -260,8 +260,9 @@ spc_rfc3339_now (char *buf, size_t len)
   struct tm tm;
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+  /* Not strftime: glibc's reads the local time zone first, a file. */
+  snprintf (buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
 uint64_t
@@ -474,14 +475,45 @@ spc_write_pid_file (const char *path, pid_t pid, spc_err_t *err)
   return 0;
 }
 
+/* The signals this thread ignores or catches, from its status in procfs;
+ * false when that cannot be read. */
+static bool
+signals_not_default (uint64_t *mask)
+{
+  char buf[2048];
+  _cleanup_close_ int fd = open ("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  const char *ign = strstr (buf, "\nSigIgn:\t"), *cgt = strstr (buf, "\nSigCgt:\t");
+  if (ign == NULL || cgt == NULL)
+    return false;
+  char *end1, *end2;
+  uint64_t a = strtoull (ign + 9, &end1, 16), b = strtoull (cgt + 9, &end2, 16);
+  if (*end1 != '\n' || *end2 != '\n')
+    return false;
+  *mask = a | b;
+  return true;
+}
+
+/* Every signal back to its default action, none blocked. Only those not
+ * at their default are set: a syscall each costs more than the read of
+ * the status that names them (on a VM, about as much as the whole rest of
+ * this function). Where procfs cannot tell, all of them. */
 void
 spc_reset_signals (void)
 {
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
+  uint64_t mask = ~UINT64_C (0);
+  if (!signals_not_default (&mask))
+    mask = ~UINT64_C (0);
+  for (int sig = 1; sig < NSIG && sig <= 64; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP && (mask & (UINT64_C (1) << (sig - 1))))
       signal (sig, SIG_DFL);
 }
 

@@ -530,3 +530,11 @@ EOF
   assert_error 'SELinux is not enabled'
   [[ $output != *ran* ]]
 }
+
+@test "exec: the process starts with every signal at its default action, whatever spacer's caller ignored" {
+  running c1
+  run -0 bash -c 'trap "" INT TERM PIPE USR1 HUP; exec "$@"' - "$SPACER" --root "$ROOT" exec c1 \
+    grep -E '^Sig(Ign|Blk):' /proc/self/status
+  [ "${lines[0]}" = $'SigBlk:\t0000000000000000' ]
+  [ "${lines[1]}" = $'SigIgn:\t0000000000000000' ]
+}

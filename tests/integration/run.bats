@@ -211,3 +211,11 @@ orphan_script='sh -c "sleep 30 </dev/null >/dev/null 2>&1 & echo \$! >/tmp/orpha
   [ "$orphan_parent" != "$spacer_pid" ]
   assert_nothing_left
 }
+
+@test "run: the program starts with every signal at its default action and none blocked, whatever spacer's caller ignored" {
+  # A shell's `trap '' SIG` ignores SIG in what it executes, spacer here.
+  set_args grep -E '^Sig(Ign|Blk):' /proc/self/status
+  run -0 bash -c 'trap "" INT TERM PIPE USR1 HUP; exec "$@"' - "$SPACER" --root "$ROOT" run --bundle "$BUNDLE" c1
+  [ "${lines[0]}" = $'SigBlk:\t0000000000000000' ]
+  [ "${lines[1]}" = $'SigIgn:\t0000000000000000' ]
+}
