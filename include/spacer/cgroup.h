@@ -130,6 +130,8 @@ enum spc_cgroup_part
   SPC_CGROUP_V1_DIRS,
 };
 int spc_cgroup_create_part (struct spc_cgroup *cg, enum spc_cgroup_part part, spc_err_t *err);
+/* Does part hold none of the container's directories? */
+bool spc_cgroup_part_is_empty (const struct spc_cgroup *cg, enum spc_cgroup_part part);
 
 /* Before spc_cgroup_create: find, for every directory, the highest level
  * it would make (its pending), for the caller to record; one that exists

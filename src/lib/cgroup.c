@@ -934,6 +934,15 @@ spc_cgroup_create_part (struct spc_cgroup *cg, enum spc_cgroup_part part, spc_er
   return 0;
 }
 
+bool
+spc_cgroup_part_is_empty (const struct spc_cgroup *cg, enum spc_cgroup_part part)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (in_part (&cg->dirs[i], part))
+      return false;
+  return true;
+}
+
 int
 spc_cgroup_create (struct spc_cgroup *cg, spc_err_t *err)
 {

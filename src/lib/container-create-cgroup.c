@@ -145,10 +145,15 @@ spc_container_make_cgroup (const struct spc_config *c, const char *config_name, 
     return -1;
   enum spc_cgroup_part part = cgroup_made_late (o) ? SPC_CGROUP_V2_DIRS : SPC_CGROUP_ALL;
   if (r == 0 && spc_cgroup_create_part (cg, part, err) == 0)
-    return 0;
+    /* What was made, as made; where nothing was to be made yet (a v1 host
+     * whose directories come after the clone), the state is as written. */
+    return spc_cgroup_part_is_empty (cg, part) ? 0 : spc_status_write (dirfd, st, err);
   if (r == 0)
     spc_container_write_state_quietly (dirfd, st);
-  return cgroup_failure (c, config_name, o, cg, err);
+  if (cgroup_failure (c, config_name, o, cg, err) < 0)
+    return -1;
+  /* Given up (rootless): no cgroup to find for delete. */
+  return spc_status_write (dirfd, st, err);
 }
 
 /* The v1 directories spc_container_make_cgroup left: recorded as pending

@@ -593,12 +593,10 @@ spc_container_make (const char *root, const char *id, const struct spc_create_op
   /* Relative paths in the config (bind sources) are the bundle's. */
   if (ret == 0 && chdir (b.dir) < 0)
     ret = spc_error_errno (err, "chdir to bundle `%s`", b.dir);
+  /* Recorded there as it goes: should this create be killed before the
+   * init exists, `delete` still finds the cgroup to remove. */
   if (ret == 0)
     ret = spc_container_make_cgroup (b.config, b.name, root, id, o, dirfd, &cr->state, err);
-  /* No init yet: should this create be killed now, `delete` still finds
-   * the cgroup to remove. */
-  if (ret == 0)
-    ret = spc_status_write (dirfd, &cr->state, err);
   /* What the init reports is about the config: name it, as parse errors do. */
   if (ret == 0 && (ret = spawn_and_setup (root, &b, dirfd, for_run, o, &io, cr, err)) < 0)
     spc_error_prefix (err, "%s", b.name);

@@ -16,12 +16,31 @@
 #include "spacer/log.h"
 #include "container-internal.h"
 
+/* ROOT/ID holds the files spacer puts there, by their names: removed so,
+ * the directory goes without being read. Whatever else it holds (a write
+ * cut short left a temporary file) leaves it not empty, and then it is
+ * removed as any tree is. */
+static bool
+remove_known_files (int rootfd, const char *id)
+{
+  static const char *const names[] = { SPC_STATE_FILE, SPC_EXEC_FIFO, SPC_STATE_CONFIG };
+  _cleanup_close_ int dirfd = openat (rootfd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return false;
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (unlinkat (dirfd, names[i], 0) < 0 && errno != ENOENT)
+      return false;
+  return unlinkat (rootfd, id, AT_REMOVEDIR) == 0;
+}
+
 static int
 remove_container (const char *root, const char *id, spc_err_t *err)
 {
   _cleanup_close_ int rootfd = spc_state_root_open (root, false, err);
   if (rootfd < 0)
     return -1;
+  if (remove_known_files (rootfd, id))
+    return 0;
   return spc_status_remove (rootfd, id, err);
 }
 

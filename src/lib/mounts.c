@@ -276,7 +276,9 @@ cgroup_tree (const struct spc_cgroup_mount *h, bool own_namespace,
 }
 
 /* Hierarchy h on a new directory `name` of the cgroup tmpfs (attached,
- * the fd of its root). */
+ * the fd of its root). The directory is reached by its name, one
+ * component: the tmpfs was made empty by this process a moment ago, and
+ * nothing else has a way into it yet, to put a symlink there. */
 static int
 mount_cgroup_hierarchy (const struct spc_cgroup_mount *h, bool own_namespace, int tmpfs,
                         const char *name, const struct spc_mount_attrs *a, spc_err_t *err)
@@ -284,9 +286,10 @@ mount_cgroup_hierarchy (const struct spc_cgroup_mount *h, bool own_namespace, in
   _cleanup_close_ int tree = cgroup_tree (h, own_namespace, a, err);
   if (tree < 0)
     return -1;
-  _cleanup_close_ int dir = spc_root_create (tmpfs, name, SPC_PATH_CREATE_DIR, err);
-  if (dir < 0 || spc_mounts_attach (tree, dir, err) < 0)
-    return spc_error_prefix (err, "cgroup `%s`", name);
+  if (mkdirat (tmpfs, name, 0755) < 0)
+    return spc_error_errno (err, "cgroup `%s`: mkdir", name);
+  if (move_mount (tree, "", tmpfs, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return spc_error_errno (err, "cgroup `%s`: move_mount", name);
   return 0;
 }
 
