@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,9 +33,14 @@ spc_container_default_cgroup_name (const char *root, const char *id, char **name
 static bool
 in_user_namespace (void)
 {
-  _cleanup_fclose_ FILE *f = fopen ("/proc/self/uid_map", "re");
+  char line[128];
+  _cleanup_close_ int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read (fd, line, sizeof line - 1);
   unsigned long inside, outside, count;
-  if (f == NULL || fscanf (f, "%lu %lu %lu", &inside, &outside, &count) != 3)
+  if (n <= 0)
+    return false;
+  line[n] = '\0';
+  if (sscanf (line, "%lu %lu %lu", &inside, &outside, &count) != 3)
     return false;
   return !(inside == 0 && outside == 0 && count == 4294967295UL);
 }

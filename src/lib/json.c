@@ -541,7 +541,9 @@ spc_jw_new (bool pretty)
 {
   spc_json_writer *w = xrealloc (NULL, sizeof *w);
   *w = (spc_json_writer){ .pretty = pretty };
-  w->cap = 256;
+  /* A state document (~2.5 KB) fits at once: no chain of reallocations,
+   * each of which can reach fresh heap pages (a page fault each). */
+  w->cap = 4096;
   w->buf = xrealloc (NULL, w->cap);
   w->buf[0] = '\0';
   return w;
