@@ -105,7 +105,7 @@ int spc_container_events (const char *root, const char *id, bool stats_only, int
 
 struct spc_container_info
 {
-  struct spc_state state;
+  struct spc_state state; /* as spc_status_read_listed reads it */
   enum spc_status status;
 };
 

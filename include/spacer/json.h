@@ -56,6 +56,11 @@ struct spc_json
 /* Parse a whole document. On error the message reads
  * "line L, column C: <reason>" (1-based). */
 int spc_json_parse (const char *buf, size_t len, spc_json **out, spc_err_t *err);
+/* The same, every byte checked alike, but of a top-level object only the
+ * members named in keep (NULL-terminated) are built: a reader that needs
+ * a few saves building the rest. */
+int spc_json_parse_members (const char *buf, size_t len, const char *const *keep, spc_json **out,
+                            spc_err_t *err);
 void spc_json_free (spc_json *v);
 
 /* 1-based line and column (in bytes) of offset in buf, as parse errors

@@ -53,7 +53,9 @@ struct spc_state
   /* The init's executable until it executes the program: the runtime's
    * own image, which the init was cloned from. Once /proc/PID/exe is
    * another file the program runs, whatever exec.fifo says (a `start`
-   * killed after releasing the init leaves the fifo). 0: unknown. */
+   * killed after releasing the init leaves the fifo). 0: unknown. The
+   * status now asks the init's flags instead (see spc_status_of); the
+   * image is still recorded for the spacer versions that read it. */
   uint64_t image_dev, image_ino;
   /* The resctrl groups create made (linux.intelRdt), for delete. */
   struct spc_rdt_made rdt;
@@ -94,15 +96,23 @@ int spc_status_write (int dirfd, const struct spc_state *st, spc_err_t *err);
  * after its last write) is an error too: the container is then broken,
  * not absent. */
 int spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err);
+/* What list shows of ROOT/ID: its state (of a created or stopped one
+ * without the cgroup and hooks) and status, read under its shared lock.
+ * procfd: see spc_process_stat. 1: read; 0: there is no such container
+ * (removed meanwhile); -1: it is there but cannot be read, *err saying
+ * why. */
+int spc_status_read_listed (int rootfd, int procfd, const char *id, struct spc_state *st,
+                            enum spc_status *status, spc_err_t *err);
 /* The same from a buffer (the fuzzer's entry point): state.json's text for
  * the container named id. */
 int spc_state_parse (const char *text, size_t len, const char *id, struct spc_state *st,
                      spc_err_t *err);
+/* The same without the cgroup and the hooks (left empty), which list
+ * needs only of a running container (spc_status_of: paused?): the text
+ * is still checked as JSON throughout, and what is read, as above. */
+int spc_state_parse_listed (const char *text, size_t len, const char *id, struct spc_state *st,
+                            spc_err_t *err);
 void spc_state_clear (struct spc_state *st);
-
-/* The init (alive, with st's pid and start time) has executed the
- * program: its executable is no longer the image recorded at create. */
-bool spc_state_init_executed (const struct spc_state *st);
 
 /* Live status of a container whose state was read from dirfd. */
 enum spc_status spc_status_of (int dirfd, const struct spc_state *st);

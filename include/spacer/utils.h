@@ -70,6 +70,25 @@ void spc_rfc3339_now (char *buf, size_t len);
  * Returns 0 when the process does not exist. */
 uint64_t spc_process_start_time (pid_t pid);
 
+/* What one read of /proc/PID/stat tells of a live process. */
+struct spc_process_stat
+{
+  uint64_t start_time; /* field 22, as above */
+  uint64_t flags;      /* field 9: the kernel's PF_* bits */
+  char state;          /* field 3: R, S, D, T, ... */
+};
+
+/* The kernel sets it in every process fork or clone makes and clears it
+ * in execve (include/linux/sched.h; ABI since Linux 2.x). */
+#define SPC_PF_FORKNOEXEC 0x40
+
+/* /proc/PID/stat of a live process: 0, or -1 when the process is gone or
+ * a zombie. procfd: an fd of /proc, saving the walk to it of a caller
+ * that asks of many (list); -1: /proc by path. spc_process_stat_parse is
+ * its parser, for the unit tests. */
+int spc_process_stat (int procfd, pid_t pid, struct spc_process_stat *ps);
+int spc_process_stat_parse (const char *text, struct spc_process_stat *ps);
+
 /* Pass an fd over a unix socket (SCM_RIGHTS), with len bytes of data (at
  * least one byte goes). spc_recv_fd returns the fd (close-on-exec) and
  * puts up to len bytes of the data in data (may be NULL). */

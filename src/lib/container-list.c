@@ -59,24 +59,23 @@ spc_container_list (const char *root, struct spc_container_info **out, size_t *n
       close (rootfd);
       return spc_error_errno (err, "fdopendir `%s`", root);
     }
+  /* Every container's init is looked at in /proc: from one fd of it. */
+  _cleanup_close_ int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct spc_container_info *list = NULL;
-  size_t count = 0;
+  size_t count = 0, capacity = 0;
   struct dirent *de;
   while ((de = readdir (dir)))
     {
       if (de->d_name[0] == '.')
         continue;
       spc_err_t ignored = NULL;
-      _cleanup_close_ int dirfd = spc_status_open_dir (rootfd, de->d_name, LOCK_SH, &ignored);
       struct spc_state st = { 0 };
       enum spc_status status = SPC_STATUS_UNKNOWN;
-      if (dirfd < 0 && spc_error_is (&ignored, ENOENT))
-        {
-          /* Removed by a delete while we waited for its lock. */
-          spc_error_free (&ignored);
-          continue;
-        }
-      if (dirfd < 0 || spc_status_read (dirfd, de->d_name, &st, &ignored) < 0)
+      int r = spc_status_read_listed (rootfd, procfd, de->d_name, &st, &status, &ignored);
+      /* Removed by a delete while we waited for its lock. */
+      if (r == 0)
+        continue;
+      if (r < 0)
         {
           /* Listed all the same, as unknown, for delete --force to remove;
            * why is said, and the rest are still listed. */
@@ -88,17 +87,21 @@ spc_container_list (const char *root, struct spc_container_info **out, size_t *n
               spc_container_list_free (list, count);
               return spc_error_errno (err, "strdup");
             }
+          status = SPC_STATUS_UNKNOWN;
         }
-      else
-        status = spc_status_of (dirfd, &st);
-      struct spc_container_info *grown = realloc (list, (count + 1) * sizeof *list);
-      if (grown == NULL)
+      if (count == capacity)
         {
-          spc_state_clear (&st);
-          spc_container_list_free (list, count);
-          return spc_error_errno (err, "realloc");
+          size_t more = capacity ? 2 * capacity : 64;
+          struct spc_container_info *grown = realloc (list, more * sizeof *list);
+          if (grown == NULL)
+            {
+              spc_state_clear (&st);
+              spc_container_list_free (list, count);
+              return spc_error_errno (err, "realloc");
+            }
+          list = grown;
+          capacity = more;
         }
-      list = grown;
       list[count].state = st;
       list[count].status = status;
       count++;

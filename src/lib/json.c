@@ -174,7 +174,35 @@ struct tree_builder
   const char *text;
   size_t len;
   size_t scanned; /* the end of the previous token */
+  /* spc_json_parse_members: the top-level members to build (NULL: all).
+   * The value of any other is parsed, so checked, but not built:
+   * skip_next says the next value is such a one, skipped how many of
+   * its containers are open. */
+  const char *const *keep;
+  bool skip_next;
+  size_t skipped;
 };
+
+static bool
+kept_member (const struct tree_builder *b, const char *key, size_t len)
+{
+  for (const char *const *k = b->keep; *k; k++)
+    if (strlen (*k) == len && memcmp (*k, key, len) == 0)
+      return true;
+  return false;
+}
+
+/* A value of a member not kept: not built (a scalar ends the skip, a
+ * container's end does). */
+static bool
+skip_scalar (struct tree_builder *b)
+{
+  if (b->skipped)
+    return true;
+  bool skip = b->skip_next;
+  b->skip_next = false;
+  return skip;
+}
 
 /* What yajl skips between tokens: JSON's four, and \v and \f too. */
 static bool
@@ -295,13 +323,19 @@ attach_value (struct tree_builder *b, spc_json *v)
 static int
 on_null (void *ctx)
 {
-  return attach_value (ctx, new_value (ctx, SPC_JSON_NULL, fixed_token_start (ctx, 4)));
+  size_t start = fixed_token_start (ctx, 4);
+  if (skip_scalar (ctx))
+    return 1;
+  return attach_value (ctx, new_value (ctx, SPC_JSON_NULL, start));
 }
 
 static int
 on_boolean (void *ctx, int value)
 {
-  spc_json *v = new_value (ctx, SPC_JSON_BOOL, fixed_token_start (ctx, value ? 4 : 5));
+  size_t start = fixed_token_start (ctx, value ? 4 : 5);
+  if (skip_scalar (ctx))
+    return 1;
+  spc_json *v = new_value (ctx, SPC_JSON_BOOL, start);
   if (v)
     v->u.boolean = value != 0;
   return attach_value (ctx, v);
@@ -311,7 +345,10 @@ static int
 on_number (void *ctx, const char *text, size_t len)
 {
   struct tree_builder *b = ctx;
-  spc_json *v = new_value (b, SPC_JSON_NUMBER, token_start (b, text, len, false));
+  size_t start = token_start (b, text, len, false);
+  if (skip_scalar (b))
+    return 1;
+  spc_json *v = new_value (b, SPC_JSON_NUMBER, start);
   if (v && (v->u.number = strndup (text, len)) == NULL)
     {
       free (v);
@@ -325,8 +362,10 @@ static int
 on_string (void *ctx, const unsigned char *text, size_t len)
 {
   struct tree_builder *b = ctx;
-  spc_json *v = new_value (b, SPC_JSON_STRING,
-                           token_start (b, (const char *) text, len, true));
+  size_t start = token_start (b, (const char *) text, len, true);
+  if (skip_scalar (b))
+    return 1;
+  spc_json *v = new_value (b, SPC_JSON_STRING, start);
   if (v)
     {
       /* memcpy, not strndup: "\u0000" is legal JSON and must survive so
@@ -351,12 +390,19 @@ on_string (void *ctx, const unsigned char *text, size_t len)
 static int
 open_container (struct tree_builder *b, enum spc_json_type type)
 {
-  if (b->depth == SPC_JSON_MAX_DEPTH)
+  if (b->depth + b->skipped == SPC_JSON_MAX_DEPTH)
     {
       b->failure = "nesting too deep";
       return 0;
     }
-  spc_json *v = new_value (b, type, fixed_token_start (b, 1));
+  size_t start = fixed_token_start (b, 1);
+  if (b->skipped || b->skip_next)
+    {
+      b->skip_next = false;
+      b->skipped++;
+      return 1;
+    }
+  spc_json *v = new_value (b, type, start);
   if (!attach_value (b, v))
     return 0;
   b->stack[b->depth++] = (struct open_container){ .value = v };
@@ -367,7 +413,10 @@ static int
 close_container (void *ctx)
 {
   struct tree_builder *b = ctx;
-  b->depth--;
+  if (b->skipped)
+    b->skipped--;
+  else
+    b->depth--;
   return 1;
 }
 
@@ -388,7 +437,15 @@ on_map_key (void *ctx, const unsigned char *key, size_t len)
 {
   struct tree_builder *b = ctx;
   free (b->pending_key);
+  b->pending_key = NULL;
   token_start (b, (const char *) key, len, true);
+  if (b->skipped)
+    return 1;
+  if (b->keep && b->depth == 1 && !kept_member (b, (const char *) key, len))
+    {
+      b->skip_next = true;
+      return 1;
+    }
   b->pending_key = strndup ((const char *) key, len);
   if (b->pending_key == NULL)
     {
@@ -491,7 +548,14 @@ yajl_freep (yajl_handle *h)
 int
 spc_json_parse (const char *buf, size_t len, spc_json **out, spc_err_t *err)
 {
-  struct tree_builder b = { .text = buf, .len = len };
+  return spc_json_parse_members (buf, len, NULL, out, err);
+}
+
+int
+spc_json_parse_members (const char *buf, size_t len, const char *const *keep, spc_json **out,
+                        spc_err_t *err)
+{
+  struct tree_builder b = { .text = buf, .len = len, .keep = keep };
   __attribute__ ((cleanup (yajl_freep))) yajl_handle h = yajl_alloc (&tree_callbacks, NULL, &b);
   if (h == NULL)
     return spc_error_make (err, ENOMEM, "json parser");

@@ -116,6 +116,16 @@ spc_status_create_dir (int rootfd, const char *id, spc_err_t *err)
   return fd;
 }
 
+/* Was ROOT/ID (fd) removed? 1 yes, 0 no, -1 when that cannot be told. */
+static int
+dir_removed (int fd, const char *id, spc_err_t *err)
+{
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return spc_error_errno (err, "stat state directory for `%s`", id);
+  return st.st_nlink == 0;
+}
+
 int
 spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err)
 {
@@ -132,10 +142,10 @@ spc_status_open_dir (int rootfd, const char *id, int lock_op, spc_err_t *err)
    * waited for the lock: the container does not exist. A directory still
    * there but without a state file is a container whose create or delete
    * was killed: spc_status_read says so, and delete --force removes it. */
-  struct stat st;
-  if (fstat (fd, &st) < 0)
-    return spc_error_errno (err, "stat state directory for `%s`", id);
-  if (st.st_nlink == 0)
+  int removed = dir_removed (fd, id, err);
+  if (removed < 0)
+    return -1;
+  if (removed)
     return spc_error_classed (err, ENOENT, "container `%s` does not exist", id);
   return spc_steal_fd (&fd);
 }
@@ -312,28 +322,45 @@ read_image (const spc_json *doc, struct spc_state *st)
   st->image_ino = ino;
 }
 
+/* state.json's text; a missing one is said as such, classed ENOENT. */
+static int
+read_state_text (int dirfd, const char *id, char **text, size_t *len, spc_err_t *err)
+{
+  if (spc_read_regular_file_at (dirfd, SPC_STATE_FILE, SPC_STATE_MAX, text, len, err) == 0)
+    return 0;
+  if (!spc_error_is (err, ENOENT))
+    return spc_error_prefix (err, "container `%s`", id);
+  spc_error_free (err);
+  return spc_error_classed (err, ENOENT,
+                            "container `%s`: no state file (a create or delete of it was "
+                            "interrupted)",
+                            id);
+}
+
 int
 spc_status_read (int dirfd, const char *id, struct spc_state *st, spc_err_t *err)
 {
   _cleanup_free_ char *text = NULL;
   size_t len;
-  struct stat sb;
-  if (fstatat (dirfd, SPC_STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-    return spc_error_make (err, 0,
-                           "container `%s`: no state file (a create or delete of it was "
-                           "interrupted)",
-                           id);
-  if (spc_read_regular_file_at (dirfd, SPC_STATE_FILE, SPC_STATE_MAX, &text, &len, err) < 0)
-    return spc_error_prefix (err, "container `%s`", id);
+  if (read_state_text (dirfd, id, &text, &len, err) < 0)
+    return -1;
   return spc_state_parse (text, len, id, st, err);
 }
 
-int
-spc_state_parse (const char *text, size_t len, const char *id, struct spc_state *st,
-                 spc_err_t *err)
+/* What list reads of state.json: all members but the cgroup and the
+ * hooks, the bulk of the file (a v1 host gives a container a dozen cgroup
+ * directories). */
+static const char *const listed_members[] = {
+  "ociVersion", "id", "pid", "startTime", "bundle", "rootfs", "created", "owner",
+  "creating", "initImage", "annotations", "intelRdt", NULL,
+};
+
+static int
+parse_state (const char *text, size_t len, const char *id, bool listed, struct spc_state *st,
+             spc_err_t *err)
 {
   _cleanup_json_ spc_json *doc = NULL;
-  if (spc_json_parse (text, len, &doc, err) < 0)
+  if (spc_json_parse_members (text, len, listed ? listed_members : NULL, &doc, err) < 0)
     return spc_error_prefix (err, "container `%s`: state.json", id);
   if (doc->type != SPC_JSON_OBJECT)
     return spc_error_make (err, 0, "container `%s`: state.json: not an object", id);
@@ -378,6 +405,20 @@ spc_state_parse (const char *text, size_t len, const char *id, struct spc_state 
   return 0;
 }
 
+int
+spc_state_parse (const char *text, size_t len, const char *id, struct spc_state *st,
+                 spc_err_t *err)
+{
+  return parse_state (text, len, id, false, st, err);
+}
+
+int
+spc_state_parse_listed (const char *text, size_t len, const char *id, struct spc_state *st,
+                        spc_err_t *err)
+{
+  return parse_state (text, len, id, true, st, err);
+}
+
 void
 spc_state_clear (struct spc_state *st)
 {
@@ -398,27 +439,28 @@ spc_state_clear (struct spc_state *st)
   memset (st, 0, sizeof *st);
 }
 
-bool
-spc_state_init_executed (const struct spc_state *st)
+/* Has the init executed the program? Its flags say, read in the same
+ * /proc/PID/stat as the start time that proves the pid is still the
+ * init's: the kernel sets PF_FORKNOEXEC in the process the init was
+ * cloned as, and clears it in execve, which the init calls once, for the
+ * program (nothing can set it again but a new fork). So the bit answers
+ * for that very process, also where /proc/PID/exe would not: a program
+ * that is the runtime's own image (spc_state.image_ino), or an init of
+ * another user's whose exe is unreadable. */
+static bool
+init_executed (const struct spc_process_stat *ps)
 {
-  char path[64];
-  struct stat sb;
-  if (st->image_ino == 0 || st->pid <= 0)
-    return false;
-  snprintf (path, sizeof path, "/proc/%d/exe", (int) st->pid);
-  /* Unreadable (another user's, say): there is no telling; the fifo says. */
-  if (stat (path, &sb) < 0)
-    return false;
-  return (uint64_t) sb.st_dev != st->image_dev || (uint64_t) sb.st_ino != st->image_ino;
+  return !(ps->flags & SPC_PF_FORKNOEXEC);
 }
 
-enum spc_status
-spc_status_of (int dirfd, const struct spc_state *st)
+/* spc_status_of without the cgroup's word: running for a paused
+ * container too. Needs of st neither the cgroup nor the hooks. */
+static enum spc_status
+status_live (int dirfd, int procfd, const struct spc_state *st)
 {
-  if (st->pid <= 0)
-    return SPC_STATUS_STOPPED;
-  uint64_t start = spc_process_start_time (st->pid);
-  if (start == 0 || (st->start_time && start != st->start_time))
+  struct spc_process_stat ps;
+  if (st->pid <= 0 || spc_process_stat (procfd, st->pid, &ps) < 0
+      || (st->start_time && ps.start_time != st->start_time))
     return SPC_STATUS_STOPPED;
   /* The create that wrote this was killed (it holds the lock while it
    * runs): the init lives on, set up part-way. */
@@ -426,9 +468,62 @@ spc_status_of (int dirfd, const struct spc_state *st)
     return SPC_STATUS_CREATING;
   /* The fifo exists from create until start consumes it; an init that
    * executed the program left it behind when its start was killed. */
-  if (faccessat (dirfd, SPC_EXEC_FIFO, F_OK, 0) == 0 && !spc_state_init_executed (st))
+  if (!init_executed (&ps) && faccessat (dirfd, SPC_EXEC_FIFO, F_OK, 0) == 0)
     return SPC_STATUS_CREATED;
-  return spc_cgroup_frozen (&st->cgroup) ? SPC_STATUS_PAUSED : SPC_STATUS_RUNNING;
+  return SPC_STATUS_RUNNING;
+}
+
+enum spc_status
+spc_status_of (int dirfd, const struct spc_state *st)
+{
+  enum spc_status s = status_live (dirfd, -1, st);
+  if (s == SPC_STATUS_RUNNING && spc_cgroup_frozen (&st->cgroup))
+    return SPC_STATUS_PAUSED;
+  return s;
+}
+
+/* spc_status_open_dir, spc_status_read and spc_status_of in fewer system
+ * calls: the directory's link count is looked at only when state.json is
+ * missing (a directory removed while we waited for its lock holds none:
+ * its files go before it), and the cgroup and hooks are read only of a
+ * container whose status needs them (see spc_state_parse_listed). */
+int
+spc_status_read_listed (int rootfd, int procfd, const char *id, struct spc_state *st,
+                        enum spc_status *status, spc_err_t *err)
+{
+  _cleanup_close_ int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT)
+    return 0;
+  if (fd < 0)
+    return spc_error_errno (err, "open state directory for `%s`", id);
+  if (lock_dir (fd, LOCK_SH, id, err) < 0)
+    return -1;
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  if (read_state_text (fd, id, &text, &len, err) < 0)
+    {
+      if (!spc_error_is (err, ENOENT))
+        return -1;
+      spc_err_t unsure = NULL;
+      int removed = dir_removed (fd, id, &unsure);
+      spc_error_free (&unsure);
+      if (removed <= 0)
+        return -1;
+      spc_error_free (err);
+      return 0;
+    }
+  if (spc_state_parse_listed (text, len, id, st, err) < 0)
+    return -1;
+  *status = status_live (fd, procfd, st);
+  if (*status != SPC_STATUS_RUNNING)
+    return 1;
+  /* Running or paused: the cgroup tells, read with the rest now. */
+  spc_state_clear (st);
+  if (spc_state_parse (text, len, id, st, err) < 0)
+    return -1;
+  if (spc_cgroup_frozen (&st->cgroup))
+    *status = SPC_STATUS_PAUSED;
+  return 1;
 }
 
 const char *

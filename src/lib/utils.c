@@ -150,7 +150,8 @@ spc_read_regular_file_at (int dirfd, const char *name, size_t max, char **out, s
           buf = n;
           cap = bigger;
         }
-      ssize_t r = read (fd, buf + used, cap - used - 1);
+      size_t asked = cap - used - 1;
+      ssize_t r = read (fd, buf + used, asked);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
@@ -158,6 +159,11 @@ spc_read_regular_file_at (int dirfd, const char *name, size_t max, char **out, s
       if (r == 0)
         break;
       used += (size_t) r;
+      /* The files spacer keeps are replaced whole, never written in place:
+       * a read that gave all the bytes fstat counted and not the one more
+       * asked for ended at the end, with no read more to say so. */
+      if (used == (size_t) st.st_size && (size_t) r < asked)
+        break;
     }
   if (used > max)
     return spc_error_make (err, EFBIG, "`%s`: more than the %zu bytes spacer reads", name, max);
@@ -265,33 +271,57 @@ spc_rfc3339_now (char *buf, size_t len)
             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
+int
+spc_process_stat_parse (const char *text, struct spc_process_stat *ps)
+{
+  /* comm (field 2) may contain spaces and parentheses: skip to the last ')'. */
+  const char *p = strrchr (text, ')');
+  if (p == NULL || p[1] != ' ' || p[2] == '\0')
+    return -1;
+  /* A zombie has exited: treat it as gone. */
+  char state = p[2];
+  if (state == 'Z' || state == 'X')
+    return -1;
+  /* p[1] is the space before field 3 (state); flags is field 9, starttime
+   * field 22. */
+  p++;
+  uint64_t flags = 0;
+  for (int field = 3; field < 22 && p; field++)
+    {
+      if (field == 9)
+        flags = strtoull (p + 1, NULL, 10);
+      p = strchr (p + 1, ' ');
+    }
+  if (p == NULL)
+    return -1;
+  *ps = (struct spc_process_stat){
+    .start_time = strtoull (p + 1, NULL, 10),
+    .flags = flags,
+    .state = state,
+  };
+  return ps->start_time ? 0 : -1;
+}
+
+int
+spc_process_stat (int procfd, pid_t pid, struct spc_process_stat *ps)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof path, procfd >= 0 ? "%d/stat" : "/proc/%d/stat", (int) pid);
+  _cleanup_close_ int fd = openat (procfd >= 0 ? procfd : AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  return spc_process_stat_parse (buf, ps);
+}
+
 uint64_t
 spc_process_start_time (pid_t pid)
 {
-  char path[64], buf[1024];
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  /* comm (field 2) may contain spaces and parentheses: skip to the last ')'. */
-  char *p = strrchr (buf, ')');
-  if (p == NULL)
-    return 0;
-  p++;
-  /* p is before field 3 (state); starttime is field 22. */
-  for (int field = 3; field < 22 && p; field++)
-    p = strchr (p + 1, ' ');
-  if (p == NULL)
-    return 0;
-  /* A zombie has exited: treat it as gone. */
-  char state = buf[(strrchr (buf, ')') - buf) + 2];
-  if (state == 'Z' || state == 'X')
-    return 0;
-  return strtoull (p + 1, NULL, 10);
+  struct spc_process_stat ps;
+  return spc_process_stat (-1, pid, &ps) == 0 ? ps.start_time : 0;
 }
 
 /* 0 if path names a file the caller may execute; else -1 with errno

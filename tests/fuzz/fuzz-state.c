@@ -21,15 +21,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (!quiet)
     quiet = spc_log_init ("/dev/null", SPC_LOG_FORMAT_TEXT, false) == 0;
 
-  struct spc_state st = { 0 };
-  spc_err_t err = NULL;
-  if (spc_state_parse ((const char *) data, size, "c1", &st, &err) == 0)
+  /* The whole file, as every command reads it, and what list reads of
+   * it (the same parser, building less). */
+  for (int listed = 0; listed < 2; listed++)
     {
-      /* What list and state then print of it. */
-      char *json = spc_state_to_runtime_json (&st, SPC_STATUS_STOPPED);
-      free (json);
+      struct spc_state st = { 0 };
+      spc_err_t err = NULL;
+      int r = listed ? spc_state_parse_listed ((const char *) data, size, "c1", &st, &err)
+                     : spc_state_parse ((const char *) data, size, "c1", &st, &err);
+      if (r == 0)
+        {
+          /* What list and state then print of it. */
+          char *json = spc_state_to_runtime_json (&st, SPC_STATUS_STOPPED);
+          free (json);
+        }
+      spc_state_clear (&st);
+      spc_error_free (&err);
     }
-  spc_state_clear (&st);
-  spc_error_free (&err);
   return 0;
 }

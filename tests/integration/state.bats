@@ -252,3 +252,108 @@ broken_state() {
   process_alive "$second"
   [ "$(cat "$log")" = poststop ]
 }
+
+# ---- list ----
+
+# lock_dir_in_background DIR MARK [CMD...]: a background shell takes an
+# exclusive flock on DIR (as a create or delete holds one), writes MARK,
+# then runs CMD (default: sleep 30), holding the lock until it ends.
+lock_dir_in_background() {
+  local dir=$1 mark=$2
+  shift 2
+  [ $# -gt 0 ] || set -- sleep 30
+  (
+    exec 9<"$dir"
+    flock -x 9
+    echo locked >"$mark"
+    "$@"
+  ) &
+  BG_PIDS+=("$!")
+  wait_for_file "$mark"
+}
+
+@test "list: created, running, paused and stopped each with its status and pid; an init that executed its program is running whatever exec.fifo says" {
+  set_args sleep 100
+  create_container c-created
+  create_container c-running
+  spacer start c-running
+  create_container c-stopped
+  spacer start c-stopped
+  local stopped_pid
+  stopped_pid=$(state_field c-stopped pid)
+  spacer kill c-stopped KILL
+  wait_until process_gone "$stopped_pid"
+  # The fifo a start killed after releasing the init leaves: the init has
+  # executed sleep, so the container runs.
+  mkfifo -m 0600 "$ROOT/c-running/exec.fifo"
+  capture spacer list --format json
+  assert_ok
+  [ -z "$stderr" ]
+  [ "$(jq -c 'map([.id, .status])' <<<"$stdout")" = '[["c-created","created"],["c-running","running"],["c-stopped","stopped"]]' ]
+  [ "$(jq -r '.[0].pid' <<<"$stdout")" = "$(state_field c-created pid)" ]
+  [ "$(jq -r '.[1].pid' <<<"$stdout")" = "$(state_field c-running pid)" ]
+  [ "$(jq -r '.[2].pid' <<<"$stdout")" = 0 ]
+  [ "$(state_field c-running status)" = running ]
+  [ "$(state_field c-created status)" = created ]
+  # The table says the same.
+  capture spacer list
+  assert_ok
+  [ "$(awk 'NR > 1 {print $1, $3}' <<<"$stdout" | tr '\n' ' ')" = "c-created created c-running running c-stopped stopped " ]
+  # A paused container is told by its cgroup, which list reads for it.
+  if cgroup_v1_mountpoint freezer >/dev/null || cgroup2_own_dir >/dev/null; then
+    spacer pause c-running
+    capture spacer list --format json
+    assert_ok
+    [ "$(jq -r '.[1].status' <<<"$stdout")" = paused ]
+    spacer resume c-running
+  fi
+}
+
+@test "list: a container removed while list waits for its lock is left out without a word; one whose state.json is gone is listed unknown" {
+  set_args sleep 100
+  create_container c1
+  # Two containers of a stopped init (pid 0), as their state files say,
+  # each locked as a delete locks it: the first is removed meanwhile, the
+  # second only loses its state file.
+  local id
+  for id in c8 c9; do
+    mkdir -m 0700 "$ROOT/$id"
+    jq -c --arg id "$id" '.id = $id | .pid = 0 | del(.cgroup, .hooks)' "$ROOT/c1/state.json" \
+      >"$ROOT/$id/state.json"
+  done
+  lock_dir_in_background "$ROOT/c8" "$BATS_TEST_TMPDIR/c8.locked" \
+    sh -c 'sleep 1; rm -rf "$1"' sh "$ROOT/c8"
+  lock_dir_in_background "$ROOT/c9" "$BATS_TEST_TMPDIR/c9.locked" \
+    sh -c 'sleep 1; rm "$1/state.json"' sh "$ROOT/c9"
+  capture timeout -k 2 20 "$SPACER" --root "$ROOT" list --format json
+  assert_ok
+  [ "$(jq -c 'map([.id, .status])' <<<"$stdout")" = '[["c1","created"],["c9","unknown"]]' ]
+  [ ! -e "$ROOT/c8" ]
+  [[ $stderr == *"container \`c9\`: no state file"* ]]
+  [[ $stderr != *c8* ]]
+  end_background_jobs
+  rm -rf "$ROOT/c9"
+}
+
+@test "state, kill and delete of one ID neither read nor wait for the other containers" {
+  set_args sleep 100
+  create_container c1
+  # Another container held locked (a create in progress), with a state
+  # file that would hang a reader that waited for a writer.
+  mkdir -m 0700 "$ROOT/c2"
+  mkfifo -m 0600 "$ROOT/c2/state.json"
+  lock_dir_in_background "$ROOT/c2" "$BATS_TEST_TMPDIR/c2.locked"
+  local pid
+  pid=$(state_field c1 pid)
+  capture timeout -k 2 10 "$SPACER" --root "$ROOT" state c1
+  assert_ok
+  [ "$(jq -r .status <<<"$stdout")" = created ]
+  capture timeout -k 2 10 "$SPACER" --root "$ROOT" kill c1 KILL
+  assert_ok
+  wait_until process_gone "$pid"
+  capture timeout -k 2 10 "$SPACER" --root "$ROOT" delete c1
+  assert_ok
+  [ ! -e "$ROOT/c1" ]
+  end_background_jobs
+  rm -rf "$ROOT/c2"
+}

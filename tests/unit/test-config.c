@@ -27,7 +27,9 @@
 #include "spacer/config.h"
 #include "spacer/namespaces.h"
 #include "spacer/spec.h"
+#include "spacer/status.h"
 #include "spacer/error.h"
+#include "spacer/hooks.h"
 #include "spacer/json.h"
 #include "spacer/log.h"
 #include "spacer/seccomp.h"
@@ -130,6 +132,125 @@ json_rejects_deep_nesting (void)
   memset (deep, '[', 256);
   memset (deep + 256, ']', 256);
   CHECK (spc_json_parse (deep, 512, &v, &err) == 0);
+  return true;
+}
+
+/* spc_json_parse_members builds the kept members as spc_json_parse does
+ * (values and offsets alike) and nothing of the others. */
+static bool
+json_parse_members_builds_only_the_kept (void)
+{
+  const char *text = "{\"skip\":{\"a\":[1,{\"b\":\"x\\n\"},null,true]},\n"
+                     " \"keep\":{\"c\":[false,\"y\\u0041\",-3]},\"skip2\":\"z\\\"\",\n"
+                     " \"n\": 12 ,\"skip3\":[[],{}],\"s\":\"t\"}";
+  static const char *const keep[] = { "keep", "n", "s", "absent", NULL };
+  _cleanup_json_ spc_json *all = NULL, *some = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_json_parse (text, strlen (text), &all, &err) == 0);
+  CHECK (spc_json_parse_members (text, strlen (text), keep, &some, &err) == 0);
+  CHECK (some->type == SPC_JSON_OBJECT && some->u.object.len == 3);
+  CHECK (spc_json_get (some, "skip") == NULL && spc_json_get (some, "skip2") == NULL
+         && spc_json_get (some, "skip3") == NULL);
+  const char *names[] = { "keep", "n", "s" };
+  for (size_t i = 0; i < 3; i++)
+    {
+      const spc_json *a = spc_json_get (all, names[i]), *b = spc_json_get (some, names[i]);
+      CHECK (a && b && a->type == b->type && a->offset == b->offset);
+    }
+  const spc_json *c = spc_json_get (spc_json_get (some, "keep"), "c");
+  CHECK (c && c->type == SPC_JSON_ARRAY && c->u.array.len == 3);
+  CHECK_STR (c->u.array.items[1]->u.string.str, "yA");
+  CHECK (c->u.array.items[2]->offset == spc_json_get (spc_json_get (all, "keep"), "c")
+                                            ->u.array.items[2]->offset);
+  CHECK_STR (spc_json_get (some, "n")->u.number, "12");
+  return true;
+}
+
+/* What is not built is still checked: the same errors, at the same place. */
+static bool
+json_parse_members_checks_the_skipped (void)
+{
+  static const char *const keep[] = { "a", NULL };
+  const char *bad[] = { "{\"a\":1,\"b\":[1,]}", "{\"b\":{\"c\" 2},\"a\":1}", "{\"b\":tru}",
+                        "{\"b\":[1,2", "{\"b\":1} x" };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    {
+      _cleanup_json_ spc_json *v = NULL, *w = NULL;
+      _cleanup_error_ spc_err_t all = NULL, some = NULL;
+      CHECK (spc_json_parse (bad[i], strlen (bad[i]), &v, &all) < 0);
+      CHECK (spc_json_parse_members (bad[i], strlen (bad[i]), keep, &w, &some) < 0);
+      CHECK (w == NULL);
+      CHECK_STR (some->msg, all->msg);
+    }
+  /* Nesting too deep inside a skipped member too. */
+  char deep[620] = "{\"b\":";
+  memset (deep + 5, '[', 300);
+  memset (deep + 305, ']', 300);
+  strcpy (deep + 605, "}");
+  _cleanup_json_ spc_json *v = NULL;
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_json_parse_members (deep, strlen (deep), keep, &v, &err) < 0);
+  CHECK_CONTAINS (err->msg, "nesting too deep");
+  return true;
+}
+
+/* ---- state.json -------------------------------------------------------- */
+
+#define STATE_TEXT(cgroup)                                                                    \
+  "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"pid\":1234,\"startTime\":99,"                      \
+  "\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\",\"created\":\"2026-01-01T00:00:00Z\",\"owner\":0,"   \
+  "\"initImage\":{\"dev\":1,\"ino\":2},\"annotations\":{\"k\":\"v\"},\"cgroup\":" cgroup ","       \
+  "\"hooks\":{\"poststop\":[{\"path\":\"/bin/true\"}]}}"
+#define STATE_CGROUP                                                                          \
+  "{\"synthetic\":false,\"dirs\":[{\"v2\":true,\"controllers\":\"\",\"path\":"                 \
+  "\"/sys/fs/cgroup/spacer-c1\",\"top\":\"/sys/fs/cgroup/spacer-c1\",\"made\":true}]}"
+
+/* list's parse of state.json: what it shows, alike; neither the cgroup
+ * nor the hooks. */
+static bool
+state_parse_listed_reads_all_but_cgroup_and_hooks (void)
+{
+  const char *text = STATE_TEXT (STATE_CGROUP);
+  _cleanup_state_ struct spc_state all = { 0 }, listed = { 0 };
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_state_parse (text, strlen (text), "c1", &all, &err) == 0);
+  CHECK (spc_state_parse_listed (text, strlen (text), "c1", &listed, &err) == 0);
+  CHECK (all.cgroup.n_dirs == 1 && spc_hooks_any (&all.hooks, SPC_HOOK_POSTSTOP));
+  CHECK (listed.cgroup.n_dirs == 0 && !spc_hooks_any (&listed.hooks, SPC_HOOK_POSTSTOP));
+  CHECK_STR (listed.id, all.id);
+  CHECK_STR (listed.oci_version, all.oci_version);
+  CHECK_STR (listed.bundle, all.bundle);
+  CHECK_STR (listed.rootfs, all.rootfs);
+  CHECK_STR (listed.created, all.created);
+  CHECK (listed.pid == 1234 && listed.start_time == 99 && listed.owner == 0);
+  CHECK (listed.image_dev == 1 && listed.image_ino == 2);
+  CHECK (listed.n_annotations == 1);
+  CHECK_STR (listed.annotations[0].value, "v");
+  return true;
+}
+
+/* A state.json that is no JSON, or names another container, is refused
+ * by list's parse too; a cgroup member it does not read can only be
+ * wrong in what list does not show (the full parse says so). */
+static bool
+state_parse_listed_refuses_a_broken_file (void)
+{
+  const char *bad[] = { STATE_TEXT ("{\"dirs\":[1,]}"), "{\"id\":\"c1\",\"pid\":1}",
+                        "{\"ociVersion\":\"1\",\"id\":\"c2\",\"pid\":1,\"bundle\":\"\","
+                        "\"rootfs\":\"\",\"created\":\"\"}" };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    {
+      _cleanup_state_ struct spc_state st = { 0 };
+      _cleanup_error_ spc_err_t err = NULL;
+      CHECK (spc_state_parse_listed (bad[i], strlen (bad[i]), "c1", &st, &err) < 0);
+    }
+  const char *odd = STATE_TEXT ("{\"nodirs\":1}");
+  _cleanup_state_ struct spc_state all = { 0 }, listed = { 0 };
+  _cleanup_error_ spc_err_t err = NULL;
+  CHECK (spc_state_parse (odd, strlen (odd), "c1", &all, &err) < 0);
+  CHECK_CONTAINS (err->msg, "cgroup: dirs missing");
+  spc_error_free (&err);
+  CHECK (spc_state_parse_listed (odd, strlen (odd), "c1", &listed, &err) == 0);
   return true;
 }
 
@@ -1372,6 +1493,10 @@ main (void)
   RUN (json_parses_tree);
   RUN (json_reports_line_and_column);
   RUN (json_rejects_deep_nesting);
+  RUN (json_parse_members_builds_only_the_kept);
+  RUN (json_parse_members_checks_the_skipped);
+  RUN (state_parse_listed_reads_all_but_cgroup_and_hooks);
+  RUN (state_parse_listed_refuses_a_broken_file);
   RUN (json_integer_ranges);
   RUN (writer_escapes_strings);
   RUN (writer_pretty_prints);

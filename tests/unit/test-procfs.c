@@ -1,5 +1,6 @@
 /* Unit tests for procfs.c: the handle every write to /proc goes through,
- * and the rule for mounts inside /proc. The cases that mount run in a
+ * and the rule for mounts inside /proc; and for spc_process_stat
+ * (utils.c), what the status of a container is told from. The cases that mount run in a
  * private mount namespace of this process (root only, else skipped): a
  * file of the test's own is bind-mounted over a /proc file, and must never
  * be what spacer opens or writes. No host sysctl is written: knobs are
@@ -10,12 +11,14 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "spacer/cleanup.h"
@@ -23,6 +26,7 @@
 #include "spacer/error.h"
 #include "spacer/lsm.h"
 #include "spacer/procfs.h"
+#include "spacer/utils.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/spacer-test-procfs.XXXXXX";
@@ -243,6 +247,84 @@ a_target_on_a_procfs_outside_proc_is_refused (void)
   return true;
 }
 
+/* ---- /proc/PID/stat ---- */
+
+static bool
+process_stat_is_parsed_past_any_comm (void)
+{
+  struct spc_process_stat ps;
+  /* comm may hold spaces and ") ": the fields count from the last ')'. */
+  const char *text = "42 (a) b ) c) S 1 42 42 0 -1 4194624 10 0 0 0 1 2 0 0 20 0 1 0 "
+                     "987654 1000 100 18446744073709551615\n";
+  CHECK (spc_process_stat_parse (text, &ps) == 0);
+  CHECK (ps.state == 'S');
+  CHECK (ps.flags == 4194624);
+  CHECK (ps.start_time == 987654);
+  /* A zombie, a truncated line and a start time of 0 are no live process. */
+  CHECK (spc_process_stat_parse ("42 (a) Z 1 42 42 0 -1 64 0 0 0 0 0 0 0 0 20 0 1 0 5 0\n", &ps) < 0);
+  CHECK (spc_process_stat_parse ("42 (a) S 1 42 42 0 -1 64 0 0\n", &ps) < 0);
+  CHECK (spc_process_stat_parse ("42 (a) S 1 42 42 0 -1 64 0 0 0 0 0 0 0 0 20 0 1 0 0 0\n", &ps) < 0);
+  CHECK (spc_process_stat_parse ("42 (a", &ps) < 0);
+  return true;
+}
+
+/* status.c tells an init that executed the program from one still
+ * waiting in the runtime's image by PF_FORKNOEXEC: set in a process fork
+ * made, cleared by execve. Checked on this kernel: a forked child that
+ * waits has it; one that executed a program has not, nor has this
+ * process, which was executed. */
+static bool
+process_stat_flags_tell_an_exec (void)
+{
+  struct spc_process_stat ps;
+  _cleanup_close_ int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  CHECK (procfd >= 0);
+  CHECK (spc_process_stat (-1, getpid (), &ps) == 0);
+  CHECK (!(ps.flags & SPC_PF_FORKNOEXEC));
+  CHECK (ps.start_time == spc_process_start_time (getpid ()));
+  int pipefd[2];
+  CHECK (pipe (pipefd) == 0);
+  pid_t waiting = fork ();
+  if (waiting == 0)
+    {
+      char c;
+      close (pipefd[1]);
+      _exit (read (pipefd[0], &c, 1) < 0);
+    }
+  close (pipefd[0]);
+  pid_t executed = fork ();
+  if (executed == 0)
+    {
+      execl ("/bin/sleep", "sleep", "10", (char *) NULL);
+      _exit (127);
+    }
+  bool ok = waiting > 0 && executed > 0;
+  struct spc_process_stat w = { 0 }, e = { 0 };
+  ok = ok && spc_process_stat (procfd, waiting, &w) == 0 && (w.flags & SPC_PF_FORKNOEXEC);
+  /* The exec is done once the child's image is sleep's. */
+  for (int i = 0; ok && i < 500; i++)
+    {
+      char path[64], exe[256] = "";
+      snprintf (path, sizeof path, "/proc/%d/exe", (int) executed);
+      ssize_t n = readlink (path, exe, sizeof exe - 1);
+      if (n > 0 && strstr (exe, "sleep"))
+        break;
+      usleep (10000);
+    }
+  ok = ok && spc_process_stat (procfd, executed, &e) == 0 && !(e.flags & SPC_PF_FORKNOEXEC);
+  close (pipefd[1]);
+  if (executed > 0)
+    kill (executed, SIGKILL);
+  if (waiting > 0)
+    waitpid (waiting, NULL, 0);
+  if (executed > 0)
+    waitpid (executed, NULL, 0);
+  CHECK (ok);
+  /* Gone (reaped): no stat. */
+  CHECK (spc_process_stat (procfd, executed, &e) < 0);
+  return true;
+}
+
 static bool
 private_mount_namespace (void)
 {
@@ -272,6 +354,8 @@ main (void)
   RUN (only_procfs_and_lxcfs_files_inside_proc);
   RUN (config_destinations_are_read_without_dots);
   RUN (a_target_on_a_procfs_outside_proc_is_refused);
+  RUN (process_stat_is_parsed_past_any_comm);
+  RUN (process_stat_flags_tell_an_exec);
   bool mounting = private_mount_namespace ();
   RUN_MOUNTING (a_file_over_a_knob_is_refused_through_plain_proc);
   RUN_MOUNTING (the_handle_reaches_the_knob_under_a_file_mounted_over_it);
