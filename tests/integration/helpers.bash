@@ -217,8 +217,9 @@ assert_error() {
 # assert_one_line_error PATTERN: $output (from bats `run`) is exactly one
 # line starting with "spacer: " and matching the extended regex PATTERN.
 assert_one_line_error() {
-  local lines
-  lines=$(printf '%s\n' "$output" | wc -l)
+  # Lines as `wc -l` counts those of "$output\n", without its fork.
+  local newlines=${output//[!$'\n']/} lines
+  lines=$((${#newlines} + 1))
   if [ "$lines" -ne 1 ] || [[ $output != "spacer: "* ]] || ! grep -Eq -- "$1" <<<"$output"; then
     echo "expected one error line matching: $1" >&2
     echo "got ($lines lines): $output" >&2
@@ -229,9 +230,12 @@ assert_one_line_error() {
 # process_alive PID: the process exists and is not a zombie waiting to be
 # reaped (a killed container init lingers as one until its reaper runs).
 process_alive() {
-  local state
-  state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ "$state" != Z ]
+  local stat state
+  # Builtins only: tests poll this. The state is the field after the
+  # command's ") ", the last one in the line.
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  state=${stat##*) }
+  [ "${state:0:1}" != Z ]
 }
 
 # test_processes: PIDs of live processes that carry this test's
