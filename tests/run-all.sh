@@ -93,8 +93,8 @@ weigh() {
 # that setup_suite's rootfs is made once per stream and build. Two CPUs
 # are kept busy by more streams than that: a test spends much of its time
 # waiting on processes. Balanced by measured time, not test count, the
-# streams end within seconds of each other, where the passes run as one
-# and two streams left one CPU idle for minutes at the end.
+# streams end about together, where the passes run as one and two streams
+# (by test count) left one CPU idle for the last two minutes.
 streams=4
 # plan_streams: prints "STREAM BUILD FILE" for every job.
 plan_streams() {
