@@ -25,7 +25,7 @@ mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp root home run var/tmp
 chmod 1777 tmp var/tmp
 cp "$busybox" bin/busybox
 for applet in $("$busybox" --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "bin/$applet"
+  [ "$applet" = busybox ] || ln -f bin/busybox "bin/$applet"
 done
 cat > etc/passwd <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh

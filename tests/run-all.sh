@@ -73,94 +73,141 @@ plain_only() {
   return 1
 }
 
-# run_bats_sharded BUILD: tests/integration against BUILD as two bats runs
-# side by side, each on half the files (by number of tests), their TAP
-# then printed as one run's. The sanitizer build's pass is the suite's
-# longest: its spacer is several times slower, but its tests still spend
-# most of their time waiting, so a third stream beside the plain pass
-# shortens the suite without crowding two CPUs.
-run_bats_sharded() {
-  local b=$1 f n one=0 two=0 shards
-  local -a first=() second=()
-  for f in tests/integration/*.bats; do
-    plain_only "$f" && continue
-    n=$(grep -c '^@test ' "$f")
-    if [ "$one" -le "$two" ]; then
-      first+=("$f"); one=$((one + n))
-    else
-      second+=("$f"); two=$((two + n))
-    fi
+# weigh BUILD FILE: FILE's weight in BUILD's pass, from tests/shard-weights
+# (2 s a test for a file not listed there).
+declare -A weights=()
+while read -r f plain asan; do
+  weights[build/$f]=$plain
+  weights[build-asan/$f]=$asan
+done < <(grep -v '^#' tests/shard-weights)
+weigh() {
+  local w=${weights[$1/${2##*/}]:-}
+  [ -n "$w" ] || w=$((2 * $(grep -c '^@test ' "$2")))
+  echo "$w"
+}
+
+# The bats files of both passes (one job per build and file) are spread
+# over $streams bats streams that run side by side, by longest processing
+# time first: each job, heaviest first, goes to the stream with the least
+# work so far. Each stream runs its files of one build as one bats run, so
+# that setup_suite's rootfs is made once per stream and build. Two CPUs
+# are kept busy by more streams than that: a test spends much of its time
+# waiting on processes. Balanced by measured time, not test count, the
+# streams end about together, where the passes run as one and two streams
+# (by test count) left one CPU idle for the last two minutes.
+streams=4
+# plan_streams: prints "STREAM BUILD FILE" for every job.
+plan_streams() {
+  local b f k best
+  local -a load=()
+  for ((k = 0; k < streams; k++)); do load[k]=0; done
+  for b in "${builds[@]}"; do
+    for f in tests/integration/*.bats; do
+      [ "$b" = build ] || ! plain_only "$f" || continue
+      echo "$(weigh "$b" "$f") $b $f"
+    done
+  done | sort -rn | while read -r w b f; do
+    best=0
+    for ((k = 1; k < streams; k++)); do
+      [ "${load[k]}" -ge "${load[best]}" ] || best=$k
+    done
+    load[best]=$((load[best] + w))
+    echo "$best $b $f"
   done
-  shards=$(mktemp -d)
-  SPACER=$PWD/$b/spacer bats --tap --timing --filter-tags '!plain-only' "${first[@]}" >"$shards/1" 2>&1 &
-  SPACER=$PWD/$b/spacer bats --tap --timing --filter-tags '!plain-only' "${second[@]}" >"$shards/2" 2>&1 &
-  wait
-  # One numbering and one plan for both.
-  cat "$shards/1" "$shards/2" | awk '
+}
+
+# run_stream DIR K: stream K of the plan in DIR/plan, its TAP of each
+# build in DIR/BUILD.K, the second its last bats run ended (counted from
+# the suite's start) in DIR/BUILD.K.end.
+run_stream() {
+  local dir=$1 k=$2 b
+  local -a files filter
+  for b in "${builds[@]}"; do
+    mapfile -t files < <(awk -v k="$k" -v b="$b" '$1 == k && $2 == b { print $3 }' "$dir/plan")
+    [ ${#files[@]} -gt 0 ] || continue
+    filter=()
+    [ "$b" = build ] || filter=(--filter-tags '!plain-only')
+    SPACER=$PWD/$b/spacer bats --tap --timing "${filter[@]}" "${files[@]}" >"$dir/$b.$k" 2>&1 || true
+    echo "$((SECONDS - suite_start))" >"$dir/$b.$k.end"
+  done
+}
+
+# run_units BUILD: the unit tests and the fuzz corpus replay against BUILD.
+run_units() {
+  local b=$1 unit
+  for unit in "${unit_tests[@]}"; do
+    run_unit "$b" "$unit"
+  done
+  if top_srcdir=. top_builddir=$b tests/fuzz/run-corpus.sh >/dev/null; then
+    echo "ok - the fuzz corpora replay through the config and state loaders"
+  else
+    echo "not ok - the fuzz corpora replay through the config and state loaders"
+  fi
+}
+
+# pass_tap DIR BUILD: BUILD's pass as one TAP stream: its unit tests, then
+# the TAP of its bats runs with one numbering and one plan, names tagged
+# with the build when it is not the plain one.
+pass_tap() {
+  local dir=$1 b=$2 tag="" k
+  [ "$b" = build ] || tag="[${b#build-}] "
+  {
+    cat "$dir/$b.units"
+    for ((k = 0; k < streams; k++)); do
+      [ ! -e "$dir/$b.$k" ] || cat "$dir/$b.$k"
+    done
+  } | awk '
     /^1\.\.[0-9]+$/ { next }
     /^(ok|not ok) [0-9]+ / { n++; sub(/ [0-9]+ /, " " n " ") }
     { print }
-    END { print "1.." n }'
-  rm -rf "$shards"
-}
-
-# run_pass BUILD: the TAP lines of every test against BUILD; names are
-# tagged with the build when it is not the plain one. A failing part goes
-# on to the next: its "not ok" lines carry the failure.
-run_pass() {
-  local b=$1 tag="" unit
-  [ "$b" = build ] || tag="[${b#build-}] "
-  # spacer under real engines (podman, containerd): the plain build only,
-  # for the time budget; the ASan pass goes through the same code paths in
-  # tests/integration. Skipped when bats was given other arguments. They
-  # run beside the pass's other tests (engines wait on daemons far more
-  # than they compute) and are printed after them.
-  local engines="" engines_pid
-  if [ "$b" = build ] && [ "$bats_args_default" = 1 ]; then
-    engines=$(mktemp)
-    SPACER=$PWD/$b/spacer bats --tap tests/engines >"$engines" 2>&1 &
-    engines_pid=$!
-  fi
-  {
-    for unit in "${unit_tests[@]}"; do
-      run_unit "$b" "$unit"
-    done
-    if top_srcdir=. top_builddir=$b tests/fuzz/run-corpus.sh >/dev/null; then
-      echo "ok - the fuzz corpora replay through the config and state loaders"
-    else
-      echo "not ok - the fuzz corpora replay through the config and state loaders"
-    fi
-    if [ "$b" != build ] && [ "$bats_args_default" = 1 ]; then
-      run_bats_sharded "$b"
-    else
-      SPACER=$PWD/$b/spacer bats --tap --timing "${bats_args[@]}" || true
-    fi
-  } 2>&1 | sed -E "s/^(ok|not ok)( [0-9]+)? /\1\2 $tag/"
-  if [ -n "$engines" ]; then
-    wait "$engines_pid" || true
-    cat "$engines"
-    rm -f "$engines"
-  fi
+    END { print "1.." n }' | sed -E "s/^(ok|not ok)( [0-9]+)? /\1\2 $tag/"
 }
 
 # The passes run side by side, each on its own build and state, to keep the
-# suite within CI's time budget on two CPUs: most of a test's time is spent
-# waiting for processes, not computing. Each pass's TAP goes to a file and
-# is printed whole, in order, once both are done.
+# suite within CI's time budget on two CPUs. Each bats run's TAP goes to a
+# file; each pass is printed whole, in order, once all are done.
 passes=$(mktemp -d)
 trap 'rm -rf "$reports" "$passes" "$unit_rootfs"' EXIT
 trap 'kill $(jobs -p) 2>/dev/null; exit 143' INT TERM
-for b in "${builds[@]}"; do
-  (
-    start=$SECONDS
-    run_pass "$b" >"$passes/$b.tap"
-    echo "run-all: the $b pass took $((SECONDS - start)) s" >&2
-  ) &
-done
+suite_start=$SECONDS
+# spacer under real engines (podman, containerd): the plain build only,
+# for the time budget; the ASan pass goes through the same code paths in
+# tests/integration. Skipped when bats was given other arguments. They
+# run beside the other tests (engines wait on daemons far more than they
+# compute) and are printed after the plain pass.
+engines_pid=
+if [ "$bats_args_default" = 1 ]; then
+  SPACER=$PWD/build/spacer bats --tap tests/engines >"$passes/engines" 2>&1 &
+  engines_pid=$!
+fi
+(
+  for b in "${builds[@]}"; do
+    run_units "$b" >"$passes/$b.units" 2>&1
+  done
+) &
+if [ "$bats_args_default" = 1 ]; then
+  plan_streams >"$passes/plan"
+  for ((k = 0; k < streams; k++)); do
+    run_stream "$passes" "$k" &
+  done
+else
+  for b in "${builds[@]}"; do
+    (
+      SPACER=$PWD/$b/spacer bats --tap --timing "${bats_args[@]}" >"$passes/$b.0" 2>&1 || true
+      echo "$((SECONDS - suite_start))" >"$passes/$b.0.end"
+    ) &
+  done
+fi
 wait
+for b in "${builds[@]}"; do
+  echo "run-all: the $b pass took $(cat "$passes/$b".*.end | sort -n | tail -1) s" >&2
+done
 {
   for b in "${builds[@]}"; do
-    cat "$passes/$b.tap"
+    pass_tap "$passes" "$b"
+    if [ "$b" = build ] && [ -n "$engines_pid" ]; then
+      cat "$passes/engines"
+    fi
   done
   if [ -z "$(ls -A "$reports")" ]; then
     echo "ok - no sanitizer reports"

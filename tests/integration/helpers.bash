@@ -22,10 +22,27 @@ setup_bundle() {
   export SPACER_TEST_MARK=$BATS_TEST_TMPDIR
   mkdir -p "$BUNDLE"
   cp -a "$SPACER_TEST_ROOTFS" "$BUNDLE/rootfs"
-  (cd "$BUNDLE" && "$SPACER" spec)
-  update_config '.process.terminal = false | .process.args = ["true"]
-    | .process.env += ["SPACER_TEST_MARK=" + $mark]' --arg mark "$SPACER_TEST_MARK"
+  bundle_config >"$BUNDLE/config.json"
 }
+
+# bundle_config: setup_bundle's config.json, from the template setup_suite
+# made (make_config_template in setup_suite.bash) with this test's mark put in. `spacer spec`
+# and jq for every test cost a tenth of a second each (several times that
+# in the sanitizer pass) in a suite of two thousand tests; bash's own
+# substitution costs nothing. A mark JSON would need to escape goes
+# through jq.
+bundle_config() {
+  local template
+  IFS= read -r -d '' template <"$SPACER_TEST_CONFIG_TEMPLATE" || true
+  if [[ $SPACER_TEST_MARK == *[\"\\[:cntrl:]]* ]]; then
+    jq --arg mark "$SPACER_TEST_MARK" \
+      '.process.env |= map(if . == "SPACER_TEST_MARK=@MARK@" then "SPACER_TEST_MARK=" + $mark else . end)' \
+      <<<"$template"
+  else
+    printf '%s' "${template//@MARK@/"$SPACER_TEST_MARK"}"
+  fi
+}
+
 
 # Files whose containers never write through their root (root.readonly)
 # share one copy of the rootfs: share_rootfs in setup_file, then
@@ -200,8 +217,9 @@ assert_error() {
 # assert_one_line_error PATTERN: $output (from bats `run`) is exactly one
 # line starting with "spacer: " and matching the extended regex PATTERN.
 assert_one_line_error() {
-  local lines
-  lines=$(printf '%s\n' "$output" | wc -l)
+  # Lines as `wc -l` counts those of "$output\n", without its fork.
+  local newlines=${output//[!$'\n']/} lines
+  lines=$((${#newlines} + 1))
   if [ "$lines" -ne 1 ] || [[ $output != "spacer: "* ]] || ! grep -Eq -- "$1" <<<"$output"; then
     echo "expected one error line matching: $1" >&2
     echo "got ($lines lines): $output" >&2
@@ -212,9 +230,12 @@ assert_one_line_error() {
 # process_alive PID: the process exists and is not a zombie waiting to be
 # reaped (a killed container init lingers as one until its reaper runs).
 process_alive() {
-  local state
-  state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ "$state" != Z ]
+  local stat state
+  # Builtins only: tests poll this. The state is the field after the
+  # command's ") ", the last one in the line.
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  state=${stat##*) }
+  [ "${state:0:1}" != Z ]
 }
 
 # test_processes: PIDs of live processes that carry this test's
@@ -240,13 +261,32 @@ test_processes() (
 # (test_processes), none whose root is the rootfs, none whose command line
 # names the test directory (an init that has not executed the program yet
 # is a copy of the spacer that made it, --root and all).
+#
+# It and teardown_containers run in a subshell without bats' DEBUG trap,
+# which runs before every command and made them cost a test a quarter of
+# a second each (with builtins where a command would fork: every test
+# runs them).
 # state_left: what is in $ROOT but the cache of compiled seccomp programs,
 # which outlives containers on purpose.
 state_left() {
-  ls -A "$ROOT" 2>/dev/null | grep -vx '\.seccomp-cache' || true
+  local f
+  for f in "$ROOT"/* "$ROOT"/.[!.]* "$ROOT"/..?*; do
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    [ "${f##*/}" = .seccomp-cache ] || echo "${f##*/}"
+  done
 }
 
-assert_nothing_left() {
+# mountinfo_lines TEXT: the lines of our /proc/self/mountinfo holding TEXT.
+mountinfo_lines() {
+  local line
+  while IFS= read -r line; do
+    [[ $line == *"$1"* ]] && echo "$line"
+  done </proc/self/mountinfo
+  return 0
+}
+
+assert_nothing_left() (
+  trap - DEBUG
   local ids bundle pid procs p args
   ids=$(spacer list -q)
   if [ -n "$ids" ]; then
@@ -260,9 +300,10 @@ assert_nothing_left() {
     return 1
   fi
   for bundle in "$BUNDLE" "$(realpath "$BUNDLE")"; do
-    if grep -qF -- "$bundle" /proc/self/mountinfo; then
+    left=$(mountinfo_lines "$bundle")
+    if [ -n "$left" ]; then
       echo "mounts left:" >&2
-      grep -F -- "$bundle" /proc/self/mountinfo >&2
+      echo "$left" >&2
       return 1
     fi
   done
@@ -277,11 +318,10 @@ assert_nothing_left() {
     echo "processes of the test left: ${procs//$'\n'/ }" >&2
     return 1
   fi
-  # As in test_processes: builtins only (but to tell a zombie) and no DEBUG
-  # trap. -ef compares the directories themselves: readlink of a pivoted
-  # container's /proc/PID/root shows "/", not the rootfs.
+  # As in test_processes: builtins only (but to tell a zombie). -ef
+  # compares the directories themselves: readlink of a pivoted container's
+  # /proc/PID/root shows "/", not the rootfs.
   procs=$(
-    trap - DEBUG
     for p in /proc/[0-9]*; do
       [ "${p#/proc/}" = "$BASHPID" ] && continue
       if [ "$p/root" -ef "$BUNDLE/rootfs" ] && process_alive "${p#/proc/}"; then
@@ -296,14 +336,17 @@ assert_nothing_left() {
     echo "$procs" >&2
     return 1
   fi
-}
+)
 
 # Delete every container the test left behind, then fail the test if the
 # state directory, a container process or a mount below the test directory
-# is left over.
-teardown_containers() {
+# is left over. Only a state directory that holds something can hold a
+# container: `spacer list` runs when it does (with ASan, a process costs
+# a tenth of a second).
+teardown_containers() (
+  trap - DEBUG
   local id pids=() leaked=0
-  if [ -d "$ROOT" ]; then
+  if [ -n "$(state_left)" ]; then
     for id in $(without_leak_check spacer list -q 2>/dev/null); do
       pids+=("$(without_leak_check state_field "$id" pid 2>/dev/null || true)")
       spacer delete --force "$id" || leaked=1
@@ -319,9 +362,11 @@ teardown_containers() {
       leaked=1
     fi
   done
-  if grep -qF "$BATS_TEST_TMPDIR" /proc/self/mountinfo; then
+  local mounts
+  mounts=$(mountinfo_lines "$BATS_TEST_TMPDIR")
+  if [ -n "$mounts" ]; then
     echo "leaked mounts:" >&2
-    grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo >&2
+    echo "$mounts" >&2
     leaked=1
   fi
   local cgroups
@@ -331,7 +376,7 @@ teardown_containers() {
     leaked=1
   fi
   return "$leaked"
-}
+)
 
 # fnv1a TEXT: the 32-bit FNV-1a hash spacer puts in default cgroup names
 # (spacer-ID.HASH, the hash of the state directory).
@@ -345,15 +390,18 @@ fnv1a() {
 }
 
 # The default cgroups of this test's containers still on the host: they
-# sit below our own cgroup in each hierarchy.
+# sit below our own cgroup in each hierarchy (each listed once: v1
+# hierarchies can share a mount).
 leaked_cgroups() {
   local hash own dir
+  local -A seen=()
   hash=$(fnv1a "$ROOT")
   while IFS=: read -r _ _ own; do
     for dir in /sys/fs/cgroup/*"$own"/spacer-*."$hash" /sys/fs/cgroup"$own"/spacer-*."$hash"; do
-      [ -d "$dir" ] && echo "$dir"
+      [ -d "$dir" ] && [ -z "${seen[$dir]:-}" ] && seen[$dir]=1 && echo "$dir"
     done
-  done </proc/self/cgroup | sort -u
+  done </proc/self/cgroup
+  return 0
 }
 
 # spacer_in_background NAME READY ARGS...: spacer ARGS (with this test's
