@@ -34,8 +34,8 @@ source "$lib/setup.sh"
 # NAME|WHO|AFTER|REGEX, see lib/phases.awk. WHO=child: the container's
 # init (spacer) or unshare's child (the floor).
 cat >"$tmp/landmarks-spacer" <<'EOF'
-start: exec, dynamic loading, options|main||^execve\(
-re-execution from the protected image|main||^execveat\(|^execve\("/proc/
+start: exec; the entry point clones the binary read-only|main||^execve\(
+re-executed from the clone: C library start, options|main||^execveat\(|^execve\("/proc/
 config.json read and parsed|any||^(openat|open|openat2)\(.*/config\.json"
 clone of the init|main||^clone3?\(.*CLONE_NEW
 cgroup mkdirs (runtime)|any||^mkdir(at)?\(.*"/sys/fs/cgroup/
