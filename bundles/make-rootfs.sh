@@ -24,6 +24,8 @@ cd "$stage/rootfs"
 mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp root home run var/tmp
 chmod 1777 tmp var/tmp
 cp "$busybox" bin/busybox
+# Hard links, as in Docker's busybox image: a copy of the tree (each test
+# makes one) is a link per applet rather than a symlink to write.
 for applet in $("$busybox" --list); do
   [ "$applet" = busybox ] || ln -f bin/busybox "bin/$applet"
 done
