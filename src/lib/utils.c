@@ -539,7 +539,7 @@ spc_reset_signals (void)
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  uint64_t mask = ~UINT64_C (0);
+  uint64_t mask;
   if (!signals_not_default (&mask))
     mask = ~UINT64_C (0);
   for (int sig = 1; sig < NSIG && sig <= 64; sig++)
