@@ -12,9 +12,6 @@
 #include "spacer/log.h"
 #include "container-internal.h"
 
-/* The container's cgroup, before its init exists. A plain user usually may
- * not make cgroups: then, as runc does, the container runs without one and
- * says so. */
 /* The default cgroup's name: "spacer-ID", and with another state directory
  * than the default one a hash of it too, since an ID is unique only within
  * its state directory. */

@@ -277,8 +277,10 @@ cgroup_tree (const struct spc_cgroup_mount *h, bool own_namespace,
 
 /* Hierarchy h on a new directory `name` of the cgroup tmpfs (attached,
  * the fd of its root). The directory is reached by its name, one
- * component: the tmpfs was made empty by this process a moment ago, and
- * nothing else has a way into it yet, to put a symlink there. */
+ * component below the tmpfs's fd: no lookup leaves the tmpfs, and
+ * move_mount does not follow a final symlink (no MOVE_MOUNT_T_SYMLINKS),
+ * so a name swapped for one, by a process sharing a joined mount
+ * namespace, fails the mount rather than redirecting it. */
 static int
 mount_cgroup_hierarchy (const struct spc_cgroup_mount *h, bool own_namespace, int tmpfs,
                         const char *name, const struct spc_mount_attrs *a, spc_err_t *err)
